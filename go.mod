@@ -1,0 +1,3 @@
+module github.com/gitpulse/gitpulse
+
+go 1.26

@@ -1,0 +1,296 @@
+package gitcli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+)
+
+// CommitMeta is one commit's metadata as read by LogMetadata. Its byte
+// slices point into a reused buffer: they are valid only during the
+// callback that receives them.
+type CommitMeta struct {
+	Hash           []byte // hexadecimal object name (40 or 64 characters)
+	Parents        int
+	AuthorName     []byte // after .mailmap
+	AuthorEmail    []byte // after .mailmap
+	AuthorTime     int64  // seconds since the epoch
+	AuthorZone     int16  // offset from UTC in minutes
+	CommitterName  []byte // after .mailmap
+	CommitterEmail []byte // after .mailmap
+	CommitTime     int64
+	CommitZone     int16
+	Subject        []byte
+}
+
+// metaFormat prints the CommitMeta fields NUL-terminated; with -z the
+// record itself is NUL-terminated too, so the output is a flat sequence of
+// metaFields NUL-terminated tokens per commit.
+const metaFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%s"
+
+const metaFields = 9
+
+// LogMetadata streams the metadata of the commits reachable from rev and
+// not from any of exclude, in git log order (newest first), calling fn for
+// each. It reads no diffs. Identities are mapped through the .mailmap
+// committed at rev, the same for bare mirrors and local checkouts.
+func (g *Git) LogMetadata(ctx context.Context, gitDir, rev string, exclude []string, fn func(*CommitMeta) error) error {
+	revs := []string{rev}
+	for _, e := range exclude {
+		if err := checkDynamic(e); err != nil {
+			return err
+		}
+		revs = append(revs, "^"+e)
+	}
+	cmd := g.Command(gitDir).
+		Config("mailmap.blob", rev+":.mailmap").
+		Args("log", "-z", "--date=raw", "--use-mailmap", metaFormat).
+		AddRevisions(revs...)
+	return cmd.Stream(ctx, func(r *os.File) error {
+		return ParseMetadata(r, fn)
+	})
+}
+
+// maxToken bounds one field of git's output (a subject, a path).
+const maxToken = 16 << 20
+
+// ParseMetadata parses the output of LogMetadata's git log format.
+func ParseMetadata(r io.Reader, fn func(*CommitMeta) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 256<<10), maxToken)
+	sc.Split(splitRecords(metaFields))
+	var c CommitMeta
+	var fields [metaFields][]byte
+	for sc.Scan() {
+		rec := sc.Bytes()
+		for i := range fields {
+			j := bytes.IndexByte(rec, 0)
+			fields[i], rec = rec[:j], rec[j+1:]
+		}
+		if err := parseMeta(&c, &fields); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read git log: %w", err)
+	}
+	return nil
+}
+
+func parseMeta(c *CommitMeta, f *[metaFields][]byte) error {
+	if !isHex(f[0]) {
+		return fmt.Errorf("git log: bad commit hash %q", truncate(f[0]))
+	}
+	c.Hash = f[0]
+	c.Parents = 0
+	if len(f[1]) > 0 {
+		c.Parents = bytes.Count(f[1], []byte{' '}) + 1
+	}
+	c.AuthorName, c.AuthorEmail = f[2], f[3]
+	var err error
+	if c.AuthorTime, c.AuthorZone, err = parseRawDate(f[4]); err != nil {
+		return err
+	}
+	c.CommitterName, c.CommitterEmail = f[5], f[6]
+	if c.CommitTime, c.CommitZone, err = parseRawDate(f[7]); err != nil {
+		return err
+	}
+	c.Subject = f[8]
+	return nil
+}
+
+// parseRawDate parses git's raw date, "1112911993 -0700".
+func parseRawDate(b []byte) (int64, int16, error) {
+	sp := bytes.IndexByte(b, ' ')
+	if sp < 0 || len(b)-sp-1 != 5 {
+		return 0, 0, fmt.Errorf("git log: bad date %q", truncate(b))
+	}
+	secs, err := strconv.ParseInt(string(b[:sp]), 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("git log: bad date %q", truncate(b))
+	}
+	z := b[sp+1:]
+	if (z[0] != '+' && z[0] != '-') || !isDigits(z[1:]) {
+		return 0, 0, fmt.Errorf("git log: bad time zone %q", truncate(b))
+	}
+	mins := int16((z[1]-'0')*10+(z[2]-'0'))*60 + int16((z[3]-'0')*10+(z[4]-'0'))
+	if z[0] == '-' {
+		mins = -mins
+	}
+	return secs, mins, nil
+}
+
+// splitRecords is a bufio.SplitFunc that returns records of n
+// NUL-terminated tokens, terminators included.
+func splitRecords(n int) bufio.SplitFunc {
+	return func(data []byte, atEOF bool) (int, []byte, error) {
+		off := 0
+		for i := 0; i < n; i++ {
+			j := bytes.IndexByte(data[off:], 0)
+			if j < 0 {
+				if atEOF {
+					if len(bytes.TrimSpace(data)) == 0 {
+						return len(data), nil, nil
+					}
+					return 0, nil, errors.New("git output ends inside a record")
+				}
+				return 0, nil, nil
+			}
+			off += j + 1
+		}
+		return off, data[:off], nil
+	}
+}
+
+// FileStat is one file's line counts in one commit, as read by Numstat.
+// Binary files have Binary set and zero line counts.
+type FileStat struct {
+	Path    []byte
+	Added   uint32
+	Deleted uint32
+	Binary  bool
+}
+
+// Numstat streams per-file line statistics for the given commits (renames
+// not detected, merges skipped, root commits diffed against the empty tree).
+// For every commit with at least one changed file, fn receives its hash and
+// its files; the slices are valid only during the call. Commits are
+// reported in the order given.
+func (g *Git) Numstat(ctx context.Context, gitDir string, hashes [][]byte, fn func(hash []byte, files []FileStat) error) error {
+	var in bytes.Buffer
+	for _, h := range hashes {
+		if !isHex(h) {
+			return fmt.Errorf("numstat: bad commit hash %q", truncate(h))
+		}
+		in.Write(h)
+		in.WriteByte('\n')
+	}
+	cmd := g.Command(gitDir).
+		Args("diff-tree", "--stdin", "-r", "--root", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv").
+		Stdin(in.Bytes())
+	return cmd.Stream(ctx, func(r *os.File) error {
+		return ParseNumstat(r, fn)
+	})
+}
+
+// ParseNumstat parses the output of Numstat's git diff-tree: a commit hash
+// token followed by "added\tdeleted\tpath" tokens, all NUL-terminated.
+func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 256<<10), maxToken)
+	sc.Split(splitRecords(1))
+	var (
+		hash  []byte
+		files []FileStat
+		// arena holds the current commit's hash and paths, since the
+		// scanner's buffer is overwritten by the next token.
+		arena []byte
+	)
+	flush := func() error {
+		if hash == nil {
+			return nil
+		}
+		// Re-slice paths from the arena now that it no longer grows.
+		off := len(hash)
+		for i := range files {
+			n := len(files[i].Path)
+			files[i].Path = arena[off : off+n : off+n]
+			off += n
+		}
+		err := fn(arena[:len(hash):len(hash)], files)
+		hash, files, arena = nil, files[:0], arena[:0]
+		return err
+	}
+	for sc.Scan() {
+		tok := sc.Bytes()
+		tok = tok[:len(tok)-1]
+		tab := bytes.IndexByte(tok, '\t')
+		if tab < 0 {
+			if !isHex(tok) {
+				return fmt.Errorf("git diff-tree: unexpected output %q", truncate(tok))
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			arena = append(arena, tok...)
+			hash = arena[:len(tok)]
+			continue
+		}
+		if hash == nil {
+			return fmt.Errorf("git diff-tree: file stat before any commit: %q", truncate(tok))
+		}
+		tab2 := bytes.IndexByte(tok[tab+1:], '\t')
+		if tab2 < 0 {
+			return fmt.Errorf("git diff-tree: bad numstat line %q", truncate(tok))
+		}
+		tab2 += tab + 1
+		fs := FileStat{}
+		a, d := tok[:tab], tok[tab+1:tab2]
+		if string(a) == "-" && string(d) == "-" {
+			fs.Binary = true
+		} else {
+			var err error
+			if fs.Added, err = parseCount(a); err != nil {
+				return err
+			}
+			if fs.Deleted, err = parseCount(d); err != nil {
+				return err
+			}
+		}
+		path := tok[tab2+1:]
+		if len(path) == 0 {
+			return fmt.Errorf("git diff-tree: empty path in %q", truncate(tok))
+		}
+		arena = append(arena, path...)
+		fs.Path = path[:len(path):len(path)] // length only; re-sliced in flush
+		files = append(files, fs)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read git diff-tree: %w", err)
+	}
+	return flush()
+}
+
+func parseCount(b []byte) (uint32, error) {
+	n, err := strconv.ParseUint(string(b), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("git diff-tree: bad line count %q", truncate(b))
+	}
+	return uint32(n), nil
+}
+
+func isHex(b []byte) bool {
+	if len(b) != 40 && len(b) != 64 {
+		return false
+	}
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func truncate(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}

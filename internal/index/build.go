@@ -1,0 +1,460 @@
+package index
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+)
+
+// Phase names a stage of building an index.
+type Phase string
+
+// The phases of a build, in order.
+const (
+	PhaseMetadata  Phase = "metadata"  // pass 1: commit metadata
+	PhaseLineStats Phase = "linestats" // pass 2: per-file line statistics
+	PhaseDone      Phase = "done"
+)
+
+// Progress is how far a build has come.
+type Progress struct {
+	Phase Phase `json:"phase"`
+	Done  int   `json:"done"`  // commits processed in this phase
+	Total int   `json:"total"` // commits in this phase (0 if not yet known)
+}
+
+// Builder builds and extends indexes by running git.
+type Builder struct {
+	// Git runs the git commands.
+	Git *gitcli.Git
+	// Workers is how many git processes the line-statistics pass runs at
+	// once; zero means one per CPU.
+	Workers int
+	// OnProgress, if set, is called as a build advances. It may be called
+	// from several goroutines and must return quickly.
+	OnProgress func(Progress)
+}
+
+func (b *Builder) report(p Progress) {
+	if b.OnProgress != nil {
+		b.OnProgress(p)
+	}
+}
+
+// Build reads the whole history of the repository's HEAD branch: pass 1,
+// handed to onMetadata (which may be nil) as soon as it is done so that
+// callers can answer metadata queries early, then pass 2.
+func (b *Builder) Build(ctx context.Context, gitDir string, onMetadata func(*Index)) (*Index, error) {
+	x, err := b.Metadata(ctx, gitDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if onMetadata != nil {
+		onMetadata(x)
+	}
+	return b.LineStats(ctx, gitDir, x)
+}
+
+// Metadata runs pass 1 over the repository's HEAD branch. With base set, it
+// reads only the commits not reachable from base's head and returns them
+// as an index that shares base's identity and path tables (see Prepend).
+func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*Index, error) {
+	branch, head, err := b.Git.Head(ctx, gitDir)
+	format, ferr := b.Git.ObjectFormat(ctx, gitDir)
+	if ferr != nil {
+		return nil, fmt.Errorf("read object format: %w", ferr)
+	}
+	x := &Index{ObjectFormat: format, Branch: branch, HashSize: hashSize(format), SubjectOff: []uint32{0}}
+	if base != nil && base.ObjectFormat != format {
+		return nil, fmt.Errorf("object format changed from %s to %s", base.ObjectFormat, format)
+	}
+	idents := newIdentInterner(nil)
+	if base != nil {
+		idents = newIdentInterner(base.Idents)
+		x.Paths = base.Paths
+	}
+	if errors.Is(err, gitcli.ErrNoCommits) {
+		x.Idents = idents.values
+		return x, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read HEAD: %w", err)
+	}
+	var exclude []string
+	if base != nil && base.Len() > 0 {
+		exclude = []string{base.Head()}
+	}
+	total, err := b.Git.CountCommits(ctx, gitDir, head, exclude...)
+	if err != nil {
+		return nil, fmt.Errorf("count commits: %w", err)
+	}
+	b.report(Progress{Phase: PhaseMetadata, Total: total})
+	x.grow(total)
+	err = b.Git.LogMetadata(ctx, gitDir, head, exclude, func(c *gitcli.CommitMeta) error {
+		n := len(x.Hashes)
+		x.Hashes = append(x.Hashes, make([]byte, x.HashSize)...)
+		if _, err := hex.Decode(x.Hashes[n:], c.Hash); err != nil || len(c.Hash) != 2*x.HashSize {
+			return fmt.Errorf("bad commit hash %q", c.Hash)
+		}
+		x.Parents = append(x.Parents, uint16(min(c.Parents, 0xffff)))
+		x.Author = append(x.Author, idents.intern(c.AuthorName, c.AuthorEmail))
+		x.Committer = append(x.Committer, idents.intern(c.CommitterName, c.CommitterEmail))
+		x.AuthorTime = append(x.AuthorTime, c.AuthorTime)
+		x.AuthorZone = append(x.AuthorZone, c.AuthorZone)
+		x.CommitTime = append(x.CommitTime, c.CommitTime)
+		x.Subjects = append(x.Subjects, c.Subject...)
+		x.SubjectOff = append(x.SubjectOff, uint32(len(x.Subjects)))
+		if done := x.Len(); done%4096 == 0 {
+			b.report(Progress{Phase: PhaseMetadata, Done: done, Total: total})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read commit metadata: %w", err)
+	}
+	x.Idents = idents.values
+	b.report(Progress{Phase: PhaseMetadata, Done: x.Len(), Total: total})
+	return x, nil
+}
+
+func hashSize(format string) int {
+	if format == "sha256" {
+		return 32
+	}
+	return 20
+}
+
+func (x *Index) grow(n int) {
+	x.Hashes = make([]byte, 0, n*x.HashSize)
+	x.Parents = make([]uint16, 0, n)
+	x.Author = make([]uint32, 0, n)
+	x.Committer = make([]uint32, 0, n)
+	x.AuthorTime = make([]int64, 0, n)
+	x.AuthorZone = make([]int16, 0, n)
+	x.CommitTime = make([]int64, 0, n)
+	x.SubjectOff = make([]uint32, 1, n+1)
+	x.Subjects = make([]byte, 0, n*48)
+}
+
+// interner assigns dense ids to distinct values.
+type interner[T comparable] struct {
+	ids    map[T]uint32
+	values []T
+}
+
+func newInterner[T comparable](values []T) *interner[T] {
+	in := &interner[T]{ids: make(map[T]uint32, len(values)), values: values[:len(values):len(values)]}
+	for i, v := range values {
+		in.ids[v] = uint32(i)
+	}
+	return in
+}
+
+func (in *interner[T]) intern(v T) uint32 {
+	if id, ok := in.ids[v]; ok {
+		return id
+	}
+	id := uint32(len(in.values))
+	in.ids[v] = id
+	in.values = append(in.values, v)
+	return id
+}
+
+// identInterner assigns dense ids to identities, looked up by a
+// "name\x00email" key built in reused scratch space so that a known
+// identity costs no allocation.
+type identInterner struct {
+	ids     map[string]uint32
+	values  []Ident
+	scratch []byte
+}
+
+func newIdentInterner(values []Ident) *identInterner {
+	in := &identInterner{ids: make(map[string]uint32, len(values)), values: values[:len(values):len(values)]}
+	for i, v := range values {
+		in.ids[v.Name+"\x00"+v.Email] = uint32(i)
+	}
+	return in
+}
+
+func (in *identInterner) intern(name, email []byte) uint32 {
+	in.scratch = append(append(append(in.scratch[:0], name...), 0), email...)
+	if id, ok := in.ids[string(in.scratch)]; ok {
+		return id
+	}
+	id := uint32(len(in.values))
+	in.ids[string(in.scratch)] = id
+	in.values = append(in.values, Ident{Name: string(name), Email: string(email)})
+	return id
+}
+
+// LineStats runs pass 2 over every commit of x and returns a copy of x with
+// line statistics. The history is split into blocks handed round-robin to
+// Workers git processes, so all cores work and each gets a fair share of
+// old and new commits.
+func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Index, error) {
+	n := x.Len()
+	workers := b.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	const block = 1024
+	if blocks := (n + block - 1) / block; workers > blocks {
+		workers = max(blocks, 1)
+	}
+	pos := make(map[string]uint32, n)
+	for i := 0; i < n; i++ {
+		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
+	}
+	b.report(Progress{Phase: PhaseLineStats, Total: n})
+
+	parts := make([]*statsPart, workers)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, workers)
+	for w := range workers {
+		var hashes [][]byte
+		for start := w * block; start < n; start += workers * block {
+			for i := start; i < min(start+block, n); i++ {
+				hashes = append(hashes, []byte(hex.EncodeToString(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])))
+			}
+		}
+		parts[w] = newStatsPart(x.Paths)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := parts[w]
+			raw := make([]byte, x.HashSize)
+			errs[w] = b.Git.Numstat(ctx, gitDir, hashes, func(hash []byte, files []gitcli.FileStat) error {
+				if _, err := hex.Decode(raw, hash); err != nil {
+					return fmt.Errorf("bad commit hash %q", hash)
+				}
+				i, ok := pos[string(raw)]
+				if !ok {
+					return fmt.Errorf("git diff-tree reported unknown commit %s", hash)
+				}
+				p.add(i, files)
+				if c := done.Add(1); c%2048 == 0 {
+					b.report(Progress{Phase: PhaseLineStats, Done: int(c), Total: n})
+				}
+				return nil
+			})
+			if errs[w] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("read line statistics: %w", firstError(errs))
+	}
+	y := *x
+	assembleStats(&y, parts)
+	b.report(Progress{Phase: PhaseDone, Done: n, Total: n})
+	return &y, nil
+}
+
+func firstError(errs []error) error {
+	// A worker cancelled because another failed reports context.Canceled;
+	// prefer the error that caused it.
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, context.Canceled) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// statsPart is one worker's results: file changes per commit, with path
+// ids from the worker's own interner (seeded with the base paths, so ids
+// below len(base) agree across workers).
+type statsPart struct {
+	paths   *interner[string]
+	commits []uint32 // commit positions, in the order reported
+	offs    []uint32 // len(commits)+1 offsets into the arrays below
+	path    []uint32
+	added   []uint32
+	deleted []uint32
+}
+
+func newStatsPart(base []string) *statsPart {
+	return &statsPart{paths: newInterner(base), offs: []uint32{0}}
+}
+
+func (p *statsPart) add(commit uint32, files []gitcli.FileStat) {
+	p.commits = append(p.commits, commit)
+	for _, f := range files {
+		id, ok := p.paths.ids[string(f.Path)]
+		if !ok {
+			id = p.paths.intern(string(f.Path))
+		}
+		p.path = append(p.path, id)
+		p.added = append(p.added, f.Added)
+		p.deleted = append(p.deleted, f.Deleted)
+	}
+	p.offs = append(p.offs, uint32(len(p.path)))
+}
+
+// assembleStats merges the workers' parts into x's stats columns, in
+// commit order, with one global path table.
+func assembleStats(x *Index, parts []*statsPart) {
+	n := x.Len()
+	base := len(x.Paths)
+	global := newInterner(x.Paths)
+	remaps := make([][]uint32, len(parts))
+	type loc struct{ part, k int32 }
+	where := make([]loc, n)
+	for i := range where {
+		where[i] = loc{-1, 0}
+	}
+	total := 0
+	for pi, p := range parts {
+		remap := make([]uint32, len(p.paths.values)-base)
+		for j, s := range p.paths.values[base:] {
+			remap[j] = global.intern(s)
+		}
+		remaps[pi] = remap
+		for k, c := range p.commits {
+			where[c] = loc{int32(pi), int32(k)}
+		}
+		total += len(p.path)
+	}
+	x.Paths = global.values
+	x.Added = make([]uint32, n)
+	x.Deleted = make([]uint32, n)
+	x.FilesChanged = make([]uint32, n)
+	x.ChangeOff = make([]uint32, n+1)
+	x.ChangePath = make([]uint32, 0, total)
+	x.ChangeAdded = make([]uint32, 0, total)
+	x.ChangeDeleted = make([]uint32, 0, total)
+	for i := 0; i < n; i++ {
+		if l := where[i]; l.part >= 0 {
+			p := parts[l.part]
+			lo, hi := p.offs[l.k], p.offs[l.k+1]
+			for j := lo; j < hi; j++ {
+				id := p.path[j]
+				if int(id) >= base {
+					id = remaps[l.part][int(id)-base]
+				}
+				x.ChangePath = append(x.ChangePath, id)
+				x.ChangeAdded = append(x.ChangeAdded, p.added[j])
+				x.ChangeDeleted = append(x.ChangeDeleted, p.deleted[j])
+				x.Added[i] += p.added[j]
+				x.Deleted[i] += p.deleted[j]
+			}
+			x.FilesChanged[i] = hi - lo
+		}
+		x.ChangeOff[i+1] = uint32(len(x.ChangePath))
+	}
+	x.HasStats = true
+}
+
+// Update brings old up to date with the repository's HEAD branch. When the
+// branch has only moved forward, just the new commits are read (both
+// passes) and put in front of old; when history was rewritten (old's head
+// is no longer an ancestor of the branch), the index is rebuilt. It
+// returns old itself when nothing changed. rebuilt reports a full rebuild.
+func (b *Builder) Update(ctx context.Context, gitDir string, old *Index) (x *Index, rebuilt bool, err error) {
+	branch, head, err := b.Git.Head(ctx, gitDir)
+	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
+		return nil, false, fmt.Errorf("read HEAD: %w", err)
+	}
+	if head == old.Head() && branch == old.Branch && old.HasStats {
+		return old, false, nil
+	}
+	if !b.extends(ctx, gitDir, old, head, branch) {
+		x, err := b.Build(ctx, gitDir, nil)
+		return x, true, err
+	}
+	delta, err := b.Metadata(ctx, gitDir, old)
+	if err != nil {
+		return nil, false, err
+	}
+	if old.HasStats {
+		if delta, err = b.LineStats(ctx, gitDir, delta); err != nil {
+			return nil, false, err
+		}
+		return Prepend(delta, old), false, nil
+	}
+	x, err = b.LineStats(ctx, gitDir, Prepend(delta, old))
+	return x, false, err
+}
+
+// extends reports whether head is old's head or a descendant of it on the
+// same branch.
+func (b *Builder) extends(ctx context.Context, gitDir string, old *Index, head, branch string) bool {
+	if old.Len() == 0 || head == "" || branch != old.Branch {
+		return false
+	}
+	if ok, err := b.Git.HasCommit(ctx, gitDir, old.Head()); err != nil || !ok {
+		return false
+	}
+	ok, err := b.Git.IsAncestor(ctx, gitDir, old.Head(), head)
+	return err == nil && ok
+}
+
+// Prepend returns the index of delta's commits followed by old's. delta
+// must have been read with old as its base (so its identity and path tables
+// extend old's), and both must agree on HasStats, or old has stats and
+// delta does not, in which case the result has none.
+func Prepend(delta, old *Index) *Index {
+	x := &Index{
+		ObjectFormat: old.ObjectFormat,
+		Branch:       delta.Branch,
+		HashSize:     old.HashSize,
+		Hashes:       concat(delta.Hashes, old.Hashes),
+		Parents:      concat(delta.Parents, old.Parents),
+		Author:       concat(delta.Author, old.Author),
+		Committer:    concat(delta.Committer, old.Committer),
+		AuthorTime:   concat(delta.AuthorTime, old.AuthorTime),
+		AuthorZone:   concat(delta.AuthorZone, old.AuthorZone),
+		CommitTime:   concat(delta.CommitTime, old.CommitTime),
+		Subjects:     concat(delta.Subjects, old.Subjects),
+		SubjectOff:   concatOffsets(delta.SubjectOff, old.SubjectOff),
+		Idents:       delta.Idents,
+		Paths:        delta.Paths,
+	}
+	if delta.HasStats && old.HasStats {
+		x.HasStats = true
+		x.Added = concat(delta.Added, old.Added)
+		x.Deleted = concat(delta.Deleted, old.Deleted)
+		x.FilesChanged = concat(delta.FilesChanged, old.FilesChanged)
+		x.ChangeOff = concatOffsets(delta.ChangeOff, old.ChangeOff)
+		x.ChangePath = concat(delta.ChangePath, old.ChangePath)
+		x.ChangeAdded = concat(delta.ChangeAdded, old.ChangeAdded)
+		x.ChangeDeleted = concat(delta.ChangeDeleted, old.ChangeDeleted)
+	}
+	return x
+}
+
+func concat[T any](a, b []T) []T {
+	out := make([]T, 0, len(a)+len(b))
+	return append(append(out, a...), b...)
+}
+
+// concatOffsets joins two offset arrays (each starting at 0 with one more
+// element than items), shifting b's by a's total.
+func concatOffsets(a, b []uint32) []uint32 {
+	shift := a[len(a)-1]
+	out := make([]uint32, 0, len(a)+len(b)-1)
+	out = append(out, a...)
+	for _, o := range b[1:] {
+		out = append(out, o+shift)
+	}
+	return out
+}

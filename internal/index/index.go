@@ -1,0 +1,120 @@
+// Package index is gitpulse's history index: one pass of git log turned
+// into compact, columnar, interned arrays that every analytics query scans
+// in memory.
+//
+// An Index describes the history of one branch as git log lists it, newest
+// commit first: position 0 is the branch head. It is built in two passes
+// (commit metadata, then per-file line statistics), persisted to disk in a
+// versioned, checksummed format, and extended incrementally when the branch
+// moves forward. An Index is immutable once built: queries may read it from
+// many goroutines while a newer Index is being built.
+package index
+
+import (
+	"encoding/hex"
+	"path"
+	"strings"
+	"time"
+)
+
+// Ident is an author or committer identity after .mailmap.
+type Ident struct {
+	Name  string
+	Email string
+}
+
+// Index is the columnar history of one branch. All per-commit slices have
+// Len() elements, indexed by position in git log order (0 = newest).
+// Fields are exported for fast scanning; they must not be modified.
+type Index struct {
+	// ObjectFormat is the repository's hash algorithm: "sha1" or "sha256".
+	ObjectFormat string
+	// Branch is the branch the index describes ("" for a detached HEAD).
+	Branch string
+	// HashSize is the length of one binary object name: 20 or 32.
+	HashSize int
+
+	// Hashes holds the binary object names, HashSize bytes per commit.
+	Hashes []byte
+	// Parents is each commit's parent count (>1 for merges, 0 for roots).
+	Parents []uint16
+	// Author and Committer are indexes into Idents.
+	Author, Committer []uint32
+	// AuthorTime and CommitTime are seconds since the Unix epoch.
+	AuthorTime, CommitTime []int64
+	// AuthorZone is the author's UTC offset in minutes.
+	AuthorZone []int16
+	// SubjectOff has Len()+1 offsets into Subjects.
+	SubjectOff []uint32
+	// Subjects holds every subject line, concatenated.
+	Subjects []byte
+	// Idents are the distinct (name, email) pairs, interned.
+	Idents []Ident
+
+	// HasStats reports whether the line statistics below are filled in.
+	// Until the second pass ends they are nil.
+	HasStats bool
+	// Added, Deleted and FilesChanged are per-commit totals (zero for
+	// merges, which carry no diff).
+	Added, Deleted, FilesChanged []uint32
+	// ChangeOff has Len()+1 offsets into the Change arrays: commit i
+	// changed the files at ChangeOff[i]:ChangeOff[i+1].
+	ChangeOff []uint32
+	// ChangePath indexes Paths; ChangeAdded and ChangeDeleted are line
+	// counts (zero for binary files).
+	ChangePath, ChangeAdded, ChangeDeleted []uint32
+	// Paths are the distinct file paths, interned.
+	Paths []string
+}
+
+// Len returns the number of commits.
+func (x *Index) Len() int { return len(x.AuthorTime) }
+
+// Head returns the hexadecimal name of the newest commit, or "" when the
+// index is empty.
+func (x *Index) Head() string {
+	if x.Len() == 0 {
+		return ""
+	}
+	return x.Hash(0)
+}
+
+// Hash returns the hexadecimal object name of commit i.
+func (x *Index) Hash(i int) string {
+	return hex.EncodeToString(x.Hashes[i*x.HashSize : (i+1)*x.HashSize])
+}
+
+// Subject returns the subject line of commit i.
+func (x *Index) Subject(i int) string {
+	return string(x.Subjects[x.SubjectOff[i]:x.SubjectOff[i+1]])
+}
+
+// AuthorDate returns commit i's author date in the author's time zone.
+func (x *Index) AuthorDate(i int) time.Time {
+	zone := time.FixedZone("", int(x.AuthorZone[i])*60)
+	return time.Unix(x.AuthorTime[i], 0).In(zone)
+}
+
+// IsMerge reports whether commit i has more than one parent.
+func (x *Index) IsMerge(i int) bool { return x.Parents[i] > 1 }
+
+// Changes returns the range of commit i's file changes in the Change
+// arrays; it is empty until HasStats.
+func (x *Index) Changes(i int) (lo, hi int) {
+	if !x.HasStats {
+		return 0, 0
+	}
+	return int(x.ChangeOff[i]), int(x.ChangeOff[i+1])
+}
+
+// Extension returns the lower-case extension of path p without its dot
+// ("go" for "cmd/main.go"), or "" when it has none. Dot files such as
+// ".gitignore" have no extension.
+func Extension(p string) string {
+	base := path.Base(p)
+	dot := strings.LastIndexByte(base, '.')
+	if dot <= 0 {
+		return ""
+	}
+	return strings.ToLower(base[dot+1:])
+}
