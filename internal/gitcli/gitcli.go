@@ -87,6 +87,9 @@ func New(ctx context.Context, opts Options) (*Git, error) {
 		"GIT_SSH_COMMAND=ssh -o BatchMode=yes",
 		"GIT_NO_REPLACE_OBJECTS=1",
 		"GIT_OPTIONAL_LOCKS=0",
+		// Buffer output fully: by default git flushes after every commit
+		// when writing to a pipe, which costs one syscall per record.
+		"GIT_FLUSH=0",
 		"GIT_PROTOCOL_FROM_USER=0",
 	}
 	out, err := g.Command("").Args("version").Output(ctx)

@@ -30,15 +30,19 @@ func (g *Git) GitDir(ctx context.Context, dir string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Head resolves the branch HEAD points to, returning its short name
-// ("main") and commit hash. A repository whose HEAD branch has no commits
-// returns the branch name and ErrNoCommits.
-func (g *Git) Head(ctx context.Context, gitDir string) (branch, hash string, err error) {
+// Head resolves rev ("HEAD" when empty) to a commit hash and returns it
+// with the short name of the branch HEAD points to ("main"). A repository
+// whose HEAD branch has no commits returns the branch name and
+// ErrNoCommits.
+func (g *Git) Head(ctx context.Context, gitDir, rev string) (branch, hash string, err error) {
+	if rev == "" {
+		rev = "HEAD"
+	}
 	out, err := g.Command(gitDir).Args("symbolic-ref", "--quiet", "--short", "HEAD").Output(ctx)
 	if err == nil {
 		branch = strings.TrimSpace(string(out))
 	}
-	out, err = g.Command(gitDir).Args("rev-parse", "--verify", "--quiet", "HEAD^{commit}").Output(ctx)
+	out, err = g.Command(gitDir).Args("rev-parse", "--verify", "--quiet").AddRevisions(rev + "^{commit}").Output(ctx)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && ge.ExitCode == 1 {

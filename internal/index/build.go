@@ -33,6 +33,9 @@ type Progress struct {
 type Builder struct {
 	// Git runs the git commands.
 	Git *gitcli.Git
+	// Rev is the revision to index; empty means HEAD. The index's Branch
+	// is always the branch HEAD points to.
+	Rev string
 	// Workers is how many git processes the line-statistics pass runs at
 	// once; zero means one per CPU.
 	Workers int
@@ -65,7 +68,7 @@ func (b *Builder) Build(ctx context.Context, gitDir string, onMetadata func(*Ind
 // reads only the commits not reachable from base's head and returns them
 // as an index that shares base's identity and path tables (see Prepend).
 func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*Index, error) {
-	branch, head, err := b.Git.Head(ctx, gitDir)
+	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	format, ferr := b.Git.ObjectFormat(ctx, gitDir)
 	if ferr != nil {
 		return nil, fmt.Errorf("read object format: %w", ferr)
@@ -367,10 +370,11 @@ func assembleStats(x *Index, parts []*statsPart) {
 // Update brings old up to date with the repository's HEAD branch. When the
 // branch has only moved forward, just the new commits are read (both
 // passes) and put in front of old; when history was rewritten (old's head
-// is no longer an ancestor of the branch), the index is rebuilt. It
+// is no longer an ancestor of the branch), the index is rebuilt, and
+// onMetadata (if not nil) receives its pass-1 result as in Build. It
 // returns old itself when nothing changed. rebuilt reports a full rebuild.
-func (b *Builder) Update(ctx context.Context, gitDir string, old *Index) (x *Index, rebuilt bool, err error) {
-	branch, head, err := b.Git.Head(ctx, gitDir)
+func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
+	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
 		return nil, false, fmt.Errorf("read HEAD: %w", err)
 	}
@@ -378,7 +382,7 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index) (x *Ind
 		return old, false, nil
 	}
 	if !b.extends(ctx, gitDir, old, head, branch) {
-		x, err := b.Build(ctx, gitDir, nil)
+		x, err := b.Build(ctx, gitDir, onMetadata)
 		return x, true, err
 	}
 	delta, err := b.Metadata(ctx, gitDir, old)

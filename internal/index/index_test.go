@@ -240,7 +240,7 @@ func TestUpdateIncremental(t *testing.T) {
 	x := build(t, g, dir)
 	b := &index.Builder{Git: g, Workers: 2}
 
-	same, rebuilt, err := b.Update(context.Background(), dir, x)
+	same, rebuilt, err := b.Update(context.Background(), dir, x, nil)
 	if err != nil || same != x || rebuilt {
 		t.Fatalf("update without changes: same=%v rebuilt=%v err=%v", same == x, rebuilt, err)
 	}
@@ -262,7 +262,7 @@ func TestUpdateIncremental(t *testing.T) {
 	if _, err := testrepo.Run(work, nil, nil, "push", "-q", "origin", "main"); err != nil {
 		t.Fatal(err)
 	}
-	y, rebuilt, err := b.Update(context.Background(), dir, x)
+	y, rebuilt, err := b.Update(context.Background(), dir, x, nil)
 	if err != nil || rebuilt {
 		t.Fatalf("update: rebuilt=%v err=%v", rebuilt, err)
 	}
@@ -287,7 +287,7 @@ func TestUpdateIncremental(t *testing.T) {
 	if _, err := testrepo.Run(work, nil, nil, "push", "-q", "-f", "origin", "main"); err != nil {
 		t.Fatal(err)
 	}
-	z, rebuilt, err := b.Update(context.Background(), dir, y)
+	z, rebuilt, err := b.Update(context.Background(), dir, y, nil)
 	if err != nil || !rebuilt {
 		t.Fatalf("force-pushed history: rebuilt=%v err=%v", rebuilt, err)
 	}
