@@ -28,10 +28,11 @@ type CommitMeta struct {
 	Subject        []byte
 }
 
-// metaFormat prints the CommitMeta fields NUL-terminated; with -z the
-// record itself is NUL-terminated too, so the output is a flat sequence of
-// metaFields NUL-terminated tokens per commit.
-const metaFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%s"
+// MetadataFormat is the git log --format option LogMetadata uses: the
+// CommitMeta fields NUL-terminated; with -z the record itself is
+// NUL-terminated too, so the output is a flat sequence of metaFields
+// NUL-terminated tokens per commit.
+const MetadataFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%s"
 
 const metaFields = 9
 
@@ -49,7 +50,7 @@ func (g *Git) LogMetadata(ctx context.Context, gitDir, rev string, exclude []str
 	}
 	cmd := g.Command(gitDir).
 		Config("mailmap.blob", rev+":.mailmap").
-		Args("log", "-z", "--date=raw", "--use-mailmap", metaFormat).
+		Args("log", "-z", "--date=raw", "--use-mailmap", MetadataFormat).
 		AddRevisions(revs...)
 	return cmd.Stream(ctx, func(r *os.File) error {
 		return ParseMetadata(r, fn)

@@ -1,0 +1,159 @@
+package gitcli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newGit(t testing.TB) *Git {
+	t.Helper()
+	g, err := New(context.Background(), Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestDynamicArgumentsCannotBeOptions(t *testing.T) {
+	g := newGit(t)
+	for _, v := range []string{"--upload-pack=touch /tmp/x", "-c", "a\x00b"} {
+		err := g.Command("").Args("ls-remote").AddDynamic(v).Run(context.Background())
+		if err == nil || errors.As(err, new(*Error)) {
+			t.Errorf("AddDynamic(%q): err = %v, want a refusal before git runs", v, err)
+		}
+	}
+	if err := g.Command(t.TempDir()).Args("log").AddRevisions("--output=/tmp/x").Run(context.Background()); err == nil {
+		t.Error("a revision that looks like an option was accepted")
+	}
+}
+
+func TestErrorCarriesExitCodeAndMasksSecrets(t *testing.T) {
+	g := newGit(t)
+	err := g.Command(t.TempDir()).Args("rev-parse", "--verify").
+		AddDynamic("https://user:s3cret@example.com/x").Secret("s3cret").Run(context.Background())
+	var ge *Error
+	if !errors.As(err, &ge) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	if ge.ExitCode != 128 {
+		t.Errorf("exit code %d, want 128", ge.ExitCode)
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "user:") {
+		t.Errorf("secret leaked: %v", err)
+	}
+}
+
+func TestMaskURLCredentials(t *testing.T) {
+	got := MaskURLCredentials("fatal: https://x-access-token:ghp_abc@github.com/o/r.git and http://u@h/p")
+	if strings.Contains(got, "ghp_abc") || strings.Contains(got, "u@h") || !strings.Contains(got, "https://***@github.com/o/r.git") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestConfigTravelsInEnvironmentNotArgv(t *testing.T) {
+	g := newGit(t)
+	out, err := g.Command("").Config("gitpulse.probe", "value-123").Args("config", "--get", "gitpulse.probe").Output(context.Background())
+	if err != nil || strings.TrimSpace(string(out)) != "value-123" {
+		t.Fatalf("out %q err %v", out, err)
+	}
+}
+
+func TestCancelKillsGitAndItsChildren(t *testing.T) {
+	g := newGit(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	// A shell alias stands in for a slow git helper process: git starts a
+	// shell, which starts sleep. All of them must die on cancel, or the
+	// output pipe would stay open and Stream would not return.
+	err := g.Command("").Config("alias.slow", "!sleep 30").Args("slow").Stream(ctx, func(r *os.File) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want deadline exceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Stream returned after %v: the process group was not killed", d)
+	}
+}
+
+func TestVersionCheck(t *testing.T) {
+	if compareVersions("2.39.5", MinVersion) < 0 || compareVersions("2.38.9", MinVersion) >= 0 || compareVersions("2.45.1.windows.1", "2.39") <= 0 {
+		t.Fatal("compareVersions")
+	}
+	if parseVersion("git version 2.39.5\n") != "2.39.5" || parseVersion("nonsense") != "" {
+		t.Fatal("parseVersion")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	if _, err := New(context.Background(), Options{Path: "/nonexistent/git", Home: t.TempDir()}); err == nil {
+		t.Fatal("a missing git binary was accepted")
+	}
+}
+
+func TestParseMetadataRejectsGarbage(t *testing.T) {
+	for _, in := range []string{
+		"nothex\x00\x00a\x00b\x001 +0000\x00c\x00d\x001 +0000\x00s\x00",
+		strings.Repeat("a", 40) + "\x00\x00a\x00b\x00notadate\x00c\x00d\x001 +0000\x00s\x00",
+		strings.Repeat("a", 40) + "\x00\x00a\x00b\x00",
+	} {
+		if err := ParseMetadata(strings.NewReader(in), func(*CommitMeta) error { return nil }); err == nil {
+			t.Errorf("accepted %q", in)
+		}
+	}
+}
+
+func TestParseNumstat(t *testing.T) {
+	h1, h2 := strings.Repeat("a", 40), strings.Repeat("b", 64)
+	in := h1 + "\x001\t2\tpath with\ttab\x00-\t-\tbin.dat\x00" + h2 + "\x003\t0\tnew\nline\x00"
+	var got []string
+	err := ParseNumstat(strings.NewReader(in), func(hash []byte, files []FileStat) error {
+		for _, f := range files {
+			got = append(got, fmt.Sprintf("%c|%s|%d|%d|%v", hash[0], f.Path, f.Added, f.Deleted, f.Binary))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a|path with\ttab|1|2|false a|bin.dat|0|0|true b|new\nline|3|0|false"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %q\nwant %q", strings.Join(got, " "), want)
+	}
+}
+
+func FuzzParseMetadata(f *testing.F) {
+	f.Add([]byte(strings.Repeat("a", 40) + "\x00\x00Name\x00e@x\x001112911993 -0700\x00C\x00c@x\x001112911993 +0130\x00subject | pipe\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = ParseMetadata(bytes.NewReader(data), func(c *CommitMeta) error {
+			if len(c.Hash) != 40 && len(c.Hash) != 64 {
+				t.Fatalf("accepted hash %q", c.Hash)
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzParseNumstat(f *testing.F) {
+	f.Add([]byte(strings.Repeat("a", 40) + "\x001\t2\tp q\x00-\t-\tb\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = ParseNumstat(bytes.NewReader(data), func(hash []byte, files []FileStat) error {
+			for _, fs := range files {
+				if len(fs.Path) == 0 {
+					t.Fatal("accepted an empty path")
+				}
+			}
+			return nil
+		})
+	})
+}
