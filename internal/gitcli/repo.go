@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,11 @@ var ErrNoCommits = errors.New("no commits")
 // GitDir returns the git directory of the repository at or above dir
 // (the directory itself for a bare repository), or ErrNotRepository.
 func (g *Git) GitDir(ctx context.Context, dir string) (string, error) {
+	// git runs in its own home directory: resolve dir against ours.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
 	cmd := g.Command("").Args("-C").AddDynamic(dir).Args("rev-parse", "--absolute-git-dir")
 	out, err := cmd.Output(ctx)
 	if err != nil {

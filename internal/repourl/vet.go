@@ -10,198 +10,289 @@ import (
 	"strings"
 )
 
-// ErrRefused is wrapped by every refusal of the operator's policy.
-var ErrRefused = errors.New("repository URL refused")
+// Environment variables read by [PolicyFromEnv].
+const (
+	EnvAllowedHosts = "ALLOWED_GIT_HOSTS"       // comma-separated host names, or "*"
+	EnvAllowHTTP    = "ALLOW_HTTP_GIT"          // boolean
+	EnvAllowPrivate = "ALLOW_PRIVATE_GIT_HOSTS" // boolean
+	EnvAllowLocal   = "ALLOW_LOCAL_REPOS"       // boolean
+)
 
-func refused(format string, args ...any) error {
+// ErrRefused is wrapped by every error with which a [Policy] refuses a
+// repository; the rest of the message says why.
+var ErrRefused = errors.New("repository refused")
+
+func refusef(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
-// Resolver looks up a host's addresses; *net.Resolver is one.
+// Resolver looks up the IP addresses of a host. *net.Resolver implements
+// it.
 type Resolver interface {
 	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
-// Policy is the operator's rules for which repositories may be opened.
+// Policy is the operator's rules for which repositories the server may
+// mirror. The zero Policy refuses every repository.
 type Policy struct {
-	AllowedHosts []string // lower-case host names; "*" allows any public host
-	AllowHTTP    bool     // plain http (ALLOW_HTTP_GIT)
-	AllowPrivate bool     // loopback, private and link-local addresses (ALLOW_PRIVATE_GIT_HOSTS)
-	AllowLocal   bool     // local paths and file:// (ALLOW_LOCAL_REPOS)
-	Resolver     Resolver // nil means net.DefaultResolver
+	// AllowedHosts lists the hosts that may be mirrored from, compared with
+	// Repo.Host: lower-case names or IP addresses, with a port if it is not
+	// the scheme's default. "*" allows any public host.
+	AllowedHosts []string
+	// AllowHTTP allows plain http (ALLOW_HTTP_GIT).
+	AllowHTTP bool
+	// AllowPrivate allows hosts at loopback, private, link-local and other
+	// non-public addresses (ALLOW_PRIVATE_GIT_HOSTS). They must still be on
+	// AllowedHosts.
+	AllowPrivate bool
+	// AllowLocal allows local paths and file:// URLs (ALLOW_LOCAL_REPOS).
+	AllowLocal bool
+	// Resolver looks up host names; nil means net.DefaultResolver.
+	Resolver Resolver
 }
 
-// DefaultHosts are the hosts a server allows when the operator names none.
-var DefaultHosts = []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}
-
-// DefaultPolicy is the server's default: https to the default hosts only.
+// DefaultPolicy returns the server's default policy: https from
+// github.com, gitlab.com, bitbucket.org and codeberg.org only.
 func DefaultPolicy() Policy {
-	return Policy{AllowedHosts: append([]string(nil), DefaultHosts...)}
+	return Policy{AllowedHosts: []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}}
 }
 
-// PolicyFromEnv reads ALLOWED_GIT_HOSTS (comma-separated, "*" for any),
-// ALLOW_HTTP_GIT, ALLOW_PRIVATE_GIT_HOSTS and ALLOW_LOCAL_REPOS.
+// PolicyFromEnv returns the default policy amended by the environment
+// variables that getenv (usually os.Getenv) reports: ALLOWED_GIT_HOSTS, a
+// comma-separated list of hosts or "*", replaces the default hosts;
+// ALLOW_HTTP_GIT, ALLOW_PRIVATE_GIT_HOSTS and ALLOW_LOCAL_REPOS are
+// booleans as strconv.ParseBool reads them. Unset or empty variables keep
+// the defaults.
 func PolicyFromEnv(getenv func(string) string) (Policy, error) {
 	p := DefaultPolicy()
-	if v := strings.TrimSpace(getenv("ALLOWED_GIT_HOSTS")); v != "" {
-		p.AllowedHosts = nil
-		for _, h := range strings.Split(v, ",") {
-			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
-				p.AllowedHosts = append(p.AllowedHosts, h)
-			}
+	if v := strings.TrimSpace(getenv(EnvAllowedHosts)); v != "" {
+		hosts, err := parseHostList(v)
+		if err != nil {
+			return Policy{}, fmt.Errorf("invalid %s: %w", EnvAllowedHosts, err)
 		}
+		p.AllowedHosts = hosts
 	}
-	for name, dst := range map[string]*bool{
-		"ALLOW_HTTP_GIT": &p.AllowHTTP, "ALLOW_PRIVATE_GIT_HOSTS": &p.AllowPrivate, "ALLOW_LOCAL_REPOS": &p.AllowLocal,
+	for _, flag := range []struct {
+		name string
+		dst  *bool
+	}{
+		{EnvAllowHTTP, &p.AllowHTTP},
+		{EnvAllowPrivate, &p.AllowPrivate},
+		{EnvAllowLocal, &p.AllowLocal},
 	} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return Policy{}, fmt.Errorf("%s=%q: want true or false", name, v)
-			}
-			*dst = b
+		v := strings.TrimSpace(getenv(flag.name))
+		if v == "" {
+			continue
 		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Policy{}, fmt.Errorf("invalid %s: %w", flag.name, err)
+		}
+		*flag.dst = b
 	}
 	return p, nil
 }
 
-// Vet parses raw and checks it against the policy.
+// parseHostList parses a comma-separated list of hosts, canonicalising each
+// as Parse does a URL's host.
+func parseHostList(list string) ([]string, error) {
+	var hosts []string
+	for entry := range strings.SplitSeq(list, ",") {
+		switch entry = strings.TrimSpace(entry); {
+		case entry == "":
+			continue
+		case entry == "*":
+			hosts = append(hosts, entry)
+			continue
+		case strings.ContainsAny(entry, "/@?#"):
+			return nil, fmt.Errorf("%q is not a host name; give just the host, such as github.com", entry)
+		}
+		hostname, port, err := splitHostPort(entry, "https")
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a host name", entry)
+		}
+		hosts = append(hosts, joinHostPort(hostname, port))
+	}
+	if len(hosts) == 0 {
+		return nil, errors.New("no hosts listed")
+	}
+	return hosts, nil
+}
+
+// Vet parses raw and checks it against the policy, returning the parsed
+// repository if the server may mirror it.
 func (p Policy) Vet(ctx context.Context, raw string) (Repo, error) {
 	r, err := Parse(raw)
 	if err != nil {
 		return Repo{}, err
 	}
-	return r, p.Check(ctx, r)
+	if err := p.Check(ctx, r); err != nil {
+		return Repo{}, err
+	}
+	return r, nil
 }
 
-// Check applies the policy to a parsed repository; call it again before
-// every fetch, since DNS answers change.
+// Check reports whether the policy allows the server to mirror r. It vets
+// r.URL, which is what git is given, and trusts none of r's other fields,
+// so it can vet a Repo read back from storage. Host names are resolved and
+// every address must be public, so call Check again before every fetch:
+// DNS answers change. (That narrows but cannot close the window in which a
+// host's DNS could change between Check and git's own lookup.)
+//
+// Refusals wrap [ErrRefused]; a URL Parse rejects yields its error, which
+// wraps [ErrInvalid]; a host that cannot be resolved yields an error
+// wrapping neither.
 func (p Policy) Check(ctx context.Context, r Repo) error {
-	if r.Local || r.Scheme == "file" {
+	loc, err := parse(r.URL)
+	if err != nil {
+		return err
+	}
+	switch loc.Scheme {
+	case "file":
 		if !p.AllowLocal {
-			return refused("local repositories are not allowed; set ALLOW_LOCAL_REPOS=true to allow them")
+			return refusef("local repositories are not allowed; set %s=true to allow them", EnvAllowLocal)
 		}
 		return nil
-	}
-	switch r.Scheme {
-	case "https":
+	case "ssh":
+		return refusef("the server does not fetch over ssh; give the https URL")
+	case "git":
+		return refusef("the server does not fetch over the unencrypted git:// protocol; give the https URL")
 	case "http":
 		if !p.AllowHTTP {
-			return refused("plain http is not allowed; use https or set ALLOW_HTTP_GIT=true")
+			return refusef("plain http is not allowed; give the https URL or set %s=true", EnvAllowHTTP)
 		}
-	default:
-		return refused("scheme %s is not allowed; use https", r.Scheme)
 	}
-	if r.userinfo != nil {
-		return refused("credentials in the URL are not allowed; sign in with a token instead")
+	if loc.credentials {
+		return refusef("the URL contains credentials (user-info before the host); remove them")
 	}
-	if !p.hostAllowed(r.Host) {
-		return refused("host %q is not on the allowed list (ALLOWED_GIT_HOSTS)", r.Host)
+	if !p.allowsHost(loc.Host) {
+		return refusef("host %q is not on the allowed list (%s)", loc.Host, EnvAllowedHosts)
 	}
 	if p.AllowPrivate {
 		return nil
 	}
-	return p.checkAddresses(ctx, r.Host)
+	return p.checkAddresses(ctx, loc.hostname)
 }
 
-func (p Policy) hostAllowed(host string) bool {
+func (p Policy) allowsHost(host string) bool {
 	for _, h := range p.AllowedHosts {
-		if h == "*" || h == host {
+		if h == "*" || strings.EqualFold(h, host) {
 			return true
 		}
 	}
 	return false
 }
 
-// checkAddresses refuses a host that is, or resolves to, a non-public
-// address.
+// checkAddresses refuses host unless it is, or resolves only to, public
+// addresses.
 func (p Policy) checkAddresses(ctx context.Context, host string) error {
-	if ip, ok := parseIPHost(host); ok {
-		return checkPublic(host, ip)
+	if a, err := netip.ParseAddr(host); err == nil {
+		return checkAddr(a, host)
 	}
-	if looksNumeric(host) {
-		return refused("host %q is an unusual spelling of an IP address", host)
+	resolver := p.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
 	}
-	res := p.Resolver
-	if res == nil {
-		res = net.DefaultResolver
+	addrs, err := resolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return fmt.Errorf("repository host %q could not be resolved: %w", host, err)
 	}
-	addrs, err := res.LookupIPAddr(ctx, host)
-	if err != nil || len(addrs) == 0 {
-		return fmt.Errorf("host %q could not be resolved", host)
+	if len(addrs) == 0 {
+		return fmt.Errorf("repository host %q could not be resolved: no addresses", host)
 	}
-	for _, a := range addrs {
-		ip, ok := netip.AddrFromSlice(a.IP)
+	for _, ia := range addrs {
+		a, ok := netip.AddrFromSlice(ia.IP)
 		if !ok {
-			return fmt.Errorf("host %q resolved to a bad address", host)
+			return refusef("host %q resolved to a malformed address", host)
 		}
-		if err := checkPublic(host, ip); err != nil {
+		// net.IP does not tell IPv4 from IPv4-mapped IPv6 apart.
+		if err := checkAddr(a.Unmap(), host); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func parseIPHost(host string) (netip.Addr, bool) {
-	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return ip, err == nil
-}
-
-// looksNumeric catches decimal, octal and hex IPv4 spellings
-// ("2130706433", "0x7f.1", "017700000001") that resolvers may accept:
-// one to four parts, each all decimal digits or 0x-prefixed hex.
-func looksNumeric(host string) bool {
-	parts := strings.Split(host, ".")
-	if len(parts) > 4 {
-		return false
-	}
-	for _, part := range parts {
-		digits, base := part, 10
-		if len(part) > 2 && (part[:2] == "0x" || part[:2] == "0X") {
-			digits, base = part[2:], 16
-		}
-		if _, err := strconv.ParseUint(digits, base, 64); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("255.255.255.255/32"),
-	netip.MustParsePrefix("64:ff9b::/96"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("2001:db8::/32"),
-}
-
-func checkPublic(host string, ip netip.Addr) error {
-	ip = ip.Unmap()
-	if ip.Is6() {
-		// IPv4-compatible ::a.b.c.d
-		if b := ip.As16(); ip.Is6() && isZero(b[:12]) && !ip.IsUnspecified() && !ip.IsLoopback() {
-			ip = netip.AddrFrom4([4]byte(b[12:]))
-		}
-	}
-	bad := ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast()
-	for _, p := range nonPublic {
-		bad = bad || p.Contains(ip)
-	}
-	if bad {
-		return refused("address %s of host %q is not public; set ALLOW_PRIVATE_GIT_HOSTS=true to allow it", ip, host)
+func checkAddr(a netip.Addr, host string) error {
+	if why := nonPublic(a); why != "" {
+		return refusef("address %s of host %q is %s; set %s=true to allow", a, host, why, EnvAllowPrivate)
 	}
 	return nil
 }
 
-func isZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
+// specialRanges are the address ranges that are not public: those of the
+// IANA special-purpose registries that no git host can be at.
+var specialRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "unspecified (0.0.0.0/8)"},
+	{netip.MustParsePrefix("10.0.0.0/8"), "private"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "carrier-grade NAT shared space (100.64.0.0/10)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private"},
+	{netip.MustParsePrefix("192.0.0.0/24"), "reserved for IETF protocol assignments"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "reserved for documentation"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "reserved for benchmarking"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "reserved for documentation"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "reserved for documentation"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("255.255.255.255/32"), "broadcast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (240.0.0.0/4)"},
+	{netip.MustParsePrefix("::/128"), "unspecified"},
+	{netip.MustParsePrefix("::1/128"), "loopback"},
+	{netip.MustParsePrefix("::/96"), "IPv4-compatible (deprecated)"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use NAT64"},
+	{netip.MustParsePrefix("100::/64"), "discard-only"},
+	{netip.MustParsePrefix("2001:db8::/32"), "reserved for documentation"},
+	{netip.MustParsePrefix("fc00::/7"), "private (unique local)"},
+	{netip.MustParsePrefix("fe80::/10"), "link-local"},
+	{netip.MustParsePrefix("fec0::/10"), "site-local"},
+	{netip.MustParsePrefix("ff00::/8"), "multicast"},
+}
+
+var (
+	ipv4Mapped    = netip.MustParsePrefix("::ffff:0.0.0.0/96")
+	nat64         = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour     = netip.MustParsePrefix("2002::/16")
+	globalUnicast = netip.MustParsePrefix("2000::/3")
+)
+
+// nonPublic says why a is not a public address, or returns "" if it is.
+// IPv6 addresses that embed an IPv4 address (IPv4-mapped, NAT64, 6to4) are
+// judged by the embedded address.
+func nonPublic(a netip.Addr) string {
+	if !a.IsValid() {
+		return "not a valid address"
+	}
+	a = a.WithZone("") // a Prefix never contains an address with a zone
+	for _, r := range specialRanges {
+		if r.prefix.Contains(a) {
+			return r.what
 		}
 	}
-	return true
+	if !a.Is6() {
+		return ""
+	}
+	b := a.As16()
+	var v4 netip.Addr
+	var form string
+	switch {
+	case ipv4Mapped.Contains(a):
+		v4, form = netip.AddrFrom4([4]byte(b[12:])), "IPv4-mapped"
+	case nat64.Contains(a):
+		v4, form = netip.AddrFrom4([4]byte(b[12:])), "NAT64"
+	case sixToFour.Contains(a):
+		v4, form = netip.AddrFrom4([4]byte(b[2:6])), "6to4"
+	case !globalUnicast.Contains(a):
+		return "outside the IPv6 global unicast range 2000::/3"
+	default:
+		return ""
+	}
+	if why := nonPublic(v4); why != "" {
+		return fmt.Sprintf("%s (%s %s)", why, form, v4)
+	}
+	return ""
 }

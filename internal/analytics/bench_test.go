@@ -1,0 +1,152 @@
+package analytics_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// bench is a git/git-sized history (80k commits, a merge every 10, 2.5k
+// authors, 7.4k paths), generated and indexed once per test binary.
+var bench struct {
+	once sync.Once
+	view *analytics.View
+	now  time.Time // the newest author date
+}
+
+func benchView(b *testing.B) (*analytics.View, time.Time) {
+	b.Helper()
+	bench.once.Do(func() {
+		dir := testrepo.Generate(b, testrepo.Synthetic{Commits: 80000, MergeEvery: 10, Authors: 2500, Files: 7400, FilesPerCmt: 2})
+		bench.view = mustView(b, dir)
+		x := bench.view.Index()
+		bench.now = time.Unix(x.AuthorTime[0], 0).UTC()
+		b.Logf("history: %d commits, %d file changes, %d paths, %d identities",
+			x.Len(), len(x.ChangePath), len(x.Paths), len(x.Idents))
+	})
+	if bench.view == nil {
+		b.Fatal("benchmark history not built")
+	}
+	return bench.view, bench.now
+}
+
+type benchFilter struct {
+	name string
+	f    analytics.Filter
+}
+
+// benchFilters are the filter combinations every query is measured with.
+func benchFilters(now time.Time) []benchFilter {
+	lastYear := now.AddDate(-1, 0, 0)
+	return []benchFilter{
+		{"all", analytics.Filter{}},
+		{"one author", analytics.Filter{Authors: []string{"author123@"}}},
+		{"three authors", analytics.Filter{Authors: []string{"author123@", "Author 7 ", "side"}}},
+		{"broad author", analytics.Filter{Authors: []string{"author1"}}},
+		{"last year", analytics.Filter{From: lastYear, To: now}},
+		{"author and last year", analytics.Filter{Authors: []string{"author1"}, From: lastYear, To: now}},
+	}
+}
+
+func BenchmarkNewView(b *testing.B) {
+	v, _ := benchView(b)
+	x := v.Index()
+	b.ReportAllocs()
+	for b.Loop() {
+		analytics.NewView(x)
+	}
+}
+
+func BenchmarkCommits(b *testing.B) {
+	v, now := benchView(b)
+	for _, bf := range benchFilters(now) {
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Commits(bf.f, 1, 100)
+			}
+		})
+	}
+	b.Run("all, page 500", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v.Commits(analytics.Filter{}, 500, 100)
+		}
+	})
+}
+
+func BenchmarkHeatmap(b *testing.B) {
+	v, now := benchView(b)
+	for _, bf := range benchFilters(now) {
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Heatmap(bf.f, "", now)
+			}
+		})
+	}
+	whole := analytics.Filter{From: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), To: now}
+	for _, period := range []string{"month", "week", "day"} {
+		b.Run("whole history by "+period, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Heatmap(whole, period, now)
+			}
+		})
+	}
+}
+
+func BenchmarkContributors(b *testing.B) {
+	v, now := benchView(b)
+	for _, bf := range benchFilters(now) {
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Contributors(bf.f)
+			}
+		})
+	}
+}
+
+func BenchmarkChurn(b *testing.B) {
+	v, now := benchView(b)
+	filters := append(benchFilters(now),
+		benchFilter{"extensions", analytics.Filter{Extensions: []string{"go", "md"}}},
+		benchFilter{"paths", analytics.Filter{Paths: []string{"dir3", "dir7/file17.md"}}},
+		benchFilter{"min changes", analytics.Filter{MinChanges: 400}},
+		benchFilter{"everything", analytics.Filter{Authors: []string{"author1"}, From: now.AddDate(-3, 0, 0), To: now,
+			Extensions: []string{"go"}, Paths: []string{"dir1", "dir2"}, MinChanges: 5}},
+	)
+	for _, bf := range filters {
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Churn(bf.f)
+			}
+		})
+	}
+}
+
+func BenchmarkSummary(b *testing.B) {
+	v, now := benchView(b)
+	info := analytics.RepoInfo{Name: "git", Owner: "git", URL: "https://github.com/git/git.git", Platform: "github"}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Summary(info, now, false)
+	}
+}
+
+func BenchmarkFullData(b *testing.B) {
+	v, now := benchView(b)
+	for _, bf := range benchFilters(now) {
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.FullData(bf.f, 1, 100, now)
+			}
+		})
+	}
+}

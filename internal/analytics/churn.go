@@ -1,0 +1,304 @@
+package analytics
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// RiskLevel grades how often a file changes.
+type RiskLevel string
+
+// Risk levels, from the number of commits that touched a file.
+const (
+	RiskLow      RiskLevel = "low"
+	RiskMedium   RiskLevel = "medium"
+	RiskHigh     RiskLevel = "high"
+	RiskCritical RiskLevel = "critical"
+)
+
+// The least number of commits touching a file for each risk level above
+// low.
+const (
+	CriticalCommits = 50
+	HighCommits     = 30
+	MediumCommits   = 15
+)
+
+// ChurnResponse is the body of /api/repositories/churn.
+type ChurnResponse struct {
+	ChurnData ChurnData `json:"churnData"`
+}
+
+// ChurnData is code churn per file.
+type ChurnData struct {
+	// Files are sorted by changes, largest first, then by path; never nil.
+	Files    []ChurnFile   `json:"files"`
+	Summary  ChurnSummary  `json:"summary"`
+	Metadata ChurnMetadata `json:"metadata"`
+	// StatsPending reports that line statistics are still being indexed;
+	// Files is empty until they are.
+	StatsPending bool `json:"statsPending"`
+}
+
+// ChurnFile is the churn of one path.
+type ChurnFile struct {
+	Path      string `json:"path"`
+	Additions int    `json:"additions"`
+	Deletions int    `json:"deletions"`
+	// Changes is Additions + Deletions.
+	Changes int `json:"changes"`
+	// Commits counts the commits that touched the path.
+	Commits   int       `json:"commits"`
+	RiskLevel RiskLevel `json:"riskLevel"`
+}
+
+// ChurnSummary sums up the listed files.
+type ChurnSummary struct {
+	TotalFiles int `json:"totalFiles"`
+	// HighRiskFiles counts files of high or critical risk.
+	HighRiskFiles int `json:"highRiskFiles"`
+	// AverageChanges is the mean of the files' changes, to one decimal.
+	AverageChanges float64 `json:"averageChanges"`
+}
+
+// ChurnMetadata describes how churn was computed.
+type ChurnMetadata struct {
+	// DateRange is the window covered: the filter's dates, or else the
+	// first and last author dates of the history (empty strings for a
+	// history without commits).
+	DateRange      DateRange      `json:"dateRange"`
+	Filters        ChurnFilters   `json:"filters"`
+	RiskThresholds RiskThresholds `json:"riskThresholds"`
+}
+
+// ChurnFilters echoes the filters applied; absent ones are omitted.
+type ChurnFilters struct {
+	MinChanges int      `json:"minChanges,omitempty"`
+	Extensions []string `json:"extensions,omitempty"`
+	Paths      []string `json:"paths,omitempty"`
+	Authors    []string `json:"authors,omitempty"`
+}
+
+// RiskThresholds are the least commits for each risk level above low.
+type RiskThresholds struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+}
+
+// Risk grades a file touched by commits commits.
+func Risk(commits int) RiskLevel {
+	switch {
+	case commits >= CriticalCommits:
+		return RiskCritical
+	case commits >= HighCommits:
+		return RiskHigh
+	case commits >= MediumCommits:
+		return RiskMedium
+	default:
+		return RiskLow
+	}
+}
+
+// pathTotals accumulates the churn of one path.
+type pathTotals struct {
+	added, deleted uint64
+	commits        uint32
+}
+
+// Churn sums, per path, the lines changed by the non-merge commits that
+// match f's authors and dates (the whole history without dates), keeps
+// the paths that pass f's extension, path and minimum-changes filters, and
+// lists them all.
+func (v *View) Churn(f Filter) ChurnData {
+	exts := normalise(f.Extensions, extension)
+	paths := normalise(f.Paths, pathPrefix)
+	d := ChurnData{
+		Files: []ChurnFile{},
+		Metadata: ChurnMetadata{
+			DateRange:      v.window(f.From, f.To),
+			Filters:        ChurnFilters{MinChanges: f.MinChanges, Extensions: exts, Paths: paths, Authors: f.Authors},
+			RiskThresholds: RiskThresholds{Critical: CriticalCommits, High: HighCommits, Medium: MediumCommits},
+		},
+		StatsPending: !v.x.HasStats,
+	}
+	if d.StatsPending {
+		return d
+	}
+	d.Files = v.churnFiles(v.churnTotals(f, v.pathFilter(exts, paths)), f.MinChanges)
+	d.Summary = summarise(d.Files)
+	return d
+}
+
+// churnTotals sums the changes of the commits matching f per path, for
+// the paths keep allows (all when nil).
+func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
+	x := v.x
+	totals := make([]pathTotals, len(x.Paths))
+	q := v.compile(f)
+	for i := range q.byTime() {
+		if x.IsMerge(i) {
+			continue
+		}
+		lo, hi := x.Changes(i)
+		for j := lo; j < hi; j++ {
+			p := x.ChangePath[j]
+			if keep != nil && !keep[p] {
+				continue
+			}
+			t := &totals[p]
+			t.added += uint64(x.ChangeAdded[j])
+			t.deleted += uint64(x.ChangeDeleted[j])
+			t.commits++
+		}
+	}
+	return totals
+}
+
+// churnFiles lists the touched paths with at least minChanges changes,
+// largest first, then by path.
+func (v *View) churnFiles(totals []pathTotals, minChanges int) []ChurnFile {
+	keys := make([]fileKey, 0, len(totals))
+	for _, p := range v.byPath {
+		t := totals[p]
+		if changes := t.added + t.deleted; t.commits > 0 && changes >= uint64(max(minChanges, 0)) {
+			keys = append(keys, fileKey{changes, p})
+		}
+	}
+	keys = sortByChanges(keys)
+	files := make([]ChurnFile, len(keys))
+	for k, key := range keys {
+		t := totals[key.path]
+		files[k] = ChurnFile{
+			Path:      v.x.Paths[key.path],
+			Additions: int(t.added),
+			Deletions: int(t.deleted),
+			Changes:   int(key.changes),
+			Commits:   int(t.commits),
+			RiskLevel: Risk(int(t.commits)),
+		}
+	}
+	return files
+}
+
+// fileKey is a path to sort by its changes.
+type fileKey struct {
+	changes uint64
+	path    uint32
+}
+
+// sortByChanges orders keys by changes, largest first, keeping the order
+// of equal keys. It is a radix sort, one byte per pass, that skips the
+// bytes all keys share: churn lists thousands of files, which a comparison
+// sort takes a millisecond over.
+func sortByChanges(keys []fileKey) []fileKey {
+	tmp := make([]fileKey, len(keys))
+	for shift := 0; shift < 64; shift += 8 {
+		digit := func(k fileKey) byte { return byte(^k.changes >> shift) }
+		var start [256]int
+		for _, k := range keys {
+			start[digit(k)]++
+		}
+		if len(keys) == 0 || start[digit(keys[0])] == len(keys) {
+			continue
+		}
+		sum := 0
+		for d, n := range start {
+			start[d], sum = sum, sum+n
+		}
+		for _, k := range keys {
+			d := digit(k)
+			tmp[start[d]] = k
+			start[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	return keys
+}
+
+func summarise(files []ChurnFile) ChurnSummary {
+	s := ChurnSummary{TotalFiles: len(files)}
+	if len(files) == 0 {
+		return s
+	}
+	sum := 0
+	for _, f := range files {
+		sum += f.Changes
+		if f.RiskLevel == RiskHigh || f.RiskLevel == RiskCritical {
+			s.HighRiskFiles++
+		}
+	}
+	s.AverageChanges = math.Round(float64(sum)/float64(len(files))*10) / 10
+	return s
+}
+
+// normalise applies fn to every string of list into a new list; nil stays
+// nil.
+func normalise(list []string, fn func(string) string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, len(list))
+	for k, s := range list {
+		out[k] = fn(s)
+	}
+	return out
+}
+
+// extension normalises an extension filter: lower case, no leading dot.
+func extension(e string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(e), "."))
+}
+
+// pathPrefix normalises a path filter: no leading "./" or slashes, no
+// trailing slashes.
+func pathPrefix(p string) string {
+	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(p), "./"), "/")
+}
+
+// pathFilter returns per path whether it has one of the (normalised)
+// extensions exts and lies at or under one of the (normalised) prefixes,
+// or nil when both lists are empty.
+func (v *View) pathFilter(exts, prefixes []string) []bool {
+	if len(exts) == 0 && len(prefixes) == 0 {
+		return nil
+	}
+	extOK := make([]bool, len(v.extID))
+	for _, e := range exts {
+		if id, ok := v.extID[e]; ok {
+			extOK[id] = true
+		}
+	}
+	keep := make([]bool, len(v.x.Paths))
+	for p, name := range v.x.Paths {
+		keep[p] = (len(exts) == 0 || extOK[v.pathExt[p]]) && (len(prefixes) == 0 || underAny(name, prefixes))
+	}
+	return keep
+}
+
+// underAny reports whether path is one of prefixes or lies under one.
+func underAny(path string, prefixes []string) bool {
+	for _, pre := range prefixes {
+		if pre == "" || path == pre || (strings.HasPrefix(path, pre) && path[len(pre)] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// window returns the days from and to, each defaulting to the first or
+// last author date of the history.
+func (v *View) window(from, to time.Time) DateRange {
+	var r DateRange
+	if n := len(v.sortedTime); n > 0 {
+		r = DateRange{Start: formatDay(v.sortedTime[0]), End: formatDay(v.sortedTime[n-1])}
+	}
+	if !from.IsZero() {
+		r.Start = day(from)
+	}
+	if !to.IsZero() {
+		r.End = day(to)
+	}
+	return r
+}

@@ -1,0 +1,106 @@
+package analytics
+
+import (
+	"iter"
+	"math"
+	"strings"
+	"time"
+)
+
+// Filter selects the commits (and, for churn, the files) a query looks at.
+// The zero Filter selects everything.
+type Filter struct {
+	// Authors are case-insensitive substrings of the mailmapped author
+	// name or email; a commit matches if any of them does. Empty: every
+	// author.
+	Authors []string
+	// From and To bound the author date, both inclusive; a zero time
+	// leaves that side open.
+	From, To time.Time
+	// Extensions keeps files with one of these extensions (without the
+	// dot; case and a leading dot are ignored). Empty: every file. Churn
+	// only.
+	Extensions []string
+	// Paths keeps files at or under one of these paths (a file, or a
+	// directory with or without a trailing slash). Empty: every file.
+	// Churn only.
+	Paths []string
+	// MinChanges keeps files with at least this many changed lines; zero
+	// means no minimum. Churn only.
+	MinChanges int
+}
+
+const (
+	minTime = math.MinInt64
+	maxTime = math.MaxInt64
+)
+
+// query is a Filter's commit selection compiled against a view.
+type query struct {
+	v *View
+	// authors says per identity whether it passes the author filter; nil
+	// passes every identity.
+	authors []bool
+	// from and to are the inclusive author time bounds in Unix seconds.
+	from, to int64
+}
+
+func (v *View) compile(f Filter) query {
+	q := query{v: v, from: minTime, to: maxTime}
+	if !f.From.IsZero() {
+		q.from = f.From.Unix()
+		if f.From.Nanosecond() > 0 {
+			q.from++ // a commit in that second is before From
+		}
+	}
+	if !f.To.IsZero() {
+		q.to = f.To.Unix()
+	}
+	if len(f.Authors) > 0 {
+		subs := make([]string, len(f.Authors))
+		for k, a := range f.Authors {
+			subs[k] = strings.ToLower(a)
+		}
+		q.authors = make([]bool, len(v.lowerName))
+		for id := range q.authors {
+			q.authors[id] = v.identMatches(id, subs)
+		}
+	}
+	return q
+}
+
+// identMatches reports whether identity id contains one of the lower-case
+// substrings subs in its name or email.
+func (v *View) identMatches(id int, subs []string) bool {
+	for _, s := range subs {
+		if strings.Contains(v.lowerName[id], s) || strings.Contains(v.lowerEmail[id], s) {
+			return true
+		}
+	}
+	return false
+}
+
+// author reports whether commit i passes the author filter.
+func (q *query) author(i int) bool {
+	return q.authors == nil || q.authors[q.v.x.Author[i]]
+}
+
+// matches reports whether commit i passes the filter.
+func (q *query) matches(i int) bool {
+	t := q.v.x.AuthorTime[i]
+	return t >= q.from && t <= q.to && q.author(i)
+}
+
+// byTime yields the position and author time of every matching commit, in
+// ascending author time.
+func (q *query) byTime() iter.Seq2[int, int64] {
+	return func(yield func(int, int64) bool) {
+		lo, hi := q.v.span(q.from, q.to)
+		for k := lo; k < hi; k++ {
+			i := int(q.v.byTime[k])
+			if q.author(i) && !yield(i, q.v.sortedTime[k]) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package analytics
+
+import "time"
+
+// Heatmap periods: the span of one bucket.
+const (
+	PeriodDay   = "day"
+	PeriodWeek  = "week"  // ISO week, Monday to Sunday
+	PeriodMonth = "month" // calendar month
+)
+
+// Ranges up to these many days (both ends included) get day, then week
+// buckets when the period is chosen automatically; longer ones get months.
+const (
+	maxDayRange  = 366
+	maxWeekRange = 1096
+)
+
+// DefaultHeatmapDays is the length of the range a heatmap covers when the
+// filter gives at most one of its ends.
+const DefaultHeatmapDays = 365
+
+// HeatmapResponse is the body of /api/repositories/heatmap.
+type HeatmapResponse struct {
+	HeatmapData HeatmapData `json:"heatmapData"`
+}
+
+// HeatmapData is commit activity over time, one point per bucket.
+type HeatmapData struct {
+	// TimePeriod is PeriodDay, PeriodWeek or PeriodMonth.
+	TimePeriod string `json:"timePeriod"`
+	// Data holds every bucket of the range, zeros included, by ascending
+	// date; never nil.
+	Data     []HeatmapPoint  `json:"data"`
+	Metadata HeatmapMetadata `json:"metadata"`
+}
+
+// HeatmapPoint is one bucket of a heatmap.
+type HeatmapPoint struct {
+	// Date is the bucket's first day (YYYY-MM-DD, UTC): the day itself,
+	// the Monday of the week or the first of the month.
+	Date  string `json:"date"`
+	Count int    `json:"count"`
+	// Authors is the number of distinct author names in the bucket.
+	Authors int `json:"authors"`
+}
+
+// HeatmapMetadata sums up a heatmap.
+type HeatmapMetadata struct {
+	// TotalCommits counts the commits in the range.
+	TotalCommits int       `json:"totalCommits"`
+	DateRange    DateRange `json:"dateRange"`
+}
+
+// DateRange is a span of days, YYYY-MM-DD in UTC, both ends included.
+type DateRange struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Heatmap counts the commits matching f's authors and dates per bucket of
+// period (PeriodDay, PeriodWeek or PeriodMonth; anything else chooses from
+// the range's length: days up to 366 days, weeks up to 1096, months
+// beyond). The range is f.From to f.To; a missing end is now, and a
+// missing start is DefaultHeatmapDays days before the end (whole UTC days).
+// The caller bounds the range: every bucket in it is returned.
+func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
+	f.From, f.To = heatmapRange(f.From, f.To, now)
+	if !isPeriod(period) {
+		period = autoPeriod(f.From, f.To)
+	}
+	h := HeatmapData{
+		TimePeriod: period,
+		Data:       []HeatmapPoint{},
+		Metadata:   HeatmapMetadata{DateRange: dateRange(f.From, f.To)},
+	}
+	if f.To.Before(f.From) {
+		return h
+	}
+	bounds := bucketBounds(period, f.From, f.To)
+	counts := make([]int, len(bounds)-1)
+	authors := make([]int, len(counts))
+	// lastBucket[name] is 1 + the last bucket the name was counted in;
+	// commits come in time order, so buckets never go back.
+	lastBucket := make([]int, len(v.names))
+	b := 0
+	q := v.compile(f)
+	for i, t := range q.byTime() {
+		for t >= bounds[b+1] {
+			b++
+		}
+		counts[b]++
+		if name := v.nameID[v.x.Author[i]]; lastBucket[name] != b+1 {
+			lastBucket[name] = b + 1
+			authors[b]++
+		}
+		h.Metadata.TotalCommits++
+	}
+	h.Data = make([]HeatmapPoint, len(counts))
+	for b := range counts {
+		h.Data[b] = HeatmapPoint{Date: formatDay(bounds[b]), Count: counts[b], Authors: authors[b]}
+	}
+	return h
+}
+
+// heatmapRange fills in the missing ends of a heatmap range, in UTC.
+func heatmapRange(from, to, now time.Time) (time.Time, time.Time) {
+	if to.IsZero() {
+		to = now
+	}
+	to = to.UTC()
+	if from.IsZero() {
+		from = startOfDay(to).AddDate(0, 0, 1-DefaultHeatmapDays)
+	}
+	return from.UTC(), to
+}
+
+func isPeriod(p string) bool {
+	return p == PeriodDay || p == PeriodWeek || p == PeriodMonth
+}
+
+// autoPeriod chooses the bucket size for a range from its length in days,
+// both ends included.
+func autoPeriod(from, to time.Time) string {
+	days := int(startOfDay(to).Sub(startOfDay(from))/(24*time.Hour)) + 1
+	switch {
+	case days <= maxDayRange:
+		return PeriodDay
+	case days <= maxWeekRange:
+		return PeriodWeek
+	default:
+		return PeriodMonth
+	}
+}
+
+// bucketBounds returns the Unix start times of the buckets covering
+// [from, to], then the end of the last one.
+func bucketBounds(period string, from, to time.Time) []int64 {
+	start, next := startOfDay(from), func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
+	switch period {
+	case PeriodWeek:
+		start = start.AddDate(0, 0, -(int(start.Weekday())+6)%7)
+		next = func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
+	case PeriodMonth:
+		start = start.AddDate(0, 0, 1-start.Day())
+		next = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+	}
+	bounds := []int64{start.Unix()}
+	for t := start; !t.After(to); {
+		t = next(t)
+		bounds = append(bounds, t.Unix())
+	}
+	return bounds
+}
+
+// Valid reports whether h is well formed: a known period, dates strictly
+// ascending, counts not negative, no more authors than commits in a
+// bucket, and a total that adds up.
+func (h HeatmapData) Valid() bool {
+	if !isPeriod(h.TimePeriod) {
+		return false
+	}
+	total := 0
+	for k, p := range h.Data {
+		if p.Count < 0 || p.Authors < 0 || p.Authors > p.Count || (k > 0 && p.Date <= h.Data[k-1].Date) {
+			return false
+		}
+		total += p.Count
+	}
+	return total == h.Metadata.TotalCommits
+}

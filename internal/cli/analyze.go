@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/query"
+)
+
+// reports are the analyses `analyze` can print.
+var reports = []string{"summary", "commits", "heatmap", "contributors", "churn"}
+
+// flagNames maps query parameters to the flags that set them, so that
+// validation errors name what the user typed.
+var flagNames = map[string]string{
+	query.ParamRepoURL: "repository", query.ParamPage: "--page", query.ParamLimit: "--limit",
+	query.ParamFromDate: "--from", query.ParamToDate: "--to", query.ParamAuthor: "--author",
+	query.ParamAuthors: "--authors", query.ParamMinChanges: "--min-changes",
+	query.ParamExtensions: "--extensions", query.ParamPaths: "--paths", query.ParamTimePeriod: "--period",
+}
+
+type analyzeFlags struct {
+	params  map[string]*string
+	json    bool
+	timeout time.Duration
+}
+
+func newAnalyze(g *globals) *cobra.Command {
+	f := &analyzeFlags{params: map[string]*string{}}
+	cmd := &cobra.Command{
+		Use:   "analyze <repository> <" + strings.Join(reports, "|") + ">",
+		Short: "Answer a question about a repository's history",
+		Long: `Analyze a repository given as a URL (https://github.com/owner/name) or a local path
+(read in place). The first run mirrors and indexes it; later runs reuse the index.
+--json prints exactly the body the HTTP API returns for the same question.`,
+		Example: "  gitpulse analyze . summary\n  gitpulse analyze https://github.com/jonasyr/gitray churn --extensions ts,tsx --min-changes 10",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageError{fmt.Errorf("analyze takes a repository and one of %s", strings.Join(reports, ", "))}
+			}
+			if !contains(reports, args[1]) {
+				return usageError{fmt.Errorf("unknown analysis %q: choose one of %s", args[1], strings.Join(reports, ", "))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.run(cmd.Context(), g, args[0], args[1])
+		},
+	}
+	fl := cmd.Flags()
+	for _, p := range []struct{ param, flag, help string }{
+		{query.ParamFromDate, "from", "only commits authored on or after this date (YYYY-MM-DD or ISO 8601 date-time)"},
+		{query.ParamToDate, "to", "only commits authored on or before this date (a date includes the whole day)"},
+		{query.ParamAuthor, "author", "only this author (case-insensitive part of name or email)"},
+		{query.ParamAuthors, "authors", "only these authors, comma-separated"},
+		{query.ParamExtensions, "extensions", "churn: only these file extensions, comma-separated (ts,tsx)"},
+		{query.ParamPaths, "paths", "churn: only paths under these prefixes, comma-separated"},
+		{query.ParamMinChanges, "min-changes", "churn: only files with at least this many changed lines (1-1000)"},
+		{query.ParamPage, "page", "commits: page number (1-1000)"},
+		{query.ParamLimit, "limit", "commits: commits per page (1-100)"},
+		{query.ParamTimePeriod, "period", "heatmap: day, week or month (default: from the range's length)"},
+	} {
+		f.params[p.param] = fl.String(p.flag, "", p.help)
+	}
+	fl.BoolVar(&f.json, "json", false, "print the HTTP API's JSON body instead of a table")
+	fl.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: no limit)")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *analyzeFlags) run(ctx context.Context, g *globals, repo, report string) error {
+	now := time.Now()
+	req, err := query.Parse(func(name string) string {
+		if name == query.ParamRepoURL {
+			return repo
+		}
+		if p := f.params[name]; p != nil {
+			return *p
+		}
+		return ""
+	}, now)
+	var verrs query.Errors
+	if errors.As(err, &verrs) {
+		msgs := make([]string, len(verrs))
+		for i, e := range verrs {
+			msgs[i] = flagNames[e.Field] + " " + e.Message
+		}
+		return usageError{errors.New(strings.Join(msgs, "; "))}
+	}
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	svc, _, err := g.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	bar := newProgress(g.stderr)
+	defer bar.finish()
+	r, err := svc.Prepare(ctx, req.RepoURL, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := watch(ctx, bar, r, func() (struct{}, error) { return struct{}{}, r.Ready(ctx) }); err != nil {
+		return err
+	}
+	view := r.View()
+	if report == "commits" || report == "churn" {
+		if view, err = watch(ctx, bar, r, func() (*analytics.View, error) { return r.WaitStats(ctx) }); err != nil {
+			return err
+		}
+	}
+	bar.finish()
+	info := analytics.RepoInfo{Name: r.Info.Name, Owner: r.Info.Owner, URL: r.Info.URL, Platform: r.Info.Platform}
+	body, table := answer(view, report, req, info, now)
+	if f.json {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(body)
+	}
+	return table(g.stdout)
+}
+
+// answer computes a report: the JSON body and a function that prints it
+// as a table.
+func answer(v *analytics.View, report string, req query.Request, info analytics.RepoInfo, now time.Time) (any, func(io.Writer) error) {
+	switch report {
+	case "summary":
+		s := v.Summary(info, now, false)
+		return analytics.SummaryResponse{Summary: s}, func(w io.Writer) error { return printSummary(w, s) }
+	case "commits":
+		p := v.Commits(req.Filter, req.Page, req.Limit)
+		return p, func(w io.Writer) error { return printCommits(w, p) }
+	case "heatmap":
+		h := v.Heatmap(req.Filter, req.TimePeriod, now)
+		return analytics.HeatmapResponse{HeatmapData: h}, func(w io.Writer) error { return printHeatmap(w, h) }
+	case "contributors":
+		c := v.Contributors(req.Filter)
+		return analytics.ContributorsResponse{Contributors: c}, func(w io.Writer) error { return printContributors(w, c) }
+	default:
+		c := v.Churn(req.Filter)
+		return analytics.ChurnResponse{ChurnData: c}, func(w io.Writer) error { return printChurn(w, c) }
+	}
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+func printSummary(w io.Writer, s analytics.Summary) error {
+	t := table(w)
+	repo := s.Repository
+	fmt.Fprintf(t, "Repository\t%s/%s (%s)\n", repo.Owner, repo.Name, repo.Platform)
+	fmt.Fprintf(t, "Branch\t%s\n", repo.DefaultBranch)
+	if s.Created != nil {
+		fmt.Fprintf(t, "Created\t%s (%s old)\n", s.Created.Date.Format(time.DateOnly), s.Age.Formatted)
+	}
+	if lc := s.LastCommit; lc != nil {
+		fmt.Fprintf(t, "Last commit\t%s %s by %s (%s)\n", lc.Date.Format(time.DateOnly), short(lc.SHA), lc.Author, lc.RelativeTime)
+	}
+	fmt.Fprintf(t, "Commits\t%d\n", s.Stats.TotalCommits)
+	fmt.Fprintf(t, "Contributors\t%d\n", s.Stats.Contributors)
+	fmt.Fprintf(t, "Status\t%s\n", s.Stats.Status)
+	return t.Flush()
+}
+
+func short(sha string) string {
+	if len(sha) > 10 {
+		return sha[:10]
+	}
+	return sha
+}
+
+func printCommits(w io.Writer, p analytics.CommitsPage) error {
+	t := table(w)
+	fmt.Fprintln(t, "COMMIT\tDATE\tAUTHOR\t+\t-\tMESSAGE")
+	for _, c := range p.Commits {
+		add, del := "", ""
+		if c.Stats != nil {
+			add, del = strconv.Itoa(c.Stats.Additions), strconv.Itoa(c.Stats.Deletions)
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", short(c.SHA), c.Date.Format(time.DateOnly), c.Author.Name, add, del, oneLine(c.Message, 72))
+	}
+	fmt.Fprintf(t, "page %d, %d of %d commits\n", p.Page, len(p.Commits), p.Total)
+	return t.Flush()
+}
+
+// oneLine makes a subject safe for a terminal table: control characters
+// become spaces and long ones are cut.
+func oneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+func printHeatmap(w io.Writer, h analytics.HeatmapData) error {
+	t := table(w)
+	peak := 1
+	for _, p := range h.Data {
+		peak = max(peak, p.Count)
+	}
+	fmt.Fprintf(t, "%s\tCOMMITS\tAUTHORS\t\n", strings.ToUpper(h.TimePeriod))
+	for _, p := range h.Data {
+		fmt.Fprintf(t, "%s\t%d\t%d\t%s\n", p.Date, p.Count, p.Authors, strings.Repeat("█", (p.Count*40+peak-1)/peak))
+	}
+	fmt.Fprintf(t, "%d commits from %s to %s\n", h.Metadata.TotalCommits, h.Metadata.DateRange.Start, h.Metadata.DateRange.End)
+	return t.Flush()
+}
+
+func printContributors(w io.Writer, cs []analytics.Contributor) error {
+	for _, c := range cs {
+		if _, err := fmt.Fprintln(w, oneLine(c.Login, 100)); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d contributors\n", len(cs))
+	return err
+}
+
+func printChurn(w io.Writer, c analytics.ChurnData) error {
+	t := table(w)
+	fmt.Fprintln(t, "CHANGES\t+\t-\tCOMMITS\tRISK\tPATH")
+	for _, f := range c.Files {
+		fmt.Fprintf(t, "%d\t%d\t%d\t%d\t%s\t%s\n", f.Changes, f.Additions, f.Deletions, f.Commits, f.RiskLevel, oneLine(f.Path, 120))
+	}
+	fmt.Fprintf(t, "%d files, %d at high or critical risk, %.1f changed lines on average (%s to %s)\n",
+		c.Summary.TotalFiles, c.Summary.HighRiskFiles, c.Summary.AverageChanges, c.Metadata.DateRange.Start, c.Metadata.DateRange.End)
+	return t.Flush()
+}

@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/index"
+)
+
+type benchFlags struct {
+	runs      int
+	back      int
+	queryRuns int
+	clone     bool
+}
+
+func newBench(g *globals) *cobra.Command {
+	f := &benchFlags{}
+	cmd := &cobra.Command{
+		Use:   "bench <local repository>",
+		Short: "Time gitpulse against git itself on one repository",
+		Long: `bench times, on one local repository and in one run: git log without diffs against
+index pass 1; git log --numstat against the full index (both passes); saving, loading
+and extending the index; and every analytics query over many filter combinations.
+It prints medians and the ratios to git. Indexing starts --back commits behind HEAD
+(first parent) so that extending to HEAD can be timed; git is timed on the same range.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.run(cmd.Context(), g, args[0])
+		},
+	}
+	cmd.Flags().IntVar(&f.runs, "runs", 5, "runs of each fast step (medians are printed)")
+	cmd.Flags().IntVar(&f.back, "back", 100, "index HEAD~N first, then time extending it to HEAD")
+	cmd.Flags().IntVar(&f.queryRuns, "query-runs", 200, "runs of each query and filter combination")
+	cmd.Flags().BoolVar(&f.clone, "first-answer", true, "also time the first summary of the repository as a never-seen file:// URL, clone included (the source should set uploadpack.allowFilter)")
+	return cmd
+}
+
+// benchRow is one line of the report.
+type benchRow struct {
+	what, value, target string
+}
+
+func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
+	git, err := gitcli.New(ctx, gitcli.Options{})
+	if err != nil {
+		return err
+	}
+	gitDir, err := git.GitDir(ctx, repo)
+	if err != nil {
+		return err
+	}
+	base := fmt.Sprintf("HEAD~%d", f.back)
+	if f.back == 0 {
+		base = "HEAD"
+	}
+	var rows []benchRow
+	add := func(what, value, target string) {
+		rows = append(rows, benchRow{what, value, target})
+		fmt.Fprintf(g.stderr, "  %s: %s\n", what, value)
+	}
+	fmt.Fprintf(g.stderr, "benchmarking %s at %s (%d CPUs)\n", gitDir, base, runtime.NumCPU())
+
+	// Pass 1 against git log without diffs.
+	tLog := median(f.runs, func() error { return gitLog(ctx, git, gitDir, base, gitcli.MetadataFormat) })
+	b := &index.Builder{Git: git, Rev: base}
+	var meta *index.Index
+	tMeta := median(f.runs, func() (err error) { meta, err = b.Metadata(ctx, gitDir, nil); return err })
+	if meta == nil {
+		return fmt.Errorf("pass 1 failed")
+	}
+	add("git log (no diffs)", seconds(tLog), "")
+	add("pass 1: commit metadata", fmt.Sprintf("%s = %.2fx git log", seconds(tMeta), ratio(tMeta, tLog)), "<= 1.5x")
+
+	// Full index against git log --numstat, once each: they are slow.
+	tNumstat := median(1, func() error { return gitLog(ctx, git, gitDir, base, "--numstat", "--format=%H") })
+	var full *index.Index
+	tFull := median(1, func() (err error) { full, err = b.Build(ctx, gitDir, nil); return err })
+	if full == nil {
+		return fmt.Errorf("full index failed")
+	}
+	add("git log --numstat", seconds(tNumstat), "")
+	add("full index (both passes)", fmt.Sprintf("%s = %.2fx git log --numstat", seconds(tFull), ratio(tFull, tNumstat)), "<= 0.75x")
+
+	// Persisting.
+	dir, err := os.MkdirTemp("", "gitpulse-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "index")
+	if err := full.Save(path); err != nil {
+		return err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	add("index file", fmt.Sprintf("%.1f MB (%d commits, %d file changes)", float64(st.Size())/1e6, full.Len(), len(full.ChangePath)), "<= 60 MB")
+	tLoad := median(f.runs, func() error { _, err := index.Load(path); return err })
+	add("load index", seconds(tLoad), "<= 0.5 s")
+	add("heap after load", fmt.Sprintf("%.1f MB", heapAfterLoad(path)), "<= 150 MB")
+
+	// Extending to HEAD.
+	if f.back > 0 {
+		up := &index.Builder{Git: git}
+		var ext *index.Index
+		tExt := median(1, func() (err error) { ext, _, err = up.Update(ctx, gitDir, full, nil); return err })
+		if ext == nil {
+			return fmt.Errorf("extending the index failed")
+		}
+		add(fmt.Sprintf("extend by %d commits (%s..HEAD)", ext.Len()-full.Len(), base), seconds(tExt), "<= 0.5 s")
+		full = ext
+	}
+
+	if f.clone {
+		d, commits, err := firstAnswer(ctx, git, gitDir)
+		if err != nil {
+			return err
+		}
+		add("first answer: clone over file:// + pass 1 + summary", fmt.Sprintf("%s (%d commits)", seconds(d), commits), "<= 5 s")
+	}
+
+	// Queries.
+	for _, q := range benchQueries(analytics.NewView(full), f.queryRuns) {
+		add("query "+q.name, fmt.Sprintf("p50 %s  p99 %s  (%d runs)", millis(q.p50), millis(q.p99), q.n), "p50 <= 2 ms, p99 <= 10 ms")
+	}
+
+	t := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(t, "MEASURE\tRESULT\tTARGET")
+	for _, r := range rows {
+		fmt.Fprintf(t, "%s\t%s\t%s\n", r.what, r.value, r.target)
+	}
+	return t.Flush()
+}
+
+// gitLog runs git log on rev with args and drains its output, as a
+// program reading git would.
+func gitLog(ctx context.Context, git *gitcli.Git, gitDir, rev string, args ...string) error {
+	return git.Command(gitDir).Args("log").Args(args...).AddRevisions(rev).Stream(ctx, func(r *os.File) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+}
+
+// median runs fn n times and returns the median duration; an error is
+// returned as a zero duration after the first failure.
+func median(n int, fn func() error) time.Duration {
+	var ds []time.Duration
+	for range max(n, 1) {
+		start := time.Now()
+		if err := fn(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 0
+		}
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+func millis(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
+
+// heapAfterLoad loads the index alone and reports the live heap in MB.
+func heapAfterLoad(path string) float64 {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	x, err := index.Load(path)
+	if err != nil {
+		return 0
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(x)
+	return float64(after.HeapAlloc) / 1e6
+}
+
+type queryTiming struct {
+	name     string
+	p50, p99 time.Duration
+	n        int
+}
+
+// benchQueries times every query over a spread of filter combinations
+// drawn from the index itself (its busiest authors, extensions, a recent
+// window), each combination as often as the others.
+func benchQueries(v *analytics.View, runs int) []queryTiming {
+	x := v.Index()
+	now := time.Now()
+	var newest time.Time
+	if x.Len() > 0 {
+		newest = time.Unix(x.AuthorTime[0], 0)
+	}
+	var authors []string
+	for _, c := range v.Contributors(analytics.Filter{}) {
+		if len(authors) == 3 {
+			break
+		}
+		authors = append(authors, c.Login)
+	}
+	filters := []analytics.Filter{
+		{},
+		{Authors: authors[:min(1, len(authors))]},
+		{Authors: authors},
+		{From: newest.AddDate(-1, 0, 0), To: newest},
+		{From: newest.AddDate(-5, 0, 0), To: newest.AddDate(-2, 0, 0), Authors: authors[:min(1, len(authors))]},
+		{Extensions: []string{"c", "h"}},
+		{Extensions: []string{"go", "md", "txt"}, MinChanges: 10},
+		{Paths: []string{"t/", "Documentation/", "src/"}, From: newest.AddDate(-3, 0, 0)},
+	}
+	queries := []struct {
+		name string
+		run  func(f analytics.Filter)
+	}{
+		{"commits", func(f analytics.Filter) { v.Commits(f, 3, 50) }},
+		{"heatmap", func(f analytics.Filter) { v.Heatmap(f, "", now) }},
+		{"contributors", func(f analytics.Filter) { v.Contributors(f) }},
+		{"churn", func(f analytics.Filter) { v.Churn(f) }},
+		{"summary", func(analytics.Filter) { v.Summary(analytics.RepoInfo{}, now, false) }},
+		{"full-data", func(f analytics.Filter) { v.FullData(f, 1, 100, now) }},
+	}
+	var out []queryTiming
+	per := max(runs/len(filters), 1)
+	for _, q := range queries {
+		var ds []time.Duration
+		for _, f := range filters {
+			for range per {
+				start := time.Now()
+				q.run(f)
+				ds = append(ds, time.Since(start))
+			}
+		}
+		slices.Sort(ds)
+		out = append(out, queryTiming{name: q.name, p50: ds[len(ds)/2], p99: ds[len(ds)*99/100], n: len(ds)})
+	}
+	return out
+}
+
+// firstAnswer times a never-seen repository from nothing to its summary:
+// commits-only clone into an empty data directory, pass 1, summary.
+func firstAnswer(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
+	dataDir, err := os.MkdirTemp("", "gitpulse-bench-data-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dataDir)
+	svc, err := history.New(git, history.Options{DataDir: dataDir, Policy: cliPolicy()})
+	if err != nil {
+		return 0, 0, err
+	}
+	// Close stops the completion and pass 2 that run on after the answer.
+	defer svc.Close()
+	start := time.Now()
+	r, err := svc.Open(ctx, "file://"+gitDir, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	s := r.View().Summary(analytics.RepoInfo{}, time.Now(), false)
+	return time.Since(start), s.Stats.TotalCommits, nil
+}

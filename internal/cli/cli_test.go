@@ -1,0 +1,166 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// binary builds cmd/gitpulse once for the package's tests.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gitpulse-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "gitpulse")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/gitpulse").CombinedOutput()
+		if err != nil {
+			binErr = &buildError{string(out)}
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+type buildError struct{ out string }
+
+func (b *buildError) Error() string { return "go build: " + b.out }
+
+// run runs the binary with a private data directory and returns stdout,
+// stderr and the exit code.
+func run(t *testing.T, dataDir string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"--data-dir", dataDir}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func sampleRepo(t *testing.T) *testrepo.Repo {
+	r := testrepo.New(t)
+	day := time.Now().UTC().AddDate(0, 0, -3).Truncate(24 * time.Hour)
+	r.Commit(testrepo.Commit{Author: "Alice <alice@example.com>", Date: day, Message: "feat: start",
+		Files: map[string][]byte{"main.go": []byte("package main\n"), "README.md": []byte("# x\n")}})
+	r.Commit(testrepo.Commit{Author: "bob <bob@example.com>", Date: day.Add(time.Hour), Message: "fix: main",
+		Files: map[string][]byte{"main.go": []byte("package main\n\nfunc main() {}\n")}})
+	return r
+}
+
+func TestAnalyzeJSONMatchesAPIShapes(t *testing.T) {
+	repo := sampleRepo(t)
+	data := t.TempDir()
+
+	out, stderr, code := run(t, data, "analyze", repo.Dir, "summary", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var summary struct {
+		Summary struct {
+			Stats struct {
+				TotalCommits int    `json:"totalCommits"`
+				Contributors int    `json:"contributors"`
+				Status       string `json:"status"`
+			} `json:"stats"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil {
+		t.Fatalf("summary JSON: %v\n%s", err, out)
+	}
+	if s := summary.Summary.Stats; s.TotalCommits != 2 || s.Contributors != 2 || s.Status != "active" {
+		t.Fatalf("summary stats %+v", s)
+	}
+
+	out, stderr, code = run(t, data, "analyze", repo.Dir, "churn", "--json", "--extensions", ".GO")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var churn struct {
+		ChurnData struct {
+			Files []struct {
+				Path      string `json:"path"`
+				Additions int    `json:"additions"`
+				Changes   int    `json:"changes"`
+				Commits   int    `json:"commits"`
+				RiskLevel string `json:"riskLevel"`
+			} `json:"files"`
+		} `json:"churnData"`
+	}
+	if err := json.Unmarshal([]byte(out), &churn); err != nil {
+		t.Fatalf("churn JSON: %v\n%s", err, out)
+	}
+	f := churn.ChurnData.Files
+	if len(f) != 1 || f[0].Path != "main.go" || f[0].Additions != 3 || f[0].Changes != 3 || f[0].Commits != 2 || f[0].RiskLevel != "low" {
+		t.Fatalf("churn files %+v", f)
+	}
+
+	out, _, code = run(t, data, "analyze", repo.Dir, "commits", "--author", "ALICE")
+	if code != 0 || !strings.Contains(out, "feat: start") || strings.Contains(out, "fix: main") {
+		t.Fatalf("commits table (exit %d):\n%s", code, out)
+	}
+	out, _, code = run(t, data, "analyze", repo.Dir, "contributors")
+	if code != 0 || !strings.Contains(out, "Alice\nbob\n2 contributors") {
+		t.Fatalf("contributors (exit %d):\n%s", code, out)
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	repo := sampleRepo(t)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown analysis", []string{"analyze", repo.Dir, "velocity"}, 2, "unknown analysis"},
+		{"bad date", []string{"analyze", repo.Dir, "heatmap", "--from", "12/01/2024"}, 2, "--from must be an ISO 8601 date"},
+		{"every error listed", []string{"analyze", repo.Dir, "commits", "--page", "0", "--limit", "500"}, 2, "--page must be from 1 to 1000, got 0; --limit must be from 1 to 100, got 500"},
+		{"not a repository", []string{"analyze", t.TempDir(), "summary"}, 1, "not a git repository"},
+		{"unknown flag", []string{"analyze", repo.Dir, "summary", "--colour"}, 2, "unknown flag"},
+		{"ext transport", []string{"analyze", "ext::sh", "summary"}, 1, `transport "ext" is not supported`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := run(t, t.TempDir(), c.args...)
+			if code != c.code || !strings.Contains(stderr, c.msg) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, c.code, c.msg)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stack trace leaked: %s", stderr)
+			}
+		})
+	}
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}

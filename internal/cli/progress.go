@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/gitpulse/gitpulse/internal/history"
+)
+
+// progress shows a repository's preparation (clone, index passes) as a bar
+// on a terminal, and nothing when standard error is not a terminal.
+type progress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	phase string
+}
+
+func newProgress(w io.Writer) *progress {
+	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{w: w}
+}
+
+var phaseNames = map[string]string{
+	"clone": "cloning", "fetch": "fetching", "complete": "fetching file contents",
+	"metadata": "reading commits", "linestats": "reading line statistics",
+}
+
+func (p *progress) show(st history.Progress) {
+	if p.w == nil || st.Phase == "done" || st.Phase == "" {
+		return
+	}
+	if st.Phase != p.phase || p.bar == nil {
+		p.finish()
+		p.phase = st.Phase
+		total := int64(st.Total)
+		if total <= 0 {
+			total = -1 // a spinner until the total is known
+		}
+		p.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(phaseNames[st.Phase]),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+		)
+	}
+	if st.Total > 0 && p.bar.GetMax64() != int64(st.Total) {
+		p.bar.ChangeMax(st.Total)
+	}
+	_ = p.bar.Set(st.Done)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+}
+
+// watch runs wait while showing r's progress; r may be nil until known.
+func watch[T any](ctx context.Context, p *progress, r *history.Repo, wait func() (T, error)) (T, error) {
+	done := make(chan struct{})
+	var v T
+	var err error
+	go func() {
+		v, err = wait()
+		close(done)
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return v, err
+		case <-tick.C:
+			if r != nil {
+				p.show(r.Progress())
+			}
+		case <-ctx.Done():
+			<-done
+			return v, err
+		}
+	}
+}

@@ -1,0 +1,418 @@
+// Package history answers "what is the history of this repository?": it
+// ties URL vetting, mirrors and the history index together. For each
+// repository it keeps one prepared analytics view in memory, loads and saves
+// the index on disk, and refreshes it in the background: a never-seen
+// repository is answerable as soon as the commit-metadata pass ends, while
+// the rest of its objects are fetched and the line statistics are read
+// behind it.
+//
+// Background work runs under the Service's own context, not the caller's:
+// a request that gives up does not waste the work it started, so the next
+// request finds it done.
+package history
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/index"
+	"github.com/gitpulse/gitpulse/internal/mirror"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+)
+
+// Options configure a Service.
+type Options struct {
+	// DataDir holds mirrors/ and indexes/. It is created if missing.
+	DataDir string
+	// Policy decides which repository URLs may be opened.
+	Policy repourl.Policy
+	// FetchInterval is how old a mirror may get before it is fetched
+	// again (default 5 minutes).
+	FetchInterval time.Duration
+	// MaxMirrorBytes is the mirrors' disk budget; 0 means unlimited.
+	MaxMirrorBytes int64
+	// Workers is how many git processes the line-statistics pass runs at
+	// once; 0 means one per CPU.
+	Workers int
+	// Logger receives warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Service opens repositories and keeps their indexes current. It is safe
+// for concurrent use.
+type Service struct {
+	opts    Options
+	git     *gitcli.Git
+	mirrors *mirror.Manager
+	log     *slog.Logger
+	ctx     context.Context
+	cancel  context.CancelFunc
+	jobs    sync.WaitGroup
+
+	mu    sync.Mutex
+	repos map[string]*Repo
+}
+
+// New prepares the data directory (a clear error if it cannot be written)
+// and returns a Service. Close stops its background work.
+func New(g *gitcli.Git, opts Options) (*Service, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("no data directory configured")
+	}
+	if opts.FetchInterval <= 0 {
+		opts.FetchInterval = 5 * time.Minute
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	idxDir := filepath.Join(opts.DataDir, "indexes")
+	if err := os.MkdirAll(idxDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory %s is not usable: %w", opts.DataDir, err)
+	}
+	if err := checkWritable(idxDir); err != nil {
+		return nil, fmt.Errorf("data directory %s is not writable: %w", opts.DataDir, err)
+	}
+	removeLeftovers(idxDir, log)
+	m, err := mirror.New(g, mirror.Options{
+		Dir:           filepath.Join(opts.DataDir, "mirrors"),
+		FetchInterval: opts.FetchInterval,
+		MaxBytes:      opts.MaxMirrorBytes,
+		Logger:        log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{opts: opts, git: g, mirrors: m, log: log, ctx: ctx, cancel: cancel, repos: make(map[string]*Repo)}, nil
+}
+
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// removeLeftovers deletes temporary index files a crash left behind.
+func removeLeftovers(dir string, log *slog.Logger) {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".tmp-index-*"))
+	for _, m := range matches {
+		if err := os.Remove(m); err == nil {
+			log.Info("removed leftover temporary index", "file", filepath.Base(m))
+		}
+	}
+}
+
+// Close cancels background work and waits for it to stop. Files being
+// written are abandoned whole: nothing half-written is left in place.
+func (s *Service) Close() error {
+	s.cancel()
+	s.jobs.Wait()
+	return nil
+}
+
+// Open vets raw (a repository URL, or a local path when the policy allows
+// local repositories), makes sure its mirror and index exist and are no
+// older than the fetch interval, and returns the repository once its
+// commit metadata can be queried. Line statistics may still be on their
+// way: see Repo.WaitStats. auth may be nil.
+func (s *Service) Open(ctx context.Context, raw string, auth *mirror.Auth) (*Repo, error) {
+	r, err := s.Prepare(ctx, raw, auth)
+	if err != nil {
+		return nil, err
+	}
+	return r, r.Ready(ctx)
+}
+
+// Prepare vets raw and starts bringing the repository up to date without
+// waiting; Repo.Ready waits for it.
+func (s *Service) Prepare(ctx context.Context, raw string, auth *mirror.Auth) (*Repo, error) {
+	info, err := s.opts.Policy.Vet(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	r := s.repo(info, auth)
+	r.refresh(s)
+	return r, nil
+}
+
+func (s *Service) repo(info repourl.Repo, auth *mirror.Auth) *Repo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.repos[info.Key]
+	if !ok {
+		r = &Repo{Info: info, statsReady: make(chan struct{})}
+		s.repos[info.Key] = r
+	}
+	if auth != nil {
+		r.auth = auth
+	}
+	return r
+}
+
+// indexPath is where a repository's index lives: a readable, sanitised
+// key plus a hash of the exact key, so distinct keys never collide.
+func (s *Service) indexPath(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	name := unsafeChars.ReplaceAllString(key, "_")
+	if len(name) > 80 {
+		name = name[len(name)-80:]
+	}
+	return filepath.Join(s.opts.DataDir, "indexes", strings.Trim(name, "_.")+"-"+hex.EncodeToString(sum[:6])+".idx")
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Progress is how far a repository's preparation has come.
+type Progress struct {
+	Phase string `json:"phase"` // clone, fetch, metadata, complete, linestats, done
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+}
+
+// Repo is one repository known to the Service.
+type Repo struct {
+	// Info is the parsed, vetted repository location.
+	Info repourl.Repo
+
+	view       atomic.Pointer[analytics.View]
+	progress   atomic.Pointer[Progress]
+	statsReady chan struct{} // closed the first time a view has line stats
+
+	mu        sync.Mutex
+	auth      *mirror.Auth
+	running   chan struct{} // closed when the running job ends; nil if none
+	metaReady chan struct{} // closed when the running job has a view to serve
+	checked   time.Time     // when the last job started
+	lastErr   error
+	statsOnce sync.Once
+}
+
+// Ready waits until the repository's commit metadata can be queried, or
+// returns why it cannot.
+func (r *Repo) Ready(ctx context.Context) error {
+	r.mu.Lock()
+	ready := r.metaReady
+	r.mu.Unlock()
+	select {
+	case <-closedIfNil(ready):
+	case <-ctx.Done():
+		return fmt.Errorf("open %s: %w", r.Info.Key, ctx.Err())
+	}
+	if r.view.Load() == nil {
+		return r.err()
+	}
+	return nil
+}
+
+// View returns the newest prepared view of the repository.
+func (r *Repo) View() *analytics.View { return r.view.Load() }
+
+// Progress returns the state of the repository's preparation.
+func (r *Repo) Progress() Progress {
+	if p := r.progress.Load(); p != nil {
+		return *p
+	}
+	return Progress{Phase: "done"}
+}
+
+// WaitStats waits until the view has line statistics and returns it.
+func (r *Repo) WaitStats(ctx context.Context) (*analytics.View, error) {
+	if v := r.view.Load(); v != nil && v.Index().HasStats {
+		return v, nil
+	}
+	r.mu.Lock()
+	running := r.running
+	r.mu.Unlock()
+	select {
+	case <-r.statsReady:
+		return r.view.Load(), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for line statistics: %w", ctx.Err())
+	case <-closedIfNil(running):
+		// The job ended without stats: it failed.
+		if v := r.view.Load(); v != nil && v.Index().HasStats {
+			return v, nil
+		}
+		return nil, r.err()
+	}
+}
+
+func closedIfNil(c chan struct{}) chan struct{} {
+	if c == nil {
+		c = make(chan struct{})
+		close(c)
+	}
+	return c
+}
+
+func (r *Repo) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastErr != nil {
+		return r.lastErr
+	}
+	return errors.New("repository is not indexed yet")
+}
+
+func (r *Repo) setProgress(p Progress) { r.progress.Store(&p) }
+
+func (r *Repo) publish(x *index.Index) {
+	r.view.Store(analytics.NewView(x))
+	if x.HasStats {
+		r.statsOnce.Do(func() { close(r.statsReady) })
+	}
+}
+
+// refresh starts a job unless one runs or the last one is recent.
+func (r *Repo) refresh(s *Service) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running != nil {
+		return
+	}
+	// Local repositories are read in place: checking their HEAD is cheap,
+	// so it is done every time.
+	if r.view.Load() != nil && !r.Info.Local && time.Since(r.checked) < s.opts.FetchInterval {
+		r.metaReady = nil
+		return
+	}
+	r.checked = time.Now()
+	r.running = make(chan struct{})
+	r.metaReady = make(chan struct{})
+	job := &job{s: s, r: r, auth: r.auth, metaReady: r.metaReady}
+	s.jobs.Add(1)
+	go job.run(r.running)
+}
+
+// job is one refresh of one repository: mirror, then index.
+type job struct {
+	s         *Service
+	r         *Repo
+	auth      *mirror.Auth
+	metaReady chan struct{}
+	metaOnce  sync.Once
+}
+
+func (j *job) ready() { j.metaOnce.Do(func() { close(j.metaReady) }) }
+
+func (j *job) run(done chan struct{}) {
+	defer j.s.jobs.Done()
+	err := j.work(j.s.ctx)
+	r := j.r
+	r.mu.Lock()
+	r.lastErr = err
+	r.running = nil
+	r.mu.Unlock()
+	if err != nil {
+		j.s.log.Warn("refresh failed", "repo", r.Info.Key, "err", err)
+	}
+	r.setProgress(Progress{Phase: "done"})
+	j.ready()
+	close(done)
+}
+
+func (j *job) work(ctx context.Context) error {
+	s, r := j.s, j.r
+	info := r.Info
+	res, err := s.mirrors.Ensure(ctx, info.Key, info.URL, j.auth, func(p mirror.Progress) {
+		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
+	})
+	if err != nil {
+		return err
+	}
+	b := &index.Builder{Git: s.git, Workers: s.opts.Workers, OnProgress: func(p index.Progress) {
+		r.setProgress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total})
+	}}
+	path := s.indexPath(info.Key)
+	cur := r.view.Load()
+	var old *index.Index
+	if cur != nil {
+		old = cur.Index()
+	} else if old, err = index.Load(path); err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("rebuilding unreadable index", "repo", info.Key, "err", err)
+		}
+		old = nil
+	}
+	if old == nil {
+		// A never-seen repository: serve pass 1 at once, then fetch the
+		// objects pass 2 needs and read the line statistics.
+		x, err := b.Metadata(ctx, res.GitDir, nil)
+		if err != nil {
+			return err
+		}
+		r.publish(x)
+		j.ready()
+		if err := j.complete(ctx, res); err != nil {
+			return err
+		}
+		if x, err = b.LineStats(ctx, res.GitDir, x); err != nil {
+			return err
+		}
+		return j.finish(x, path)
+	}
+	if res.Partial {
+		// Recovering from a crash between the two clone steps: serve the
+		// index we have while the missing objects arrive.
+		r.publish(old)
+		j.ready()
+		if err := j.complete(ctx, res); err != nil {
+			return err
+		}
+	}
+	x, rebuilt, err := b.Update(ctx, res.GitDir, old, func(m *index.Index) {
+		r.publish(m)
+		j.ready()
+	})
+	if err != nil {
+		return err
+	}
+	if x == old {
+		if cur == nil {
+			r.publish(old)
+		}
+		return nil
+	}
+	if rebuilt {
+		s.log.Info("history rewritten, index rebuilt", "repo", info.Key)
+	}
+	return j.finish(x, path)
+}
+
+// complete fetches the objects a commits-only mirror lacks.
+func (j *job) complete(ctx context.Context, res mirror.Result) error {
+	if !res.Partial {
+		return nil
+	}
+	r := j.r
+	return j.s.mirrors.Complete(ctx, r.Info.Key, r.Info.URL, j.auth, func(p mirror.Progress) {
+		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
+	})
+}
+
+func (j *job) finish(x *index.Index, path string) error {
+	j.r.publish(x)
+	j.ready()
+	if err := x.Save(path); err != nil {
+		// The index stays usable in memory; the next start rebuilds it.
+		j.s.log.Warn("could not save index", "repo", j.r.Info.Key, "err", err)
+	}
+	return nil
+}

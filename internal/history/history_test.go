@@ -1,0 +1,275 @@
+package history_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+func localPolicy() repourl.Policy {
+	p := repourl.DefaultPolicy()
+	p.AllowLocal = true
+	return p
+}
+
+func newService(t *testing.T, dataDir string, opts history.Options) *history.Service {
+	t.Helper()
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.DataDir = dataDir
+	if opts.Policy.AllowedHosts == nil {
+		opts.Policy = localPolicy()
+	}
+	s, err := history.New(g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// sourceRepo is a bare repository with a generated history that clients
+// may fetch with filters, as a forge would serve it.
+func sourceRepo(t *testing.T, commits int) string {
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: commits, MergeEvery: 7})
+	if _, err := testrepo.Run(dir, nil, nil, "config", "uploadpack.allowFilter", "true"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestLocalPathReadInPlaceAndPersisted(t *testing.T) {
+	data := t.TempDir()
+	src := sourceRepo(t, 300)
+	s := newService(t, data, history.Options{})
+	r, err := s.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.WaitStats(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := v.Index().Len()
+	if n != 300+(300-1)/7 { // each merge brings one side-branch commit
+		t.Fatalf("indexed %d commits", n)
+	}
+	// Read in place: no mirror was made.
+	if entries, _ := os.ReadDir(filepath.Join(data, "mirrors")); countDirs(entries) != 0 {
+		t.Fatalf("a local repository was copied into mirrors/: %v", entries)
+	}
+	s.Close()
+	idx, _ := filepath.Glob(filepath.Join(data, "indexes", "*.idx"))
+	if len(idx) != 1 {
+		t.Fatalf("index files: %v", idx)
+	}
+	st, _ := os.Stat(idx[0])
+
+	// A new process loads the saved index instead of rebuilding it.
+	s2 := newService(t, data, history.Options{})
+	r2, err := s2.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := r2.WaitStats(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2.Index().Len() != n || v2.Index().Head() != v.Index().Head() {
+		t.Fatal("reloaded index differs")
+	}
+	s2.Close()
+	if st2, _ := os.Stat(idx[0]); !st2.ModTime().Equal(st.ModTime()) {
+		t.Fatal("index was rewritten although nothing changed")
+	}
+}
+
+func countDirs(entries []os.DirEntry) int {
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestMirroredURLProgressiveAndConcurrent(t *testing.T) {
+	src := sourceRepo(t, 500)
+	s := newService(t, t.TempDir(), history.Options{FetchInterval: time.Hour})
+	url := "file://" + src
+	var wg sync.WaitGroup
+	repos := make([]*history.Repo, 8)
+	errs := make([]error, 8)
+	for i := range repos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			repos[i], errs[i] = s.Open(ctx(t), url, nil)
+		}()
+	}
+	wg.Wait()
+	for i := range repos {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if repos[i] != repos[0] {
+			t.Fatal("concurrent opens of one URL got different repositories")
+		}
+	}
+	v := repos[0].View()
+	if v == nil || v.Index().Len() == 0 {
+		t.Fatal("no commits after Open")
+	}
+	full, err := repos[0].WaitStats(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !full.Index().HasStats || full.Index().Len() != v.Index().Len() {
+		t.Fatal("line statistics missing or history changed")
+	}
+}
+
+func TestFetchesNewCommits(t *testing.T) {
+	src := testrepo.New(t)
+	src.Commit(testrepo.Commit{Message: "one", Files: map[string][]byte{"a": []byte("1\n")}})
+	s := newService(t, t.TempDir(), history.Options{FetchInterval: time.Millisecond})
+	url := "file://" + src.Dir
+	r, err := s.Open(ctx(t), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WaitStats(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	head := src.Commit(testrepo.Commit{Message: "two", Files: map[string][]byte{"a": []byte("2\n")}})
+	time.Sleep(5 * time.Millisecond)
+	r, err = s.Open(ctx(t), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.WaitStats(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Index().Head() != head || v.Index().Len() != 2 {
+		t.Fatalf("after a new commit: head %s len %d, want %s and 2", v.Index().Head(), v.Index().Len(), head)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s := newService(t, t.TempDir(), history.Options{})
+	server := newService(t, t.TempDir(), history.Options{Policy: repourl.DefaultPolicy()})
+	t.Run("refused URL", func(t *testing.T) {
+		_, err := server.Open(ctx(t), "http://github.com/a/b", nil)
+		if !errors.Is(err, repourl.ErrRefused) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("not a repository", func(t *testing.T) {
+		_, err := s.Open(ctx(t), t.TempDir(), nil)
+		if err == nil || !strings.Contains(err.Error(), "not a git repository") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("missing remote", func(t *testing.T) {
+		_, err := s.Open(ctx(t), "file:///nonexistent/repo.git", nil)
+		if err == nil {
+			t.Fatal("no error for a missing repository")
+		}
+	})
+	t.Run("empty repository", func(t *testing.T) {
+		r, err := s.Open(ctx(t), testrepo.New(t).Dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := r.WaitStats(ctx(t))
+		if err != nil || v.Index().Len() != 0 {
+			t.Fatalf("empty repository: %v", err)
+		}
+	})
+}
+
+func TestCorruptIndexIsRebuilt(t *testing.T) {
+	data := t.TempDir()
+	src := sourceRepo(t, 50)
+	s := newService(t, data, history.Options{})
+	r, err := s.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := r.WaitStats(ctx(t))
+	s.Close()
+	idx, _ := filepath.Glob(filepath.Join(data, "indexes", "*.idx"))
+	if err := os.WriteFile(idx[0], []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2 := newService(t, data, history.Options{})
+	r2, err := s2.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := r2.WaitStats(ctx(t))
+	if err != nil || v2.Index().Len() != v.Index().Len() {
+		t.Fatalf("rebuild after corruption: %v", err)
+	}
+}
+
+func TestInterruptedIndexLeavesNothingHalfWritten(t *testing.T) {
+	data := t.TempDir()
+	src := sourceRepo(t, 3000)
+	s := newService(t, data, history.Options{})
+	r, err := s.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // cancels pass 2 midway
+	if r.View().Index().HasStats {
+		t.Skip("pass 2 finished before it could be interrupted")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(data, "indexes", "*"))
+	if len(leftovers) != 0 {
+		t.Fatalf("files after an interrupted build: %v", leftovers)
+	}
+	s2 := newService(t, data, history.Options{})
+	r2, err := s2.Open(ctx(t), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r2.WaitStats(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDataDirNotWritable(t *testing.T) {
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = history.New(g, history.Options{DataDir: filepath.Join(file, "data")})
+	if err == nil || !strings.Contains(err.Error(), "data directory") {
+		t.Fatalf("err = %v, want a data directory error", err)
+	}
+}

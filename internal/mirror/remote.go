@@ -1,0 +1,393 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+)
+
+// remote is one repository being mirrored.
+type remote struct {
+	key  string
+	url  string
+	auth *Auth
+	name string // base name of the mirror and its lock file
+	dir  string // the mirror's git directory
+}
+
+func (m *Manager) newRemote(key, url string, auth *Auth) *remote {
+	return &remote{key: key, url: url, auth: auth, name: mirrorName(key), dir: m.Path(key)}
+}
+
+// command starts a git command that talks to the remote. A token travels
+// as an HTTP header in the command's environment (never in argv, the URL
+// or a config file) and only over HTTPS; redirects are refused so that a
+// vetted URL cannot lead git elsewhere. The file transport, which git
+// refuses by default, is allowed for file:// URLs: they were vetted.
+func (m *Manager) command(r *remote, gitDir string) *gitcli.Command {
+	c := m.git.Command(gitDir)
+	for _, kv := range m.remoteConfig {
+		c.Config(kv[0], kv[1])
+	}
+	switch {
+	case strings.HasPrefix(r.url, "file://"):
+		c.Config("protocol.file.allow", "always")
+	case strings.HasPrefix(r.url, "https://"), strings.HasPrefix(r.url, "http://"):
+		c.Config("http.followRedirects", "false")
+	}
+	if r.auth == nil || r.auth.Token == "" {
+		return c
+	}
+	if !strings.HasPrefix(r.url, "https://") {
+		m.log.Warn("token not sent: the repository URL is not HTTPS", "repo", r.key)
+		return c
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + r.auth.Token))
+	return c.Config("http.extraHeader", "Authorization: Basic "+basic).Secret(r.auth.Token, basic)
+}
+
+// ensure clones, fetches or leaves alone r's mirror. It runs once per key
+// at a time, under the key's lock.
+func (m *Manager) ensure(ctx context.Context, r *remote, report func(Progress)) (Result, error) {
+	unlock, err := m.lock(ctx, r.name)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+	st, err := m.readState(ctx, r.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return m.clone(ctx, r, report)
+	case errors.Is(err, errCorrupt):
+		m.log.Warn("replacing an unusable mirror", "repo", r.key)
+		if err := m.removeLocked(r.name); err != nil {
+			return Result{}, m.fail("clone", r, err)
+		}
+		return m.clone(ctx, r, report)
+	case err != nil:
+		return Result{}, m.fail("update", r, err)
+	case m.fresh(st): // fetched by another process while we waited
+		m.touch(r.dir)
+		return Result{GitDir: r.dir, Partial: st.partial, Action: Fresh}, nil
+	}
+	return m.fetch(ctx, r, st, report)
+}
+
+// clone writes a new mirror into a temporary directory and renames it into
+// place once it is complete and configured.
+func (m *Manager) clone(ctx context.Context, r *remote, report func(Progress)) (Result, error) {
+	report(Progress{Phase: PhaseClone, Total: 1})
+	start := time.Now()
+	tmp, err := os.MkdirTemp(m.dir, tmpPrefix+r.name+".")
+	if err != nil {
+		return Result{}, m.fail("clone", r, err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	err = m.command(r, "").Args("clone", "--bare", "--quiet", "--filter=tree:0", "--").AddDynamic(r.url, tmp).Run(ctx)
+	if err != nil {
+		return Result{}, m.fail("clone", r, err)
+	}
+	partial, err := m.setUp(ctx, r, tmp)
+	if err != nil {
+		return Result{}, m.fail("clone", r, err)
+	}
+	if err := os.Rename(tmp, r.dir); err != nil {
+		return Result{}, m.fail("clone", r, err)
+	}
+	m.touch(r.dir)
+	report(Progress{Phase: PhaseClone, Done: 1, Total: 1})
+	m.log.Info("mirror cloned", "repo", r.key, "partial", partial, "took", time.Since(start).Round(time.Millisecond))
+	m.evict(r.name)
+	return Result{GitDir: r.dir, Partial: partial, Changed: true, Action: Cloned}, nil
+}
+
+// setUp configures a fresh clone at gitDir and reports whether it is
+// partial: a server that does not support filters ignores the filter (git
+// only warns) and sends everything, yet git still marks the remote a
+// promisor, so the objects are checked instead.
+func (m *Manager) setUp(ctx context.Context, r *remote, gitDir string) (partial bool, err error) {
+	settings := [][]string{
+		{"remote.origin.fetch", "+refs/heads/*:refs/heads/*"},
+		{"--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*"},
+		{"fetch.writeCommitGraph", "true"},
+		// Keep maintenance inside the command (and the lock) that starts it.
+		{"gc.autoDetach", "false"},
+	}
+	for _, s := range settings {
+		if err := m.git.Command(gitDir).Args("config").Args(s...).Run(ctx); err != nil {
+			return false, err
+		}
+	}
+	if partial, err = m.missingTrees(ctx, gitDir); err != nil {
+		return false, err
+	}
+	if partial {
+		m.prefetchMailmap(ctx, r, gitDir)
+	} else if err := m.dropPromisor(ctx, gitDir); err != nil {
+		return false, err
+	}
+	if err := m.git.Command(gitDir).Args("commit-graph", "write", "--reachable").Run(ctx); err != nil {
+		return false, err
+	}
+	return partial, m.writeState(ctx, gitDir, state{partial: partial, fetched: time.Now()})
+}
+
+// missingTrees reports whether the root tree of any ref tip is missing,
+// without fetching it (--missing=print never fetches).
+func (m *Manager) missingTrees(ctx context.Context, gitDir string) (bool, error) {
+	out, err := m.git.Command(gitDir).
+		Args("rev-list", "--objects", "--no-walk", "--all", "--filter=tree:1", "--missing=print").Output(ctx)
+	if err != nil {
+		return false, err
+	}
+	return hasMissing(out), nil
+}
+
+// hasMissing reports whether rev-list --missing=print output lists a
+// missing object (a line starting with '?').
+func hasMissing(out []byte) bool {
+	return bytes.HasPrefix(out, []byte("?")) || bytes.Contains(out, []byte("\n?"))
+}
+
+// prefetchMailmap fetches the trees of HEAD and its .mailmap into a
+// partial mirror. History readers map identities through HEAD:.mailmap;
+// without this they would fetch it lazily, without the token or the
+// transport settings, and fail. A failure is logged, not returned: the
+// mirror is still good.
+func (m *Manager) prefetchMailmap(ctx context.Context, r *remote, gitDir string) {
+	err := m.command(r, gitDir).Args("cat-file", "-e", "HEAD:.mailmap").Run(ctx)
+	if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode > 0 {
+		return // no .mailmap, or an empty repository
+	}
+	if err != nil {
+		m.log.Warn("prefetch .mailmap into partial mirror", "repo", r.key, "err", err)
+	}
+}
+
+// dropPromisor makes a mirror an ordinary repository again, so fetches no
+// longer ask for a filter and nothing is ever fetched lazily.
+func (m *Manager) dropPromisor(ctx context.Context, gitDir string) error {
+	for _, key := range []string{"remote.origin.promisor", "remote.origin.partialclonefilter"} {
+		err := m.git.Command(gitDir).Args("config", "--unset", key).Run(ctx)
+		// Exit code 5: the key was not set.
+		if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode == 5 {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetch brings an existing mirror up to date with its remote.
+func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(Progress)) (Result, error) {
+	report(Progress{Phase: PhaseFetch, Total: 1})
+	if err := m.syncURL(ctx, r, st); err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	before, err := m.refsDigest(ctx, r.dir)
+	if err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	err = m.command(r, r.dir).Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin").Run(ctx)
+	if err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	headMoved := m.syncHead(ctx, r)
+	after, err := m.refsDigest(ctx, r.dir)
+	if err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	changed := headMoved || before != after
+	if changed && st.partial {
+		m.prefetchMailmap(ctx, r, r.dir)
+	}
+	if err := m.writeState(ctx, r.dir, state{partial: st.partial, fetched: time.Now()}); err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	m.touch(r.dir)
+	report(Progress{Phase: PhaseFetch, Done: 1, Total: 1})
+	m.log.Info("mirror fetched", "repo", r.key, "changed", changed)
+	return Result{GitDir: r.dir, Partial: st.partial, Changed: changed, Action: Fetched}, nil
+}
+
+// syncURL points the mirror's origin at the URL the caller gave, if it
+// changed since the clone.
+func (m *Manager) syncURL(ctx context.Context, r *remote, st state) error {
+	if st.url == r.url {
+		return nil
+	}
+	return m.git.Command(r.dir).Args("remote", "set-url", "origin").AddDynamic(r.url).Run(ctx)
+}
+
+// refsDigest summarises every ref of a mirror, to tell whether a fetch
+// changed any.
+func (m *Manager) refsDigest(ctx context.Context, gitDir string) ([32]byte, error) {
+	out, err := m.git.Command(gitDir).Args("for-each-ref", "--format=%(objectname) %(refname)").Output(ctx)
+	return sha256.Sum256(out), err
+}
+
+// syncHead points the mirror's HEAD at the remote's default branch and
+// reports whether it moved. Failing to ask is logged, not returned: the
+// fetch itself succeeded.
+func (m *Manager) syncHead(ctx context.Context, r *remote) bool {
+	out, err := m.command(r, r.dir).Args("ls-remote", "--symref", "origin", "HEAD").Output(ctx)
+	if err != nil {
+		m.log.Warn("read remote default branch", "repo", r.key, "err", err)
+		return false
+	}
+	target := parseSymref(out)
+	if target == "" {
+		return false
+	}
+	cur, err := m.git.Command(r.dir).Args("symbolic-ref", "--quiet", "HEAD").Output(ctx)
+	if err == nil && strings.TrimSpace(string(cur)) == target {
+		return false
+	}
+	if err := m.git.Command(r.dir).Args("symbolic-ref", "HEAD").AddDynamic(target).Run(ctx); err != nil {
+		m.log.Warn("update default branch", "repo", r.key, "err", err)
+		return false
+	}
+	m.log.Info("mirror default branch changed", "repo", r.key, "branch", strings.TrimPrefix(target, "refs/heads/"))
+	return true
+}
+
+// parseSymref returns the branch HEAD points to in the output of
+// ls-remote --symref ("ref: refs/heads/main\tHEAD"), or "" if none.
+func parseSymref(out []byte) string {
+	for line := range strings.Lines(string(out)) {
+		ref, name, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		target, isRef := strings.CutPrefix(ref, "ref: ")
+		if !ok || !isRef || name != "HEAD" {
+			continue
+		}
+		if !strings.HasPrefix(target, "refs/heads/") || strings.ContainsAny(target, " \t\r\x00") {
+			return ""
+		}
+		return target
+	}
+	return ""
+}
+
+// complete fetches every object a partial mirror lacks, then drops its
+// promisor settings. Interrupted, it leaves the mirror partial and usable;
+// the state is written last, so a later call starts over.
+func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)) error {
+	unlock, err := m.lock(ctx, r.name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := m.readState(ctx, r.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Error{Op: "complete", kind: errNoMirror, cause: err}
+	}
+	if err != nil {
+		return m.fail("complete", r, err)
+	}
+	if !st.partial {
+		return nil
+	}
+	report(Progress{Phase: PhaseComplete, Total: 1})
+	start := time.Now()
+	if err := m.syncURL(ctx, r, st); err != nil {
+		return m.fail("complete", r, err)
+	}
+	// --refetch sends no "have" lines, so the server sends every object,
+	// not only those missing from the commits we have; --no-filter
+	// overrides the promisor's filter.
+	err = m.command(r, r.dir).Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "--refetch", "--no-filter", "origin").Run(ctx)
+	if err != nil {
+		return m.fail("complete", r, err)
+	}
+	if err := m.dropPromisor(ctx, r.dir); err != nil {
+		return m.fail("complete", r, err)
+	}
+	if err := m.writeState(ctx, r.dir, state{fetched: time.Now()}); err != nil {
+		return m.fail("complete", r, err)
+	}
+	m.touch(r.dir)
+	report(Progress{Phase: PhaseComplete, Done: 1, Total: 1})
+	m.log.Info("mirror completed", "repo", r.key, "took", time.Since(start).Round(time.Millisecond))
+	m.evict(r.name)
+	return nil
+}
+
+// state is what a mirror records about itself in its git config.
+type state struct {
+	partial bool      // gitpulse.partial
+	fetched time.Time // gitpulse.fetched, seconds since the epoch
+	url     string    // remote.origin.url
+}
+
+// errNoMirror means Complete was called before Ensure made a mirror (or
+// after it was evicted). The *Error also matches fs.ErrNotExist.
+var errNoMirror = errors.New("the repository has no mirror yet")
+
+// errCorrupt means a directory where a mirror should be is not a usable
+// mirror.
+var errCorrupt = errors.New("not a usable mirror")
+
+// readState reads a mirror's state: fs.ErrNotExist if there is no mirror,
+// errCorrupt if what is there is not one of ours.
+func (m *Manager) readState(ctx context.Context, gitDir string) (state, error) {
+	if _, err := os.Stat(gitDir); err != nil {
+		return state{}, err
+	}
+	out, err := m.git.Command(gitDir).
+		Args("config", "--local", "-z", "--get-regexp", `^(gitpulse\.|remote\.origin\.url$)`).Output(ctx)
+	if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode > 0 {
+		return state{}, errCorrupt
+	}
+	if err != nil {
+		return state{}, err
+	}
+	st, ok := parseState(out)
+	if !ok {
+		return state{}, errCorrupt
+	}
+	return st, nil
+}
+
+// parseState parses `git config -z --get-regexp` output ("key\nvalue\0"
+// records); ok is false without a valid fetch time.
+func parseState(out []byte) (st state, ok bool) {
+	for rec := range strings.SplitSeq(string(out), "\x00") {
+		key, value, _ := strings.Cut(rec, "\n")
+		switch key {
+		case "gitpulse.partial":
+			st.partial = value == "true"
+		case "gitpulse.fetched":
+			sec, err := strconv.ParseInt(value, 10, 64)
+			if err != nil {
+				return state{}, false
+			}
+			st.fetched, ok = time.Unix(sec, 0), true
+		case "remote.origin.url":
+			st.url = value
+		}
+	}
+	if !ok {
+		return state{}, false
+	}
+	return st, true
+}
+
+// writeState records a mirror's state in its git config.
+func (m *Manager) writeState(ctx context.Context, gitDir string, st state) error {
+	err := m.git.Command(gitDir).Args("config", "gitpulse.partial", strconv.FormatBool(st.partial)).Run(ctx)
+	if err != nil {
+		return err
+	}
+	return m.git.Command(gitDir).Args("config", "gitpulse.fetched", strconv.FormatInt(st.fetched.Unix(), 10)).Run(ctx)
+}

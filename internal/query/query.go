@@ -1,0 +1,245 @@
+// Package query turns the raw text of an analytics request (HTTP query
+// parameters or command-line flags, which share names) into a validated
+// Request, reporting every invalid field at once rather than the first.
+package query
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+)
+
+// Parameter names, as in spec 002.
+const (
+	ParamRepoURL    = "repoUrl"
+	ParamPage       = "page"
+	ParamLimit      = "limit"
+	ParamFromDate   = "fromDate"
+	ParamToDate     = "toDate"
+	ParamAuthor     = "author"
+	ParamAuthors    = "authors"
+	ParamMinChanges = "minChanges"
+	ParamExtensions = "extensions"
+	ParamPaths      = "paths"
+	ParamTimePeriod = "timePeriod"
+)
+
+// Limits on parameters (DESIGN.md, "Validation").
+const (
+	DefaultPage     = 1
+	MaxPage         = 1000
+	DefaultLimit    = 100
+	MaxLimit        = 100
+	MaxAuthorLen    = 100
+	MaxAuthors      = 10
+	MaxMinChanges   = 1000
+	MaxExtensions   = 20
+	MaxPaths        = 20
+	MaxRepoURLBytes = 2048
+)
+
+// FieldError is one invalid parameter.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Errors lists every invalid parameter of a request.
+type Errors []FieldError
+
+// Error implements error: "fromDate: ...; limit: ...".
+func (e Errors) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Request is a validated analytics request.
+type Request struct {
+	RepoURL    string
+	Page       int
+	Limit      int
+	Filter     analytics.Filter
+	TimePeriod string // "", "day", "week" or "month"
+}
+
+// Parse validates the parameters given by get (which returns "" for an
+// absent one) as of now. A non-nil error is always Errors.
+func Parse(get func(name string) string, now time.Time) (Request, error) {
+	p := parser{get: get, now: now.UTC()}
+	req := Request{
+		RepoURL: p.repoURL(),
+		Page:    p.intRange(ParamPage, DefaultPage, 1, MaxPage),
+		Limit:   p.intRange(ParamLimit, DefaultLimit, 1, MaxLimit),
+	}
+	req.Filter.From, req.Filter.To = p.dates()
+	req.Filter.Authors = p.authors()
+	req.Filter.MinChanges = p.intRange(ParamMinChanges, 0, 1, MaxMinChanges)
+	req.Filter.Extensions = p.list(ParamExtensions, MaxExtensions, normaliseExtension)
+	req.Filter.Paths = p.list(ParamPaths, MaxPaths, strings.TrimSpace)
+	req.TimePeriod = p.timePeriod()
+	if len(p.errs) > 0 {
+		return Request{}, p.errs
+	}
+	return req, nil
+}
+
+type parser struct {
+	get  func(string) string
+	now  time.Time
+	errs Errors
+}
+
+func (p *parser) fail(field, format string, args ...any) {
+	p.errs = append(p.errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) repoURL() string {
+	v := strings.TrimSpace(p.get(ParamRepoURL))
+	switch {
+	case v == "":
+		p.fail(ParamRepoURL, "is required")
+	case len(v) > MaxRepoURLBytes:
+		p.fail(ParamRepoURL, "must be at most %d bytes", MaxRepoURLBytes)
+	}
+	return v
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	raw := strings.TrimSpace(p.get(name))
+	if raw == "" {
+		return def
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		p.fail(name, "must be a whole number from %d to %d, got %q", lo, hi, clip(raw))
+		return def
+	}
+	if n < lo || n > hi {
+		p.fail(name, "must be from %d to %d, got %d", lo, hi, n)
+		return def
+	}
+	return n
+}
+
+// dates parses fromDate and toDate. A date-only toDate covers that whole
+// day; a date-only fromDate starts at its midnight (UTC).
+func (p *parser) dates() (from, to time.Time) {
+	from, fromOK := p.date(ParamFromDate, false)
+	to, toOK := p.date(ParamToDate, true)
+	if fromOK && toOK && !from.IsZero() && !to.IsZero() && to.Before(from) {
+		p.fail(ParamToDate, "must not be before fromDate")
+	}
+	return from, to
+}
+
+func (p *parser) date(name string, endOfDay bool) (time.Time, bool) {
+	raw := strings.TrimSpace(p.get(name))
+	if raw == "" {
+		return time.Time{}, true
+	}
+	t, dateOnly, err := ParseDate(raw)
+	if err != nil {
+		p.fail(name, "must be an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ), got %q", clip(raw))
+		return time.Time{}, false
+	}
+	if t.After(p.now) {
+		p.fail(name, "must not be in the future")
+		return time.Time{}, false
+	}
+	if dateOnly && endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, true
+}
+
+// ParseDate parses a strict ISO 8601 date or date-time. A date-time
+// without a zone is taken as UTC. dateOnly reports the YYYY-MM-DD form.
+func ParseDate(s string) (t time.Time, dateOnly bool, err error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), false, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("not an ISO 8601 date: %q", clip(s))
+}
+
+// authors merges author (one name) and authors (a comma-separated list).
+func (p *parser) authors() []string {
+	var out []string
+	if raw := p.get(ParamAuthor); raw != "" {
+		a := strings.TrimSpace(raw)
+		switch {
+		case a == "":
+			p.fail(ParamAuthor, "must not be blank")
+		case utf8.RuneCountInString(a) > MaxAuthorLen:
+			p.fail(ParamAuthor, "must be at most %d characters", MaxAuthorLen)
+		default:
+			out = append(out, a)
+		}
+	}
+	list := p.list(ParamAuthors, MaxAuthors, strings.TrimSpace)
+	for _, a := range list {
+		if utf8.RuneCountInString(a) > MaxAuthorLen {
+			p.fail(ParamAuthors, "each author must be at most %d characters", MaxAuthorLen)
+			return out
+		}
+	}
+	return append(out, list...)
+}
+
+// list splits a comma-separated parameter, normalising each item; empty
+// items and too many items are errors.
+func (p *parser) list(name string, max int, norm func(string) string) []string {
+	raw := p.get(name)
+	if raw == "" {
+		return nil
+	}
+	items := strings.Split(raw, ",")
+	if len(items) > max {
+		p.fail(name, "must list at most %d items, got %d", max, len(items))
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		v := norm(it)
+		if v == "" {
+			p.fail(name, "must not contain empty items")
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// normaliseExtension turns ".TS", "ts" and " .ts " into "ts".
+func normaliseExtension(s string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "."))
+}
+
+func (p *parser) timePeriod() string {
+	switch v := strings.TrimSpace(p.get(ParamTimePeriod)); v {
+	case "", "day", "week", "month":
+		return v
+	default:
+		p.fail(ParamTimePeriod, "must be day, week or month, got %q", clip(v))
+		return ""
+	}
+}
+
+// clip shortens a value echoed in an error message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
