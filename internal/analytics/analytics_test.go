@@ -145,9 +145,8 @@ func TestCommitFields(t *testing.T) {
 		SHA: b.sha["C3"], Message: "guide", Author: analytics.Author{Name: "Alice Smith", Email: "alice@example.com"},
 		Date: at(t, "2024-01-02T15:00:00Z"), Stats: &analytics.Stats{Additions: 2}, FilesChanged: &two,
 	})
-	zero := 0
 	merge := all[1]
-	if !merge.IsMerge || *merge.Stats != (analytics.Stats{}) || *merge.FilesChanged != zero || merge.Message != "merge legacy" {
+	if !merge.IsMerge || *merge.Stats != (analytics.Stats{}) || *merge.FilesChanged != 0 || merge.Message != "merge legacy" {
 		t.Errorf("merge: %+v", merge)
 	}
 	if c1 := all[8]; c1.Author != (analytics.Author{Name: "Alice Smith", Email: "alice@example.com"}) {
@@ -322,6 +321,29 @@ func TestHeatmapAutoPeriod(t *testing.T) {
 			h := b.view.Heatmap(analytics.Filter{From: at(t, tt.from), To: endOf(t, tt.to)}, "", time.Now())
 			if h.TimePeriod != tt.want || len(h.Data) != tt.points {
 				t.Errorf("got %s with %d points, want %s with %d", h.TimePeriod, len(h.Data), tt.want, tt.points)
+			}
+		})
+	}
+}
+
+func TestHeatmapBucketLimit(t *testing.T) {
+	b := sharedBasic(t)
+	to := endOf(t, "2024-03-04")
+	tests := []struct {
+		from, period, want string
+		points             int
+	}{
+		{"1997-01-01", "day", "day", 9925},     // within the limit
+		{"1990-01-01", "day", "week", 1784},    // 12482 days
+		{"1990-01-01", "week", "week", 1784},   // as asked
+		{"1000-01-01", "week", "month", 12291}, // 1024 years
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+" by "+tt.period, func(t *testing.T) {
+			h := b.view.Heatmap(analytics.Filter{From: at(t, tt.from), To: to}, tt.period, to)
+			if h.TimePeriod != tt.want || len(h.Data) != tt.points || h.Metadata.TotalCommits != 9 || !h.Valid() {
+				t.Errorf("got %s with %d points and %d commits, want %s with %d points and 9 commits",
+					h.TimePeriod, len(h.Data), h.Metadata.TotalCommits, tt.want, tt.points)
 			}
 		})
 	}

@@ -117,7 +117,7 @@ func (v *View) Churn(f Filter) ChurnData {
 	d := ChurnData{
 		Files: []ChurnFile{},
 		Metadata: ChurnMetadata{
-			DateRange:      v.window(f.From, f.To),
+			DateRange:      v.historyRange(f.From, f.To),
 			Filters:        ChurnFilters{MinChanges: f.MinChanges, Extensions: exts, Paths: paths, Authors: f.Authors},
 			RiskThresholds: RiskThresholds{Critical: CriticalCommits, High: HighCommits, Medium: MediumCommits},
 		},
@@ -137,7 +137,7 @@ func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 	x := v.x
 	totals := make([]pathTotals, len(x.Paths))
 	q := v.compile(f)
-	for i := range q.byTime() {
+	for i := range q.timeOrdered() {
 		if x.IsMerge(i) {
 			continue
 		}
@@ -287,9 +287,9 @@ func underAny(path string, prefixes []string) bool {
 	return false
 }
 
-// window returns the days from and to, each defaulting to the first or
-// last author date of the history.
-func (v *View) window(from, to time.Time) DateRange {
+// historyRange returns the days from and to, each defaulting to the first
+// or last author date of the history.
+func (v *View) historyRange(from, to time.Time) DateRange {
 	var r DateRange
 	if n := len(v.sortedTime); n > 0 {
 		r = DateRange{Start: formatDay(v.sortedTime[0]), End: formatDay(v.sortedTime[n-1])}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
-	"github.com/gitpulse/gitpulse/internal/index"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -107,15 +106,6 @@ func TestRisk(t *testing.T) {
 // TestChurnSkipsMerges guards the rule itself, on an index whose merge
 // carries file changes (the builder records none for merges).
 func TestChurnSkipsMerges(t *testing.T) {
-	x := &index.Index{
-		HashSize: 20, Hashes: make([]byte, 40),
-		Parents: []uint16{2, 1}, Author: []uint32{0, 0}, Committer: []uint32{0, 0},
-		AuthorTime: []int64{200, 100}, CommitTime: []int64{200, 100}, AuthorZone: []int16{0, 0},
-		SubjectOff: []uint32{0, 0, 0}, Idents: []index.Ident{{Name: "A", Email: "a@example.com"}},
-		HasStats: true, Added: []uint32{5, 1}, Deleted: []uint32{0, 0}, FilesChanged: []uint32{1, 1},
-		ChangeOff: []uint32{0, 1, 2}, ChangePath: []uint32{0, 0}, ChangeAdded: []uint32{5, 1}, ChangeDeleted: []uint32{0, 0},
-		Paths: []string{"f.go"},
-	}
-	d := analytics.NewView(x).Churn(analytics.Filter{})
+	d := analytics.NewView(shallowIndex()).Churn(analytics.Filter{})
 	check(t, "files", d.Files, []analytics.ChurnFile{file("f.go", 1, 0, 1)})
 }

@@ -17,7 +17,7 @@ func (v *View) Contributors(f Filter) []Contributor {
 	seen := make([]bool, len(v.names))
 	count := 0
 	q := v.compile(f)
-	for i := range q.byTime() {
+	for i := range q.timeOrdered() {
 		if n := v.nameID[v.x.Author[i]]; !seen[n] {
 			seen[n] = true
 			count++

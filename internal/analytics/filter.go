@@ -91,9 +91,9 @@ func (q *query) matches(i int) bool {
 	return t >= q.from && t <= q.to && q.author(i)
 }
 
-// byTime yields the position and author time of every matching commit, in
-// ascending author time.
-func (q *query) byTime() iter.Seq2[int, int64] {
+// timeOrdered yields the position and author time of every matching
+// commit, by ascending author time.
+func (q *query) timeOrdered() iter.Seq2[int, int64] {
 	return func(yield func(int, int64) bool) {
 		lo, hi := q.v.span(q.from, q.to)
 		for k := lo; k < hi; k++ {

@@ -16,6 +16,12 @@ const (
 	maxWeekRange = 1096
 )
 
+const secondsPerDay = 24 * 60 * 60
+
+// MaxHeatmapBuckets bounds the size of a heatmap: a period that would cut
+// the range into more buckets is widened, from day to week to month.
+const MaxHeatmapBuckets = 10000
+
 // DefaultHeatmapDays is the length of the range a heatmap covers when the
 // filter gives at most one of its ends.
 const DefaultHeatmapDays = 365
@@ -61,14 +67,13 @@ type DateRange struct {
 // Heatmap counts the commits matching f's authors and dates per bucket of
 // period (PeriodDay, PeriodWeek or PeriodMonth; anything else chooses from
 // the range's length: days up to 366 days, weeks up to 1096, months
-// beyond). The range is f.From to f.To; a missing end is now, and a
-// missing start is DefaultHeatmapDays days before the end (whole UTC days).
-// The caller bounds the range: every bucket in it is returned.
+// beyond; see also MaxHeatmapBuckets). The range is f.From to f.To; a
+// missing end is now, and a missing start makes the range the
+// DefaultHeatmapDays whole UTC days that end with the end's day. Every
+// bucket of the range is returned.
 func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 	f.From, f.To = heatmapRange(f.From, f.To, now)
-	if !isPeriod(period) {
-		period = autoPeriod(f.From, f.To)
-	}
+	period = choosePeriod(period, f.From, f.To)
 	h := HeatmapData{
 		TimePeriod: period,
 		Data:       []HeatmapPoint{},
@@ -85,7 +90,7 @@ func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 	lastBucket := make([]int, len(v.names))
 	b := 0
 	q := v.compile(f)
-	for i, t := range q.byTime() {
+	for i, t := range q.timeOrdered() {
 		for t >= bounds[b+1] {
 			b++
 		}
@@ -97,8 +102,8 @@ func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 		h.Metadata.TotalCommits++
 	}
 	h.Data = make([]HeatmapPoint, len(counts))
-	for b := range counts {
-		h.Data[b] = HeatmapPoint{Date: formatDay(bounds[b]), Count: counts[b], Authors: authors[b]}
+	for k := range counts {
+		h.Data[k] = HeatmapPoint{Date: formatDay(bounds[k]), Count: counts[k], Authors: authors[k]}
 	}
 	return h
 }
@@ -119,18 +124,28 @@ func isPeriod(p string) bool {
 	return p == PeriodDay || p == PeriodWeek || p == PeriodMonth
 }
 
-// autoPeriod chooses the bucket size for a range from its length in days,
-// both ends included.
-func autoPeriod(from, to time.Time) string {
-	days := int(startOfDay(to).Sub(startOfDay(from))/(24*time.Hour)) + 1
-	switch {
-	case days <= maxDayRange:
-		return PeriodDay
-	case days <= maxWeekRange:
-		return PeriodWeek
-	default:
-		return PeriodMonth
+// choosePeriod returns the bucket size for a range: period if it is one
+// and does not make more than MaxHeatmapBuckets buckets, else one chosen
+// from the range's length in days, both ends included.
+func choosePeriod(period string, from, to time.Time) string {
+	days := (startOfDay(to).Unix()-startOfDay(from).Unix())/secondsPerDay + 1
+	if !isPeriod(period) {
+		switch {
+		case days <= maxDayRange:
+			return PeriodDay
+		case days <= maxWeekRange:
+			return PeriodWeek
+		default:
+			return PeriodMonth
+		}
 	}
+	if period == PeriodDay && days > MaxHeatmapBuckets {
+		period = PeriodWeek
+	}
+	if period == PeriodWeek && days/7 > MaxHeatmapBuckets {
+		period = PeriodMonth
+	}
+	return period
 }
 
 // bucketBounds returns the Unix start times of the buckets covering

@@ -135,3 +135,18 @@ func check[T any](tb testing.TB, what string, got, want T) {
 		tb.Errorf("%s:\n got %s\nwant %s", what, mustJSON(tb, got), mustJSON(tb, want))
 	}
 }
+
+// shallowIndex is a handmade index of a history cut short: a merge (at
+// Unix time 200) whose diff changed f.go by 5 lines, over a commit (at 100)
+// that added 1 line to it and whose parent is missing.
+func shallowIndex() *index.Index {
+	return &index.Index{
+		HashSize: 20, Hashes: make([]byte, 40),
+		Parents: []uint16{2, 1}, Author: []uint32{0, 0}, Committer: []uint32{0, 0},
+		AuthorTime: []int64{200, 100}, CommitTime: []int64{200, 100}, AuthorZone: []int16{0, 0},
+		SubjectOff: []uint32{0, 0, 0}, Idents: []index.Ident{{Name: "A", Email: "a@example.com"}},
+		HasStats: true, Added: []uint32{5, 1}, Deleted: []uint32{0, 0}, FilesChanged: []uint32{1, 1},
+		ChangeOff: []uint32{0, 1, 2}, ChangePath: []uint32{0, 0}, ChangeAdded: []uint32{5, 1}, ChangeDeleted: []uint32{0, 0},
+		Paths: []string{"f.go"},
+	}
+}

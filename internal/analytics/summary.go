@@ -64,7 +64,8 @@ type Repository struct {
 
 // Created is when the repository's history starts.
 type Created struct {
-	// Date is the author date of the oldest root commit, in UTC.
+	// Date is the author date of the oldest root commit, in UTC (of the
+	// oldest commit when the history has no root).
 	Date time.Time `json:"date"`
 	// Source is always "git-log".
 	Source string `json:"source"`
@@ -107,7 +108,8 @@ type SummaryMeta struct {
 	Cached bool `json:"cached"`
 	// DataSource is SourceCache or SourceClone.
 	DataSource string `json:"dataSource"`
-	// CreatedDateAccuracy is always "exact": the whole history is read.
+	// CreatedDateAccuracy is "exact" when the history reaches a root
+	// commit, "approximate" when it is cut short (a shallow clone).
 	CreatedDateAccuracy string `json:"createdDateAccuracy"`
 	// LastUpdated is now, in UTC, to the second.
 	LastUpdated time.Time `json:"lastUpdated"`
@@ -125,6 +127,9 @@ func (v *View) Summary(info RepoInfo, now time.Time, cached bool) Summary {
 	}
 	if cached {
 		s.Metadata.DataSource = SourceCache
+	}
+	if !v.exactCreated {
+		s.Metadata.CreatedDateAccuracy = "approximate"
 	}
 	if x.Len() == 0 {
 		return s

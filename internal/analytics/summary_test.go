@@ -109,3 +109,10 @@ func TestStatsPending(t *testing.T) {
 		t.Errorf("summary stats %+v", s.Stats)
 	}
 }
+
+func TestSummaryWithoutRoot(t *testing.T) {
+	s := analytics.NewView(shallowIndex()).Summary(gitray, time.Unix(300, 0), false)
+	if s.Created.Date != time.Unix(100, 0).UTC() || s.Metadata.CreatedDateAccuracy != "approximate" {
+		t.Errorf("created %+v, accuracy %q; want the oldest commit, approximate", s.Created, s.Metadata.CreatedDateAccuracy)
+	}
+}

@@ -48,8 +48,10 @@ type View struct {
 	byTime     []int32
 	sortedTime []int64
 
-	// created is the author time of the oldest root commit.
-	created int64
+	// created is the author time of the oldest root commit; exactCreated
+	// is false when the history has no root.
+	created      int64
+	exactCreated bool
 }
 
 // NewView prepares x for queries. x must not be modified afterwards.
@@ -77,31 +79,30 @@ func (v *View) prepareIdents() {
 	for _, a := range v.x.Author {
 		isAuthor[a] = true
 	}
+	type name struct{ lower, exact string }
+	var names []name
 	seen := make(map[string]bool, len(ids))
 	for i, id := range ids {
 		if isAuthor[i] && !seen[id.Name] {
 			seen[id.Name] = true
-			v.names = append(v.names, id.Name)
+			names = append(names, name{v.lowerName[i], id.Name})
 		}
 	}
-	slices.SortFunc(v.names, compareNames)
-	rank := make(map[string]uint32, len(v.names))
-	for n, name := range v.names {
-		rank[name] = uint32(n)
+	// Case-insensitively, ties by the exact string so that the order is
+	// total.
+	slices.SortFunc(names, func(a, b name) int {
+		return cmp.Or(cmp.Compare(a.lower, b.lower), cmp.Compare(a.exact, b.exact))
+	})
+	rank := make(map[string]uint32, len(names))
+	v.names = make([]string, len(names))
+	for n, nm := range names {
+		v.names[n] = nm.exact
+		rank[nm.exact] = uint32(n)
 	}
 	v.nameID = make([]uint32, len(ids))
 	for i, id := range ids {
 		v.nameID[i] = rank[id.Name] // 0, unused, for committers only
 	}
-}
-
-// compareNames orders contributor names case-insensitively, ties by the
-// exact string so that the order is total.
-func compareNames(a, b string) int {
-	if c := cmp.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
-		return c
-	}
-	return cmp.Compare(a, b)
 }
 
 func (v *View) preparePaths() {
@@ -133,18 +134,23 @@ func (v *View) prepareTimes() {
 		// sorted already.
 		v.byTime[k] = int32(n - 1 - k)
 	}
-	slices.SortStableFunc(v.byTime, func(a, b int32) int {
-		return cmp.Compare(x.AuthorTime[a], x.AuthorTime[b])
+	slices.SortFunc(v.byTime, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(x.AuthorTime[a], x.AuthorTime[b]), cmp.Compare(b, a))
 	})
 	v.sortedTime = make([]int64, n)
 	for k, i := range v.byTime {
 		v.sortedTime[k] = x.AuthorTime[i]
 	}
-	first := true
+	// A history cut short (a shallow clone) may have no root: then the
+	// oldest commit known stands in for it.
+	v.created, v.exactCreated = maxTime, true
 	for i, parents := range x.Parents {
-		if parents == 0 && (first || x.AuthorTime[i] < v.created) {
-			v.created, first = x.AuthorTime[i], false
+		if parents == 0 {
+			v.created = min(v.created, x.AuthorTime[i])
 		}
+	}
+	if v.created == maxTime && n > 0 {
+		v.created, v.exactCreated = v.sortedTime[0], false
 	}
 }
 
@@ -152,12 +158,9 @@ func (v *View) prepareTimes() {
 // [from, to].
 func (v *View) span(from, to int64) (lo, hi int) {
 	lo, _ = slices.BinarySearch(v.sortedTime, from)
-	hi = lo
-	if to < maxTime {
-		hi, _ = slices.BinarySearch(v.sortedTime[lo:], to+1)
-		hi += lo
-	} else {
-		hi = len(v.sortedTime)
+	if to == maxTime {
+		return lo, len(v.sortedTime)
 	}
-	return lo, hi
+	n, _ := slices.BinarySearch(v.sortedTime[lo:], to+1)
+	return lo, lo + n
 }

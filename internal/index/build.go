@@ -93,12 +93,19 @@ func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*In
 	if base != nil && base.Len() > 0 {
 		exclude = []string{base.Head()}
 	}
-	total, err := b.Git.CountCommits(ctx, gitDir, head, exclude...)
-	if err != nil {
-		return nil, fmt.Errorf("count commits: %w", err)
-	}
-	b.report(Progress{Phase: PhaseMetadata, Total: total})
-	x.grow(total)
+	// The total is only for progress reports: count on another core
+	// while the log streams, rather than before it.
+	var total atomic.Int64
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
+			total.Store(int64(n))
+		}
+	}()
+	defer func() { <-counted }()
+	b.report(Progress{Phase: PhaseMetadata})
+	x.grow(4096)
 	err = b.Git.LogMetadata(ctx, gitDir, head, exclude, func(c *gitcli.CommitMeta) error {
 		n := len(x.Hashes)
 		x.Hashes = append(x.Hashes, make([]byte, x.HashSize)...)
@@ -114,7 +121,7 @@ func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*In
 		x.Subjects = append(x.Subjects, c.Subject...)
 		x.SubjectOff = append(x.SubjectOff, uint32(len(x.Subjects)))
 		if done := x.Len(); done%4096 == 0 {
-			b.report(Progress{Phase: PhaseMetadata, Done: done, Total: total})
+			b.report(Progress{Phase: PhaseMetadata, Done: done, Total: int(total.Load())})
 		}
 		return nil
 	})
@@ -122,7 +129,7 @@ func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*In
 		return nil, fmt.Errorf("read commit metadata: %w", err)
 	}
 	x.Idents = idents.values
-	b.report(Progress{Phase: PhaseMetadata, Done: x.Len(), Total: total})
+	b.report(Progress{Phase: PhaseMetadata, Done: x.Len(), Total: x.Len()})
 	return x, nil
 }
 
@@ -207,10 +214,10 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	const block = 1024
-	if blocks := (n + block - 1) / block; workers > blocks {
-		workers = max(blocks, 1)
-	}
+	// Blocks of consecutive commits keep git's delta cache warm; small
+	// histories (an update) still get split across every worker.
+	block := min(1024, max((n+workers-1)/workers, 1))
+	workers = min(workers, max((n+block-1)/block, 1))
 	pos := make(map[string]uint32, n)
 	for i := 0; i < n; i++ {
 		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)

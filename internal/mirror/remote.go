@@ -131,14 +131,26 @@ func (m *Manager) setUp(ctx context.Context, r *remote, gitDir string) (partial 
 		return false, err
 	}
 	if partial {
+		// The commit-graph (1.5 s on git/git) speeds up later walks but not
+		// the first metadata pass: Complete writes it, off the path to the
+		// first answer.
 		m.prefetchMailmap(ctx, r, gitDir)
-	} else if err := m.dropPromisor(ctx, gitDir); err != nil {
-		return false, err
-	}
-	if err := m.git.Command(gitDir).Args("commit-graph", "write", "--reachable").Run(ctx); err != nil {
-		return false, err
+	} else {
+		if err := m.dropPromisor(ctx, gitDir); err != nil {
+			return false, err
+		}
+		if err := m.writeCommitGraph(ctx, gitDir); err != nil {
+			return false, err
+		}
 	}
 	return partial, m.writeState(ctx, gitDir, state{partial: partial, fetched: time.Now()})
+}
+
+// writeCommitGraph writes the commit-graph, which makes later history
+// walks (rev-list --count, merge-base, fetch negotiation) several times
+// faster; fetches keep it current (fetch.writeCommitGraph).
+func (m *Manager) writeCommitGraph(ctx context.Context, gitDir string) error {
+	return m.git.Command(gitDir).Args("commit-graph", "write", "--reachable").Run(ctx)
 }
 
 // missingTrees reports whether the root tree of any ref tip is missing,
@@ -311,6 +323,9 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 		return m.fail("complete", r, err)
 	}
 	if err := m.dropPromisor(ctx, r.dir); err != nil {
+		return m.fail("complete", r, err)
+	}
+	if err := m.writeCommitGraph(ctx, r.dir); err != nil {
 		return m.fail("complete", r, err)
 	}
 	if err := m.writeState(ctx, r.dir, state{fetched: time.Now()}); err != nil {
