@@ -288,8 +288,8 @@ func (r *Repo) refresh(s *Service) {
 		return
 	}
 	// Local repositories are read in place: checking their HEAD is cheap,
-	// so it is done every time.
-	if r.view.Load() != nil && !r.Info.Local && time.Since(r.checked) < s.opts.FetchInterval {
+	// so it is done every time. A failed job is retried at once.
+	if r.view.Load() != nil && r.lastErr == nil && !r.Info.Local && time.Since(r.checked) < s.opts.FetchInterval {
 		r.metaReady = nil
 		return
 	}

@@ -176,7 +176,10 @@ func hasMissing(out []byte) bool {
 // transport settings, and fail. A failure is logged, not returned: the
 // mirror is still good.
 func (m *Manager) prefetchMailmap(ctx context.Context, r *remote, gitDir string) {
-	err := m.command(r, gitDir).Args("cat-file", "-e", "HEAD:.mailmap").Run(ctx)
+	// A lazy fetch is a fetch: without this it would write the whole
+	// commit-graph (fetch.writeCommitGraph), 1.5 s of 1.8 s on git/git,
+	// on the path to the first answer. Complete writes it later.
+	err := m.command(r, gitDir).Config("fetch.writeCommitGraph", "false").Args("cat-file", "-e", "HEAD:.mailmap").Run(ctx)
 	if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode > 0 {
 		return // no .mailmap, or an empty repository
 	}
