@@ -98,9 +98,16 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 			return fmt.Errorf("full index failed")
 		}
 	}
-	tNumstat, tFull := middle(tNumstats), middle(tFulls)
-	add("git log --numstat", fmt.Sprintf("%s (median of %d)", seconds(tNumstat), len(tNumstats)), "")
-	add("full index (both passes)", fmt.Sprintf("%s = %.2fx git log --numstat", seconds(tFull), ratio(tFull, tNumstat)), "<= 0.75x")
+	// Each pair ran back to back, under the same load: the median of the
+	// pairs' ratios is the fairest figure on a noisy machine.
+	ratios := make([]float64, len(tFulls))
+	for i := range tFulls {
+		ratios[i] = ratio(tFulls[i], tNumstats[i])
+	}
+	slices.Sort(ratios)
+	add("git log --numstat", fmt.Sprintf("%s (median of %d)", seconds(middle(tNumstats)), len(tNumstats)), "")
+	add("full index (both passes)", fmt.Sprintf("%s = %.2fx git log --numstat (median of %d pairs' ratios, %.2f-%.2f)",
+		seconds(middle(tFulls)), ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1]), "<= 0.75x")
 
 	// Persisting.
 	dir, err := os.MkdirTemp("", "gitpulse-bench-")
