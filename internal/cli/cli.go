@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,8 +46,11 @@ func (u usageError) Unwrap() error { return u.error }
 
 // globals are the flags every subcommand shares.
 type globals struct {
-	dataDir string
-	verbose bool
+	dataDir       string
+	fetchInterval time.Duration
+	maxMirrorMB   int64
+	verbose       bool
+	envErr        error // invalid environment settings, reported before a command runs
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -62,7 +67,15 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.envErr != nil {
+			return usageError{g.envErr}
+		}
+		return nil
+	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", defaultDataDir(), "where mirrors and indexes are kept (env GITPULSE_DATA_DIR)")
+	root.PersistentFlags().DurationVar(&g.fetchInterval, "fetch-interval", g.envDuration("GITPULSE_FETCH_INTERVAL", 5*time.Minute), "fetch a mirror older than this before answering (env GITPULSE_FETCH_INTERVAL)")
+	root.PersistentFlags().Int64Var(&g.maxMirrorMB, "max-mirror-mb", g.envInt("GITPULSE_MAX_MIRROR_MB", 0), "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
 	root.AddCommand(newAnalyze(g), newBench(g))
 	return root
@@ -90,6 +103,36 @@ func (g *globals) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// envDuration reads a flag's default from the environment; a value that
+// does not parse is recorded in g.envErr and reported before any command
+// runs.
+func (g *globals) envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		g.envErr = errors.Join(g.envErr, fmt.Errorf("%s=%q: want a duration such as 5m or 30s", name, v))
+		return def
+	}
+	return d
+}
+
+// envInt reads a flag's default from the environment, like envDuration.
+func (g *globals) envInt(name string, def int64) int64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		g.envErr = errors.Join(g.envErr, fmt.Errorf("%s=%q: want a whole number of at least 0", name, v))
+		return def
+	}
+	return n
+}
+
 // cliPolicy lets the command line read what its user can read: local
 // paths, any host, plain http.
 func cliPolicy() repourl.Policy {
@@ -108,9 +151,11 @@ func (g *globals) openService(ctx context.Context) (*history.Service, *gitcli.Gi
 		return nil, nil, err
 	}
 	svc, err := history.New(git, history.Options{
-		DataDir: g.dataDir,
-		Policy:  cliPolicy(),
-		Logger:  g.logger(),
+		DataDir:        g.dataDir,
+		Policy:         cliPolicy(),
+		FetchInterval:  g.fetchInterval,
+		MaxMirrorBytes: g.maxMirrorMB << 20,
+		Logger:         g.logger(),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -164,3 +164,19 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+func TestBadEnvironmentSetting(t *testing.T) {
+	repo := sampleRepo(t)
+	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "analyze", repo.Dir, "summary")
+	cmd.Env = append(os.Environ(), "GITPULSE_FETCH_INTERVAL=soon", "GITPULSE_MAX_MIRROR_MB=-3")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("err = %v, want exit 2; output %s", err, out)
+	}
+	for _, want := range []string{`GITPULSE_FETCH_INTERVAL="soon"`, `GITPULSE_MAX_MIRROR_MB="-3"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output %q does not name %s", out, want)
+		}
+	}
+}
