@@ -51,8 +51,8 @@ type globals struct {
 	maxMirrorMB   int64
 	verbose       bool
 	envErr        error // invalid environment settings, reported before a command runs
-	stdout  io.Writer
-	stderr  io.Writer
+	stdout        io.Writer
+	stderr        io.Writer
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
