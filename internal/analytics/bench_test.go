@@ -62,14 +62,7 @@ func BenchmarkNewView(b *testing.B) {
 
 func BenchmarkCommits(b *testing.B) {
 	v, now := benchView(b)
-	for _, bf := range benchFilters(now) {
-		b.Run(bf.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				v.Commits(bf.f, 1, 100)
-			}
-		})
-	}
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Commits(f, 1, 100) })
 	b.Run("all, page 500", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -80,14 +73,7 @@ func BenchmarkCommits(b *testing.B) {
 
 func BenchmarkHeatmap(b *testing.B) {
 	v, now := benchView(b)
-	for _, bf := range benchFilters(now) {
-		b.Run(bf.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				v.Heatmap(bf.f, "", now)
-			}
-		})
-	}
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Heatmap(f, "", now) })
 	whole := analytics.Filter{From: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), To: now}
 	for _, period := range []string{"month", "week", "day"} {
 		b.Run("whole history by "+period, func(b *testing.B) {
@@ -101,14 +87,7 @@ func BenchmarkHeatmap(b *testing.B) {
 
 func BenchmarkContributors(b *testing.B) {
 	v, now := benchView(b)
-	for _, bf := range benchFilters(now) {
-		b.Run(bf.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				v.Contributors(bf.f)
-			}
-		})
-	}
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Contributors(f) })
 }
 
 func BenchmarkChurn(b *testing.B) {
@@ -120,14 +99,7 @@ func BenchmarkChurn(b *testing.B) {
 		benchFilter{"everything", analytics.Filter{Authors: []string{"author1"}, From: now.AddDate(-3, 0, 0), To: now,
 			Extensions: []string{"go"}, Paths: []string{"dir1", "dir2"}, MinChanges: 5}},
 	)
-	for _, bf := range filters {
-		b.Run(bf.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				v.Churn(bf.f)
-			}
-		})
-	}
+	benchEach(b, filters, func(f analytics.Filter) { v.Churn(f) })
 }
 
 func BenchmarkSummary(b *testing.B) {
@@ -141,11 +113,16 @@ func BenchmarkSummary(b *testing.B) {
 
 func BenchmarkFullData(b *testing.B) {
 	v, now := benchView(b)
-	for _, bf := range benchFilters(now) {
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.FullData(f, 1, 100, now) })
+}
+
+// benchEach runs query as one sub-benchmark per filter.
+func benchEach(b *testing.B, filters []benchFilter, query func(analytics.Filter)) {
+	for _, bf := range filters {
 		b.Run(bf.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				v.FullData(bf.f, 1, 100, now)
+				query(bf.f)
 			}
 		})
 	}
