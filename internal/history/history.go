@@ -147,10 +147,22 @@ func (s *Service) Prepare(ctx context.Context, raw string, auth *mirror.Auth) (*
 	if err != nil {
 		return nil, err
 	}
+	return s.PrepareVetted(info, auth), nil
+}
+
+// PrepareVetted is Prepare for a repository the caller has already vetted
+// with the Service's policy (Policy.Vet), so it is not resolved twice.
+func (s *Service) PrepareVetted(info repourl.Repo, auth *mirror.Auth) *Repo {
 	r := s.repo(info, auth)
 	r.refresh(s)
-	return r, nil
+	return r
 }
+
+// Policy returns the rules the Service vets repository URLs with.
+func (s *Service) Policy() repourl.Policy { return s.opts.Policy }
+
+// DataDir returns the Service's data directory.
+func (s *Service) DataDir() string { return s.opts.DataDir }
 
 func (s *Service) repo(info repourl.Repo, auth *mirror.Auth) *Repo {
 	s.mu.Lock()

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/gitpulse/gitpulse/internal/cache"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/ratelimit"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+)
+
+// serveConfig is the server's configuration from the environment; flags
+// override what they name.
+type serveConfig struct {
+	Port           int           `env:"PORT" envDefault:"3001"`
+	RedisURL       string        `env:"REDIS_URL"`
+	RateLimit      int           `env:"RATE_LIMIT" envDefault:"30"`
+	WindowSeconds  int           `env:"WINDOW_SECONDS" envDefault:"3"`
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	CORSOrigins    []string      `env:"CORS_ORIGINS" envSeparator:","`
+	FrontendHost   string        `env:"VITE_FRONTEND_HOST"`
+	CacheMemoryMB  int64         `env:"CACHE_MEMORY_MB" envDefault:"64"`
+	CacheDiskMB    int64         `env:"CACHE_DISK_MB" envDefault:"512"`
+	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"30s"`
+}
+
+// validate reports every invalid setting at once.
+func (c serveConfig) validate() error {
+	var errs []error
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT=%d: want 1-65535", c.Port))
+	}
+	if c.RateLimit < 1 {
+		errs = append(errs, fmt.Errorf("RATE_LIMIT=%d: want at least 1", c.RateLimit))
+	}
+	if c.WindowSeconds < 1 {
+		errs = append(errs, fmt.Errorf("WINDOW_SECONDS=%d: want at least 1", c.WindowSeconds))
+	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: want a positive duration", c.RequestTimeout))
+	}
+	if c.CacheMemoryMB < 1 || c.CacheDiskMB < 0 {
+		errs = append(errs, errors.New("CACHE_MEMORY_MB must be at least 1 and CACHE_DISK_MB at least 0"))
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			errs = append(errs, errors.New("REDIS_URL is not a valid redis:// URL"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// origins are the browser origins allowed to call the API.
+func (c serveConfig) origins() []string {
+	out := append([]string(nil), c.CORSOrigins...)
+	if c.FrontendHost != "" {
+		out = append(out, strings.TrimRight(c.FrontendHost, "/"))
+	}
+	return out
+}
+
+func newServe(g *globals) *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the analytics API over HTTP",
+		Long: `serve answers the analytics API of spec 002 (/api/repositories/...) with
+/healthz, /readyz and /api/openapi.json. Settings come from the environment (see README).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.serve(cmd.Context(), addr)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "listen address (default :$PORT, PORT defaulting to 3001)")
+	return cmd
+}
+
+func (g *globals) serve(ctx context.Context, addr string) error {
+	var cfg serveConfig
+	if err := env.Parse(&cfg); err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	policy, err := repourl.PolicyFromEnv(os.Getenv)
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	if err := cfg.validate(); err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	if addr == "" {
+		addr = ":" + strconv.Itoa(cfg.Port)
+	}
+	log := g.logger()
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(g.stderr, nil))
+	}
+
+	git, err := gitcli.New(ctx, gitcli.Options{})
+	if err != nil {
+		return err
+	}
+	svc, err := history.New(git, history.Options{
+		DataDir: g.dataDir, Policy: policy, FetchInterval: g.fetchInterval,
+		MaxMirrorBytes: g.maxMirrorMB << 20, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	var rdb redis.UniversalClient
+	if cfg.RedisURL != "" {
+		opts, _ := redis.ParseURL(cfg.RedisURL)
+		rdb = redis.NewClient(opts)
+		defer rdb.Close()
+	}
+	results, err := cache.New(cache.Options{
+		MemoryBytes: cfg.CacheMemoryMB << 20,
+		DiskPath:    filepath.Join(g.dataDir, "cache", "results.db"),
+		DiskBytes:   cfg.CacheDiskMB << 20,
+		Redis:       rdb,
+		Logger:      log,
+	})
+	if err != nil {
+		return err
+	}
+	defer results.Close()
+
+	window := time.Duration(cfg.WindowSeconds) * time.Second
+	var limiter ratelimit.Limiter = ratelimit.NewMemory(cfg.RateLimit, window)
+	if rdb != nil {
+		limiter = ratelimit.Fallback(ratelimit.NewRedis(rdb, cfg.RateLimit, window), limiter, log)
+	}
+	deny := func(w http.ResponseWriter, _ *http.Request, _ ratelimit.Result) {
+		httpapi.WriteError(w, http.StatusTooManyRequests, "too many requests; retry after the time in Retry-After", nil)
+	}
+	handler := httpapi.New(httpapi.Options{
+		Service:     svc,
+		Cache:       cacheAdapter{results},
+		Deadline:    cfg.RequestTimeout,
+		Middleware:  []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, nil, deny)},
+		CORSOrigins: cfg.origins(),
+		Logger:      log,
+	})
+	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)
+}
+
+// listenAndServe serves until ctx ends (SIGINT/SIGTERM), then stops
+// taking connections and lets requests in flight finish.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// cacheAdapter presents the tiered cache as the API's ResultCache.
+type cacheAdapter struct{ c *cache.Cache }
+
+func (a cacheAdapter) Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, bool, error) {
+	body, src, err := a.c.Do(ctx, key, compute)
+	return body, src != cache.SourceComputed, err
+}

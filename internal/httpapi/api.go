@@ -1,0 +1,280 @@
+// Package httpapi is gitpulse's HTTP face: the analytics API of spec 002
+// over the history service, with validation, one error shape, deadlines
+// that answer 504 while the work goes on, a result cache, and the
+// operational endpoints. Handlers are thin: every answer is computed by
+// package analytics.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/query"
+)
+
+// ResultCache stores encoded response bodies. cached reports that body
+// came from a cache tier rather than from compute.
+type ResultCache interface {
+	Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) (body []byte, cached bool, err error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	// Service opens repositories; required.
+	Service *history.Service
+	// Cache stores response bodies; nil computes every answer.
+	Cache ResultCache
+	// Deadline bounds how long a request waits for a clone or an index
+	// pass before answering 504 (default 30 s).
+	Deadline time.Duration
+	// Middleware wraps every route, outermost first, inside the request
+	// ID, logging and header middleware (rate limiting goes here).
+	Middleware []func(http.Handler) http.Handler
+	// CORSOrigins may call the API from a browser.
+	CORSOrigins []string
+	// Logger receives access logs and errors; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// openAPIPath serves the API's OpenAPI description.
+const openAPIPath = "/api/openapi.json"
+
+// api holds the handlers' dependencies.
+type api struct {
+	svc      *history.Service
+	cache    ResultCache
+	deadline time.Duration
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// route is one entry of the route table.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+	doc          string   // for the OpenAPI description
+	params       []string // query parameters it reads
+}
+
+// New returns the HTTP handler of the whole API.
+func New(opts Options) http.Handler {
+	a := &api{svc: opts.Service, cache: opts.Cache, deadline: opts.Deadline, log: opts.Logger, now: opts.Now}
+	if a.deadline <= 0 {
+		a.deadline = 30 * time.Second
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	routes := a.routes()
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
+	}
+	mux.HandleFunc("GET "+openAPIPath, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, openAPI(routes))
+	})
+	mux.HandleFunc("/", notFoundOrMethod(routes))
+	var h http.Handler = mux
+	for i := len(opts.Middleware) - 1; i >= 0; i-- {
+		h = opts.Middleware[i](h)
+	}
+	return withCommon(h, a.log, opts.CORSOrigins)
+}
+
+var (
+	pagingParams = []string{query.ParamPage, query.ParamLimit}
+	authorDates  = []string{query.ParamAuthor, query.ParamAuthors, query.ParamFromDate, query.ParamToDate}
+	churnParams  = []string{query.ParamFromDate, query.ParamToDate, query.ParamMinChanges, query.ParamExtensions, query.ParamPaths, query.ParamAuthor, query.ParamAuthors}
+)
+
+func (a *api) routes() []route {
+	return []route{
+		{"GET", "/api/repositories/commits", a.analytics(commits, false), "Commits of the default branch, newest first, paged, with line stats", concat(pagingParams, authorDates)},
+		{"GET", "/api/repositories/heatmap", a.analytics(heatmap, false), "Commit activity per day, week or month", append(authorDates, query.ParamTimePeriod)},
+		{"GET", "/api/repositories/contributors", a.analytics(contributors, false), "Distinct contributors (mailmapped author names), sorted", authorDates},
+		{"GET", "/api/repositories/churn", a.analytics(churn, true), "Code churn per file with risk levels", churnParams},
+		{"GET", "/api/repositories/summary", a.analytics(summary, false), "Repository summary: age, last commit, totals, status", nil},
+		{"GET", "/api/repositories/full-data", a.analytics(fullData, false), "Commits and heatmap in one answer", concat(pagingParams, authorDates, []string{query.ParamTimePeriod})},
+		{"GET", "/healthz", a.healthz, "Liveness", nil},
+		{"GET", "/readyz", a.readyz, "Readiness: the data directory is usable", nil},
+	}
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// answerFunc computes one endpoint's body from a view.
+type answerFunc func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any
+
+func commits(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	return v.Commits(req.Filter, req.Page, req.Limit)
+}
+
+func heatmap(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+	return analytics.HeatmapResponse{HeatmapData: v.Heatmap(req.Filter, req.TimePeriod, now)}
+}
+
+func contributors(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	return analytics.ContributorsResponse{Contributors: v.Contributors(req.Filter)}
+}
+
+func churn(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	return analytics.ChurnResponse{ChurnData: v.Churn(req.Filter)}
+}
+
+func summary(v *analytics.View, _ query.Request, info analytics.RepoInfo, now time.Time) any {
+	return analytics.SummaryResponse{Summary: v.Summary(info, now, false)}
+}
+
+func fullData(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+	return v.FullData(req.Filter, req.Page, req.Limit, now)
+}
+
+// analytics returns the handler of one analytics endpoint: validate, open
+// the repository (waiting at most the deadline; the work goes on after a
+// 504), then answer from the cache or compute. needStats makes it wait for
+// the line-statistics pass; the others answer from pass 1 with
+// statsPending set where it matters.
+func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		now := a.now()
+		params := r.URL.Query()
+		req, err := query.Parse(params.Get, now)
+		fields, _ := err.(query.Errors)
+		info, vetErr := a.svc.Policy().Vet(r.Context(), params.Get(query.ParamRepoURL))
+		if vetErr != nil && params.Get(query.ParamRepoURL) != "" {
+			fields = append(fields, query.FieldError{Field: query.ParamRepoURL, Message: vetErr.Error()})
+		}
+		if len(fields) > 0 {
+			WriteError(w, http.StatusBadRequest, validationFailed, fields)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), a.deadline)
+		defer cancel()
+		repo := a.svc.PrepareVetted(info, nil)
+		if err := repo.Ready(ctx); err != nil {
+			writeFailure(w, r, a.log, err)
+			return
+		}
+		view := repo.View()
+		if needStats {
+			if view, err = repo.WaitStats(ctx); err != nil {
+				writeFailure(w, r, a.log, err)
+				return
+			}
+		}
+		repoInfo := analytics.RepoInfo{Name: info.Name, Owner: info.Owner, URL: info.URL, Platform: info.Platform}
+		compute := func(context.Context) ([]byte, error) {
+			return json.Marshal(answer(view, req, repoInfo, now))
+		}
+		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, params, now), compute)
+		if err != nil {
+			writeFailure(w, r, a.log, err)
+			return
+		}
+		if cached && r.URL.Path == "/api/repositories/summary" {
+			body, err = markCached(body)
+			if err != nil {
+				writeFailure(w, r, a.log, err)
+				return
+			}
+		}
+		writeBody(w, http.StatusOK, body)
+	}
+}
+
+func (a *api) cached(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, bool, error) {
+	if a.cache == nil {
+		body, err := compute(ctx)
+		return body, false, err
+	}
+	return a.cache.Do(ctx, key, compute)
+}
+
+// cacheKey names an answer: endpoint, repository, the indexed head and
+// whether line stats were in (so new commits or finished stats are never
+// answered from an old entry), the canonical query, and the day for
+// answers that depend on today (heatmap ranges, summary ages).
+func cacheKey(path, repoKey string, v *analytics.View, params url.Values, now time.Time) string {
+	x := v.Index()
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "v1|%s|%s|%s|%t|%s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly))
+	for _, k := range keys {
+		if k == query.ParamRepoURL {
+			continue
+		}
+		fmt.Fprintf(&b, "|%s=%s", k, strings.Join(params[k], ","))
+	}
+	return b.String()
+}
+
+// markCached rewrites a summary served from the cache so that its
+// metadata says so.
+func markCached(body []byte) ([]byte, error) {
+	var s analytics.SummaryResponse
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, fmt.Errorf("decode cached summary: %w", err)
+	}
+	s.Summary.Metadata.Cached = true
+	s.Summary.Metadata.DataSource = analytics.SourceCache
+	return json.Marshal(s)
+}
+
+func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
+	f, err := os.CreateTemp(a.svc.DataDir(), ".ready-*")
+	if err != nil {
+		WriteError(w, http.StatusServiceUnavailable, "data directory is not writable", nil)
+		return
+	}
+	f.Close()
+	os.Remove(f.Name())
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// notFoundOrMethod answers every request no route took: 405 with Allow
+// for a known path, else a 404 that does not echo the path.
+func notFoundOrMethod(routes []route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, rt := range routes {
+			if rt.path == r.URL.Path {
+				allow = append(allow, rt.method, "HEAD")
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			WriteError(w, http.StatusMethodNotAllowed, "method not allowed", nil)
+			return
+		}
+		WriteError(w, http.StatusNotFound, "not found", nil)
+	}
+}

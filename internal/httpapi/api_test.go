@@ -1,0 +1,370 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/cache"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// server is a running API over a fresh data directory.
+type server struct {
+	URL string
+	t   *testing.T
+}
+
+type serverOpts struct {
+	deadline time.Duration
+	cached   bool
+}
+
+func newServer(t *testing.T, o serverOpts) *server {
+	t.Helper()
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test serves repositories on loopback over plain http: the
+	// operator settings that allow that, and nothing else.
+	policy := repourl.Policy{AllowedHosts: []string{"*"}, AllowHTTP: true, AllowPrivate: true}
+	data := t.TempDir()
+	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}}
+	if o.cached {
+		c, err := cache.New(cache.Options{DiskPath: t.TempDir() + "/cache.db"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		opts.Cache = adapter{c}
+	}
+	srv := httptest.NewServer(httpapi.New(opts))
+	t.Cleanup(func() { srv.Close(); svc.Close() })
+	return &server{URL: srv.URL, t: t}
+}
+
+type adapter struct{ c *cache.Cache }
+
+func (a adapter) Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, bool, error) {
+	b, src, err := a.c.Do(ctx, key, compute)
+	return b, src != cache.SourceComputed, err
+}
+
+// get requests path with params and decodes the JSON body into out (if
+// not nil), returning the response.
+func (s *server) get(path string, params url.Values, out any) *http.Response {
+	s.t.Helper()
+	resp, err := http.Get(s.URL + path + "?" + params.Encode())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		s.t.Fatalf("%s: content type %q, body %s", path, ct, body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			s.t.Fatalf("%s: %v: %s", path, err, body)
+		}
+	}
+	return resp
+}
+
+// fixture is a small repository with known history, served over HTTP.
+func fixture(t *testing.T) string {
+	t.Helper()
+	r := testrepo.New(t)
+	base := time.Date(2026, 10, 1, 10, 0, 0, 0, time.UTC)
+	r.Commit(testrepo.Commit{Author: "Alice <alice@example.com>", Date: base, Message: "feat: start",
+		Files: map[string][]byte{"src/app.ts": []byte("a\nb\n"), "README.md": []byte("# r\n")}})
+	r.Commit(testrepo.Commit{Author: "Bob <bob@example.com>", Date: base.AddDate(0, 0, 1), Message: "fix: app",
+		Files: map[string][]byte{"src/app.ts": []byte("a\nc\nd\n")}})
+	r.Commit(testrepo.Commit{Author: "alice <alice@example.com>", Date: base.AddDate(0, 0, 10), Message: "docs",
+		Files: map[string][]byte{"README.md": []byte("# r\nmore\n"), "src/util.go": []byte("package x\n")}})
+	bare := t.TempDir() + "/fixture.git"
+	if _, err := testrepo.Run(r.Dir, nil, nil, "clone", "-q", "--bare", r.Dir, bare); err != nil {
+		t.Fatal(err)
+	}
+	return testrepo.ServeHTTP(t, bare)
+}
+
+func params(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+func TestEndpointsAndFilters(t *testing.T) {
+	s := newServer(t, serverOpts{cached: true})
+	repo := fixture(t)
+
+	var sum struct {
+		Summary struct {
+			Repository struct{ Name, Platform string }
+			Stats      struct {
+				TotalCommits int    `json:"totalCommits"`
+				Contributors int    `json:"contributors"`
+				Status       string `json:"status"`
+			}
+			Metadata struct {
+				Cached     bool   `json:"cached"`
+				DataSource string `json:"dataSource"`
+			}
+		}
+	}
+	if resp := s.get("/api/repositories/summary", params("repoUrl", repo), &sum); resp.StatusCode != 200 {
+		t.Fatalf("summary status %d", resp.StatusCode)
+	}
+	if st := sum.Summary.Stats; st.TotalCommits != 3 || st.Contributors != 3 || sum.Summary.Repository.Name != "fixture" {
+		t.Fatalf("summary %+v", sum.Summary)
+	}
+	if sum.Summary.Metadata.Cached || sum.Summary.Metadata.DataSource == "cache" {
+		t.Fatalf("first summary claims to be cached: %+v", sum.Summary.Metadata)
+	}
+	s.get("/api/repositories/summary", params("repoUrl", repo), &sum)
+	if !sum.Summary.Metadata.Cached || sum.Summary.Metadata.DataSource != "cache" {
+		t.Fatalf("second summary does not say it came from the cache: %+v", sum.Summary.Metadata)
+	}
+
+	type commitsBody struct {
+		Commits []struct {
+			SHA     string `json:"sha"`
+			Message string `json:"message"`
+			Author  struct{ Name, Email string }
+			Date    string `json:"date"`
+		}
+		Page, Limit, Total int
+	}
+	var cm commitsBody
+	s.get("/api/repositories/commits", params("repoUrl", repo, "page", "2", "limit", "2"), &cm)
+	if cm.Page != 2 || cm.Limit != 2 || cm.Total != 3 || len(cm.Commits) != 1 || cm.Commits[0].Message != "feat: start" {
+		t.Fatalf("commits page 2: %+v", cm)
+	}
+	s.get("/api/repositories/commits", params("repoUrl", repo, "author", "BOB"), &cm)
+	if cm.Total != 1 || cm.Commits[0].Author.Email != "bob@example.com" {
+		t.Fatalf("author filter: %+v", cm)
+	}
+	s.get("/api/repositories/commits", params("repoUrl", repo, "fromDate", "2026-10-02", "toDate", "2026-10-02"), &cm)
+	if cm.Total != 1 || cm.Commits[0].Message != "fix: app" {
+		t.Fatalf("date filter (a date-only toDate includes its day): %+v", cm)
+	}
+
+	var hm struct {
+		HeatmapData struct {
+			TimePeriod string `json:"timePeriod"`
+			Data       []struct {
+				Date           string
+				Count, Authors int
+			}
+			Metadata struct{ TotalCommits int }
+		} `json:"heatmapData"`
+	}
+	s.get("/api/repositories/heatmap", params("repoUrl", repo, "fromDate", "2026-10-01", "toDate", "2026-10-11"), &hm)
+	if hm.HeatmapData.TimePeriod != "day" || len(hm.HeatmapData.Data) != 11 || hm.HeatmapData.Metadata.TotalCommits != 3 {
+		t.Fatalf("heatmap %+v", hm)
+	}
+
+	var ct struct{ Contributors []struct{ Login string } }
+	s.get("/api/repositories/contributors", params("repoUrl", repo, "authors", "alice,bob"), &ct)
+	if len(ct.Contributors) != 3 || ct.Contributors[0].Login != "Alice" || ct.Contributors[1].Login != "alice" {
+		t.Fatalf("contributors %+v", ct)
+	}
+
+	var ch struct {
+		ChurnData struct {
+			Files []struct {
+				Path                          string
+				Additions, Deletions, Changes int
+				Commits                       int
+				RiskLevel                     string `json:"riskLevel"`
+			}
+			Summary struct{ TotalFiles int }
+		} `json:"churnData"`
+	}
+	s.get("/api/repositories/churn", params("repoUrl", repo, "extensions", ".TS,go"), &ch)
+	f := ch.ChurnData.Files
+	if len(f) != 2 || f[0].Path != "src/app.ts" || f[0].Additions != 4 || f[0].Deletions != 1 || f[0].Changes != 5 || f[0].Commits != 2 || f[0].RiskLevel != "low" {
+		t.Fatalf("churn %+v", f)
+	}
+	s.get("/api/repositories/churn", params("repoUrl", repo, "minChanges", "3"), &ch)
+	if len(ch.ChurnData.Files) != 1 || ch.ChurnData.Files[0].Path != "src/app.ts" {
+		t.Fatalf("minChanges 3 (README.md has 2 changed lines, util.go 1): %+v", ch.ChurnData.Files)
+	}
+
+	var fd struct {
+		Commits        []json.RawMessage
+		HeatmapData    struct{ TimePeriod string } `json:"heatmapData"`
+		IsValidHeatmap bool                        `json:"isValidHeatmap"`
+		Page, Limit    int
+	}
+	s.get("/api/repositories/full-data", params("repoUrl", repo, "limit", "20"), &fd)
+	if len(fd.Commits) != 3 || !fd.IsValidHeatmap || fd.Limit != 20 || fd.HeatmapData.TimePeriod == "" {
+		t.Fatalf("full-data %+v", fd)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	var body httpapi.ErrorBody
+	resp := s.get("/api/repositories/heatmap", params("fromDate", "invalid", "limit", "0", "authors", "a,,b"), &body)
+	if resp.StatusCode != 400 || body.Error != "Validation failed" || body.Code != 400 || body.Status != "error" {
+		t.Fatalf("status %d body %+v", resp.StatusCode, body)
+	}
+	fields := map[string]bool{}
+	for _, d := range body.Details {
+		fields[d.Field] = true
+	}
+	for _, f := range []string{"repoUrl", "fromDate", "limit", "authors"} {
+		if !fields[f] {
+			t.Errorf("no detail for %s in %+v", f, body.Details)
+		}
+	}
+	for name, raw := range map[string]string{
+		"file URL":    "file:///etc",
+		"ext":         "ext::sh -c id",
+		"credentials": "https://user:secret@github.com/a/b",
+		"not a URL":   "hello",
+		"option-like": "--upload-pack=x",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b httpapi.ErrorBody
+			resp := s.get("/api/repositories/summary", params("repoUrl", raw), &b)
+			if resp.StatusCode != 400 || len(b.Details) != 1 || b.Details[0].Field != "repoUrl" {
+				t.Fatalf("status %d body %+v", resp.StatusCode, b)
+			}
+			if strings.Contains(b.Details[0].Message, "secret") {
+				t.Fatal("credential echoed")
+			}
+		})
+	}
+}
+
+func TestRoutingErrorsAndHeaders(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	var b httpapi.ErrorBody
+	resp := s.get("/api/nope/<script>", nil, &b)
+	if resp.StatusCode != 404 || strings.Contains(b.Error+b.Detail, "nope") {
+		t.Fatalf("unknown route: %d %+v", resp.StatusCode, b)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/repositories/commits", nil)
+	req.Header.Set("X-Request-ID", "abc-123")
+	req.Header.Set("Origin", "https://app.example")
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != 405 || !strings.Contains(r2.Header.Get("Allow"), "GET") {
+		t.Fatalf("POST: %d allow %q", r2.StatusCode, r2.Header.Get("Allow"))
+	}
+	if r2.Header.Get("X-Request-ID") != "abc-123" || r2.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		r2.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("headers %v", r2.Header)
+	}
+	var doc struct{ Paths map[string]any }
+	s.get("/api/openapi.json", nil, &doc)
+	for _, p := range []string{"/api/repositories/commits", "/api/repositories/heatmap", "/api/repositories/contributors",
+		"/api/repositories/churn", "/api/repositories/summary", "/api/repositories/full-data", "/healthz", "/readyz", "/api/openapi.json"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("openapi.json lacks %s", p)
+		}
+	}
+	if resp := s.get("/readyz", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz %d", resp.StatusCode)
+	}
+}
+
+func TestRepositoryFailures(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	missing := testrepo.ServeHTTP(t, t.TempDir()+"/nothing.git")
+	var b httpapi.ErrorBody
+	resp := s.get("/api/repositories/summary", params("repoUrl", missing), &b)
+	if resp.StatusCode != 404 && resp.StatusCode != 502 {
+		t.Fatalf("missing repository: %d %+v", resp.StatusCode, b)
+	}
+	if strings.Contains(b.Detail, "/tmp") || strings.Contains(b.Detail, "fatal:") {
+		t.Fatalf("leaks a path or git's stderr: %q", b.Detail)
+	}
+}
+
+func TestDeadlineAnswers504ThenWorkCompletes(t *testing.T) {
+	s := newServer(t, serverOpts{deadline: time.Millisecond})
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 3000})
+	repo := testrepo.ServeHTTP(t, dir)
+	var b httpapi.ErrorBody
+	resp := s.get("/api/repositories/churn", params("repoUrl", repo), &b)
+	if resp.StatusCode != 504 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("status %d retry-after %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// The work went on: soon the same question is answered.
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if resp := s.get("/api/repositories/churn", params("repoUrl", repo), nil); resp.StatusCode == 200 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("the work did not go on after the 504")
+}
+
+func TestConcurrentRequestsOnANewRepository(t *testing.T) {
+	s := newServer(t, serverOpts{cached: true})
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 1500, MergeEvery: 9})
+	repo := testrepo.ServeHTTP(t, dir)
+	total := 1500 + (1500-1)/9
+	var wg sync.WaitGroup
+	for page := 1; page <= 4; page++ {
+		for _, path := range []string{"/api/repositories/commits", "/api/repositories/full-data"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var cm struct {
+					Commits []struct{ Message string }
+					Page    int
+				}
+				s.get(path, params("repoUrl", repo, "page", fmt.Sprint(page), "limit", "10"), &cm)
+				if cm.Page != page || len(cm.Commits) != 10 {
+					t.Errorf("%s page %d: got page %d with %d commits", path, page, cm.Page, len(cm.Commits))
+				}
+			}()
+		}
+	}
+	for _, path := range []string{"/api/repositories/summary", "/api/repositories/churn", "/api/repositories/heatmap"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var any map[string]json.RawMessage
+			if resp := s.get(path, params("repoUrl", repo), &any); resp.StatusCode != 200 {
+				t.Errorf("%s: status %d", path, resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	var sum struct {
+		Summary struct{ Stats struct{ TotalCommits int } }
+	}
+	s.get("/api/repositories/summary", params("repoUrl", repo), &sum)
+	if sum.Summary.Stats.TotalCommits != total {
+		t.Fatalf("total commits %d, want %d", sum.Summary.Stats.TotalCommits, total)
+	}
+}

@@ -1,0 +1,75 @@
+package ratelimit
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Middleware applies l to every request, keyed by keyFunc (ClientKey when
+// nil).
+//
+// On every decided request it sets X-RateLimit-Limit, X-RateLimit-Remaining
+// and X-RateLimit-Reset (whole seconds until the window resets, rounded up).
+// An allowed request goes to next with the ResponseWriter untouched, so
+// http.Flusher, http.Hijacker and WebSocket upgrades keep working.
+//
+// A refused request does not reach next: the middleware also sets
+// Retry-After (whole seconds, rounded up, at least 1) and calls deny, which
+// must write the status (normally 429) and the body. A nil deny writes 429
+// with the service's JSON error body.
+//
+// If l fails (only a Limiter without a fallback does), the request is
+// allowed without rate-limit headers: a broken limiter must not take the
+// service down.
+func Middleware(l Limiter, keyFunc func(*http.Request) string, deny func(w http.ResponseWriter, r *http.Request, res Result)) func(http.Handler) http.Handler {
+	if keyFunc == nil {
+		keyFunc = ClientKey
+	}
+	if deny == nil {
+		deny = denyJSON
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			res, err := l.Allow(r.Context(), keyFunc(r))
+			if err != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			setHeaders(w.Header(), res)
+			if !res.Allowed {
+				deny(w, r, res)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// setHeaders sets the rate-limit headers for res, and Retry-After when it
+// is a refusal.
+func setHeaders(h http.Header, res Result) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(ceilSeconds(res.Reset), 10))
+	if !res.Allowed {
+		h.Set("Retry-After", strconv.FormatInt(max(ceilSeconds(res.RetryAfter), 1), 10))
+	}
+}
+
+// ceilSeconds is d in whole seconds, rounded up; never negative.
+func ceilSeconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// denyJSON writes 429 with the service's JSON error shape.
+func denyJSON(w http.ResponseWriter, _ *http.Request, res Result) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	fmt.Fprintf(w, `{"error":"Too many requests","detail":"rate limit of %d requests exceeded; retry in %d s","status":"error","code":%d}`+"\n",
+		res.Limit, max(ceilSeconds(res.RetryAfter), 1), http.StatusTooManyRequests)
+}
