@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
@@ -115,9 +117,11 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc, err := history.New(git, history.Options{
 		DataDir: g.dataDir, Policy: policy, FetchInterval: g.fetchInterval,
-		MaxMirrorBytes: g.maxMirrorMB << 20, Logger: log,
+		MaxMirrorBytes: g.maxMirrorMB << 20, Registry: reg, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -156,6 +160,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		Deadline:    cfg.RequestTimeout,
 		Middleware:  []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, nil, deny)},
 		CORSOrigins: cfg.origins(),
+		Registry:    reg,
 		Logger:      log,
 	})
 	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)

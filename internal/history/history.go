@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/index"
@@ -47,6 +49,9 @@ type Options struct {
 	// Workers is how many git processes the line-statistics pass runs at
 	// once; 0 means one per CPU.
 	Workers int
+	// Registry, if set, receives the time of each preparation step and
+	// the mirrors' disk usage.
+	Registry prometheus.Registerer
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -57,6 +62,7 @@ type Service struct {
 	opts    Options
 	git     *gitcli.Git
 	mirrors *mirror.Manager
+	metrics *metrics
 	log     *slog.Logger
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -97,7 +103,8 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{opts: opts, git: g, mirrors: m, log: log, ctx: ctx, cancel: cancel, repos: make(map[string]*Repo)}, nil
+	return &Service{opts: opts, git: g, mirrors: m, metrics: newMetrics(opts.Registry, m), log: log,
+		ctx: ctx, cancel: cancel, repos: make(map[string]*Repo)}, nil
 }
 
 func checkWritable(dir string) error {
@@ -343,12 +350,14 @@ func (j *job) run(done chan struct{}) {
 func (j *job) work(ctx context.Context) error {
 	s, r := j.s, j.r
 	info := r.Info
+	start := time.Now()
 	res, err := s.mirrors.Ensure(ctx, info.Key, info.URL, j.auth, func(p mirror.Progress) {
 		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
 	})
 	if err != nil {
 		return err
 	}
+	s.metrics.since("mirror_"+res.Action, start)
 	b := &index.Builder{Git: s.git, Workers: s.opts.Workers, OnProgress: func(p index.Progress) {
 		r.setProgress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total})
 	}}
@@ -366,18 +375,22 @@ func (j *job) work(ctx context.Context) error {
 	if old == nil {
 		// A never-seen repository: serve pass 1 at once, then fetch the
 		// objects pass 2 needs and read the line statistics.
+		start = time.Now()
 		x, err := b.Metadata(ctx, res.GitDir, nil)
 		if err != nil {
 			return err
 		}
+		s.metrics.since("metadata", start)
 		r.publish(x)
 		j.ready()
 		if err := j.complete(ctx, res); err != nil {
 			return err
 		}
+		start = time.Now()
 		if x, err = b.LineStats(ctx, res.GitDir, x); err != nil {
 			return err
 		}
+		s.metrics.since("linestats", start)
 		return j.finish(x, path)
 	}
 	if res.Partial {
@@ -389,6 +402,7 @@ func (j *job) work(ctx context.Context) error {
 			return err
 		}
 	}
+	start = time.Now()
 	x, rebuilt, err := b.Update(ctx, res.GitDir, old, func(m *index.Index) {
 		r.publish(m)
 		j.ready()
@@ -396,6 +410,7 @@ func (j *job) work(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.since("update", start)
 	if x == old {
 		if cur == nil {
 			r.publish(old)
@@ -414,6 +429,7 @@ func (j *job) complete(ctx context.Context, res mirror.Result) error {
 		return nil
 	}
 	r := j.r
+	defer j.s.metrics.since("complete", time.Now())
 	return j.s.mirrors.Complete(ctx, r.Info.Key, r.Info.URL, j.auth, func(p mirror.Progress) {
 		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
 	})

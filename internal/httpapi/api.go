@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/query"
@@ -42,14 +44,20 @@ type Options struct {
 	Middleware []func(http.Handler) http.Handler
 	// CORSOrigins may call the API from a browser.
 	CORSOrigins []string
+	// Registry, if set, receives request metrics and is served at
+	// /metrics with whatever else is registered in it.
+	Registry *prometheus.Registry
 	// Logger receives access logs and errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// openAPIPath serves the API's OpenAPI description.
-const openAPIPath = "/api/openapi.json"
+// Paths served beside the route table.
+const (
+	openAPIPath = "/api/openapi.json"
+	metricsPath = "/metrics"
+)
 
 // api holds the handlers' dependencies.
 type api struct {
@@ -88,12 +96,17 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("GET "+openAPIPath, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, openAPI(routes))
 	})
+	var m *metrics
+	if opts.Registry != nil {
+		m = newMetrics(opts.Registry)
+		mux.Handle("GET "+metricsPath, metricsHandler(opts.Registry))
+	}
 	mux.HandleFunc("/", notFoundOrMethod(routes))
 	var h http.Handler = mux
 	for i := len(opts.Middleware) - 1; i >= 0; i-- {
 		h = opts.Middleware[i](h)
 	}
-	return withCommon(h, a.log, opts.CORSOrigins)
+	return withCommon(h, a.log, m, opts.CORSOrigins)
 }
 
 var (

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
@@ -42,11 +44,12 @@ func newServer(t *testing.T, o serverOpts) *server {
 	// operator settings that allow that, and nothing else.
 	policy := repourl.Policy{AllowedHosts: []string{"*"}, AllowHTTP: true, AllowPrivate: true}
 	data := t.TempDir()
-	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy})
+	reg := prometheus.NewRegistry()
+	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}}
+	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
 	if o.cached {
 		c, err := cache.New(cache.Options{DiskPath: t.TempDir() + "/cache.db"})
 		if err != nil {
@@ -366,5 +369,34 @@ func TestConcurrentRequestsOnANewRepository(t *testing.T) {
 	s.get("/api/repositories/summary", params("repoUrl", repo), &sum)
 	if sum.Summary.Stats.TotalCommits != total {
 		t.Fatalf("total commits %d, want %d", sum.Summary.Stats.TotalCommits, total)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	repo := fixture(t)
+	if resp := s.get("/api/repositories/summary", params("repoUrl", repo), nil); resp.StatusCode != 200 {
+		t.Fatalf("summary %d", resp.StatusCode)
+	}
+	s.get("/api/does-not-exist", nil, nil)
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`gitpulse_http_requests_total{route="GET /api/repositories/summary",status="200"} 1`,
+		`gitpulse_http_requests_total{route="unmatched",status="404"} 1`,
+		`gitpulse_repository_step_seconds_count{step="mirror_cloned"} 1`,
+		`gitpulse_repository_step_seconds_count{step="metadata"} 1`,
+		`gitpulse_mirrors 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(body), "does-not-exist") {
+		t.Error("a raw path became a label value")
 	}
 }

@@ -26,8 +26,9 @@ func requestID(r *http.Request) string {
 // withCommon wraps h with what every response needs, outermost first:
 // panic recovery (a JSON 500, never a stack trace), the request ID
 // (accepted from X-Request-ID when sane, else generated, and echoed),
-// security headers, CORS for the configured origins, and an access log.
-func withCommon(h http.Handler, log *slog.Logger, origins []string) http.Handler {
+// security headers, CORS for the configured origins, an access log and
+// request metrics (m may be nil).
+func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
@@ -52,8 +53,10 @@ func withCommon(h http.Handler, log *slog.Logger, origins []string) http.Handler
 					WriteError(rec, http.StatusInternalServerError, "internal error (request "+id+")", nil)
 				}
 			}
+			took := time.Since(start)
+			m.observe(r, rec.status, took)
 			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds(), "request_id", id)
+				"bytes", rec.bytes, "duration_ms", took.Milliseconds(), "request_id", id)
 		}()
 		if cors(rec, r, origins) {
 			return

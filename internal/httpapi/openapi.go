@@ -53,6 +53,10 @@ func openAPI(routes []route) map[string]any {
 		"summary":   "This document",
 		"responses": map[string]any{"200": map[string]any{"description": "OK"}},
 	}}
+	paths[metricsPath] = map[string]any{"get": map[string]any{
+		"summary":   "Prometheus metrics (when the server has a registry)",
+		"responses": map[string]any{"200": map[string]any{"description": "OK", "content": map[string]any{"text/plain": map[string]any{}}}},
+	}}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "gitpulse", "version": "1"},
