@@ -159,7 +159,8 @@ func weigh(key string, value []byte) uint32 {
 }
 
 // Get looks in memory, then disk, then Redis; a hit in a lower tier is
-// copied into the tiers above it. The returned slice is the caller's own.
+// copied into the tiers above it, where its TTL starts afresh. The
+// returned slice is the caller's own.
 func (c *Cache) Get(ctx context.Context, key string) (value []byte, src Source, ok bool) {
 	if v, ok := c.mem.GetIfPresent(key); ok {
 		c.memoryHits.Add(1)
@@ -251,8 +252,8 @@ func (c *Cache) Stats() Stats {
 }
 
 // Close writes the pending disk and Redis writes and closes the disk
-// tier. The Redis client is the caller's to close. Set after Close does
-// nothing; Get after Close finds only what the memory tier holds.
+// tier. The Redis client is the caller's to close. After Close, Set and
+// Get use only the memory tier.
 func (c *Cache) Close() error {
 	var err error
 	if c.redis != nil {
@@ -283,7 +284,7 @@ func newQueue[T any](size int, drain func(ch <-chan T)) *queue[T] {
 	return q
 }
 
-// push adds item, waiting for room unless ctx is nil. It reports whether
+// push adds item, waiting for room until ctx ends. It reports whether
 // the item was queued.
 func (q *queue[T]) push(ctx context.Context, item T) bool {
 	q.mu.RLock()
@@ -291,18 +292,26 @@ func (q *queue[T]) push(ctx context.Context, item T) bool {
 	if q.closed {
 		return false
 	}
-	if ctx == nil {
-		select {
-		case q.ch <- item:
-			return true
-		default:
-			return false
-		}
-	}
 	select {
 	case q.ch <- item:
 		return true
 	case <-ctx.Done():
+		return false
+	}
+}
+
+// tryPush adds item if there is room. It reports whether the item was
+// queued.
+func (q *queue[T]) tryPush(item T) bool {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed {
+		return false
+	}
+	select {
+	case q.ch <- item:
+		return true
+	default:
 		return false
 	}
 }

@@ -20,8 +20,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// mustNew opens a cache that the test closes when it ends (Close is
-// idempotent enough for tests that close it earlier to check persistence).
+// mustNew opens a cache that is closed when the test ends; tests may
+// close it earlier, to check what reached disk or Redis.
 func mustNew(tb testing.TB, opts Options) *Cache {
 	tb.Helper()
 	c, err := New(opts)

@@ -27,12 +27,12 @@ var (
 )
 
 const (
-	stampLen       = 8
-	diskQueueSize  = 256
-	diskBatch      = 128
-	sweepEvery     = time.Minute
-	diskOpenLimit  = time.Second // waiting for another process's file lock
-	diskErrorLimit = 30 * time.Second
+	stampLen      = 8
+	diskQueueSize = 256
+	diskBatch     = 128
+	sweepEvery    = time.Minute
+	diskOpenLimit = time.Second // waiting for another process's file lock
+	diskWarnEvery = 30 * time.Second
 )
 
 // diskTier is the bbolt tier. Writes are batched by one goroutine, which
@@ -194,12 +194,12 @@ func (d *diskTier) expired(storedAt time.Time, now time.Time) bool {
 	return now.Sub(storedAt) >= d.ttl
 }
 
-// failed counts a disk error and logs it, at most once per diskErrorLimit.
+// failed counts a disk error and logs it, at most once per diskWarnEvery.
 func (d *diskTier) failed(op string, err error) {
 	d.errors.Add(1)
 	now := time.Now().UnixNano()
 	last := d.lastWarn.Load()
-	if now-last >= int64(diskErrorLimit) && d.lastWarn.CompareAndSwap(last, now) {
+	if now-last >= int64(diskWarnEvery) && d.lastWarn.CompareAndSwap(last, now) {
 		d.log.Warn("disk cache "+op+" failed", "err", err)
 	}
 }

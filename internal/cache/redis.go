@@ -76,7 +76,7 @@ func (r *redisTier) put(key string, value []byte) {
 	if r == nil {
 		return
 	}
-	if !r.writes.push(nil, redisEntry{key, value}) {
+	if !r.writes.tryPush(redisEntry{key, value}) {
 		r.errors.Add(1)
 	}
 }

@@ -131,6 +131,9 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	var rdb redis.UniversalClient
 	if cfg.RedisURL != "" {
 		opts, _ := redis.ParseURL(cfg.RedisURL)
+		// Per-call deadlines from the context bound every Redis call, so
+		// an outage costs each request little.
+		opts.ContextTimeoutEnabled = true
 		rdb = redis.NewClient(opts)
 		defer rdb.Close()
 	}
@@ -145,6 +148,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	defer results.Close()
+	registerCacheStats(reg, results)
 
 	window := time.Duration(cfg.WindowSeconds) * time.Second
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(cfg.RateLimit, window)
@@ -200,4 +204,26 @@ type cacheAdapter struct{ c *cache.Cache }
 func (a cacheAdapter) Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, bool, error) {
 	body, src, err := a.c.Do(ctx, key, compute)
 	return body, src != cache.SourceComputed, err
+}
+
+// registerCacheStats exports the result cache's counters.
+func registerCacheStats(reg prometheus.Registerer, c *cache.Cache) {
+	hits := func(pick func(cache.Stats) uint64) func() float64 {
+		return func() float64 { return float64(pick(c.Stats())) }
+	}
+	for tier, pick := range map[string]func(cache.Stats) uint64{
+		"memory": func(s cache.Stats) uint64 { return s.MemoryHits },
+		"disk":   func(s cache.Stats) uint64 { return s.DiskHits },
+		"redis":  func(s cache.Stats) uint64 { return s.RedisHits },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "gitpulse_cache_hits_total", Help: "Result cache hits by tier.", ConstLabels: prometheus.Labels{"tier": tier},
+		}, hits(pick)))
+	}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gitpulse_cache_misses_total", Help: "Result cache misses."},
+			hits(func(s cache.Stats) uint64 { return s.Misses })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gitpulse_cache_redis_errors_total", Help: "Failed Redis cache calls."},
+			hits(func(s cache.Stats) uint64 { return s.RedisErrors })),
+	)
 }
