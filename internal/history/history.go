@@ -68,8 +68,9 @@ type Service struct {
 	cancel  context.CancelFunc
 	jobs    sync.WaitGroup
 
-	mu    sync.Mutex
-	repos map[string]*Repo
+	mu     sync.Mutex
+	repos  map[string]*Repo
+	vetted map[string]vetted
 }
 
 // New prepares the data directory (a clear error if it cannot be written)
@@ -104,7 +105,7 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{opts: opts, git: g, mirrors: m, metrics: newMetrics(opts.Registry, m), log: log,
-		ctx: ctx, cancel: cancel, repos: make(map[string]*Repo)}, nil
+		ctx: ctx, cancel: cancel, repos: make(map[string]*Repo), vetted: make(map[string]vetted)}, nil
 }
 
 func checkWritable(dir string) error {
@@ -147,10 +148,13 @@ func (s *Service) Open(ctx context.Context, raw string, auth *mirror.Auth) (*Rep
 	return r, r.Ready(ctx)
 }
 
+// localCheckInterval is how often a local repository's HEAD is checked.
+const localCheckInterval = time.Second
+
 // Prepare vets raw and starts bringing the repository up to date without
 // waiting; Repo.Ready waits for it.
 func (s *Service) Prepare(ctx context.Context, raw string, auth *mirror.Auth) (*Repo, error) {
-	info, err := s.opts.Policy.Vet(ctx, raw)
+	info, err := s.Vet(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -165,8 +169,39 @@ func (s *Service) PrepareVetted(info repourl.Repo, auth *mirror.Auth) *Repo {
 	return r
 }
 
-// Policy returns the rules the Service vets repository URLs with.
-func (s *Service) Policy() repourl.Policy { return s.opts.Policy }
+// vetTTL is how long a URL that passed vetting is trusted without asking
+// DNS again; mirrors check the policy again before every fetch.
+const vetTTL = 30 * time.Second
+
+// maxVetted bounds the vetting cache.
+const maxVetted = 10000
+
+type vetted struct {
+	repo repourl.Repo
+	at   time.Time
+}
+
+// Vet checks raw against the Service's policy. Successes are remembered
+// for vetTTL, so that busy URLs do not cost a DNS lookup per request.
+func (s *Service) Vet(ctx context.Context, raw string) (repourl.Repo, error) {
+	s.mu.Lock()
+	v, ok := s.vetted[raw]
+	s.mu.Unlock()
+	if ok && time.Since(v.at) < vetTTL {
+		return v.repo, nil
+	}
+	info, err := s.opts.Policy.Vet(ctx, raw)
+	if err != nil {
+		return repourl.Repo{}, err
+	}
+	s.mu.Lock()
+	if len(s.vetted) >= maxVetted {
+		clear(s.vetted)
+	}
+	s.vetted[raw] = vetted{info, time.Now()}
+	s.mu.Unlock()
+	return info, nil
+}
 
 // DataDir returns the Service's data directory.
 func (s *Service) DataDir() string { return s.opts.DataDir }
@@ -307,8 +342,12 @@ func (r *Repo) refresh(s *Service) {
 		return
 	}
 	// Local repositories are read in place: checking their HEAD is cheap,
-	// so it is done every time. A failed job is retried at once.
-	if r.view.Load() != nil && r.lastErr == nil && !r.Info.Local && time.Since(r.checked) < s.opts.FetchInterval {
+	// so it is done at most once a second. A failed job is retried at once.
+	interval := s.opts.FetchInterval
+	if r.Info.Local {
+		interval = min(interval, localCheckInterval)
+	}
+	if r.view.Load() != nil && r.lastErr == nil && time.Since(r.checked) < interval {
 		r.metaReady = nil
 		return
 	}

@@ -174,7 +174,7 @@ func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
 		params := r.URL.Query()
 		req, err := query.Parse(params.Get, now)
 		fields, _ := err.(query.Errors)
-		info, vetErr := a.svc.Policy().Vet(r.Context(), params.Get(query.ParamRepoURL))
+		info, vetErr := a.svc.Vet(r.Context(), params.Get(query.ParamRepoURL))
 		if vetErr != nil && params.Get(query.ParamRepoURL) != "" {
 			fields = append(fields, query.FieldError{Field: query.ParamRepoURL, Message: vetErr.Error()})
 		}

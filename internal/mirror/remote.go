@@ -321,7 +321,11 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 	// --refetch sends no "have" lines, so the server sends every object,
 	// not only those missing from the commits we have; --no-filter
 	// overrides the promisor's filter.
-	err = m.command(r, r.dir).Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "--refetch", "--no-filter", "origin").Run(ctx)
+	// After --refetch git runs auto maintenance to fold every pack into
+	// one: a full repack (minutes on git/git) in the foreground, since
+	// gc.autoDetach is off. Two packs read just as well; skip it.
+	err = m.command(r, r.dir).Config("maintenance.auto", "false").Config("gc.auto", "0").
+		Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "--refetch", "--no-filter", "origin").Run(ctx)
 	if err != nil {
 		return m.fail("complete", r, err)
 	}
