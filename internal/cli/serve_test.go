@@ -1,0 +1,194 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gitpulse/gitpulse/internal/testredis"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// serveProc is a `gitpulse serve` process.
+type serveProc struct {
+	url string
+	cmd *exec.Cmd
+	log *strings.Builder
+}
+
+func startServe(t *testing.T, env ...string) *serveProc {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	p := &serveProc{url: "http://" + addr, log: &strings.Builder{}}
+	p.cmd = exec.Command(binary(t), "--data-dir", t.TempDir(), "serve", "--addr", addr)
+	// Repositories are served on loopback over http by the test: the
+	// operator settings that allow exactly that.
+	p.cmd.Env = append(os.Environ(), append([]string{"ALLOWED_GIT_HOSTS=*", "ALLOW_HTTP_GIT=true", "ALLOW_PRIVATE_GIT_HOSTS=true"}, env...)...)
+	p.cmd.Stderr = p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
+	})
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(p.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			return p
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("serve did not start: %s", p.log)
+	return nil
+}
+
+func (p *serveProc) get(t *testing.T, path string, out any) *http.Response {
+	t.Helper()
+	resp, err := http.Get(p.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode == 200 {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, body)
+		}
+	}
+	return resp
+}
+
+type summaryMeta struct {
+	Summary struct {
+		Stats    struct{ TotalCommits int }
+		Metadata struct {
+			Cached     bool   `json:"cached"`
+			DataSource string `json:"dataSource"`
+		}
+	}
+}
+
+func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
+	rs := testredis.Start(t)
+	repo := sampleRepo(t)
+	bare := t.TempDir() + "/sample.git"
+	if _, err := testrepo.Run(repo.Dir, nil, nil, "clone", "-q", "--bare", repo.Dir, bare); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/repositories/summary?repoUrl=" + url.QueryEscape(testrepo.ServeHTTP(t, bare))
+	env := []string{"REDIS_URL=" + rs.URL(), "RATE_LIMIT=6", "WINDOW_SECONDS=30"}
+	a, b := startServe(t, env...), startServe(t, env...)
+
+	var s summaryMeta
+	resp := a.get(t, path, &s)
+	if resp.StatusCode != 200 || s.Summary.Stats.TotalCommits != 2 || s.Summary.Metadata.Cached {
+		t.Fatalf("first answer: %d %+v", resp.StatusCode, s)
+	}
+	// Every endpoint counts, the start-up /healthz probes of both servers
+	// included: they share one budget per client through Redis.
+	if resp.Header.Get("X-RateLimit-Limit") != "6" || resp.Header.Get("X-RateLimit-Remaining") != "3" || resp.Header.Get("X-RateLimit-Reset") == "" {
+		t.Fatalf("rate-limit headers %v", resp.Header)
+	}
+	// The other process answers from the shared Redis tier.
+	waitFor(t, func() bool {
+		var s2 summaryMeta
+		b.get(t, path, &s2)
+		return s2.Summary.Metadata.Cached && s2.Summary.Metadata.DataSource == "cache"
+	})
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	defer rdb.Close()
+	if keys, _ := rdb.Keys(context.Background(), "gitpulse:cache:*").Result(); len(keys) == 0 {
+		t.Fatal("no cache entries in Redis")
+	}
+	// Both processes draw on one rate-limit budget of 6.
+	codes := []int{}
+	for i := 0; i < 8; i++ {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		codes = append(codes, p.get(t, path, nil).StatusCode)
+	}
+	if codes[len(codes)-1] != http.StatusTooManyRequests {
+		t.Fatalf("status codes across two servers %v: the shared limit of 6 was not enforced", codes)
+	}
+	r429 := a.get(t, path, nil)
+	if r429.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+
+	// Redis goes away: the API keeps answering from local tiers and limits.
+	rs.Stop()
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		resp := a.get(t, "/api/repositories/contributors?repoUrl="+strings.TrimPrefix(path, "/api/repositories/summary?repoUrl="), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("with Redis down: status %d\n%s", resp.StatusCode, a.log)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("with Redis down a request took %v", d)
+		}
+	}
+
+	// SIGTERM: a clean exit.
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, a.log)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	if strings.Contains(a.log.String(), "panic") {
+		t.Fatalf("panic in the log:\n%s", a.log)
+	}
+}
+
+func TestServeRefusesBadConfiguration(t *testing.T) {
+	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "serve")
+	cmd.Env = append(os.Environ(), "PORT=70000", "RATE_LIMIT=0", "REDIS_URL=nonsense://x", "ALLOW_HTTP_GIT=perhaps")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("err %v, want exit 2: %s", err, out)
+	}
+	if !strings.Contains(string(out), "ALLOW_HTTP_GIT") {
+		t.Fatalf("output does not name the bad setting: %s", out)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if ok() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprint("condition not met in time"))
+}
