@@ -169,7 +169,11 @@ func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 
 func printSummary(w io.Writer, s analytics.Summary) error {
 	t := table(w)
 	repo := s.Repository
-	fmt.Fprintf(t, "Repository\t%s/%s (%s)\n", repo.Owner, repo.Name, repo.Platform)
+	name := repo.Name
+	if repo.Owner != "" {
+		name = repo.Owner + "/" + name
+	}
+	fmt.Fprintf(t, "Repository\t%s (%s)\n", name, repo.Platform)
 	fmt.Fprintf(t, "Branch\t%s\n", repo.DefaultBranch)
 	if s.Created != nil {
 		fmt.Fprintf(t, "Created\t%s (%s old)\n", s.Created.Date.Format(time.DateOnly), s.Age.Formatted)

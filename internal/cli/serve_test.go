@@ -120,6 +120,17 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 	if keys, _ := rdb.Keys(context.Background(), "gitpulse:cache:*").Result(); len(keys) == 0 {
 		t.Fatal("no cache entries in Redis")
 	}
+	// The second process's cache hit came from the Redis tier.
+	resp, err := http.Get(b.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `gitpulse_cache_hits_total{tier="redis"} 1`) {
+		t.Fatalf("/metrics does not count the Redis hit:\n%s", grepLines(string(metrics), "gitpulse_cache"))
+	}
+
 	// Both processes draw on one rate-limit budget of 6.
 	codes := []int{}
 	for i := 0; i < 8; i++ {
@@ -191,4 +202,48 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal(fmt.Sprint("condition not met in time"))
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestServeFinishesRequestsInFlightOnSIGTERM sends SIGTERM while a churn
+// request waits for a new repository's line statistics: the request still
+// gets its answer, and the process exits cleanly.
+func TestServeFinishesRequestsInFlightOnSIGTERM(t *testing.T) {
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 4000})
+	repo := url.QueryEscape(testrepo.ServeHTTP(t, dir))
+	p := startServe(t, "REQUEST_TIMEOUT=120s")
+	got := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(p.url + "/api/repositories/churn?repoUrl=" + repo)
+		if err != nil {
+			got <- -1
+			return
+		}
+		resp.Body.Close()
+		got <- resp.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond) // the request is in flight
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-got:
+		if code != 200 {
+			t.Fatalf("request in flight at SIGTERM got %d\n%s", code, p.log)
+		}
+	case <-time.After(100 * time.Second):
+		t.Fatal("the request in flight never finished")
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log)
+	}
 }

@@ -400,3 +400,59 @@ func TestMetrics(t *testing.T) {
 		t.Error("a raw path became a label value")
 	}
 }
+
+func TestMoreFiltersOverHTTP(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	repo := fixture(t)
+	var ch struct {
+		ChurnData struct{ Files []struct{ Path string } } `json:"churnData"`
+	}
+	s.get("/api/repositories/churn", params("repoUrl", repo, "paths", "src"), &ch)
+	if len(ch.ChurnData.Files) != 2 || !strings.HasPrefix(ch.ChurnData.Files[0].Path, "src/") || !strings.HasPrefix(ch.ChurnData.Files[1].Path, "src/") {
+		t.Fatalf("paths filter: %+v", ch.ChurnData.Files)
+	}
+	var hm struct {
+		HeatmapData struct {
+			TimePeriod string `json:"timePeriod"`
+			Data       []struct{ Date string }
+		} `json:"heatmapData"`
+	}
+	s.get("/api/repositories/heatmap", params("repoUrl", repo, "timePeriod", "month", "fromDate", "2026-09-15", "toDate", "2026-10-20"), &hm)
+	if hm.HeatmapData.TimePeriod != "month" || len(hm.HeatmapData.Data) != 2 || hm.HeatmapData.Data[1].Date != "2026-10-01" {
+		t.Fatalf("timePeriod month: %+v", hm.HeatmapData)
+	}
+}
+
+// TestEveryValidationRuleOverHTTP sends one invalid value per rule of
+// DESIGN.md and expects a 400 naming that field.
+func TestEveryValidationRuleOverHTTP(t *testing.T) {
+	s := newServer(t, serverOpts{})
+	repo := "https://github.com/a/b"
+	cases := map[string]url.Values{
+		"repoUrl":    params("repoUrl", ""),
+		"page":       params("repoUrl", repo, "page", "1001"),
+		"limit":      params("repoUrl", repo, "limit", "101"),
+		"fromDate":   params("repoUrl", repo, "fromDate", "2024-13-01"),
+		"toDate":     params("repoUrl", repo, "fromDate", "2024-05-01", "toDate", "2024-04-01"),
+		"author":     params("repoUrl", repo, "author", strings.Repeat("x", 101)),
+		"authors":    params("repoUrl", repo, "authors", "a,b,c,d,e,f,g,h,i,j,k"),
+		"minChanges": params("repoUrl", repo, "minChanges", "0"),
+		"extensions": params("repoUrl", repo, "extensions", "ts,,js"),
+		"timePeriod": params("repoUrl", repo, "timePeriod", "decade"),
+	}
+	for field, q := range cases {
+		t.Run(field, func(t *testing.T) {
+			var b httpapi.ErrorBody
+			resp := s.get("/api/repositories/churn", q, &b)
+			if resp.StatusCode != 400 || len(b.Details) == 0 || b.Details[0].Field != field {
+				t.Fatalf("status %d details %+v, want 400 naming %s", resp.StatusCode, b.Details, field)
+			}
+		})
+	}
+	// A future date is refused too.
+	var b httpapi.ErrorBody
+	future := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	if resp := s.get("/api/repositories/heatmap", params("repoUrl", repo, "toDate", future), &b); resp.StatusCode != 400 {
+		t.Fatalf("future toDate: %d", resp.StatusCode)
+	}
+}
