@@ -7,6 +7,7 @@ package testrepo
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
@@ -208,27 +209,32 @@ func FastImport(s Synthetic) []byte {
 	return b.Bytes()
 }
 
-// ServeHTTP serves the bare repository dir over smart HTTP (git
-// http-backend behind an httptest server on loopback, with filters
-// allowed, as a forge would) and returns its clone URL.
-func ServeHTTP(tb testing.TB, dir string) string {
+// HTTPBackend is git's smart HTTP server (git http-backend) for the
+// repositories in root, with filters allowed, as a forge would serve them.
+func HTTPBackend(tb testing.TB, root string) http.Handler {
 	tb.Helper()
 	gitPath, err := exec.LookPath("git")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	backend := &cgi.Handler{
+	return &cgi.Handler{
 		Path: gitPath,
 		Args: []string{"http-backend"},
 		Env: []string{
-			"GIT_PROJECT_ROOT=" + filepath.Dir(dir),
+			"GIT_PROJECT_ROOT=" + root,
 			"GIT_HTTP_EXPORT_ALL=1",
 			"GIT_CONFIG_NOSYSTEM=1",
 			"GIT_CONFIG_GLOBAL=/dev/null",
 			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=uploadpack.allowFilter", "GIT_CONFIG_VALUE_0=true",
 		},
 	}
-	srv := httptest.NewServer(backend)
+}
+
+// ServeHTTP serves the bare repository dir over smart HTTP on loopback
+// and returns its clone URL.
+func ServeHTTP(tb testing.TB, dir string) string {
+	tb.Helper()
+	srv := httptest.NewServer(HTTPBackend(tb, filepath.Dir(dir)))
 	tb.Cleanup(srv.Close)
 	return srv.URL + "/" + filepath.Base(dir)
 }
