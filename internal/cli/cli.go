@@ -42,6 +42,7 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // usageError marks errors in how the command was called.
 type usageError struct{ error }
 
+// Unwrap returns the error being marked.
 func (u usageError) Unwrap() error { return u.error }
 
 // globals are the flags every subcommand shares.

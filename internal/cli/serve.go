@@ -201,6 +201,7 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time
 // cacheAdapter presents the tiered cache as the API's ResultCache.
 type cacheAdapter struct{ c *cache.Cache }
 
+// Do implements httpapi.ResultCache.
 func (a cacheAdapter) Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) ([]byte, bool, error) {
 	body, src, err := a.c.Do(ctx, key, compute)
 	return body, src != cache.SourceComputed, err

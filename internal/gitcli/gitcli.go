@@ -414,6 +414,7 @@ type limitedBuffer struct {
 	limit int
 }
 
+// Write keeps what fits and reports everything written.
 func (l *limitedBuffer) Write(p []byte) (int, error) {
 	if room := l.limit - l.buf.Len(); room > 0 {
 		if len(p) > room {
@@ -425,4 +426,5 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns what was kept.
 func (l *limitedBuffer) String() string { return l.buf.String() }
