@@ -1,0 +1,430 @@
+package recap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func mustNew(tb testing.TB, cfg Config) *Generator {
+	tb.Helper()
+	g, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+func day(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+
+var sample = []Item{
+	{Kind: KindCommit, Repo: "api", Date: day(20, 9), Message: "feat: add recap\n\nbody"},
+	{Kind: KindCommit, Repo: "api", Date: day(20, 10), Message: "fix(ws): close on error"},
+	{Kind: KindPullRequest, Repo: "api", Date: day(21, 9), Message: "Add recap", Number: 12},
+	{Kind: KindCommit, Repo: "web", Date: day(19, 9), Message: "docs: readme"},
+	{Kind: KindIssue, Repo: "web", Date: day(21, 11), Message: "Crash on start", Number: 3},
+	{Kind: KindCommit, Repo: "api", Date: day(21, 12), Message: "feat: stream chunks"},
+	{Kind: KindCommit, Repo: "web", Date: day(22, 8), Message: "update deps"},
+}
+
+func TestRenderActions(t *testing.T) {
+	got := RenderActions(sample[:4])
+	want := "## 2026-11-19\n- [commit] web: docs: readme\n\n## 2026-11-20\n- [commit] api: feat: add recap\n- [commit] api: fix(ws): close on error\n\n## 2026-11-21\n- [pull_request #12] api: Add recap\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestCountTokensOffline(t *testing.T) {
+	for _, model := range []string{"", "gpt-4", "gpt-4o", "claude-sonnet-4-5"} {
+		g := mustNew(t, Config{Model: model})
+		if n := g.CountTokens("hello world"); n != 2 {
+			t.Errorf("model %q: CountTokens(hello world) = %d, want 2", model, n)
+		}
+	}
+}
+
+func TestTrimItems(t *testing.T) {
+	g := mustNew(t, Config{})
+	full := g.CountTokens(RenderActions(sample))
+	t.Run("fits", func(t *testing.T) {
+		kept, trimmed := g.TrimItems(sample)
+		if trimmed != 0 || len(kept) != len(sample) {
+			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
+		}
+	})
+	t.Run("drops oldest first", func(t *testing.T) {
+		g := mustNew(t, Config{MaxHistoryTokens: full - 1})
+		kept, trimmed := g.TrimItems(sample)
+		if trimmed < 1 || len(kept)+trimmed != len(sample) {
+			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
+		}
+		if kept[0].Message == "docs: readme" {
+			t.Fatal("oldest item kept")
+		}
+		if g.CountTokens(RenderActions(kept)) > full-1 {
+			t.Fatal("kept items do not fit")
+		}
+		if kept[len(kept)-1].Message != "update deps" {
+			t.Fatal("newest item dropped")
+		}
+	})
+	t.Run("nothing fits", func(t *testing.T) {
+		g := mustNew(t, Config{MaxHistoryTokens: 1})
+		kept, trimmed := g.TrimItems(sample)
+		if len(kept) != 0 || trimmed != len(sample) {
+			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
+		}
+	})
+}
+
+func collect(t *testing.T, g *Generator, mode Mode, actions string, n int) (string, []string, error) {
+	t.Helper()
+	var chunks []string
+	err := g.GenerateResponse(t.Context(), mode, actions, n, func(c string) error {
+		chunks = append(chunks, c)
+		return nil
+	})
+	return strings.Join(chunks, ""), chunks, err
+}
+
+func bullets(s string) int {
+	n := 0
+	for line := range strings.Lines(s) {
+		if strings.HasPrefix(line, "- ") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestBuiltinRecap(t *testing.T) {
+	g := mustNew(t, Config{Provider: "builtin"})
+	actions := RenderActions(sample)
+	for _, tc := range []struct {
+		name    string
+		actions string
+		n       int
+	}{
+		{"one", actions, 1}, {"five", actions, 5}, {"fifteen", actions, 15},
+		{"as many as groups", actions, 6}, {"no activity", "", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, chunks, err := collect(t, g, ModeRecap, tc.actions, tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bullets(out); got != tc.n || strings.Count(out, "\n") != tc.n {
+				t.Fatalf("%d bullets, want %d:\n%s", got, tc.n, out)
+			}
+			if len(chunks) != tc.n {
+				t.Fatalf("%d chunks, want one per bullet", len(chunks))
+			}
+			again, _, _ := collect(t, g, ModeRecap, tc.actions, tc.n)
+			if again != out {
+				t.Fatal("not deterministic")
+			}
+		})
+	}
+	t.Run("grouping by type", func(t *testing.T) {
+		out, _, _ := collect(t, g, ModeRecap, actions, 6)
+		for _, want := range []string{
+			"- api: 2 features: add recap; stream chunks\n",
+			"- api: 1 fix: close on error\n",
+			"- api: 1 pull request: #12 Add recap\n",
+			"- web: 1 docs change: readme\n",
+			"- web: 1 other commit: update deps\n",
+			"- web: 1 issue: #3 Crash on start\n",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("missing %q in\n%s", want, out)
+			}
+		}
+	})
+	t.Run("rest summarised", func(t *testing.T) {
+		out, _, _ := collect(t, g, ModeRecap, actions, 2)
+		if !strings.Contains(out, "- api: 2 features") || !strings.Contains(out, "- Also 5 more:") {
+			t.Errorf("got\n%s", out)
+		}
+	})
+	for _, n := range []int{0, 16, -1} {
+		if _, _, err := collect(t, g, ModeRecap, actions, n); !errors.Is(err, ErrInvalid) {
+			t.Errorf("n=%d: err %v, want ErrInvalid", n, err)
+		}
+	}
+	if _, _, err := collect(t, g, "poem", actions, 3); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad mode: err %v, want ErrInvalid", err)
+	}
+}
+
+func TestBuiltinRelease(t *testing.T) {
+	g := mustNew(t, Config{})
+	out, _, err := collect(t, g, ModeRelease, RenderActions(sample), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### Features\n- add recap (api)\n- stream chunks (api)\n", "### Fixes\n- close on error (api)\n", "### Documentation\n", "### Pull requests\n- #12 Add recap (api)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "### Features") > strings.Index(out, "### Fixes") {
+		t.Error("features not first")
+	}
+}
+
+func TestBuiltinPullRequest(t *testing.T) {
+	g := mustNew(t, Config{})
+	out, _, err := collect(t, g, ModePullRequest, RenderActions(sample), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "feat: add recap (+4 more)\n") {
+		t.Errorf("title: %q", out)
+	}
+	if !strings.Contains(out, "## Commits\n- docs: readme\n- feat: add recap\n") || strings.Contains(out, "Crash on start") {
+		t.Errorf("commits:\n%s", out)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cfg, err := ConfigFromEnv(env(map[string]string{
+		"LLM_PROVIDER": "groq", "LLM_API_KEY": "sk-secret", "LLM_TEMPERATURE": "0.5",
+		"LLM_MAX_TOKENS": "300", "MAX_HISTORY_TOKENS": "900", "LLM_MAX_RETRIES": "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := mustNew(t, cfg)
+	got := g.Config()
+	if got.Provider != ProviderOpenAI || got.BaseURL != compatibleBaseURLs["groq"] || got.Temperature != 0.5 ||
+		got.MaxTokens != 300 || got.MaxHistoryTokens != 900 || got.MaxRetries != 0 || got.Timeout != DefaultTimeout {
+		t.Fatalf("got %v", got)
+	}
+	if s := fmt.Sprintf("%v %#v", got, got); strings.Contains(s, "sk-secret") {
+		t.Fatal("key printed")
+	}
+	for _, tc := range []struct{ name, key, value string }{
+		{"temperature", "LLM_TEMPERATURE", "hot"},
+		{"max tokens", "LLM_MAX_TOKENS", "lots"},
+		{"history", "MAX_HISTORY_TOKENS", "1e3"},
+		{"timeout", "LLM_TIMEOUT", "soon"},
+		{"provider", "LLM_PROVIDER", "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ConfigFromEnv(env(map[string]string{"LLM_API_KEY": "sk-secret", tc.key: tc.value}))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.key) || strings.Contains(err.Error(), "sk-secret") {
+				t.Fatalf("err %v", err)
+			}
+		})
+	}
+	if _, err := ConfigFromEnv(env(map[string]string{"LLM_PROVIDER": "anthropic"})); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("anthropic without key: %v", err)
+	}
+}
+
+// sse writes an SSE response: each frame is written and flushed; after
+// abortAfter frames (if > 0) the connection is cut.
+func sse(w http.ResponseWriter, frames []string, abortAfter int) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	for i, f := range frames {
+		if abortAfter > 0 && i == abortAfter {
+			panic(http.ErrAbortHandler)
+		}
+		io.WriteString(w, f)
+		w.(http.Flusher).Flush()
+	}
+}
+
+func openAIFrames(chunks ...string) []string {
+	var frames []string
+	for _, c := range chunks {
+		b, _ := json.Marshal(c)
+		frames = append(frames, fmt.Sprintf(`data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":%s},"finish_reason":null}]}`+"\n\n", b))
+	}
+	return append(frames, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\n", "data: [DONE]\n\n")
+}
+
+func anthropicFrames(chunks ...string) []string {
+	frames := []string{
+		"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n",
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+	}
+	for _, c := range chunks {
+		b, _ := json.Marshal(c)
+		frames = append(frames, fmt.Sprintf("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":%s}}\n\n", b))
+	}
+	return append(frames,
+		"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n",
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+	)
+}
+
+// provider describes one API for the shared client tests.
+type provider struct {
+	name   string
+	path   string
+	frames func(...string) []string
+	// check asserts the request's auth header and body.
+	check func(t *testing.T, r *http.Request, body map[string]any)
+	// preamble is how many frames come before the first text chunk.
+	preamble int
+}
+
+var providers = []provider{
+	{
+		name: ProviderOpenAI, path: "/chat/completions", frames: openAIFrames,
+		check: func(t *testing.T, r *http.Request, body map[string]any) {
+			if got := r.Header.Get("Authorization"); got != "Bearer sk-test" {
+				t.Errorf("Authorization %q", got)
+			}
+			msgs, _ := body["messages"].([]any)
+			if len(msgs) != 2 || msgs[0].(map[string]any)["role"] != "system" || msgs[1].(map[string]any)["role"] != "user" ||
+				!strings.Contains(fmt.Sprint(msgs[1]), "- [commit] api: feat: add recap") {
+				t.Errorf("messages %v", msgs)
+			}
+			if body["stream"] != true {
+				t.Errorf("stream %v", body["stream"])
+			}
+		},
+	},
+	{
+		name: ProviderAnthropic, path: "/v1/messages", frames: anthropicFrames, preamble: 2,
+		check: func(t *testing.T, r *http.Request, body map[string]any) {
+			if got := r.Header.Get("X-Api-Key"); got != "sk-test" {
+				t.Errorf("x-api-key %q", got)
+			}
+			if !strings.Contains(fmt.Sprint(body["system"]), "exactly 5 Markdown bullet points") {
+				t.Errorf("system %v", body["system"])
+			}
+			msgs, _ := body["messages"].([]any)
+			if len(msgs) != 1 || msgs[0].(map[string]any)["role"] != "user" || !strings.Contains(fmt.Sprint(msgs[0]), "- [commit] api: feat: add recap") {
+				t.Errorf("messages %v", msgs)
+			}
+		},
+	},
+}
+
+func newClientGenerator(t *testing.T, p provider, h http.HandlerFunc) *Generator {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	g := mustNew(t, Config{Provider: p.name, APIKey: "sk-test", Model: "test-model", BaseURL: srv.URL,
+		Temperature: 0.3, MaxTokens: 77, Timeout: 10 * time.Second})
+	g.backoff = time.Millisecond
+	return g
+}
+
+func TestClientsStream(t *testing.T) {
+	for _, p := range providers {
+		t.Run(p.name, func(t *testing.T) {
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				var body map[string]any
+				if r.URL.Path != p.path {
+					t.Errorf("path %q", r.URL.Path)
+				}
+				if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+					t.Error(err)
+				}
+				if body["model"] != "test-model" || body["temperature"] != 0.3 || body["max_tokens"] != 77.0 {
+					t.Errorf("model/temperature/max_tokens: %v %v %v", body["model"], body["temperature"], body["max_tokens"])
+				}
+				p.check(t, r, body)
+				sse(w, p.frames("- one", " two", "\n- three"), 0)
+			})
+			_, chunks, err := collect(t, g, ModeRecap, RenderActions(sample), 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(chunks, "|"); got != "- one| two|\n- three" {
+				t.Fatalf("chunks %q", got)
+			}
+		})
+	}
+}
+
+func TestClientsRetry(t *testing.T) {
+	for _, p := range providers {
+		t.Run(p.name+" 429 then success", func(t *testing.T) {
+			var calls atomic.Int32
+			var first time.Time
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					first = time.Now()
+					w.Header().Set("Retry-After", "1")
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusTooManyRequests)
+					io.WriteString(w, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`)
+					return
+				}
+				if wait := time.Since(first); wait < 900*time.Millisecond {
+					t.Errorf("retried after %s, Retry-After was 1s", wait)
+				}
+				sse(w, p.frames("ok"), 0)
+			})
+			out, _, err := collect(t, g, ModeRecap, "x", 1)
+			if err != nil || out != "ok" || calls.Load() != 2 {
+				t.Fatalf("out %q err %v calls %d", out, err, calls.Load())
+			}
+		})
+		t.Run(p.name+" 400 not retried", func(t *testing.T) {
+			var calls atomic.Int32
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.WriteHeader(http.StatusBadRequest)
+			})
+			_, _, err := collect(t, g, ModeRecap, "x", 1)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != 400 || calls.Load() != 1 || strings.Contains(err.Error(), "sk-test") {
+				t.Fatalf("err %v calls %d", err, calls.Load())
+			}
+		})
+		t.Run(p.name+" 503 until retries spent", func(t *testing.T) {
+			var calls atomic.Int32
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+			_, _, err := collect(t, g, ModeRecap, "x", 1)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != 503 || calls.Load() != 1+DefaultMaxRetries {
+				t.Fatalf("err %v calls %d", err, calls.Load())
+			}
+		})
+		t.Run(p.name+" mid-stream failure", func(t *testing.T) {
+			var calls atomic.Int32
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				sse(w, p.frames("a", "b", "c", "d"), p.preamble+2)
+			})
+			_, chunks, err := collect(t, g, ModeRecap, "x", 1)
+			if err == nil || strings.Join(chunks, "") != "ab" || calls.Load() != 1 {
+				t.Fatalf("err %v chunks %q calls %d", err, chunks, calls.Load())
+			}
+		})
+		t.Run(p.name+" cancel", func(t *testing.T) {
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				sse(w, p.frames("a")[:p.preamble+1], 0)
+				<-r.Context().Done()
+			})
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			start := time.Now()
+			err := g.GenerateResponse(ctx, ModeRecap, "x", 1, func(string) error { cancel(); return nil })
+			if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+				t.Fatalf("err %v after %s", err, time.Since(start))
+			}
+		})
+	}
+}

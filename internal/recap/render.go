@@ -1,0 +1,87 @@
+package recap
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// RenderActions renders items as the text a model reads: items sorted by
+// date, oldest first (so the newest day comes last), under one
+// "## YYYY-MM-DD" heading per day (in each item's own location), one line
+// per item:
+//
+//	## 2026-11-20
+//	- [commit] gitpulse: feat: add recap
+//	- [pull_request #12] gitpulse: Add recap
+//
+// Only the first line of a message is kept. The built-in summariser parses
+// this format back.
+func RenderActions(items []Item) string {
+	var b strings.Builder
+	day := ""
+	for _, it := range sortedItems(items) {
+		if d := it.Date.Format("2006-01-02"); d != day {
+			if day != "" {
+				b.WriteByte('\n')
+			}
+			day = d
+			b.WriteString("## " + d + "\n")
+		}
+		b.WriteString("- [" + it.Kind)
+		if it.Number > 0 {
+			b.WriteString(" #" + strconv.Itoa(it.Number))
+		}
+		b.WriteString("] " + it.Repo + ": " + firstLine(it.Message) + "\n")
+	}
+	return b.String()
+}
+
+// sortedItems returns a copy of items sorted by date, oldest first.
+func sortedItems(items []Item) []Item {
+	s := slices.Clone(items)
+	slices.SortStableFunc(s, func(a, b Item) int { return a.Date.Compare(b.Date) })
+	return s
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// parsedItem is one item line read back from rendered actions.
+type parsedItem struct {
+	kind, repo, message, day string
+	number                   int
+}
+
+var (
+	dayLine  = regexp.MustCompile(`^##\s+(\S+)`)
+	itemLine = regexp.MustCompile(`^[-*]\s+\[([a-z_]+)(?:\s+#(\d+))?\]\s+(.*?):\s+(.*)$`)
+)
+
+// parseActions reads text in the format of RenderActions, skipping lines
+// it does not recognise.
+func parseActions(text string) []parsedItem {
+	var items []parsedItem
+	day := ""
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if m := dayLine.FindStringSubmatch(line); m != nil {
+			day = m[1]
+			continue
+		}
+		m := itemLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		num, _ := strconv.Atoi(m[2]) // digits only, or empty: 0
+		items = append(items, parsedItem{kind: m[1], number: num, repo: cmp.Or(m[3], "(unknown)"), message: m[4], day: day})
+	}
+	return items
+}

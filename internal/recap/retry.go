@@ -1,0 +1,94 @@
+package recap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// StatusError is an HTTP error status returned by a model's API.
+type StatusError struct {
+	// Provider is "openai" or "anthropic".
+	Provider string
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// RetryAfter is the delay the API asked for, 0 if none.
+	RetryAfter time.Duration
+	err        error
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: status %d %s", e.Provider, e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// Unwrap returns the SDK's error.
+func (e *StatusError) Unwrap() error { return e.err }
+
+// Temporary reports whether retrying may succeed: 429 and 5xx.
+func (e *StatusError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// newStatusError builds a StatusError from a response.
+func newStatusError(provider string, resp *http.Response, status int, err error) *StatusError {
+	e := &StatusError{Provider: provider, StatusCode: status, err: err}
+	if resp != nil {
+		e.RetryAfter = retryAfter(resp.Header)
+	}
+	return e
+}
+
+// retryAfter reads retry-after-ms or Retry-After (seconds or an HTTP date).
+func retryAfter(h http.Header) time.Duration {
+	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
+		return time.Duration(ms * float64(time.Millisecond))
+	}
+	v := h.Get("Retry-After")
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// maxBackoff caps the delay between retries when the API names none.
+const maxBackoff = 10 * time.Second
+
+// streamWithRetry calls the streamer, retrying temporary refusals with
+// backoff (the API's Retry-After when given) as long as no chunk has been
+// emitted, the retries are not spent and the delay ends before ctx's deadline.
+func (g *Generator) streamWithRetry(ctx context.Context, system, user string, emit func(string) error) error {
+	emitted := false
+	track := func(chunk string) error {
+		emitted = true
+		return emit(chunk)
+	}
+	for attempt := 0; ; attempt++ {
+		err := g.streamer.Stream(ctx, system, user, track)
+		var se *StatusError
+		if err == nil || emitted || attempt >= g.cfg.MaxRetries || !errors.As(err, &se) || !se.Temporary() {
+			return err
+		}
+		delay := se.RetryAfter
+		if delay == 0 {
+			delay = min(g.backoff<<attempt, maxBackoff)
+			delay += rand.N(delay/5 + 1) // jitter, so clients refused together do not return together
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
