@@ -19,11 +19,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
+	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
@@ -40,6 +42,8 @@ type serveConfig struct {
 	CacheMemoryMB  int64         `env:"CACHE_MEMORY_MB" envDefault:"64"`
 	CacheDiskMB    int64         `env:"CACHE_DISK_MB" envDefault:"512"`
 	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"30s"`
+	SessionTTL     time.Duration `env:"SESSION_TTL" envDefault:"300s"`
+	Debug          bool          `env:"DEBUG"`
 }
 
 // validate reports every invalid setting at once.
@@ -56,6 +60,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: want a positive duration", c.RequestTimeout))
+	}
+	if c.SessionTTL <= 0 {
+		errs = append(errs, fmt.Errorf("SESSION_TTL=%s: want a positive duration", c.SessionTTL))
 	}
 	if c.CacheMemoryMB < 1 || c.CacheDiskMB < 0 {
 		errs = append(errs, errors.New("CACHE_MEMORY_MB must be at least 1 and CACHE_DISK_MB at least 0"))
@@ -158,7 +165,12 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	deny := func(w http.ResponseWriter, _ *http.Request, _ ratelimit.Result) {
 		httpapi.WriteError(w, http.StatusTooManyRequests, "too many requests; retry after the time in Retry-After", nil)
 	}
+	recapOpts, err := recapOptions(cfg, rdb, log)
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
 	handler := httpapi.New(httpapi.Options{
+		Recap:       recapOpts,
 		Service:     svc,
 		Cache:       cacheAdapter{results},
 		Deadline:    cfg.RequestTimeout,
@@ -227,4 +239,38 @@ func registerCacheStats(reg prometheus.Registerer, c *cache.Cache) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gitpulse_cache_redis_errors_total", Help: "Failed Redis cache calls."},
 			hits(func(s cache.Stats) uint64 { return s.RedisErrors })),
 	)
+}
+
+// recapOptions enables the recap endpoints when a signing key is
+// configured (SECRET_KEY, or a per-process key with DEBUG=true); without
+// one the server answers analytics only and says so in its log.
+func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) (*httpapi.RecapOptions, error) {
+	if os.Getenv("SECRET_KEY") == "" && !cfg.Debug {
+		log.Warn("recap endpoints are off: set SECRET_KEY (32 bytes or more) to sign sessions")
+		return nil, nil
+	}
+	key, generated, err := auth.SecretKeyFromEnv(os.Getenv, cfg.Debug)
+	if err != nil {
+		return nil, err
+	}
+	if generated {
+		log.Warn("DEBUG: sessions are signed with a random key and end with this process")
+	}
+	signer, err := auth.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	llm, err := recap.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := recap.New(llm)
+	if err != nil {
+		return nil, err
+	}
+	var sessions auth.Store = auth.NewMemoryStore(cfg.SessionTTL)
+	if rdb != nil {
+		sessions = auth.NewRedisStore(rdb, cfg.SessionTTL, key)
+	}
+	return &httpapi.RecapOptions{Sessions: sessions, Signer: signer, Generator: gen, Origins: cfg.origins()}, nil
 }

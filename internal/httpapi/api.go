@@ -44,6 +44,8 @@ type Options struct {
 	Middleware []func(http.Handler) http.Handler
 	// CORSOrigins may call the API from a browser.
 	CORSOrigins []string
+	// Recap, if set, adds the recap endpoints of spec 000.
+	Recap *RecapOptions
 	// Registry, if set, receives request metrics and is served at
 	// /metrics with whatever else is registered in it.
 	Registry *prometheus.Registry
@@ -88,7 +90,7 @@ func New(opts Options) http.Handler {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	routes := a.routes()
+	routes := append(a.routes(), a.recapRoutes(opts.Recap)...)
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)

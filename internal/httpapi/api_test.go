@@ -30,8 +30,9 @@ type server struct {
 }
 
 type serverOpts struct {
-	deadline time.Duration
-	cached   bool
+	deadline   time.Duration
+	cached     bool
+	sessionTTL time.Duration // > 0 enables the recap endpoints
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -50,6 +51,9 @@ func newServer(t *testing.T, o serverOpts) *server {
 		t.Fatal(err)
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
+	if o.sessionTTL > 0 {
+		opts.Recap = recapOptions(t, o.sessionTTL)
+	}
 	if o.cached {
 		c, err := cache.New(cache.Options{DiskPath: t.TempDir() + "/cache.db"})
 		if err != nil {

@@ -19,6 +19,8 @@ var paramDocs = map[string]struct{ typ, doc string }{
 	query.ParamExtensions: {"string", "Comma-separated file extensions (at most 20), with or without a dot"},
 	query.ParamPaths:      {"string", "Comma-separated path prefixes (at most 20)"},
 	query.ParamTimePeriod: {"string", "day, week or month (default: chosen from the range's length)"},
+	"start_date":          {"string", "Start of the period, ISO 8601"},
+	"end_date":            {"string", "End of the period, ISO 8601; a date includes that whole day"},
 }
 
 // openAPI describes the routes as an OpenAPI 3.1 document, generated from

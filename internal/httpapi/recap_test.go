@@ -1,0 +1,183 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/recap"
+)
+
+func recapOptions(t *testing.T, ttl time.Duration) *httpapi.RecapOptions {
+	t.Helper()
+	signer, err := auth.NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := recap.New(recap.Config{}) // the built-in summariser: no network
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(ttl), Signer: signer, Generator: gen, MaxFrameBytes: 4096}
+}
+
+type signIn struct {
+	SessionID string `json:"session_id"`
+	Token     string `json:"token"`
+	Username  string `json:"username"`
+}
+
+func (s *server) post(path string, body any, out any) *http.Response {
+	s.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(s.URL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp
+}
+
+func (s *server) getAuth(path, token string, out any) *http.Response {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(out)
+	return resp
+}
+
+// wsRecap opens the WebSocket, sends msg and collects frames until the
+// end frame.
+func wsRecap(t *testing.T, s *server, path string, msg any) (chunks []string, errs []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	if err := wsjson.Write(ctx, conn, msg); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var f struct{ Chunk, Error string }
+		if err := wsjson.Read(ctx, conn, &f); err != nil {
+			t.Fatalf("read before the end frame: %v (chunks %q)", err, chunks)
+		}
+		if f.Error != "" {
+			errs = append(errs, f.Error)
+			continue
+		}
+		if f.Chunk == "</end>" {
+			return chunks, errs
+		}
+		chunks = append(chunks, f.Chunk)
+	}
+}
+
+func TestRecapOverPlainGit(t *testing.T) {
+	s := newServer(t, serverOpts{sessionTTL: time.Minute})
+	repo := fixture(t)
+
+	var in signIn
+	if resp := s.post("/pat", map[string]string{"provider": "Git", "url": repo}, &in); resp.StatusCode != 200 || in.SessionID == "" || in.Token == "" {
+		t.Fatalf("sign in: %d %+v", resp.StatusCode, in)
+	}
+	if strings.Contains(in.Token, in.SessionID) {
+		t.Fatal("the JWT should carry the session id signed, not be built from it in plain text")
+	}
+	var acts struct {
+		Actions string
+		Items   []struct{ Message string }
+		Total   int
+	}
+	if resp := s.getAuth("/actions?start_date=2026-10-01&end_date=2026-10-02", in.Token, &acts); resp.StatusCode != 200 {
+		t.Fatalf("actions: %d", resp.StatusCode)
+	}
+	if acts.Total != 2 || !strings.Contains(acts.Actions, "- [commit] fixture: feat: start") || !strings.Contains(acts.Actions, "fix: app") || strings.Contains(acts.Actions, "docs") {
+		t.Fatalf("actions for 1-2 Oct: %+v", acts)
+	}
+
+	chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": acts.Actions, "n": 2})
+	text := strings.Join(chunks, "")
+	if len(errs) != 0 || strings.Count(text, "\n- ")+boolInt(strings.HasPrefix(text, "- ")) != 2 {
+		t.Fatalf("recap of 2 bullets: errs %q text %q", errs, text)
+	}
+	// n out of range: an error frame, then the end frame.
+	if _, errs := wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": acts.Actions, "n": 16}); len(errs) != 1 {
+		t.Fatalf("n=16: errors %q", errs)
+	}
+	// Release notes through the mode path.
+	if chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/release", map[string]any{"actions": acts.Actions, "n": 5}); len(errs) != 0 || len(chunks) == 0 {
+		t.Fatalf("release: %q %q", chunks, errs)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestRecapRefusals(t *testing.T) {
+	s := newServer(t, serverOpts{sessionTTL: 300 * time.Millisecond})
+	repo := fixture(t)
+	var b httpapi.ErrorBody
+	if resp := s.post("/pat", map[string]string{"provider": "github", "token": "ghp_secret"}, &b); resp.StatusCode != 501 || strings.Contains(b.Detail, "ghp_secret") {
+		t.Fatalf("github: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.post("/pat", map[string]string{"provider": "git", "url": "ext::sh"}, &b); resp.StatusCode != 400 || b.Details[0].Field != "url" {
+		t.Fatalf("bad url: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.getAuth("/actions", "not-a-jwt", &b); resp.StatusCode != 401 {
+		t.Fatalf("bad token: %d", resp.StatusCode)
+	}
+	if resp, err := http.Get(s.URL + "/ws/unknownsessionid00000"); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("websocket without a session: %v %v", resp.StatusCode, err)
+	}
+
+	var in signIn
+	s.post("/clone-repo", map[string]string{"url": repo}, &in)
+	if in.SessionID == "" {
+		t.Fatal("no session from /clone-repo")
+	}
+	// An oversized frame: the socket is closed with 1009, no recap.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = wsjson.Write(ctx, conn, map[string]any{"actions": strings.Repeat("x", 10000), "n": 3})
+	var f map[string]any
+	if err := wsjson.Read(ctx, conn, &f); websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized frame: read %v %v, want close 1009", f, err)
+	}
+	conn.CloseNow()
+
+	// Unused past its TTL, the session says it expired.
+	time.Sleep(500 * time.Millisecond)
+	if resp := s.getAuth("/actions", in.Token, &b); resp.StatusCode != 401 || !strings.Contains(b.Detail, "expired") {
+		t.Fatalf("expired session: %d %+v", resp.StatusCode, b)
+	}
+}
