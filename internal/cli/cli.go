@@ -78,7 +78,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().DurationVar(&g.fetchInterval, "fetch-interval", g.envDuration("GITPULSE_FETCH_INTERVAL", 5*time.Minute), "fetch a mirror older than this before answering (env GITPULSE_FETCH_INTERVAL)")
 	root.PersistentFlags().Int64Var(&g.maxMirrorMB, "max-mirror-mb", g.envInt("GITPULSE_MAX_MIRROR_MB", 0), "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
-	root.AddCommand(newAnalyze(g), newBench(g), newServe(g))
+	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g))
 	return root
 }
 

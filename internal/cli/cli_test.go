@@ -180,3 +180,23 @@ func TestBadEnvironmentSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestRecapCommand(t *testing.T) {
+	repo := sampleRepo(t)
+	from := time.Now().UTC().AddDate(0, 0, -10).Format(time.DateOnly)
+	out, stderr, code := run(t, t.TempDir(), "recap", repo.Dir, "--from", from, "-n", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, "\n- ") + strings.Count(out[:min(2, len(out))], "- "); n != 2 || !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+		t.Fatalf("want exactly 2 bullets ending in one newline, got %q", out)
+	}
+	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", from, "-n", "16")
+	if code != 2 || !strings.Contains(stderr, "16") {
+		t.Fatalf("-n 16: exit %d, %s", code, stderr)
+	}
+	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", "2020-01-01", "--to", "2020-01-02")
+	if code != 1 || !strings.Contains(stderr, "no commits") {
+		t.Fatalf("empty period: exit %d, %s", code, stderr)
+	}
+}

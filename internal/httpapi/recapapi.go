@@ -34,7 +34,7 @@ type RecapOptions struct {
 // Limits of the recap endpoints.
 const (
 	maxBodyBytes  = 64 << 10
-	maxItems      = 5000
+	maxItems      = recap.MaxItems
 	endFrame      = "</end>"
 	wsWriteWait   = 10 * time.Second
 	defaultFrames = 1 << 20
@@ -183,10 +183,7 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := repo.View().Commits(req.Filter, 1, maxItems)
-	items := make([]recap.Item, 0, len(page.Commits))
-	for _, c := range page.Commits {
-		items = append(items, recap.Item{Kind: recap.KindCommit, Repo: repo.Info.Name, Date: c.Date, Message: c.Message, Author: c.Author.Name})
-	}
+	items := recap.CommitItems(repo.Info.Name, page.Commits)
 	kept, trimmed := ra.opts.Generator.TrimItems(items)
 	writeJSON(w, http.StatusOK, actionsResponse{
 		Actions: recap.RenderActions(kept), Items: kept, Total: page.Total, Trimmed: trimmed + page.Total - len(items),
