@@ -105,6 +105,12 @@ func TestRecapOverPlainGit(t *testing.T) {
 	if strings.Contains(in.Token, in.SessionID) {
 		t.Fatal("the JWT should carry the session id signed, not be built from it in plain text")
 	}
+	var repos struct {
+		Repos []struct{ Name, URL string }
+	}
+	if resp := s.getAuth("/repos", in.Token, &repos); resp.StatusCode != 200 || len(repos.Repos) != 1 || repos.Repos[0].Name != "fixture" {
+		t.Fatalf("repos: %d %+v", resp.StatusCode, repos)
+	}
 	var acts struct {
 		Actions string
 		Items   []struct{ Message string }

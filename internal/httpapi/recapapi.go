@@ -57,6 +57,7 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	return []route{
 		{"POST", "/pat", ra.signIn, "Open a session: {provider, token|pat, url (provider git)}", nil},
 		{"POST", "/clone-repo", ra.signIn, "Open a plain-git session over {url}", nil},
+		{"GET", "/repos", ra.repos, "Repositories the session can recap", nil},
 		{"GET", "/actions", ra.actions, "Activity of the session's repository in a period, as text for a model", []string{"start_date", "end_date", "authors"}},
 		{"GET", "/ws/{session_id}", ra.stream, "WebSocket: send {actions, n}, receive {chunk} frames ending with </end>", nil},
 		{"GET", "/ws/{session_id}/{mode}", ra.stream, "WebSocket for recap, release or pull_request", nil},
@@ -146,6 +147,29 @@ func (ra *recapAPI) session(w http.ResponseWriter, r *http.Request) (auth.Sessio
 		writeFailure(w, r, ra.log, err)
 	}
 	return auth.Session{}, false
+}
+
+// repoEntry is one repository of GET /repos.
+type repoEntry struct {
+	Name     string `json:"name"`
+	Owner    string `json:"owner"`
+	URL      string `json:"url"`
+	Platform string `json:"platform"`
+}
+
+// repos lists the session's repositories: for a plain-git session, the
+// one it was opened over.
+func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
+	s, ok := ra.session(w, r)
+	if !ok {
+		return
+	}
+	info, err := ra.svc.Vet(r.Context(), s.RepoURL)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]repoEntry{"repos": {{Name: info.Name, Owner: info.Owner, URL: info.URL, Platform: info.Platform}}})
 }
 
 // actionsResponse is the body of GET /actions.
