@@ -33,6 +33,7 @@ type serverOpts struct {
 	deadline   time.Duration
 	cached     bool
 	sessionTTL time.Duration // > 0 enables the recap endpoints
+	llmURL     string        // an OpenAI-compatible server; "" = the built-in summariser
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -52,7 +53,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
 	if o.sessionTTL > 0 {
-		opts.Recap = recapOptions(t, o.sessionTTL)
+		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL)
 	}
 	if o.cached {
 		c, err := cache.New(cache.Options{DiskPath: t.TempDir() + "/cache.db"})

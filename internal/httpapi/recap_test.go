@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,13 +19,17 @@ import (
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
-func recapOptions(t *testing.T, ttl time.Duration) *httpapi.RecapOptions {
+func recapOptions(t *testing.T, ttl time.Duration, llmURL string) *httpapi.RecapOptions {
 	t.Helper()
 	signer, err := auth.NewSigner([]byte(strings.Repeat("k", 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := recap.New(recap.Config{}) // the built-in summariser: no network
+	cfg := recap.Config{} // the built-in summariser: no network
+	if llmURL != "" {
+		cfg = recap.Config{Provider: "openai", BaseURL: llmURL, APIKey: "test-key", Model: "test-model"}
+	}
+	gen, err := recap.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,5 +191,43 @@ func TestRecapRefusals(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if resp := s.getAuth("/actions", in.Token, &b); resp.StatusCode != 401 || !strings.Contains(b.Detail, "expired") {
 		t.Fatalf("expired session: %d %+v", resp.StatusCode, b)
+	}
+}
+
+// TestClientLeavingCancelsGeneration streams from a model that sends one
+// chunk and then stalls: when the WebSocket client goes away, the request
+// to the model must be cancelled, not left running.
+func TestClientLeavingCancelsGeneration(t *testing.T) {
+	upstreamDone := make(chan struct{})
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"test-model","choices":[{"index":0,"delta":{"content":"- first"},"finish_reason":null}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // stall until the caller gives up
+		close(upstreamDone)
+	}))
+	defer llm.Close()
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llm.URL + "/v1"})
+	var in signIn
+	s.post("/pat", map[string]string{"provider": "git", "url": fixture(t)}, &in)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Chunk string }
+	if err := wsjson.Read(ctx, conn, &f); err != nil || f.Chunk == "" {
+		t.Fatalf("first chunk: %+v %v", f, err)
+	}
+	conn.CloseNow()
+	select {
+	case <-upstreamDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the model request was not cancelled after the client left")
 	}
 }

@@ -268,6 +268,11 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusNormalClosure, "")
 		return
 	}
+	// From now on the client only listens: read (and drop) in the
+	// background so that its leaving cancels the generation, and ping it
+	// so that a dead peer does not hold the stream open.
+	ctx = conn.CloseRead(ctx)
+	go keepAlive(ctx, conn)
 	err = ra.opts.Generator.GenerateResponse(ctx, mode, req.Actions, req.N, func(chunk string) error {
 		return send(frame{Chunk: chunk})
 	})
@@ -281,6 +286,30 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = send(frame{Chunk: endFrame})
 	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// wsPingEvery is how often a streaming WebSocket is pinged.
+const wsPingEvery = 20 * time.Second
+
+// keepAlive pings conn until ctx ends, closing it when a pong does not
+// come back in time.
+func keepAlive(ctx context.Context, conn *websocket.Conn) {
+	t := time.NewTicker(wsPingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, wsWriteWait)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				conn.CloseNow()
+				return
+			}
+		}
+	}
 }
 
 // originHosts turns origins ("https://app.example") into the host
