@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -48,7 +49,7 @@ func newAnalyze(g *globals) *cobra.Command {
 			if len(args) != 2 {
 				return usageError{fmt.Errorf("analyze takes a repository and one of %s", strings.Join(reports, ", "))}
 			}
-			if !contains(reports, args[1]) {
+			if !slices.Contains(reports, args[1]) {
 				return usageError{fmt.Errorf("unknown analysis %q: choose one of %s", args[1], strings.Join(reports, ", "))}
 			}
 			return nil
@@ -77,15 +78,6 @@ func newAnalyze(g *globals) *cobra.Command {
 	return cmd
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (f *analyzeFlags) run(ctx context.Context, g *globals, repo, report string) error {
 	now := time.Now()
 	req, err := query.Parse(func(name string) string {
@@ -110,7 +102,7 @@ func (f *analyzeFlags) run(ctx context.Context, g *globals, repo, report string)
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	svc, _, err := g.openService(ctx)
+	svc, err := g.openService(ctx)
 	if err != nil {
 		return err
 	}

@@ -146,10 +146,10 @@ func cliPolicy() repourl.Policy {
 }
 
 // openService builds git and the history service over the data directory.
-func (g *globals) openService(ctx context.Context) (*history.Service, *gitcli.Git, error) {
+func (g *globals) openService(ctx context.Context) (*history.Service, error) {
 	git, err := gitcli.New(ctx, gitcli.Options{})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	svc, err := history.New(git, history.Options{
 		DataDir:        g.dataDir,
@@ -159,7 +159,7 @@ func (g *globals) openService(ctx context.Context) (*history.Service, *gitcli.Gi
 		Logger:         g.logger(),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return svc, git, nil
+	return svc, nil
 }

@@ -64,7 +64,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, repo string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	svc, _, err := g.openService(ctx)
+	svc, err := g.openService(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,23 +120,15 @@ var (
 
 func (a *api) routes() []route {
 	return []route{
-		{"GET", "/api/repositories/commits", a.analytics(commits, false), "Commits of the default branch, newest first, paged, with line stats", concat(pagingParams, authorDates)},
-		{"GET", "/api/repositories/heatmap", a.analytics(heatmap, false), "Commit activity per day, week or month", append(authorDates, query.ParamTimePeriod)},
+		{"GET", "/api/repositories/commits", a.analytics(commits, false), "Commits of the default branch, newest first, paged, with line stats", slices.Concat(pagingParams, authorDates)},
+		{"GET", "/api/repositories/heatmap", a.analytics(heatmap, false), "Commit activity per day, week or month", slices.Concat(authorDates, []string{query.ParamTimePeriod})},
 		{"GET", "/api/repositories/contributors", a.analytics(contributors, false), "Distinct contributors (mailmapped author names), sorted", authorDates},
 		{"GET", "/api/repositories/churn", a.analytics(churn, true), "Code churn per file with risk levels", churnParams},
 		{"GET", "/api/repositories/summary", a.analytics(summary, false), "Repository summary: age, last commit, totals, status", nil},
-		{"GET", "/api/repositories/full-data", a.analytics(fullData, false), "Commits and heatmap in one answer", concat(pagingParams, authorDates, []string{query.ParamTimePeriod})},
+		{"GET", "/api/repositories/full-data", a.analytics(fullData, false), "Commits and heatmap in one answer", slices.Concat(pagingParams, authorDates, []string{query.ParamTimePeriod})},
 		{"GET", "/healthz", a.healthz, "Liveness", nil},
 		{"GET", "/readyz", a.readyz, "Readiness: the data directory is usable", nil},
 	}
-}
-
-func concat(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
 }
 
 // answerFunc computes one endpoint's body from a view.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -263,8 +264,8 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("read line statistics: %w", firstError(errs))
+	if err := firstError(errs); err != nil {
+		return nil, fmt.Errorf("read line statistics: %w", err)
 	}
 	y := *x
 	assembleStats(&y, parts)
@@ -428,34 +429,29 @@ func Prepend(delta, old *Index) *Index {
 		ObjectFormat: old.ObjectFormat,
 		Branch:       delta.Branch,
 		HashSize:     old.HashSize,
-		Hashes:       concat(delta.Hashes, old.Hashes),
-		Parents:      concat(delta.Parents, old.Parents),
-		Author:       concat(delta.Author, old.Author),
-		Committer:    concat(delta.Committer, old.Committer),
-		AuthorTime:   concat(delta.AuthorTime, old.AuthorTime),
-		AuthorZone:   concat(delta.AuthorZone, old.AuthorZone),
-		CommitTime:   concat(delta.CommitTime, old.CommitTime),
-		Subjects:     concat(delta.Subjects, old.Subjects),
+		Hashes:       slices.Concat(delta.Hashes, old.Hashes),
+		Parents:      slices.Concat(delta.Parents, old.Parents),
+		Author:       slices.Concat(delta.Author, old.Author),
+		Committer:    slices.Concat(delta.Committer, old.Committer),
+		AuthorTime:   slices.Concat(delta.AuthorTime, old.AuthorTime),
+		AuthorZone:   slices.Concat(delta.AuthorZone, old.AuthorZone),
+		CommitTime:   slices.Concat(delta.CommitTime, old.CommitTime),
+		Subjects:     slices.Concat(delta.Subjects, old.Subjects),
 		SubjectOff:   concatOffsets(delta.SubjectOff, old.SubjectOff),
 		Idents:       delta.Idents,
 		Paths:        delta.Paths,
 	}
 	if delta.HasStats && old.HasStats {
 		x.HasStats = true
-		x.Added = concat(delta.Added, old.Added)
-		x.Deleted = concat(delta.Deleted, old.Deleted)
-		x.FilesChanged = concat(delta.FilesChanged, old.FilesChanged)
+		x.Added = slices.Concat(delta.Added, old.Added)
+		x.Deleted = slices.Concat(delta.Deleted, old.Deleted)
+		x.FilesChanged = slices.Concat(delta.FilesChanged, old.FilesChanged)
 		x.ChangeOff = concatOffsets(delta.ChangeOff, old.ChangeOff)
-		x.ChangePath = concat(delta.ChangePath, old.ChangePath)
-		x.ChangeAdded = concat(delta.ChangeAdded, old.ChangeAdded)
-		x.ChangeDeleted = concat(delta.ChangeDeleted, old.ChangeDeleted)
+		x.ChangePath = slices.Concat(delta.ChangePath, old.ChangePath)
+		x.ChangeAdded = slices.Concat(delta.ChangeAdded, old.ChangeAdded)
+		x.ChangeDeleted = slices.Concat(delta.ChangeDeleted, old.ChangeDeleted)
 	}
 	return x
-}
-
-func concat[T any](a, b []T) []T {
-	out := make([]T, 0, len(a)+len(b))
-	return append(append(out, a...), b...)
 }
 
 // concatOffsets joins two offset arrays (each starting at 0 with one more
