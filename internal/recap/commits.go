@@ -11,7 +11,7 @@ const MaxItems = 5000
 func CommitItems(repo string, commits []analytics.Commit) []Item {
 	items := make([]Item, 0, len(commits))
 	for _, c := range commits {
-		items = append(items, Item{Kind: KindCommit, Repo: repo, Date: c.Date, Message: c.Message, Author: c.Author.Name})
+		items = append(items, Item{Kind: KindCommit, Repo: repo, Date: c.Date, Message: c.Message, Author: c.Author.Name, SHA: c.SHA})
 	}
 	return items
 }

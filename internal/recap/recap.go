@@ -18,18 +18,21 @@ import (
 // Item is one piece of activity.
 type Item struct {
 	// Kind is "commit", "pull_request", "issue" or "release".
-	Kind string
+	Kind string `json:"kind"`
 	// Repo names the repository the item belongs to.
-	Repo string
+	Repo string `json:"repo"`
 	// Date is when the item happened; its location decides its day heading.
-	Date time.Time
+	Date time.Time `json:"date"`
 	// Message is the commit message, or the title of a pull request, issue
 	// or release. Only its first line is rendered.
-	Message string
+	Message string `json:"message"`
 	// Number is the pull-request or issue number, 0 if none.
-	Number int
+	Number int `json:"number,omitempty"`
 	// Author is who made the item; it is not rendered.
-	Author string
+	Author string `json:"author,omitempty"`
+	// SHA is a commit's hash (for a pull request's commit, the commit's), so
+	// that a commit listed twice is counted once; it is not rendered.
+	SHA string `json:"sha,omitempty"`
 }
 
 // Item kinds.
