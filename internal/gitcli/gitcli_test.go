@@ -8,9 +8,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
 func newGit(t testing.TB) *Git {
@@ -156,4 +159,46 @@ func FuzzParseNumstat(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+func TestRefs(t *testing.T) {
+	ctx := context.Background()
+	g := newGit(t)
+	r := testrepo.New(t)
+	r.Commit(testrepo.Commit{Message: "first\n\nbody", Files: map[string][]byte{"a": []byte("1")}, Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	r.Git("tag", "light")
+	r.Git("branch", "feature")
+	r.Commit(testrepo.Commit{Message: "second", Files: map[string][]byte{"a": []byte("2")}, Date: time.Date(2026, 2, 2, 3, 4, 5, 0, time.UTC)})
+	r.Git("tag", "-a", "-m", "Release 1.0\n\nwith\x01odd bytes", "v1.0")
+	r.Git("tag", "treetag", "HEAD^{tree}")
+
+	tags, err := g.Refs(ctx, filepath.Join(r.Dir, ".git"), Tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags) != 2 {
+		t.Fatalf("tags = %+v, want v1.0 and light (the tree tag left out)", tags)
+	}
+	v1, light := tags[0], tags[1]
+	tagger, _, _ := strings.Cut(r.Git("var", "GIT_COMMITTER_IDENT"), " <")
+	if v1.Name != "v1.0" || !v1.Annotated || v1.Author != tagger || !strings.HasPrefix(v1.Message, "Release 1.0") || len(v1.Commit) != 40 {
+		t.Errorf("annotated tag = %+v", v1)
+	}
+	if light.Name != "light" || light.Annotated || light.Message != "first\n\nbody" || !light.Date.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("lightweight tag = %+v", light)
+	}
+	heads, err := g.Refs(ctx, filepath.Join(r.Dir, ".git"), Branches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, h := range heads {
+		names = append(names, h.Name)
+	}
+	if strings.Join(names, ",") != r.Git("symbolic-ref", "--short", "HEAD")+",feature" {
+		t.Errorf("branches = %v, want the newest first", names)
+	}
+	if _, err := g.Refs(ctx, filepath.Join(r.Dir, ".git"), "refs/remotes/"); err == nil {
+		t.Error("an unknown namespace was accepted")
+	}
 }

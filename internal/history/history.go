@@ -211,7 +211,7 @@ func (s *Service) repo(info repourl.Repo, auth *mirror.Auth) *Repo {
 	defer s.mu.Unlock()
 	r, ok := s.repos[info.Key]
 	if !ok {
-		r = &Repo{Info: info, statsReady: make(chan struct{})}
+		r = &Repo{Info: info, git: s.git, statsReady: make(chan struct{})}
 		s.repos[info.Key] = r
 	}
 	if auth != nil {
@@ -245,6 +245,8 @@ type Repo struct {
 	// Info is the parsed, vetted repository location.
 	Info repourl.Repo
 
+	git        *gitcli.Git
+	gitDir     atomic.Pointer[string] // the mirror's (or local repository's) git directory, once known
 	view       atomic.Pointer[analytics.View]
 	progress   atomic.Pointer[Progress]
 	statsReady chan struct{} // closed the first time a view has line stats
@@ -273,6 +275,17 @@ func (r *Repo) Ready(ctx context.Context) error {
 		return r.err()
 	}
 	return nil
+}
+
+// Refs lists the repository's branches or tags (namespace gitcli.Branches
+// or gitcli.Tags) as its mirror last fetched them, newest first. Call it
+// after Ready.
+func (r *Repo) Refs(ctx context.Context, namespace string) ([]gitcli.Ref, error) {
+	dir := r.gitDir.Load()
+	if dir == nil {
+		return nil, fmt.Errorf("open %s: not prepared yet", r.Info.Key)
+	}
+	return r.git.Refs(ctx, *dir, namespace)
 }
 
 // View returns the newest prepared view of the repository.
@@ -397,6 +410,7 @@ func (j *job) work(ctx context.Context) error {
 		return err
 	}
 	s.metrics.since("mirror_"+res.Action, start)
+	r.gitDir.Store(&res.GitDir)
 	b := &index.Builder{Git: s.git, Workers: s.opts.Workers, OnProgress: func(p index.Progress) {
 		r.setProgress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total})
 	}}

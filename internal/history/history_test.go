@@ -114,6 +114,9 @@ func countDirs(entries []os.DirEntry) int {
 
 func TestMirroredURLProgressiveAndConcurrent(t *testing.T) {
 	src := sourceRepo(t, 500)
+	if _, err := testrepo.Run(src, nil, nil, "tag", "v1.0", "HEAD~3"); err != nil {
+		t.Fatal(err)
+	}
 	s := newService(t, t.TempDir(), history.Options{FetchInterval: time.Hour})
 	url := "file://" + src
 	var wg sync.WaitGroup
@@ -145,6 +148,10 @@ func TestMirroredURLProgressiveAndConcurrent(t *testing.T) {
 	}
 	if !full.Index().HasStats || full.Index().Len() != v.Index().Len() {
 		t.Fatal("line statistics missing or history changed")
+	}
+	tags, err := repos[0].Refs(ctx(t), gitcli.Tags)
+	if err != nil || len(tags) != 1 || tags[0].Name != "v1.0" {
+		t.Fatalf("mirror's tags = %+v, %v; want v1.0", tags, err)
 	}
 }
 

@@ -1,0 +1,162 @@
+// Package gitrepo is the plain-git activity provider: one repository at
+// any URL the history service may open, read through its mirror and index,
+// with no token. Its releases are the repository's tags.
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/recap"
+)
+
+// Platform is this provider's name in Repo.Platform and sessions.
+const Platform = "git"
+
+// Provider reads one repository. It is safe for concurrent use.
+type Provider struct {
+	svc *history.Service
+	url string
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// New returns the provider for the repository at url, opened through svc.
+func New(svc *history.Service, url string) *Provider {
+	return &Provider{svc: svc, url: url}
+}
+
+// open prepares the repository and waits until its history can be read.
+func (p *Provider) open(ctx context.Context) (*history.Repo, error) {
+	r, err := p.svc.Prepare(ctx, p.url, nil)
+	if err == nil {
+		err = r.Ready(ctx)
+	}
+	return r, err
+}
+
+// fullName is the repository's FullName: "owner/name".
+func fullName(r *history.Repo) string { return r.Info.Owner + "/" + r.Info.Name }
+
+// User opens the repository and returns its full name: a plain-git
+// session belongs to a repository, not a person.
+func (p *Provider) User(ctx context.Context) (string, error) {
+	r, err := p.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fullName(r), nil
+}
+
+// Repos returns the one repository.
+func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
+	r, err := p.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []providers.Repo{{
+		Name: r.Info.Name, Owner: r.Info.Owner, FullName: fullName(r), URL: r.Info.URL,
+		Platform: Platform, DefaultBranch: r.View().Index().Branch,
+	}}, nil
+}
+
+// Activity returns the repository's commits in q's period by q's authors
+// (matched as substrings of the author's name or e-mail address, as the
+// analytics API matches them), and its tags made then, as releases.
+func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Item, error) {
+	r, err := p.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.Repos) > 0 && !slices.Contains(q.Repos, fullName(r)) && !slices.Contains(q.Repos, r.Info.Name) {
+		return nil, nil
+	}
+	f := analytics.Filter{Authors: q.Authors, From: q.Since}
+	if !q.Until.IsZero() {
+		f.To = q.Until.Add(-time.Second) // Filter.To is inclusive, to the second
+	}
+	page := r.View().Commits(f, 1, recap.MaxItems)
+	items := recap.CommitItems(r.Info.Name, page.Commits)
+	tags, err := r.Refs(ctx, gitcli.Tags)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tags {
+		if q.In(t.Date) && (len(q.Authors) == 0 || byAuthorSubstring(q.Authors, t.Author)) {
+			items = append(items, recap.Item{Kind: recap.KindRelease, Repo: r.Info.Name, Date: t.Date, Message: t.Name, Author: t.Author})
+		}
+	}
+	return items, nil
+}
+
+// byAuthorSubstring reports whether one of authors is a substring of who,
+// ignoring case, as analytics.Filter matches authors.
+func byAuthorSubstring(authors []string, who string) bool {
+	who = strings.ToLower(who)
+	return slices.ContainsFunc(authors, func(a string) bool { return strings.Contains(who, strings.ToLower(a)) })
+}
+
+// Releases returns the newest n tags as releases.
+func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
+	r, err := p.repo(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := r.Refs(ctx, gitcli.Tags)
+	if err != nil {
+		return nil, err
+	}
+	var out []providers.Release
+	for _, t := range tags[:min(n, len(tags))] {
+		rel := providers.Release{Tag: t.Name, Name: t.Name, Date: t.Date, Author: t.Author}
+		if t.Annotated {
+			rel.Body = t.Message
+		}
+		out = append(out, rel)
+	}
+	return out, nil
+}
+
+// Branches returns the repository's branches, the default one first and
+// the others newest first.
+func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) {
+	r, err := p.repo(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	heads, err := r.Refs(ctx, gitcli.Branches)
+	if err != nil {
+		return nil, err
+	}
+	def := r.View().Index().Branch
+	names := []string{}
+	if slices.ContainsFunc(heads, func(h gitcli.Ref) bool { return h.Name == def }) {
+		names = append(names, def)
+	}
+	for _, h := range heads {
+		if h.Name != def {
+			names = append(names, h.Name)
+		}
+	}
+	return names, nil
+}
+
+// repo opens the repository if name is its full name, or its bare name.
+func (p *Provider) repo(ctx context.Context, name string) (*history.Repo, error) {
+	r, err := p.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" && name != fullName(r) && name != r.Info.Name {
+		return nil, &providers.Error{Provider: Platform, Op: "open " + name, Kind: providers.ErrNotFound,
+			Message: fmt.Sprintf("this session reads only %s", fullName(r))}
+	}
+	return r, nil
+}

@@ -1,0 +1,143 @@
+package gitrepo_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
+	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+func day(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+
+// newProvider serves a repository with commits by two people on March
+// 1-4, a tag on March 2 and one on March 4, and a side branch.
+func newProvider(t *testing.T) (*gitrepo.Provider, string) {
+	t.Helper()
+	r := testrepo.New(t)
+	ada, bob := "Ada Lovelace <ada@example.com>", "Bob Builder <bob@example.com>"
+	r.Commit(testrepo.Commit{Author: ada, Date: day(1), Message: "feat: one", Files: map[string][]byte{"a": []byte("1")}})
+	r.Commit(testrepo.Commit{Author: bob, Date: day(2), Message: "fix: two", Files: map[string][]byte{"a": []byte("2")}})
+	r.Git("tag", "v0.1")
+	r.Git("branch", "side")
+	r.Commit(testrepo.Commit{Author: ada, Date: day(3), Message: "docs: three", Files: map[string][]byte{"a": []byte("3")}})
+	r.Commit(testrepo.Commit{Author: bob, Date: day(4), Message: "feat: four", Files: map[string][]byte{"a": []byte("4")}})
+	r.Git("tag", "-a", "-m", "Version 1", "v1.0")
+
+	return gitrepo.New(newService(t), r.Dir), r.Git("symbolic-ref", "--short", "HEAD")
+}
+
+// newService opens local repositories in a temporary data directory.
+func newService(t *testing.T) *history.Service {
+	t.Helper()
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := repourl.DefaultPolicy()
+	policy.AllowLocal = true
+	svc, err := history.New(g, history.Options{DataDir: t.TempDir(), Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+func TestActivityPeriodAndAuthors(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	user, err := p.User(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := p.Repos(ctx)
+	if err != nil || len(repos) != 1 || repos[0].FullName != user || repos[0].Platform != "git" {
+		t.Fatalf("repos = %+v, %v (user %q)", repos, err, user)
+	}
+	// March 2 (inclusive) to March 4 (exclusive), everyone.
+	items, err := p.Activity(ctx, providers.Query{Since: day(2).Truncate(24 * time.Hour), Until: day(4).Truncate(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := messages(items); !slices.Equal(got, []string{"commit:docs: three", "commit:fix: two", "release:v0.1"}) {
+		t.Errorf("March 2-3 = %v", got)
+	}
+	// March 1-4, Bob only (by e-mail, any case): his two commits.
+	items, err = p.Activity(ctx, providers.Query{Authors: []string{"BOB@example.com"}, Since: day(1).AddDate(0, 0, -1), Until: day(4).AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Kind == recap.KindCommit && it.Author != "Bob Builder" {
+			t.Errorf("author filter let %+v through", it)
+		}
+	}
+	if got := countKind(items, recap.KindCommit); got != 2 {
+		t.Errorf("Bob's commits = %d, want 2", got)
+	}
+	// A filter naming another repository selects nothing.
+	items, err = p.Activity(ctx, providers.Query{Repos: []string{"someone/else"}})
+	if err != nil || len(items) != 0 {
+		t.Errorf("other repository: %v, %v", items, err)
+	}
+}
+
+func TestReleasesAndBranches(t *testing.T) {
+	p, head := newProvider(t)
+	ctx := context.Background()
+	rels, err := p.Releases(ctx, "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rels) != 2 || rels[0].Tag != "v1.0" || rels[0].Body != "Version 1" || rels[1].Tag != "v0.1" || rels[1].Body != "" {
+		t.Errorf("releases = %+v", rels)
+	}
+	if rels, _ := p.Releases(ctx, "", 1); len(rels) != 1 {
+		t.Errorf("n=1 gave %d releases", len(rels))
+	}
+	branches, err := p.Branches(ctx, "")
+	if err != nil || !slices.Equal(branches, []string{head, "side"}) {
+		t.Errorf("branches = %v, %v; want %s first", branches, err, head)
+	}
+	if _, err := p.Branches(ctx, "other/repo"); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("another repository's branches: %v, want ErrNotFound", err)
+	}
+}
+
+func TestNotARepository(t *testing.T) {
+	p := gitrepo.New(newService(t), t.TempDir())
+	if _, err := p.User(context.Background()); !errors.Is(err, gitcli.ErrNotRepository) {
+		t.Errorf("User on an empty directory: %v, want ErrNotRepository", err)
+	}
+	if _, err := p.Activity(context.Background(), providers.Query{}); !errors.Is(err, gitcli.ErrNotRepository) {
+		t.Errorf("Activity on an empty directory: %v, want ErrNotRepository", err)
+	}
+}
+
+func messages(items []recap.Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Kind+":"+it.Message)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func countKind(items []recap.Item, kind string) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
