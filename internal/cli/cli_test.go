@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/testforge"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -196,7 +197,32 @@ func TestRecapCommand(t *testing.T) {
 		t.Fatalf("-n 16: exit %d, %s", code, stderr)
 	}
 	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", "2020-01-01", "--to", "2020-01-02")
-	if code != 1 || !strings.Contains(stderr, "no commits") {
+	if code != 1 || !strings.Contains(stderr, "no activity") {
 		t.Fatalf("empty period: exit %d, %s", code, stderr)
+	}
+}
+
+func TestRecapOverProvider(t *testing.T) {
+	gh := testforge.GitHub(t)
+	recapArgs := []string{"recap", "--provider", "GitHub", "--host", gh.URL, "--from", "2026-11-01", "--to", "2026-11-05", "-n", "3"}
+	t.Setenv("GITPULSE_TOKEN", testforge.GitHubToken)
+	out, stderr, code := run(t, t.TempDir(), recapArgs...)
+	if code != 0 || !strings.Contains(stderr, "signed in to github as octocat") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, "- "); n != 3 || !strings.Contains(out, "app") {
+		t.Fatalf("want 3 bullets about app, got %q", out)
+	}
+	t.Setenv("GITPULSE_TOKEN", "ghp_wrong_secret")
+	_, stderr, code = run(t, t.TempDir(), recapArgs...)
+	if code != 1 || !strings.Contains(stderr, "Bad credentials") || strings.Contains(stderr, "ghp_wrong_secret") {
+		t.Fatalf("bad token: exit %d: %s", code, stderr)
+	}
+	t.Setenv("GITPULSE_TOKEN", "")
+	if _, stderr, code = run(t, t.TempDir(), recapArgs...); code != 2 || !strings.Contains(stderr, "GITPULSE_TOKEN") {
+		t.Fatalf("no token: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = run(t, t.TempDir(), "recap", "--provider", "bitbucket"); code != 2 || !strings.Contains(stderr, "bitbucket") {
+		t.Fatalf("unknown provider: exit %d: %s", code, stderr)
 	}
 }

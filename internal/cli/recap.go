@@ -10,50 +10,63 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
+	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
+// EnvToken holds the provider token of `gitpulse recap --provider`: a
+// flag would show it in the process list and shell history.
+const EnvToken = "GITPULSE_TOKEN"
+
 type recapFlags struct {
-	from, to, authors string
-	n                 int
-	mode              string
+	from, to, authors, repos string
+	n                        int
+	mode                     string
+	provider, host, org      string
 }
 
 func newRecap(g *globals) *cobra.Command {
 	f := &recapFlags{}
 	cmd := &cobra.Command{
-		Use:   "recap <repository>",
-		Short: "Write a recap of a repository's activity in a period",
-		Long: `recap reads the commits of a period and prints a summary as it streams: n bullets
+		Use:   "recap [repository]",
+		Short: "Write a recap of the activity of a period",
+		Long: `recap gathers the activity of a period and prints a summary as it streams: n bullets
 (recap), release notes (--mode release) or a pull-request description (--mode pull_request).
+
+Without --provider it reads the commits and tags of one repository (a path or URL). With
+--provider github, gitlab or azure it signs in with the token in ` + EnvToken + ` and reads
+the commits, pull requests (with their commits), issues and releases of your repositories
+(or those --repos names) by you and --authors.
+
 With no LLM_PROVIDER set, a built-in summariser writes it without any network; see the README
 for the LLM_* settings.`,
-		Example: "  gitpulse recap . --from 2026-11-01 -n 5",
-		Args:    cobra.ExactArgs(1),
+		Example: "  gitpulse recap . --from 2026-11-01 -n 5\n  GITPULSE_TOKEN=ghp_... gitpulse recap --provider github --repos octo/app",
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.run(cmd.Context(), g, args[0])
+			return f.run(cmd.Context(), g, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.from, "from", "", "start of the period (YYYY-MM-DD or ISO 8601; default: 7 days ago)")
+	fl.StringVar(&f.from, "from", "", "start of the period (YYYY-MM-DD or ISO 8601; default: 7 days before its end)")
 	fl.StringVar(&f.to, "to", "", "end of the period, included (default: now)")
-	fl.StringVar(&f.authors, "authors", "", "only these authors, comma-separated")
+	fl.StringVar(&f.authors, "authors", "", "only these authors, comma-separated (with --provider: besides you)")
+	fl.StringVar(&f.repos, "repos", "", "with --provider: only these repositories (full names), comma-separated")
 	fl.IntVarP(&f.n, "bullets", "n", 5, "bullets in a recap (1-15)")
 	fl.StringVar(&f.mode, "mode", string(recap.ModeRecap), "recap, release or pull_request")
+	fl.StringVar(&f.provider, "provider", "", "github, gitlab or azure (token in "+EnvToken+"); default: plain git")
+	fl.StringVar(&f.host, "host", "", "with --provider: GitHub Enterprise, GitLab or Azure DevOps Server address")
+	fl.StringVar(&f.org, "organization", "", "with --provider azure: the organization")
 	return cmd
 }
 
-func (f *recapFlags) run(ctx context.Context, g *globals, repo string) error {
-	now := time.Now()
-	from := f.from
-	if from == "" {
-		from = now.AddDate(0, 0, -7).Format(time.DateOnly)
-	}
-	params := map[string]string{query.ParamRepoURL: repo, query.ParamFromDate: from, query.ParamToDate: f.to, query.ParamAuthors: f.authors}
-	req, err := query.Parse(func(k string) string { return params[k] }, now)
-	var verrs query.Errors
-	if errors.As(err, &verrs) {
+func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
+	since, until, err := query.Period(f.from, f.to, "--from", "--to", 7, time.Now())
+	if err != nil {
 		return usageError{err}
 	}
 	cfg, err := recap.ConfigFromEnv(os.Getenv)
@@ -64,27 +77,45 @@ func (f *recapFlags) run(ctx context.Context, g *globals, repo string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	svc, err := g.openService(ctx)
+	q := providers.Query{Since: since, Until: until, Authors: query.List(f.authors), Repos: query.List(f.repos)}
+	var p providers.Provider
+	if f.provider == "" {
+		if len(args) != 1 {
+			return usageError{errors.New("give a repository, or --provider with " + EnvToken + " set")}
+		}
+		svc, err := g.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		if err := prepareWithProgress(ctx, g, svc, args[0]); err != nil {
+			return err
+		}
+		p = gitrepo.New(svc, args[0])
+	} else {
+		if len(args) != 0 {
+			return usageError{errors.New("with --provider, name repositories with --repos, not as an argument")}
+		}
+		s, err := f.signIn(ctx)
+		if err != nil {
+			return err
+		}
+		if p, err = (connect.Config{}).Open(s); err != nil {
+			return err
+		}
+		q.Authors = append([]string{s.Username}, q.Authors...)
+		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", s.Provider, s.Username)
+	}
+	items, err := p.Activity(ctx, q)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
-	r, err := svc.Prepare(ctx, req.RepoURL, nil)
-	if err != nil {
-		return err
-	}
-	bar := newProgress(g.stderr)
-	if _, err := watch(ctx, bar, r, func() (struct{}, error) { return struct{}{}, r.Ready(ctx) }); err != nil {
-		return err
-	}
-	bar.finish()
-	page := r.View().Commits(req.Filter, 1, recap.MaxItems)
-	items, trimmed := gen.TrimItems(recap.CommitItems(r.Info.Name, page.Commits))
+	items, trimmed := gen.TrimItems(providers.Dedupe(items))
 	if len(items) == 0 {
-		return fmt.Errorf("no commits in %s between %s and %s", r.Info.Name, from, orNow(f.to))
+		return fmt.Errorf("no activity between %s and %s", since.Format(time.DateOnly), orNow(f.to))
 	}
-	if dropped := trimmed + page.Total - len(page.Commits); dropped > 0 {
-		fmt.Fprintf(g.stderr, "%d older commits left out to fit the model's budget\n", dropped)
+	if trimmed > 0 {
+		fmt.Fprintf(g.stderr, "%d older items left out to fit the model's budget\n", trimmed)
 	}
 	var last string
 	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.RenderActions(items), f.n, func(chunk string) error {
@@ -99,6 +130,59 @@ func (f *recapFlags) run(ctx context.Context, g *globals, repo string) error {
 		fmt.Fprintln(g.stdout)
 	}
 	return err
+}
+
+// signIn checks the token of --provider and returns the session it opens.
+// The command line trusts its user: --host needs no allow-list.
+func (f *recapFlags) signIn(ctx context.Context) (auth.Session, error) {
+	name, ok := connect.Canonical(f.provider)
+	if !ok || name == connect.Git {
+		return auth.Session{}, usageError{fmt.Errorf("--provider %q: want github, gitlab or azure", f.provider)}
+	}
+	token := strings.TrimSpace(os.Getenv(EnvToken))
+	if token == "" {
+		return auth.Session{}, usageError{fmt.Errorf("--provider %s needs a token in %s", name, EnvToken)}
+	}
+	hosts, err := connect.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return auth.Session{}, usageError{err}
+	}
+	if f.host != "" {
+		h := f.host
+		if i := strings.Index(h, "://"); i >= 0 {
+			h = h[i+3:]
+		}
+		h, _, _ = strings.Cut(h, "/")
+		hosts.Hosts = append(hosts.Hosts, strings.ToLower(h))
+	}
+	base, err := hosts.BaseURL(name, f.host, f.org)
+	if err != nil {
+		return auth.Session{}, usageError{err}
+	}
+	s := auth.Session{Provider: name, Host: base, Organization: f.org, Token: token}
+	p, err := hosts.Open(s)
+	if err != nil {
+		return auth.Session{}, err
+	}
+	if s.Username, err = p.User(ctx); err != nil {
+		return auth.Session{}, err
+	}
+	return s, nil
+}
+
+// prepareWithProgress opens repo and waits until its history can be read,
+// with a progress bar on a terminal.
+func prepareWithProgress(ctx context.Context, g *globals, svc *history.Service, repo string) error {
+	r, err := svc.Prepare(ctx, repo, nil)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(g.stderr)
+	if _, err := watch(ctx, bar, r, func() (struct{}, error) { return struct{}{}, r.Ready(ctx) }); err != nil {
+		return err
+	}
+	bar.finish()
+	return nil
 }
 
 func orNow(s string) string {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,12 +19,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/repourl"
@@ -44,6 +47,10 @@ type serveConfig struct {
 	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"30s"`
 	SessionTTL     time.Duration `env:"SESSION_TTL" envDefault:"300s"`
 	Debug          bool          `env:"DEBUG"`
+	// GitHub OAuth application for GET /external-signup.
+	GitHubClientID     string `env:"VITE_GITHUB_CLIENT_ID"`
+	GitHubClientSecret string `env:"VITE_GITHUB_CLIENT_SECRET"`
+	GitHubOAuthURL     string `env:"GITHUB_OAUTH_URL" envDefault:"https://github.com"`
 }
 
 // validate reports every invalid setting at once.
@@ -241,13 +248,12 @@ func registerCacheStats(reg prometheus.Registerer, c *cache.Cache) {
 	)
 }
 
-// recapOptions enables the recap endpoints when a signing key is
-// configured (SECRET_KEY, or a per-process key with DEBUG=true); without
-// one the server answers analytics only and says so in its log.
+// recapOptions configures the recap endpoints. Sessions are signed with
+// SECRET_KEY; without one the server refuses to start unless DEBUG=true,
+// which signs with a random per-process key.
 func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) (*httpapi.RecapOptions, error) {
 	if os.Getenv("SECRET_KEY") == "" && !cfg.Debug {
-		log.Warn("recap endpoints are off: set SECRET_KEY (32 bytes or more) to sign sessions")
-		return nil, nil
+		return nil, errors.New("SECRET_KEY is not set: it signs recap sessions; set it to 32 or more random bytes (for example `openssl rand -hex 32`), or set DEBUG=true for a development server with a per-process key")
 	}
 	key, generated, err := auth.SecretKeyFromEnv(os.Getenv, cfg.Debug)
 	if err != nil {
@@ -257,6 +263,14 @@ func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) 
 		log.Warn("DEBUG: sessions are signed with a random key and end with this process")
 	}
 	signer, err := auth.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := connect.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	oauth, err := githubOAuth(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -272,5 +286,26 @@ func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) 
 	if rdb != nil {
 		sessions = auth.NewRedisStore(rdb, cfg.SessionTTL, key)
 	}
-	return &httpapi.RecapOptions{Sessions: sessions, Signer: signer, Generator: gen, Origins: cfg.origins()}, nil
+	return &httpapi.RecapOptions{Sessions: sessions, Signer: signer, Generator: gen, Providers: hosts, OAuth: oauth, Origins: cfg.origins()}, nil
+}
+
+// githubOAuth is the GitHub OAuth application of GET /external-signup, or
+// nil when VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET are unset.
+// Its endpoints live under GITHUB_OAUTH_URL (default https://github.com).
+func githubOAuth(cfg serveConfig) (*oauth2.Config, error) {
+	if cfg.GitHubClientID == "" && cfg.GitHubClientSecret == "" {
+		return nil, nil
+	}
+	if cfg.GitHubClientID == "" || cfg.GitHubClientSecret == "" {
+		return nil, errors.New("VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET must be set together")
+	}
+	base, err := url.Parse(cfg.GitHubOAuthURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return nil, fmt.Errorf("GITHUB_OAUTH_URL=%q: want an http(s) URL", cfg.GitHubOAuthURL)
+	}
+	root := strings.TrimRight(base.String(), "/")
+	return &oauth2.Config{
+		ClientID: cfg.GitHubClientID, ClientSecret: cfg.GitHubClientSecret,
+		Endpoint: oauth2.Endpoint{AuthURL: root + "/login/oauth/authorize", TokenURL: root + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams},
+	}, nil
 }

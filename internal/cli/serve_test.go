@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,7 +41,7 @@ func startServe(t *testing.T, env ...string) *serveProc {
 	p.cmd = exec.Command(binary(t), "--data-dir", t.TempDir(), "serve", "--addr", addr)
 	// Repositories are served on loopback over http by the test: the
 	// operator settings that allow exactly that.
-	p.cmd.Env = append(os.Environ(), append([]string{"ALLOWED_GIT_HOSTS=*", "ALLOW_HTTP_GIT=true", "ALLOW_PRIVATE_GIT_HOSTS=true"}, env...)...)
+	p.cmd.Env = append(os.Environ(), append([]string{"ALLOWED_GIT_HOSTS=*", "ALLOW_HTTP_GIT=true", "ALLOW_PRIVATE_GIT_HOSTS=true", "SECRET_KEY=" + testSecret}, env...)...)
 	p.cmd.Stderr = p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -178,6 +179,34 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 	if strings.Contains(a.log.String(), "panic") {
 		t.Fatalf("panic in the log:\n%s", a.log)
 	}
+}
+
+// testSecret signs the test servers' sessions.
+const testSecret = "0123456789abcdef0123456789abcdef-test"
+
+func TestServeRefusesToStartWithoutSecretKey(t *testing.T) {
+	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(withoutEnv("SECRET_KEY", "DEBUG"), "SECRET_KEY=")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("err %v, want exit 2: %s", err, out)
+	}
+	if !strings.Contains(string(out), "SECRET_KEY is not set") || !strings.Contains(string(out), "DEBUG=true") {
+		t.Fatalf("the message does not say what to set: %s", out)
+	}
+}
+
+// withoutEnv is the environment minus the named variables.
+func withoutEnv(names ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/oauth2"
 
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
@@ -34,6 +35,7 @@ type serverOpts struct {
 	cached     bool
 	sessionTTL time.Duration // > 0 enables the recap endpoints
 	llmURL     string        // an OpenAI-compatible server; "" = the built-in summariser
+	github     string        // a GitHub (API under /api/v3, OAuth under /login) for provider github
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -54,6 +56,11 @@ func newServer(t *testing.T, o serverOpts) *server {
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL)
+		if o.github != "" {
+			opts.Recap.Providers.GitHubAPI = o.github
+			opts.Recap.OAuth = &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",
+				Endpoint: oauth2.Endpoint{TokenURL: o.github + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
+		}
 	}
 	if o.cached {
 		c, err := cache.New(cache.Options{DiskPath: t.TempDir() + "/cache.db"})

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/mirror"
+	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 )
@@ -58,9 +60,21 @@ const validationFailed = "Validation failed"
 func writeFailure(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var fields query.Errors
 	var mirrorErr *mirror.Error
+	var providerErr *providers.Error
 	switch {
 	case errors.As(err, &fields):
 		WriteError(w, http.StatusBadRequest, validationFailed, fields)
+	case errors.As(err, &providerErr):
+		// Its message names the provider and what failed, never a token.
+		if !providerErr.RetryAt.IsZero() {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(providerErr.RetryAt).Seconds()+0.5))))
+		}
+		if errors.Is(err, providers.ErrUnavailable) {
+			log.Warn("provider failure", "request_id", requestID(r), "err", err)
+		}
+		WriteError(w, providerStatus(err), providerErr.Error(), nil)
+	case errors.Is(err, providers.ErrInvalid):
+		WriteError(w, http.StatusBadRequest, err.Error(), nil)
 	case errors.Is(err, repourl.ErrInvalid), errors.Is(err, repourl.ErrRefused):
 		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: query.ParamRepoURL, Message: err.Error()}})
 	case errors.Is(err, context.DeadlineExceeded):
@@ -82,5 +96,23 @@ func writeFailure(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	default:
 		log.Error("internal error", "request_id", requestID(r), "err", err)
 		WriteError(w, http.StatusInternalServerError, "internal error (request "+requestID(r)+")", nil)
+	}
+}
+
+// providerStatus is the HTTP status for a provider failure.
+func providerStatus(err error) int {
+	switch {
+	case errors.Is(err, providers.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, providers.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, providers.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, providers.ErrRateLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, providers.ErrInvalid):
+		return http.StatusBadRequest
+	default:
+		return http.StatusBadGateway
 	}
 }

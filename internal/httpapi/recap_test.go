@@ -155,8 +155,8 @@ func TestRecapRefusals(t *testing.T) {
 	s := newServer(t, serverOpts{sessionTTL: 300 * time.Millisecond})
 	repo := fixture(t)
 	var b httpapi.ErrorBody
-	if resp := s.post("/pat", map[string]string{"provider": "github", "token": "ghp_secret"}, &b); resp.StatusCode != 501 || strings.Contains(b.Detail, "ghp_secret") {
-		t.Fatalf("github: %d %+v", resp.StatusCode, b)
+	if resp := s.post("/pat", map[string]string{"provider": "bitbucket", "token": "secret"}, &b); resp.StatusCode != 400 || b.Details[0].Field != "provider" {
+		t.Fatalf("unknown provider: %d %+v", resp.StatusCode, b)
 	}
 	if resp := s.post("/pat", map[string]string{"provider": "git", "url": "ext::sh"}, &b); resp.StatusCode != 400 || b.Details[0].Field != "url" {
 		t.Fatalf("bad url: %d %+v", resp.StatusCode, b)
@@ -229,5 +229,48 @@ func TestClientLeavingCancelsGeneration(t *testing.T) {
 	case <-upstreamDone:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the model request was not cancelled after the client left")
+	}
+}
+
+// TestFailingModel: a model that refuses the request yields an error
+// frame, then the end frame, then a normal close.
+func TestFailingModel(t *testing.T) {
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error": {"message": "model not found", "type": "invalid_request_error", "code": "model_not_found"}}`)
+	}))
+	defer llm.Close()
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llm.URL + "/v1"})
+	var in signIn
+	s.post("/pat", map[string]string{"provider": "git", "url": fixture(t)}, &in)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	var frames []map[string]string
+	for {
+		var f map[string]string
+		err := wsjson.Read(ctx, conn, &f)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Fatalf("closed with %v after %v, want a normal closure", err, frames)
+			}
+			break
+		}
+		frames = append(frames, f)
+	}
+	if len(frames) != 2 || frames[0]["error"] == "" || frames[1]["chunk"] != "</end>" {
+		t.Fatalf("frames = %v, want an error frame then the end frame", frames)
+	}
+	if strings.Contains(frames[0]["error"], "test-key") {
+		t.Fatalf("the error frame leaks the API key: %v", frames[0])
 	}
 }

@@ -1,43 +1,57 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"golang.org/x/oauth2"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
-// RecapOptions enable the recap endpoints of spec 000. Only plain-git
-// sessions (a repository URL, no token) exist so far; the GitHub, GitLab
-// and Azure DevOps providers answer 501.
+// RecapOptions enable the recap endpoints of spec 000.
 type RecapOptions struct {
 	Sessions  auth.Store
 	Signer    *auth.Signer
 	Generator *recap.Generator
+	// Providers says where the hosted providers live and opens a
+	// session's provider.
+	Providers connect.Config
+	// OAuth, if set, enables GET /external-signup: the GitHub OAuth code
+	// exchange.
+	OAuth *oauth2.Config
 	// MaxFrameBytes bounds a WebSocket message from a client (default 1 MiB).
 	MaxFrameBytes int64
 	// Origins may open WebSockets from a browser besides the server's own.
 	Origins []string
 }
 
-// Limits of the recap endpoints.
+// Limits and defaults of the recap endpoints.
 const (
 	maxBodyBytes  = 64 << 10
-	maxItems      = recap.MaxItems
 	endFrame      = "</end>"
 	wsWriteWait   = 10 * time.Second
 	defaultFrames = 1 << 20
+	// defaultDays is the period /actions covers without a start_date.
+	defaultDays = 7
+	// maxOldReleases bounds num_old_releases.
+	maxOldReleases = 20
 )
 
 // recapAPI holds the recap handlers' dependencies.
@@ -53,12 +67,18 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	if o.MaxFrameBytes <= 0 {
 		o.MaxFrameBytes = defaultFrames
 	}
+	if o.Providers.History == nil {
+		o.Providers.History = a.svc
+	}
 	ra := &recapAPI{api: a, opts: *o}
 	return []route{
-		{"POST", "/pat", ra.signIn, "Open a session: {provider, token|pat, url (provider git)}", nil},
+		{"POST", "/pat", ra.signIn, "Open a session: {provider: github|gitlab|azure|git, token|pat, host?, organization?, url (git)}", nil},
 		{"POST", "/clone-repo", ra.signIn, "Open a plain-git session over {url}", nil},
+		{"GET", "/external-signup", ra.oauthSignIn, "GitHub OAuth callback: exchange ?code= and open a session", []string{"code"}},
 		{"GET", "/repos", ra.repos, "Repositories the session can recap", nil},
-		{"GET", "/actions", ra.actions, "Activity of the session's repository in a period, as text for a model", []string{"start_date", "end_date", "authors"}},
+		{"GET", "/actions", ra.actions, "Activity in a period, as text for a model and as items", []string{"start_date", "end_date", "repo_filter", "authors"}},
+		{"GET", "/release_notes", ra.releaseNotes, "Activity since a repository's latest release, with older releases' notes", []string{"repo", "num_old_releases"}},
+		{"GET", "/branches", ra.branches, "A repository's branches, the default first", []string{"repo"}},
 		{"GET", "/ws/{session_id}", ra.stream, "WebSocket: send {actions, n}, receive {chunk} frames ending with </end>", nil},
 		{"GET", "/ws/{session_id}/{mode}", ra.stream, "WebSocket for recap, release or pull_request", nil},
 	}
@@ -79,6 +99,7 @@ type signInResponse struct {
 	SessionID string    `json:"session_id"`
 	Token     string    `json:"token"`
 	Username  string    `json:"username"`
+	Provider  string    `json:"provider"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -90,18 +111,28 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == "/clone-repo" {
-		req.Provider = "git"
+		req.Provider = connect.Git
 	}
-	switch strings.ToLower(strings.TrimSpace(req.Provider)) {
-	case "git", "url":
-	case "github", "gitlab", "azure", "azure devops":
-		WriteError(w, http.StatusNotImplemented, "provider "+req.Provider+" is not supported yet; use provider git with a repository url", nil)
-		return
-	default:
+	provider, ok := connect.Canonical(req.Provider)
+	if !ok {
 		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "provider", Message: "must be github, gitlab, azure or git"}})
 		return
 	}
-	info, err := ra.svc.Vet(r.Context(), req.URL)
+	if provider == connect.Git {
+		ra.openGit(w, r, req.URL)
+		return
+	}
+	token := strings.TrimSpace(cmp.Or(req.Token, req.PAT))
+	if token == "" {
+		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "token", Message: "is required for provider " + provider}})
+		return
+	}
+	ra.openHosted(w, r, auth.Session{Provider: provider, Token: token, Organization: strings.TrimSpace(req.Organization)}, req.Host)
+}
+
+// openGit opens a plain-git session over the repository at url.
+func (ra *recapAPI) openGit(w http.ResponseWriter, r *http.Request, url string) {
+	info, err := ra.svc.Vet(r.Context(), url)
 	if err != nil {
 		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "url", Message: err.Error()}})
 		return
@@ -112,7 +143,39 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, r, ra.log, err)
 		return
 	}
-	s, err := ra.opts.Sessions.Create(r.Context(), auth.Session{Provider: "git", Username: info.Owner + "/" + info.Name, RepoURL: req.URL})
+	ra.issue(w, r, auth.Session{Provider: connect.Git, Username: info.Owner + "/" + info.Name, RepoURL: url})
+}
+
+// openHosted checks s's token against its provider (at host, if given)
+// and opens the session under the provider's user name.
+func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Session, host string) {
+	base, err := ra.opts.Providers.BaseURL(s.Provider, host, s.Organization)
+	if err != nil {
+		field := "host"
+		if s.Provider == connect.Azure && host == "" {
+			field = "organization"
+		}
+		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: field, Message: err.Error()}})
+		return
+	}
+	s.Host = base
+	p, err := ra.opts.Providers.Open(s)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
+	defer cancel()
+	if s.Username, err = p.User(ctx); err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	ra.issue(w, r, s)
+}
+
+// issue stores s as a new session and answers with its id and JWT.
+func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session) {
+	s, err := ra.opts.Sessions.Create(r.Context(), s)
 	if err != nil {
 		writeFailure(w, r, ra.log, err)
 		return
@@ -122,7 +185,41 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, r, ra.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, signInResponse{SessionID: s.ID, Token: token, Username: s.Username, ExpiresAt: s.ExpiresAt})
+	writeJSON(w, http.StatusOK, signInResponse{SessionID: s.ID, Token: token, Username: s.Username, Provider: s.Provider, ExpiresAt: s.ExpiresAt})
+}
+
+// oauthSignIn is GitHub's OAuth callback: it exchanges the code for a
+// token and opens a GitHub session with it.
+func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
+	if ra.opts.OAuth == nil {
+		WriteError(w, http.StatusNotImplemented, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET", nil)
+		return
+	}
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	if code == "" {
+		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "code", Message: "is required: the code GitHub passed to the callback"}})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
+	defer cancel()
+	if c := ra.opts.Providers.HTTPClient; c != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, c)
+	}
+	tok, err := ra.opts.OAuth.Exchange(ctx, code)
+	if err != nil {
+		var re *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &re) && (re.ErrorCode != "" || re.Response == nil || re.Response.StatusCode < 500):
+			WriteError(w, http.StatusUnauthorized, "GitHub refused the authorization code: it is wrong, used or expired; sign in again", nil)
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			writeFailure(w, r, ra.log, err)
+		default:
+			ra.log.Warn("oauth exchange failed", "request_id", requestID(r), "err", err)
+			WriteError(w, http.StatusBadGateway, "GitHub could not be reached to finish signing in", nil)
+		}
+		return
+	}
+	ra.openHosted(w, r, auth.Session{Provider: connect.GitHub, Token: tok.AccessToken}, "")
 }
 
 // session finds the request's session (Bearer JWT, session_id or token
@@ -149,70 +246,193 @@ func (ra *recapAPI) session(w http.ResponseWriter, r *http.Request) (auth.Sessio
 	return auth.Session{}, false
 }
 
-// repoEntry is one repository of GET /repos.
-type repoEntry struct {
-	Name     string `json:"name"`
-	Owner    string `json:"owner"`
-	URL      string `json:"url"`
-	Platform string `json:"platform"`
+// provider finds the request's session and opens its provider, answering
+// the request itself when it cannot.
+func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Session, providers.Provider, bool) {
+	s, ok := ra.session(w, r)
+	if !ok {
+		return s, nil, false
+	}
+	p, err := ra.opts.Providers.Open(s)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return s, nil, false
+	}
+	return s, p, true
 }
 
-// repos lists the session's repositories: for a plain-git session, the
-// one it was opened over.
+// repos lists the session's repositories.
 func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
-	s, ok := ra.session(w, r)
+	_, p, ok := ra.provider(w, r)
 	if !ok {
-		return
-	}
-	info, err := ra.svc.Vet(r.Context(), s.RepoURL)
-	if err != nil {
-		writeFailure(w, r, ra.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]repoEntry{"repos": {{Name: info.Name, Owner: info.Owner, URL: info.URL, Platform: info.Platform}}})
-}
-
-// actionsResponse is the body of GET /actions.
-type actionsResponse struct {
-	Actions string              `json:"actions"`
-	Items   []recap.Item        `json:"items"`
-	Total   int                 `json:"total"`
-	Trimmed int                 `json:"trimmed"`
-	Range   analytics.DateRange `json:"range"`
-}
-
-func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
-	s, ok := ra.session(w, r)
-	if !ok {
-		return
-	}
-	params := r.URL.Query()
-	translated := map[string]string{
-		query.ParamRepoURL: s.RepoURL, query.ParamFromDate: params.Get("start_date"),
-		query.ParamToDate: params.Get("end_date"), query.ParamAuthors: params.Get("authors"),
-	}
-	req, err := query.Parse(func(k string) string { return translated[k] }, ra.now())
-	if err != nil {
-		writeFailure(w, r, ra.log, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	repo, err := ra.svc.Prepare(ctx, s.RepoURL, nil)
-	if err == nil {
-		err = repo.Ready(ctx)
-	}
+	repos, err := p.Repos(ctx)
 	if err != nil {
 		writeFailure(w, r, ra.log, err)
 		return
 	}
-	page := repo.View().Commits(req.Filter, 1, maxItems)
-	items := recap.CommitItems(repo.Info.Name, page.Commits)
+	writeJSON(w, http.StatusOK, map[string][]providers.Repo{"repos": repos})
+}
+
+// actionsResponse is the body of GET /actions and GET /release_notes.
+type actionsResponse struct {
+	// Actions is the activity as the text a model reads.
+	Actions string `json:"actions"`
+	// Items are the activity items Actions shows.
+	Items []recap.Item `json:"items"`
+	// Total is how many items there were before trimming.
+	Total int `json:"total"`
+	// Trimmed is how many of the oldest items were left out to fit the
+	// token budget (or the item cap).
+	Trimmed int                 `json:"trimmed"`
+	Range   analytics.DateRange `json:"range"`
+	// Authors are the authors whose activity counts.
+	Authors []string `json:"authors"`
+	// Latest and Previous are, for release notes, the latest release and
+	// the older ones asked for.
+	Latest   *providers.Release  `json:"latest_release,omitempty"`
+	Previous []providers.Release `json:"previous_releases,omitempty"`
+}
+
+func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
+	s, p, ok := ra.provider(w, r)
+	if !ok {
+		return
+	}
+	params := r.URL.Query()
+	since, until, err := query.Period(params.Get("start_date"), params.Get("end_date"), "start_date", "end_date", defaultDays, ra.now())
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	q := providers.Query{Since: since, Until: until, Authors: query.List(params.Get("authors")), Repos: query.List(params.Get("repo_filter"))}
+	if s.Provider != connect.Git && !slices.ContainsFunc(q.Authors, func(a string) bool { return strings.EqualFold(a, s.Username) }) {
+		// Authors add to the signed-in user, never replace them.
+		q.Authors = append([]string{s.Username}, q.Authors...)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
+	defer cancel()
+	items, err := p.Activity(ctx, q)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	resp := ra.render(items)
+	resp.Range = analytics.DateRange{Start: day(since), End: day(until.Add(-time.Nanosecond))}
+	resp.Authors = q.Authors
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// render dedupes items, keeps the newest that fit the item cap and the
+// token budget, and renders them.
+func (ra *recapAPI) render(items []recap.Item) actionsResponse {
+	items = providers.Dedupe(items)
 	kept, trimmed := ra.opts.Generator.TrimItems(items)
-	writeJSON(w, http.StatusOK, actionsResponse{
-		Actions: recap.RenderActions(kept), Items: kept, Total: page.Total, Trimmed: trimmed + page.Total - len(items),
-		Range: analytics.DateRange{Start: day(req.Filter.From), End: day(req.Filter.To)},
-	})
+	if kept == nil {
+		kept = []recap.Item{}
+	}
+	return actionsResponse{Actions: recap.RenderActions(kept), Items: kept, Total: len(items), Trimmed: trimmed}
+}
+
+// repoParam is the repository a release-notes or branches request names:
+// its repo parameter, or the session's only repository when it has one.
+func (ra *recapAPI) repoParam(w http.ResponseWriter, r *http.Request, s auth.Session) (string, bool) {
+	repo := strings.TrimSpace(r.URL.Query().Get("repo"))
+	if repo == "" && s.Provider != connect.Git {
+		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "repo", Message: "is required: a full_name from GET /repos"}})
+		return "", false
+	}
+	return repo, true
+}
+
+// releaseNotes gathers what a release-notes writer reads: the activity
+// since the latest release and the notes of the releases before it.
+func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
+	s, p, ok := ra.provider(w, r)
+	if !ok {
+		return
+	}
+	repo, ok := ra.repoParam(w, r, s)
+	if !ok {
+		return
+	}
+	old := 1
+	if raw := strings.TrimSpace(r.URL.Query().Get("num_old_releases")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > maxOldReleases {
+			WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "num_old_releases", Message: fmt.Sprintf("must be a whole number from 0 to %d", maxOldReleases)}})
+			return
+		}
+		old = n
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
+	defer cancel()
+	rels, err := p.Releases(ctx, repo, old+1)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	q := providers.Query{Until: ra.now()}
+	if repo != "" {
+		q.Repos = []string{repo}
+	}
+	var latest *providers.Release
+	if len(rels) > 0 {
+		latest = &rels[0]
+		q.Since = latest.Date.Add(time.Second) // what came after it
+	}
+	items, err := p.Activity(ctx, q)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	items = slices.DeleteFunc(items, func(it recap.Item) bool { return it.Kind == recap.KindRelease })
+	resp := ra.render(items)
+	resp.Range = analytics.DateRange{Start: day(q.Since), End: day(q.Until)}
+	resp.Latest = latest
+	if len(rels) > 1 {
+		resp.Previous = rels[1:]
+	}
+	resp.Actions += renderReleases(rels)
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// renderReleases appends the earlier releases' notes, for the model to
+// follow their style, under headings the activity parser does not read
+// as items.
+func renderReleases(rels []providers.Release) string {
+	var b strings.Builder
+	for _, rel := range rels {
+		fmt.Fprintf(&b, "\n### Release %s (%s)\n", rel.Tag, day(rel.Date))
+		for line := range strings.Lines(strings.TrimSpace(rel.Body)) {
+			b.WriteString("> " + line)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// branches lists a repository's branches.
+func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
+	s, p, ok := ra.provider(w, r)
+	if !ok {
+		return
+	}
+	repo, ok := ra.repoParam(w, r, s)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
+	defer cancel()
+	names, err := p.Branches(ctx, repo)
+	if err != nil {
+		writeFailure(w, r, ra.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"repo": repo, "branches": names})
 }
 
 func day(t time.Time) string {

@@ -243,3 +243,51 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Period reads the start and end of a recap (ISO 8601 dates or
+// date-times; a date-only end covers its whole day) into the half-open
+// interval [since, until), as of now. Without an end the period ends now;
+// without a start it begins days before its end. Errors are Errors naming
+// startName and endName.
+func Period(start, end, startName, endName string, days int, now time.Time) (since, until time.Time, err error) {
+	var errs Errors
+	const format = "must be an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)"
+	until = now
+	if end = strings.TrimSpace(end); end != "" {
+		t, dateOnly, err := ParseDate(end)
+		switch {
+		case err != nil:
+			errs = append(errs, FieldError{Field: endName, Message: format})
+		case dateOnly:
+			until = t.AddDate(0, 0, 1)
+		default:
+			until = t.Add(time.Nanosecond)
+		}
+	}
+	since = until.AddDate(0, 0, -days)
+	if start = strings.TrimSpace(start); start != "" {
+		t, _, err := ParseDate(start)
+		if err != nil {
+			errs = append(errs, FieldError{Field: startName, Message: format})
+		}
+		since = t
+	}
+	if len(errs) == 0 && !since.Before(until) {
+		errs = append(errs, FieldError{Field: endName, Message: "must be after " + startName})
+	}
+	if len(errs) > 0 {
+		return time.Time{}, time.Time{}, errs
+	}
+	return since, until, nil
+}
+
+// List splits a comma-separated value into its trimmed, non-empty items.
+func List(raw string) []string {
+	var out []string
+	for v := range strings.SplitSeq(raw, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -2,8 +2,8 @@ package recap
 
 import "github.com/gitpulse/gitpulse/internal/analytics"
 
-// MaxItems bounds the commits read for one recap, before trimming to the
-// token budget.
+// MaxItems bounds the items of one recap: TrimItems keeps the newest
+// MaxItems before trimming to the token budget.
 const MaxItems = 5000
 
 // CommitItems turns analytics commits of the repository named repo into

@@ -121,17 +121,18 @@ func (g *Generator) CountTokens(text string) int {
 	return n
 }
 
-// TrimItems sorts items by date and drops the oldest until
-// RenderActions(kept) fits in MaxHistoryTokens; trimmed is how many were
-// dropped. items is not modified.
+// TrimItems sorts items by date and drops the oldest until at most
+// MaxItems are left and RenderActions(kept) fits in MaxHistoryTokens;
+// trimmed is how many were dropped. items is not modified.
 func (g *Generator) TrimItems(items []Item) (kept []Item, trimmed int) {
 	sorted := sortedItems(items)
-	fits := func(start int) bool {
-		return g.CountTokens(RenderActions(sorted[start:])) <= g.cfg.MaxHistoryTokens
+	lo := max(0, len(sorted)-MaxItems) // never more than MaxItems
+	fits := func(i int) bool {
+		return g.CountTokens(RenderActions(sorted[lo+i:])) <= g.cfg.MaxHistoryTokens
 	}
 	// Dropping items never adds tokens, so the first start that fits is
 	// found by binary search.
-	start := sort.Search(len(sorted), fits)
+	start := lo + sort.Search(len(sorted)-lo, fits)
 	return sorted[start:], start
 }
 

@@ -1,0 +1,135 @@
+package httpapi_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/testforge"
+)
+
+func TestRecapOverGitHub(t *testing.T) {
+	gh := testforge.GitHub(t)
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, github: gh.URL})
+
+	var b httpapi.ErrorBody
+	if resp := s.post("/pat", map[string]string{"provider": "GitHub", "token": "ghp_bad"}, &b); resp.StatusCode != 401 || strings.Contains(b.Detail, "ghp_bad") || !strings.Contains(b.Detail, "Bad credentials") {
+		t.Fatalf("bad token: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.post("/pat", map[string]string{"provider": "github"}, &b); resp.StatusCode != 400 || b.Details[0].Field != "token" {
+		t.Fatalf("no token: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.post("/pat", map[string]string{"provider": "gitlab", "token": "x", "host": "127.0.0.1:6379"}, &b); resp.StatusCode != 400 || b.Details[0].Field != "host" {
+		t.Fatalf("a host not on the list: %d %+v", resp.StatusCode, b)
+	}
+	var in struct {
+		SessionID                 string `json:"session_id"`
+		Token, Username, Provider string
+	}
+	if resp := s.post("/pat", map[string]string{"provider": "github", "pat": "ghp_good"}, &in); resp.StatusCode != 200 || in.Username != "octocat" || in.Provider != "github" {
+		t.Fatalf("sign in: %d %+v", resp.StatusCode, in)
+	}
+
+	var repos struct {
+		Repos []struct {
+			FullName string `json:"full_name"`
+			Platform string
+			Private  bool
+		}
+	}
+	if resp := s.getAuth("/repos", in.Token, &repos); resp.StatusCode != 200 || len(repos.Repos) != 1 || repos.Repos[0].FullName != "octo/app" || !repos.Repos[0].Private {
+		t.Fatalf("repos: %d %+v", resp.StatusCode, repos)
+	}
+
+	type actions struct {
+		Actions string
+		Items   []struct{ Kind, Message, Author string }
+		Total   int
+		Authors []string
+	}
+	var acts actions
+	resp := s.getAuth("/actions?start_date=2026-11-03&end_date=2026-11-05&repo_filter=octo/app&authors=hubot", in.Token, &acts)
+	if resp.StatusCode != 200 {
+		t.Fatalf("actions: %d", resp.StatusCode)
+	}
+	// Authors add to the signed-in user: both asked GitHub for commits.
+	if asked := gh.Authors(); !slices.Equal(asked, []string{"octocat", "hubot"}) {
+		t.Errorf("commit listings asked for authors %q, want octocat then hubot", asked)
+	}
+	for _, want := range []string{"[commit] app: feat: add search", "[commit] app: fix: crash on empty input", "[pull_request #7] app: Add search", "[issue #8] app: Search is slow"} {
+		if !strings.Contains(acts.Actions, want) {
+			t.Errorf("actions lack %q:\n%s", want, acts.Actions)
+		}
+	}
+	// The pull request's commit a1 is also in the repository's list: once.
+	if strings.Count(acts.Actions, "feat: add search") != 1 || strings.Contains(acts.Actions, "v1.1.0") || acts.Total != 5 {
+		t.Errorf("duplicates or out-of-period items (total %d):\n%s", acts.Total, acts.Actions)
+	}
+	// Filters do not stick: the next call without authors is octocat's only.
+	gh.ResetAuthors()
+	acts = actions{}
+	s.getAuth("/actions?start_date=2026-11-01&end_date=2026-11-05", in.Token, &acts)
+	if strings.Contains(acts.Actions, "fix: crash") || !strings.Contains(acts.Actions, "[release] app: v1.1.0") || !slices.Equal(acts.Authors, []string{"octocat"}) {
+		t.Errorf("second call kept the first call's authors (%v):\n%s", acts.Authors, acts.Actions)
+	}
+	if resp := s.getAuth("/actions?start_date=2026-11-05&end_date=2026-11-01", in.Token, &b); resp.StatusCode != 400 || b.Details[0].Field != "end_date" {
+		t.Errorf("reversed period: %d %+v", resp.StatusCode, b)
+	}
+
+	var notes struct {
+		Actions  string
+		Latest   struct{ Tag string }   `json:"latest_release"`
+		Previous []struct{ Tag string } `json:"previous_releases"`
+	}
+	if resp := s.getAuth("/release_notes?repo=octo/app&num_old_releases=1", in.Token, &notes); resp.StatusCode != 200 {
+		t.Fatalf("release notes: %d", resp.StatusCode)
+	}
+	if notes.Latest.Tag != "v1.1.0" || len(notes.Previous) != 1 || notes.Previous[0].Tag != "v1.0.0" ||
+		!strings.Contains(notes.Actions, "fix: crash") || !strings.Contains(notes.Actions, "> - everything") {
+		t.Errorf("release notes: %+v", notes)
+	}
+	if resp := s.getAuth("/release_notes?num_old_releases=1", in.Token, &b); resp.StatusCode != 400 || b.Details[0].Field != "repo" {
+		t.Errorf("release notes without repo: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.getAuth("/release_notes?repo=octo/app&num_old_releases=99", in.Token, &b); resp.StatusCode != 400 || b.Details[0].Field != "num_old_releases" {
+		t.Errorf("num_old_releases=99: %d %+v", resp.StatusCode, b)
+	}
+	var br struct{ Branches []string }
+	if resp := s.getAuth("/branches?repo=octo/app", in.Token, &br); resp.StatusCode != 200 || !slices.Equal(br.Branches, []string{"main", "feature"}) {
+		t.Errorf("branches: %d %+v", resp.StatusCode, br)
+	}
+	if resp := s.getAuth("/branches?repo=octo/missing", in.Token, &b); resp.StatusCode != 404 {
+		t.Errorf("branches of a missing repository: %d %+v", resp.StatusCode, b)
+	}
+
+	chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": acts.Actions, "n": 3})
+	if text := strings.Join(chunks, ""); len(errs) != 0 || strings.Count(text, "- ") < 3 {
+		t.Fatalf("recap: errs %q text %q", errs, text)
+	}
+}
+
+func TestGitHubOAuthSignIn(t *testing.T) {
+	gh := testforge.GitHub(t)
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, github: gh.URL})
+	var in struct {
+		SessionID string `json:"session_id"`
+		Username  string
+	}
+	if resp := s.get("/external-signup", url.Values{"code": {"good-code"}}, &in); resp.StatusCode != 200 || in.Username != "octocat" || in.SessionID == "" {
+		t.Fatalf("good code: %d %+v", resp.StatusCode, in)
+	}
+	var b httpapi.ErrorBody
+	if resp := s.get("/external-signup", url.Values{"code": {"stale"}}, &b); resp.StatusCode != 401 || !strings.Contains(b.Detail, "authorization code") {
+		t.Fatalf("bad code: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.get("/external-signup", nil, &b); resp.StatusCode != 400 || b.Details[0].Field != "code" {
+		t.Fatalf("no code: %d %+v", resp.StatusCode, b)
+	}
+	plain := newServer(t, serverOpts{sessionTTL: time.Minute})
+	if resp := plain.get("/external-signup", url.Values{"code": {"good-code"}}, &b); resp.StatusCode != 501 || !strings.Contains(b.Detail, "VITE_GITHUB_CLIENT_ID") {
+		t.Fatalf("not configured: %d %+v", resp.StatusCode, b)
+	}
+}

@@ -1,0 +1,188 @@
+// Package connect opens the provider a recap session names: it knows the
+// provider names clients may use, where each hosted provider's API lives
+// (configurable, for GitHub Enterprise, self-managed GitLab and Azure
+// DevOps Server), and which hosts a user may point a session at.
+package connect
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/providers/azure"
+	"github.com/gitpulse/gitpulse/internal/providers/github"
+	"github.com/gitpulse/gitpulse/internal/providers/gitlab"
+	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
+)
+
+// Provider names, as stored in sessions.
+const (
+	GitHub = "github"
+	GitLab = "gitlab"
+	Azure  = "azure"
+	Git    = gitrepo.Platform
+)
+
+// Canonical returns the provider name for what a client wrote: names are
+// case-insensitive, "azure devops" and "azure_devops" mean azure, "url"
+// means git.
+func Canonical(name string) (string, bool) {
+	n := strings.Join(strings.Fields(strings.ToLower(strings.ReplaceAll(name, "_", " "))), " ")
+	switch n {
+	case GitHub, GitLab, Git:
+		return n, true
+	case Azure, "azure devops", "azuredevops", "ado":
+		return Azure, true
+	case "url":
+		return Git, true
+	}
+	return "", false
+}
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvGitHubAPI     = "GITHUB_API_URL"
+	EnvGitLabURL     = "GITLAB_URL"
+	EnvAzureURL      = "AZURE_DEVOPS_URL"
+	EnvProviderHosts = "PROVIDER_HOSTS"
+)
+
+// Config says where the hosted providers live.
+type Config struct {
+	// GitHubAPI is the GitHub REST API, or a GitHub Enterprise Server
+	// address. Empty fields mean the defaults.
+	GitHubAPI string
+	// GitLab is the GitLab instance (default https://gitlab.com).
+	GitLab string
+	// Azure is the Azure DevOps address organisations live under (default
+	// https://dev.azure.com).
+	Azure string
+	// Hosts are the further hosts a user may name in a session's host
+	// (a GitHub Enterprise, GitLab or Azure DevOps Server), lower-case,
+	// with a port if not 443. The defaults' hosts are always allowed.
+	Hosts []string
+	// HTTPClient does the requests; nil means providers.NewClient(nil).
+	HTTPClient *http.Client
+	// History opens plain-git repositories.
+	History *history.Service
+}
+
+// Defaults.
+const (
+	DefaultGitHubAPI = "https://api.github.com/"
+	DefaultGitLab    = "https://gitlab.com"
+	DefaultAzure     = "https://dev.azure.com"
+)
+
+// ConfigFromEnv reads GITHUB_API_URL, GITLAB_URL, AZURE_DEVOPS_URL and
+// PROVIDER_HOSTS (comma-separated) through getenv, with defaults for the
+// unset ones. A variable that is not an http(s) URL is an error.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{GitHubAPI: DefaultGitHubAPI, GitLab: DefaultGitLab, Azure: DefaultAzure}
+	for _, v := range []struct {
+		name string
+		dst  *string
+	}{{EnvGitHubAPI, &c.GitHubAPI}, {EnvGitLabURL, &c.GitLab}, {EnvAzureURL, &c.Azure}} {
+		raw := strings.TrimSpace(getenv(v.name))
+		if raw == "" {
+			continue
+		}
+		if _, err := parseBase(raw); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", v.name, err)
+		}
+		*v.dst = raw
+	}
+	for h := range strings.SplitSeq(getenv(EnvProviderHosts), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			c.Hosts = append(c.Hosts, h)
+		}
+	}
+	return c, nil
+}
+
+// parseBase parses an API base URL: http or https, a host, no credentials.
+func parseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("%w: %q is not an http(s) URL without credentials", providers.ErrInvalid, raw)
+	}
+	return u, nil
+}
+
+// BaseURL returns the API address a session of provider uses: the
+// configured one, or the one host names (a bare host name means https),
+// which must be the configured one's host or on Hosts. For Azure DevOps
+// the organisation is appended.
+func (c Config) BaseURL(provider, host, organization string) (string, error) {
+	var base string
+	switch provider {
+	case GitHub:
+		base = cmp.Or(c.GitHubAPI, DefaultGitHubAPI)
+	case GitLab:
+		base = cmp.Or(c.GitLab, DefaultGitLab)
+	case Azure:
+		base = cmp.Or(c.Azure, DefaultAzure)
+	default:
+		return "", fmt.Errorf("%w: provider %q has no API address", providers.ErrInvalid, provider)
+	}
+	if host = strings.TrimSpace(host); host != "" {
+		if !strings.Contains(host, "://") {
+			host = "https://" + host
+		}
+		u, err := parseBase(host)
+		if err != nil {
+			return "", err
+		}
+		def, err := parseBase(base)
+		if err != nil {
+			return "", err
+		}
+		if !strings.EqualFold(u.Host, def.Host) && !slices.Contains(c.Hosts, strings.ToLower(u.Host)) {
+			return "", fmt.Errorf("%w: host %q is not allowed; the operator lists further hosts in %s", providers.ErrInvalid, u.Host, EnvProviderHosts)
+		}
+		if !strings.EqualFold(u.Host, def.Host) || u.Path != "" {
+			base = u.String()
+		}
+	}
+	if provider == Azure {
+		org := strings.Trim(strings.TrimSpace(organization), "/")
+		if org == "" {
+			return "", fmt.Errorf("%w: Azure DevOps needs an organization", providers.ErrInvalid)
+		}
+		if strings.ContainsAny(org, "/?#") {
+			return "", fmt.Errorf("%w: organization %q must be a name, not a path", providers.ErrInvalid, org)
+		}
+		base = strings.TrimRight(base, "/") + "/" + url.PathEscape(org)
+	}
+	return base, nil
+}
+
+// ErrUnknownProvider means a session names a provider this build lacks.
+var ErrUnknownProvider = errors.New("unknown provider")
+
+// Open returns the provider for session s: its Provider, Host (the API
+// address BaseURL chose) and Token, or for plain git its RepoURL.
+func (c Config) Open(s auth.Session) (providers.Provider, error) {
+	opts := providers.Options{Token: s.Token, BaseURL: s.Host, HTTPClient: c.HTTPClient}
+	switch s.Provider {
+	case GitHub:
+		return github.New(opts)
+	case GitLab:
+		return gitlab.New(opts)
+	case Azure:
+		return azure.New(opts)
+	case Git:
+		if c.History == nil {
+			return nil, fmt.Errorf("%w: plain git is not configured", ErrUnknownProvider)
+		}
+		return gitrepo.New(c.History, s.RepoURL), nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, s.Provider)
+}

@@ -1,0 +1,97 @@
+package connect_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/providers"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
+)
+
+func TestCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"GitHub": "github", "gitlab": "gitlab", "Azure DevOps": "azure", "azure_devops": "azure",
+		"AZURE": "azure", "url": "git", " Git ": "git",
+	} {
+		if got, ok := connect.Canonical(in); !ok || got != want {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "bitbucket", "git hub"} {
+		if got, ok := connect.Canonical(bad); ok {
+			t.Errorf("Canonical(%q) = %q, want refused", bad, got)
+		}
+	}
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigFromEnv(t *testing.T) {
+	c, err := connect.ConfigFromEnv(env(nil))
+	if err != nil || c.GitHubAPI != connect.DefaultGitHubAPI || c.GitLab != connect.DefaultGitLab || c.Azure != connect.DefaultAzure || len(c.Hosts) != 0 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = connect.ConfigFromEnv(env(map[string]string{
+		"GITHUB_API_URL": "https://ghe.example.com/api/v3/", "PROVIDER_HOSTS": " GitLab.Example.com, ,tfs.example.com:8443",
+	}))
+	if err != nil || c.GitHubAPI != "https://ghe.example.com/api/v3/" || len(c.Hosts) != 2 || c.Hosts[0] != "gitlab.example.com" {
+		t.Fatalf("set: %+v, %v", c, err)
+	}
+	for _, bad := range []string{"ftp://x", "https://user:pw@x.example", "not a url", "https://"} {
+		if _, err := connect.ConfigFromEnv(env(map[string]string{"GITLAB_URL": bad})); err == nil {
+			t.Errorf("GITLAB_URL=%q accepted", bad)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	c := connect.Config{GitHubAPI: connect.DefaultGitHubAPI, GitLab: connect.DefaultGitLab, Azure: connect.DefaultAzure, Hosts: []string{"gitlab.example.com"}}
+	cases := []struct {
+		provider, host, org, want string
+	}{
+		{"github", "", "", connect.DefaultGitHubAPI},
+		{"gitlab", "", "", "https://gitlab.com"},
+		{"gitlab", "gitlab.com", "", "https://gitlab.com"},
+		{"gitlab", "gitlab.example.com", "", "https://gitlab.example.com"},
+		{"gitlab", "https://GitLab.example.com/", "", "https://GitLab.example.com/"},
+		{"azure", "", "my org", "https://dev.azure.com/my%20org"},
+	}
+	for _, tc := range cases {
+		got, err := c.BaseURL(tc.provider, tc.host, tc.org)
+		if err != nil || got != tc.want {
+			t.Errorf("BaseURL(%q, %q, %q) = %q, %v; want %q", tc.provider, tc.host, tc.org, got, err, tc.want)
+		}
+	}
+	refused := []struct{ provider, host, org string }{
+		{"gitlab", "evil.example", ""},           // not on the list: the token would go there
+		{"gitlab", "http://127.0.0.1:6379", ""},  // nor this
+		{"gitlab", "https://u:p@gitlab.com", ""}, // credentials
+		{"azure", "", ""},                        // no organisation
+		{"azure", "", "org/../../x"},             // a path, not a name
+		{"git", "", ""},                          // no API
+	}
+	for _, tc := range refused {
+		if got, err := c.BaseURL(tc.provider, tc.host, tc.org); !errors.Is(err, providers.ErrInvalid) {
+			t.Errorf("BaseURL(%q, %q, %q) = %q, %v; want ErrInvalid", tc.provider, tc.host, tc.org, got, err)
+		}
+	}
+}
+
+func TestOpen(t *testing.T) {
+	c := connect.Config{}
+	for _, p := range []string{"github", "gitlab"} {
+		if _, err := c.Open(auth.Session{Provider: p, Token: "t"}); err != nil {
+			t.Errorf("Open(%s): %v", p, err)
+		}
+	}
+	if _, err := c.Open(auth.Session{Provider: "azure", Token: "t", Host: "https://dev.azure.com/org"}); err != nil {
+		t.Errorf("Open(azure): %v", err)
+	}
+	if _, err := c.Open(auth.Session{Provider: "git", RepoURL: "https://github.com/a/b"}); !errors.Is(err, connect.ErrUnknownProvider) {
+		t.Errorf("Open(git) without a history service: %v", err)
+	}
+	if _, err := c.Open(auth.Session{Provider: "bitbucket"}); !errors.Is(err, connect.ErrUnknownProvider) {
+		t.Errorf("Open(bitbucket): %v", err)
+	}
+}
