@@ -129,6 +129,19 @@ func TestRecapOverPlainGit(t *testing.T) {
 		t.Fatalf("actions for 1-2 Oct: %+v", acts)
 	}
 
+	// A plain-git session needs no repo parameter: it has one repository.
+	var br struct{ Branches []string }
+	if resp := s.getAuth("/branches", in.Token, &br); resp.StatusCode != 200 || len(br.Branches) != 1 {
+		t.Fatalf("branches: %d %+v", resp.StatusCode, br)
+	}
+	var notes struct {
+		Actions string
+		Latest  *struct{ Tag string } `json:"latest_release"`
+	}
+	if resp := s.getAuth("/release_notes", in.Token, &notes); resp.StatusCode != 200 || notes.Latest != nil || !strings.Contains(notes.Actions, "feat: start") {
+		t.Fatalf("release notes of a repository without tags: %d %+v", resp.StatusCode, notes)
+	}
+
 	chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": acts.Actions, "n": 2})
 	text := strings.Join(chunks, "")
 	if len(errs) != 0 || strings.Count(text, "\n- ")+boolInt(strings.HasPrefix(text, "- ")) != 2 {

@@ -337,25 +337,26 @@ func (ra *recapAPI) render(items []recap.Item) actionsResponse {
 	return actionsResponse{Actions: recap.RenderActions(kept), Items: kept, Total: len(items), Trimmed: trimmed}
 }
 
-// repoParam is the repository a release-notes or branches request names:
-// its repo parameter, or the session's only repository when it has one.
-func (ra *recapAPI) repoParam(w http.ResponseWriter, r *http.Request, s auth.Session) (string, bool) {
+// repoRequest opens the session's provider and reads the repository a
+// release-notes or branches request names: its repo parameter, which a
+// plain-git session (with its one repository) may leave out.
+func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (providers.Provider, string, bool) {
+	s, p, ok := ra.provider(w, r)
+	if !ok {
+		return nil, "", false
+	}
 	repo := strings.TrimSpace(r.URL.Query().Get("repo"))
 	if repo == "" && s.Provider != connect.Git {
 		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "repo", Message: "is required: a full_name from GET /repos"}})
-		return "", false
+		return nil, "", false
 	}
-	return repo, true
+	return p, repo, true
 }
 
 // releaseNotes gathers what a release-notes writer reads: the activity
 // since the latest release and the notes of the releases before it.
 func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
-	s, p, ok := ra.provider(w, r)
-	if !ok {
-		return
-	}
-	repo, ok := ra.repoParam(w, r, s)
+	p, repo, ok := ra.repoRequest(w, r)
 	if !ok {
 		return
 	}
@@ -417,11 +418,7 @@ func renderReleases(rels []providers.Release) string {
 
 // branches lists a repository's branches.
 func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
-	s, p, ok := ra.provider(w, r)
-	if !ok {
-		return
-	}
-	repo, ok := ra.repoParam(w, r, s)
+	p, repo, ok := ra.repoRequest(w, r)
 	if !ok {
 		return
 	}

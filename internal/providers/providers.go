@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
@@ -145,4 +147,30 @@ func (o Options) Client() *http.Client {
 		return o.HTTPClient
 	}
 	return NewClient(nil)
+}
+
+// Parallel is how many repositories a provider reads at once.
+const Parallel = 4
+
+// Gather runs reads, at most Parallel at once, and returns all their items
+// in order with duplicates dropped (Dedupe), or the first error; when ctx
+// ends first, ctx's error.
+func Gather(ctx context.Context, reads []func(context.Context) ([]recap.Item, error)) ([]recap.Item, error) {
+	results := make([][]recap.Item, len(reads))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Parallel)
+	for i, read := range reads {
+		g.Go(func() error {
+			items, err := read(gctx)
+			results[i] = items
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	return Dedupe(slices.Concat(results...)), nil
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
@@ -118,34 +116,14 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 			}
 		}
 	}
-	results := make([][]recap.Item, len(targets)+len(projects))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(concurrency)
-	for i, t := range targets {
-		g.Go(func() error {
-			items, err := p.repoActivity(gctx, t, q)
-			results[i] = items
-			return err
-		})
+	var reads []func(context.Context) ([]recap.Item, error)
+	for _, t := range targets {
+		reads = append(reads, func(ctx context.Context) ([]recap.Item, error) { return p.repoActivity(ctx, t, q) })
 	}
-	for i, pr := range projects {
-		g.Go(func() error {
-			items, err := p.workItems(gctx, pr, q)
-			results[len(targets)+i] = items
-			return err
-		})
+	for _, pr := range projects {
+		reads = append(reads, func(ctx context.Context) ([]recap.Item, error) { return p.workItems(ctx, pr, q) })
 	}
-	if err := g.Wait(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, err
-	}
-	var items []recap.Item
-	for _, r := range results {
-		items = append(items, r...)
-	}
-	return providers.Dedupe(items), nil
+	return providers.Gather(ctx, reads)
 }
 
 // repoActivity reads one repository's commits, pull requests and tags.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v92/github"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/recap"
@@ -23,13 +22,8 @@ import (
 // Name is the provider's name, as in Repo.Platform and Error.Provider.
 const Name = "github"
 
-// Listing sizes and concurrency.
-const (
-	// perPage is the page size asked of every listing (GitHub's maximum).
-	perPage = 100
-	// parallelRepos bounds the repositories read at the same time.
-	parallelRepos = 4
-)
+// perPage is the page size asked of every listing (GitHub's maximum).
+const perPage = 100
 
 // Provider reads activity from GitHub for one signed-in user. It is safe
 // for concurrent use.
@@ -116,20 +110,11 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 			targets = append(targets, repoRef{owner: r.Owner, name: r.Name})
 		}
 	}
-	perRepo := make([][]recap.Item, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallelRepos)
+	reads := make([]func(context.Context) ([]recap.Item, error), len(targets))
 	for i, ref := range targets {
-		g.Go(func() error {
-			items, err := p.repoActivity(gctx, ref, q)
-			perRepo[i] = items
-			return err
-		})
+		reads[i] = func(ctx context.Context) ([]recap.Item, error) { return p.repoActivity(ctx, ref, q) }
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return providers.Dedupe(slices.Concat(perRepo...)), nil
+	return providers.Gather(ctx, reads)
 }
 
 // Releases returns the newest n releases of repo, newest first (GET

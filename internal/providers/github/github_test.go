@@ -352,8 +352,8 @@ func TestActivityBoundedConcurrency(t *testing.T) {
 	if !slices.Equal(got, names) {
 		t.Errorf("commits of %v, want one per repository in order %v", got, names)
 	}
-	if most > parallelRepos {
-		t.Errorf("%d repositories read at once, want at most %d", most, parallelRepos)
+	if most > providers.Parallel {
+		t.Errorf("%d repositories read at once, want at most %d", most, providers.Parallel)
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/recap"
@@ -29,13 +28,8 @@ const Name = "gitlab"
 // DefaultURL is the GitLab instance used when Options.BaseURL is empty.
 const DefaultURL = "https://gitlab.com"
 
-// Listing sizes and concurrency.
-const (
-	// perPage is the page size asked of every listing (GitLab's maximum).
-	perPage = 100
-	// parallelRepos bounds the projects read at the same time.
-	parallelRepos = 4
-)
+// perPage is the page size asked of every listing (GitLab's maximum).
+const perPage = 100
 
 // Provider reads activity from GitLab for one signed-in user. It is safe
 // for concurrent use.
@@ -142,20 +136,11 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 	if err != nil {
 		return nil, err
 	}
-	perRepo := make([][]recap.Item, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallelRepos)
+	reads := make([]func(context.Context) ([]recap.Item, error), len(targets))
 	for i, pr := range targets {
-		g.Go(func() error {
-			items, err := p.projectActivity(gctx, pr, q, commitQ)
-			perRepo[i] = items
-			return err
-		})
+		reads[i] = func(ctx context.Context) ([]recap.Item, error) { return p.projectActivity(ctx, pr, q, commitQ) }
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return providers.Dedupe(slices.Concat(perRepo...)), nil
+	return providers.Gather(ctx, reads)
 }
 
 // Releases returns the newest n releases of repo, newest first (GET

@@ -353,8 +353,8 @@ func TestActivityAllRepos(t *testing.T) {
 	if !slices.Equal(msgs, want) {
 		t.Errorf("items %q, want %q", msgs, want)
 	}
-	if m := most.Load(); m > parallelRepos {
-		t.Errorf("%d projects read at once, want at most %d", m, parallelRepos)
+	if m := most.Load(); m > providers.Parallel {
+		t.Errorf("%d projects read at once, want at most %d", m, providers.Parallel)
 	}
 }
 
