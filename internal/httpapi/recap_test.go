@@ -220,19 +220,7 @@ func TestClientLeavingCancelsGeneration(t *testing.T) {
 		close(upstreamDone)
 	}))
 	defer llm.Close()
-	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llm.URL + "/v1"})
-	var in signIn
-	s.post("/pat", map[string]string{"provider": "git", "url": fixture(t)}, &in)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, conn := askModel(t, llm.URL+"/v1")
 	var f struct{ Chunk string }
 	if err := wsjson.Read(ctx, conn, &f); err != nil || f.Chunk == "" {
 		t.Fatalf("first chunk: %+v %v", f, err)
@@ -254,20 +242,7 @@ func TestFailingModel(t *testing.T) {
 		fmt.Fprint(w, `{"error": {"message": "model not found", "type": "invalid_request_error", "code": "model_not_found"}}`)
 	}))
 	defer llm.Close()
-	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llm.URL + "/v1"})
-	var in signIn
-	s.post("/pat", map[string]string{"provider": "git", "url": fixture(t)}, &in)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, conn := askModel(t, llm.URL+"/v1")
 	var frames []map[string]string
 	for {
 		var f map[string]string
@@ -286,4 +261,25 @@ func TestFailingModel(t *testing.T) {
 	if strings.Contains(frames[0]["error"], "test-key") {
 		t.Fatalf("the error frame leaks the API key: %v", frames[0])
 	}
+}
+
+// askModel signs in to a server whose model is at llmURL, opens a recap
+// WebSocket and sends one request; the connection lives as long as the
+// test.
+func askModel(t *testing.T, llmURL string) (context.Context, *websocket.Conn) {
+	t.Helper()
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llmURL})
+	var in signIn
+	s.post("/pat", map[string]string{"provider": "git", "url": fixture(t)}, &in)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, conn
 }
