@@ -196,6 +196,18 @@ func TestRecapCommand(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "16") {
 		t.Fatalf("-n 16: exit %d, %s", code, stderr)
 	}
+	// A pull-request description of a branch.
+	head := repo.Git("symbolic-ref", "--short", "HEAD")
+	repo.Git("checkout", "-q", "-b", "topic")
+	repo.Commit(testrepo.Commit{Message: "feat: topic work", Files: map[string][]byte{"topic.go": []byte("package main\n")}})
+	repo.Git("checkout", "-q", head)
+	out, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--mode", "pull_request", "--src", "topic", "--target", head)
+	if code != 0 || !strings.Contains(out, "topic work") || strings.Contains(out, "fix: main") {
+		t.Fatalf("pull request: exit %d: %s%s", code, out, stderr)
+	}
+	if _, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--src", "topic"); code != 2 || !strings.Contains(stderr, "--target") {
+		t.Fatalf("--src alone: exit %d: %s", code, stderr)
+	}
 	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", "2020-01-01", "--to", "2020-01-02")
 	if code != 1 || !strings.Contains(stderr, "no activity") {
 		t.Fatalf("empty period: exit %d, %s", code, stderr)

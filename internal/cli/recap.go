@@ -28,6 +28,7 @@ type recapFlags struct {
 	n                        int
 	mode                     string
 	provider, host, org      string
+	src, target              string
 }
 
 func newRecap(g *globals) *cobra.Command {
@@ -61,6 +62,8 @@ for the LLM_* settings.`,
 	fl.StringVar(&f.provider, "provider", "", "github, gitlab or azure (token in "+EnvToken+"); default: plain git")
 	fl.StringVar(&f.host, "host", "", "with --provider: GitHub Enterprise, GitLab or Azure DevOps Server address")
 	fl.StringVar(&f.org, "organization", "", "with --provider azure: the organization")
+	fl.StringVar(&f.src, "src", "", "with --mode pull_request: describe this branch's commits that --target lacks")
+	fl.StringVar(&f.target, "target", "", "with --src: the branch the pull request goes into")
 	return cmd
 }
 
@@ -106,12 +109,15 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		q.Authors = append([]string{s.Username}, q.Authors...)
 		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", s.Provider, s.Username)
 	}
-	items, err := p.Activity(ctx, q)
+	items, err := f.items(ctx, p, q)
 	if err != nil {
 		return err
 	}
 	items, trimmed := gen.TrimItems(providers.Dedupe(items))
 	if len(items) == 0 {
+		if f.src != "" {
+			return fmt.Errorf("branch %s has no commits that %s lacks", f.src, f.target)
+		}
 		return fmt.Errorf("no activity between %s and %s", since.Format(time.DateOnly), orNow(f.to))
 	}
 	if trimmed > 0 {
@@ -130,6 +136,25 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintln(g.stdout)
 	}
 	return err
+}
+
+// items reads the period's activity, or with --src and --target the
+// commits of a pull request.
+func (f *recapFlags) items(ctx context.Context, p providers.Provider, q providers.Query) ([]recap.Item, error) {
+	if f.src == "" && f.target == "" {
+		return p.Activity(ctx, q)
+	}
+	if f.src == "" || f.target == "" || f.mode != string(recap.ModePullRequest) {
+		return nil, usageError{errors.New("--src and --target go together, with --mode pull_request")}
+	}
+	repo := ""
+	if f.provider != "" {
+		if len(q.Repos) != 1 {
+			return nil, usageError{errors.New("--src and --target need one repository in --repos")}
+		}
+		repo = q.Repos[0]
+	}
+	return p.Compare(ctx, repo, f.target, f.src)
 }
 
 // signIn checks the token of --provider and returns the session it opens.

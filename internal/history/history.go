@@ -288,6 +288,16 @@ func (r *Repo) Refs(ctx context.Context, namespace string) ([]gitcli.Ref, error)
 	return r.git.Refs(ctx, *dir, namespace)
 }
 
+// Compare calls fn for each commit of branch head that branch base lacks,
+// newest first, as the mirror last fetched them. Call it after Ready.
+func (r *Repo) Compare(ctx context.Context, base, head string, fn func(*gitcli.CommitMeta) error) error {
+	dir := r.gitDir.Load()
+	if dir == nil {
+		return fmt.Errorf("open %s: not prepared yet", r.Info.Key)
+	}
+	return r.git.LogMetadata(ctx, *dir, gitcli.Branches+head, []string{gitcli.Branches + base}, fn)
+}
+
 // View returns the newest prepared view of the repository.
 func (r *Repo) View() *analytics.View { return r.view.Load() }
 

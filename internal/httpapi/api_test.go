@@ -114,6 +114,12 @@ func fixture(t *testing.T) string {
 		Files: map[string][]byte{"src/app.ts": []byte("a\nc\nd\n")}})
 	r.Commit(testrepo.Commit{Author: "alice <alice@example.com>", Date: base.AddDate(0, 0, 10), Message: "docs",
 		Files: map[string][]byte{"README.md": []byte("# r\nmore\n"), "src/util.go": []byte("package x\n")}})
+	// A branch for pull-request descriptions; the analytics read HEAD's.
+	head := r.Git("symbolic-ref", "--short", "HEAD")
+	r.Git("checkout", "-q", "-b", "feature", "HEAD~1")
+	r.Commit(testrepo.Commit{Author: "Bob <bob@example.com>", Date: base.AddDate(0, 0, 5), Message: "feat: branch work",
+		Files: map[string][]byte{"src/extra.ts": []byte("x\n")}})
+	r.Git("checkout", "-q", head)
 	bare := t.TempDir() + "/fixture.git"
 	if _, err := testrepo.Run(r.Dir, nil, nil, "clone", "-q", "--bare", r.Dir, bare); err != nil {
 		t.Fatal(err)

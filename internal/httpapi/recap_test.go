@@ -131,8 +131,19 @@ func TestRecapOverPlainGit(t *testing.T) {
 
 	// A plain-git session needs no repo parameter: it has one repository.
 	var br struct{ Branches []string }
-	if resp := s.getAuth("/branches", in.Token, &br); resp.StatusCode != 200 || len(br.Branches) != 1 {
+	if resp := s.getAuth("/branches", in.Token, &br); resp.StatusCode != 200 || len(br.Branches) != 2 || br.Branches[1] != "feature" {
 		t.Fatalf("branches: %d %+v", resp.StatusCode, br)
+	}
+	// A pull-request description from the branches alone.
+	pr := map[string]any{"src": "feature", "target": br.Branches[0], "n": 1}
+	if chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", pr); len(errs) != 0 || !strings.Contains(strings.Join(chunks, ""), "branch work") {
+		t.Fatalf("pull request from branches: %q %q", chunks, errs)
+	}
+	if _, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", map[string]any{"src": "feature", "n": 1}); len(errs) != 1 || !strings.Contains(errs[0], "src and target") {
+		t.Fatalf("src without target: %q", errs)
+	}
+	if _, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", map[string]any{"src": "gone", "target": "feature", "n": 1}); len(errs) != 1 || !strings.Contains(errs[0], "gone") {
+		t.Fatalf("unknown branch: %q", errs)
 	}
 	var notes struct {
 		Actions string

@@ -443,6 +443,12 @@ func day(t time.Time) string {
 type streamRequest struct {
 	Actions string `json:"actions"`
 	N       int    `json:"n"`
+	// Src and Target, in pull_request mode, name the branches of a pull
+	// request: the server reads the commits of Src that Target lacks (in
+	// Repo, which a plain-git session may leave out) and describes them.
+	Src    string `json:"src"`
+	Target string `json:"target"`
+	Repo   string `json:"repo"`
 }
 
 // frame is one server WebSocket message.
@@ -452,7 +458,8 @@ type frame struct {
 }
 
 func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
-	if _, ok := ra.session(w, r); !ok {
+	s, ok := ra.session(w, r)
+	if !ok {
 		return
 	}
 	mode := recap.ModeRecap
@@ -490,19 +497,56 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	// so that a dead peer does not hold the stream open.
 	ctx = conn.CloseRead(ctx)
 	go keepAlive(ctx, conn)
-	err = ra.opts.Generator.GenerateResponse(ctx, mode, req.Actions, req.N, func(chunk string) error {
-		return send(frame{Chunk: chunk})
-	})
+	actions, err := ra.streamActions(ctx, s, mode, req)
+	if err == nil {
+		err = ra.opts.Generator.GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
+			return send(frame{Chunk: chunk})
+		})
+	}
 	if err != nil {
 		msg := "the summary could not be written"
-		if errors.Is(err, recap.ErrInvalid) {
+		var pe *providers.Error
+		switch {
+		case errors.Is(err, recap.ErrInvalid):
 			msg = err.Error()
+		case errors.As(err, &pe):
+			msg = pe.Error() // names the provider and what failed, never the token
 		}
 		ra.log.Warn("recap stream failed", "request_id", requestID(r), "err", err)
 		_ = send(frame{Error: msg})
 	}
 	_ = send(frame{Chunk: endFrame})
 	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// streamActions is the text the model reads: the client's actions, or in
+// pull_request mode with src and target, the commits of src that target
+// lacks, before the client's actions.
+func (ra *recapAPI) streamActions(ctx context.Context, s auth.Session, mode recap.Mode, req streamRequest) (string, error) {
+	if req.Src == "" && req.Target == "" {
+		return req.Actions, nil
+	}
+	if mode != recap.ModePullRequest || req.Src == "" || req.Target == "" {
+		return "", fmt.Errorf("%w: src and target go together, in pull_request mode (/ws/{session_id}/pull_request)", recap.ErrInvalid)
+	}
+	if req.Repo == "" && s.Provider != connect.Git {
+		return "", fmt.Errorf("%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
+	}
+	p, err := ra.opts.Providers.Open(s)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, ra.deadline)
+	defer cancel()
+	items, err := p.Compare(ctx, req.Repo, req.Target, req.Src)
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return "", fmt.Errorf("%w: branch %q has no commits that %q lacks", recap.ErrInvalid, req.Src, req.Target)
+	}
+	kept, _ := ra.opts.Generator.TrimItems(items)
+	return strings.TrimSpace(recap.RenderActions(kept) + "\n" + req.Actions), nil
 }
 
 // wsPingEvery is how often a streaming WebSocket is pinged.

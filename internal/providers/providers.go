@@ -35,6 +35,9 @@ type Provider interface {
 	Releases(ctx context.Context, repo string, n int) ([]Release, error)
 	// Branches returns the names of repo's branches, the default one first.
 	Branches(ctx context.Context, repo string) ([]string, error)
+	// Compare returns the commits of repo's branch head that branch base
+	// lacks, newest first: what a pull request from head into base brings.
+	Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error)
 }
 
 // Repo is a repository a provider can recap.

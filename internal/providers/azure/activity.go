@@ -186,6 +186,29 @@ func (p *Provider) commits(ctx context.Context, r gitRepo, q providers.Query) ([
 	return items, nil
 }
 
+// Compare returns the commits of branch head that branch base lacks (GET
+// .../commits with searchCriteria.itemVersion and compareVersion, every
+// page).
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+	r, err := p.repo(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	v := url.Values{
+		"searchCriteria.itemVersion.version": {head}, "searchCriteria.itemVersion.versionType": {"branch"},
+		"searchCriteria.compareVersion.version": {base}, "searchCriteria.compareVersion.versionType": {"branch"},
+	}
+	commits, err := allBySkip[commit](ctx, p, "compare "+base+"..."+head+" of "+repo, r.path()+"/commits", v, "searchCriteria.$top", "searchCriteria.$skip")
+	if err != nil {
+		return nil, err
+	}
+	items := make([]recap.Item, 0, len(commits))
+	for _, c := range commits {
+		items = append(items, commitItem(r.Name, c))
+	}
+	return items, nil
+}
+
 // pullRequests reads the pull requests created in q's period by q's
 // authors, and the commits of each in the period.
 func (p *Provider) pullRequests(ctx context.Context, r gitRepo, q providers.Query) ([]recap.Item, error) {

@@ -291,6 +291,33 @@ func (p *Provider) releaseItems(ctx context.Context, ref repoRef, q providers.Qu
 	return items, nil
 }
 
+// Compare returns the commits of branch head that branch base lacks (GET
+// /repos/{owner}/{repo}/compare/{base}...{head}, every page).
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+	op := "compare " + base + "..." + head
+	ref, err := parseRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	var items []recap.Item
+	opts := &gh.ListOptions{PerPage: perPage}
+	for {
+		cmp, resp, err := p.client.Repositories.CompareCommits(ctx, ref.owner, ref.name, base, head, opts)
+		if err != nil {
+			return nil, wrap(ctx, op+" of "+ref.String(), err)
+		}
+		for _, c := range cmp.Commits {
+			items = append(items, commitItem(ref, c))
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	slices.Reverse(items) // GitHub lists them oldest first
+	return items, nil
+}
+
 // commitItem makes a commit item: dated by its git author date (committer
 // date if none), by its GitHub login or else its git author name.
 func commitItem(ref repoRef, c *gh.RepositoryCommit) recap.Item {

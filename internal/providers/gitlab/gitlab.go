@@ -420,6 +420,27 @@ func repo(p *gl.Project) providers.Repo {
 }
 
 // commitItem makes a commit item: dated by its git author date (committer
+// Compare returns the commits of branch head that branch base lacks (GET
+// /projects/:id/repository/compare?from=base&to=head, which compares from
+// their merge base).
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+	op := "compare " + base + "..." + head
+	pr, err := parseProject(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	cmp, resp, err := p.client.Repositories.Compare(pr.path, &gl.CompareOptions{From: &base, To: &head}, gl.WithContext(ctx))
+	if err != nil {
+		return nil, wrap(ctx, op+" of "+pr.path, resp, err)
+	}
+	items := make([]recap.Item, 0, len(cmp.Commits))
+	for _, c := range cmp.Commits {
+		items = append(items, commitItem(pr, c))
+	}
+	slices.Reverse(items) // GitLab lists them oldest first
+	return items, nil
+}
+
 // date if none), by its git author's name (e-mail address if none).
 func commitItem(pr project, c *gl.Commit) recap.Item {
 	date := c.AuthoredDate

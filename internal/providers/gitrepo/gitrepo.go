@@ -148,6 +148,31 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 	return names, nil
 }
 
+// Compare returns the commits of branch head that branch base lacks.
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+	r, err := p.repo(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	heads, err := r.Refs(ctx, gitcli.Branches)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range []string{base, head} {
+		if !slices.ContainsFunc(heads, func(h gitcli.Ref) bool { return h.Name == b }) {
+			return nil, &providers.Error{Provider: Platform, Op: "compare " + base + "..." + head, Kind: providers.ErrNotFound,
+				Message: fmt.Sprintf("no branch %q", b)}
+		}
+	}
+	var items []recap.Item
+	err = r.Compare(ctx, base, head, func(c *gitcli.CommitMeta) error {
+		items = append(items, recap.Item{Kind: recap.KindCommit, Repo: r.Info.Name, Date: time.Unix(c.AuthorTime, 0).UTC(),
+			Message: string(c.Subject), Author: string(c.AuthorName), SHA: string(c.Hash)})
+		return nil
+	})
+	return items, err
+}
+
 // repo opens the repository if name is its full name, or its bare name.
 func (p *Provider) repo(ctx context.Context, name string) (*history.Repo, error) {
 	r, err := p.open(ctx)

@@ -113,6 +113,32 @@ func TestReleasesAndBranches(t *testing.T) {
 	}
 }
 
+func TestCompare(t *testing.T) {
+	r := testrepo.New(t)
+	r.Commit(testrepo.Commit{Date: day(1), Message: "base", Files: map[string][]byte{"a": []byte("1")}})
+	main := r.Git("symbolic-ref", "--short", "HEAD")
+	r.Git("checkout", "-q", "-b", "feature")
+	first := r.Commit(testrepo.Commit{Author: "Ada <ada@example.com>", Date: day(2), Message: "feat: one\n\nbody", Files: map[string][]byte{"b": []byte("1")}})
+	second := r.Commit(testrepo.Commit{Author: "Ada <ada@example.com>", Date: day(3), Message: "fix: two", Files: map[string][]byte{"b": []byte("2")}})
+	r.Git("checkout", "-q", main)
+	r.Commit(testrepo.Commit{Date: day(4), Message: "on main only", Files: map[string][]byte{"c": []byte("1")}})
+	p := gitrepo.New(newService(t), r.Dir)
+	items, err := p.Compare(context.Background(), "", main, "feature")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || items[0].SHA != second || items[1].SHA != first || items[1].Message != "feat: one" ||
+		items[0].Author != "Ada" || !items[0].Date.Equal(day(3)) || items[0].Kind != recap.KindCommit {
+		t.Fatalf("Compare = %+v, want fix: two then feat: one", items)
+	}
+	if _, err := p.Compare(context.Background(), "", main, "no-such-branch"); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("unknown branch: %v, want ErrNotFound", err)
+	}
+	if _, err := p.Compare(context.Background(), "", main, "--output=/tmp/x"); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("an option as a branch: %v, want ErrNotFound", err)
+	}
+}
+
 func TestNotARepository(t *testing.T) {
 	p := gitrepo.New(newService(t), t.TempDir())
 	if _, err := p.User(context.Background()); !errors.Is(err, gitcli.ErrNotRepository) {
