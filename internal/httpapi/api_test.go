@@ -56,6 +56,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL)
+		opts.Recap.Origins = opts.CORSOrigins
 		if o.github != "" {
 			opts.Recap.Providers.GitHubAPI = o.github
 			opts.Recap.OAuth = &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",

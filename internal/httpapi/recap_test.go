@@ -294,3 +294,36 @@ func askModel(t *testing.T, llmURL string) (context.Context, *websocket.Conn) {
 	}
 	return ctx, conn
 }
+
+// TestWebSocketOrigins: a browser page from an origin that is not allowed
+// cannot open a recap socket; the dashboard's origin and non-browser
+// clients (no Origin header) can.
+func TestWebSocketOrigins(t *testing.T) {
+	s := newServer(t, serverOpts{sessionTTL: time.Minute})
+	var in signIn
+	s.post("/clone-repo", map[string]string{"url": fixture(t)}, &in)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dial := func(origin string) (int, error) {
+		h := http.Header{}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/"+in.SessionID, &websocket.DialOptions{HTTPHeader: h})
+		if conn != nil {
+			conn.CloseNow()
+		}
+		if resp == nil {
+			return 0, err
+		}
+		return resp.StatusCode, err
+	}
+	if code, err := dial("https://evil.example"); err == nil || code != http.StatusForbidden {
+		t.Errorf("foreign origin: %d %v, want 403", code, err)
+	}
+	for _, origin := range []string{"https://app.example", ""} {
+		if code, err := dial(origin); err != nil || code != http.StatusSwitchingProtocols {
+			t.Errorf("origin %q: %d %v, want 101", origin, code, err)
+		}
+	}
+}
