@@ -419,7 +419,6 @@ func repo(p *gl.Project) providers.Repo {
 	return r
 }
 
-// commitItem makes a commit item: dated by its git author date (committer
 // Compare returns the commits of branch head that branch base lacks (GET
 // /projects/:id/repository/compare?from=base&to=head, which compares from
 // their merge base).
@@ -441,6 +440,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 	return items, nil
 }
 
+// commitItem makes a commit item: dated by its git author date (committer
 // date if none), by its git author's name (e-mail address if none).
 func commitItem(pr project, c *gl.Commit) recap.Item {
 	date := c.AuthoredDate
