@@ -52,6 +52,9 @@ const (
 	defaultDays = 7
 	// maxOldReleases bounds num_old_releases.
 	maxOldReleases = 20
+	// unreleasedDays is the period release notes cover for a repository
+	// without releases.
+	unreleasedDays = 90
 )
 
 // recapAPI holds the recap handlers' dependencies.
@@ -377,6 +380,7 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := providers.Query{Until: ra.now()}
+	q.Since = q.Until.AddDate(0, 0, -unreleasedDays)
 	if repo != "" {
 		q.Repos = []string{repo}
 	}
