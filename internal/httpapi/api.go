@@ -54,6 +54,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Dashboard, if set, serves the web dashboard at / and /assets/.
+	Dashboard http.Handler
 }
 
 // Paths served beside the route table.
@@ -103,6 +105,10 @@ func New(opts Options) http.Handler {
 	if opts.Registry != nil {
 		m = newMetrics(opts.Registry)
 		mux.Handle("GET "+metricsPath, metricsHandler(opts.Registry))
+	}
+	if opts.Dashboard != nil {
+		mux.Handle("GET /{$}", opts.Dashboard)
+		mux.Handle("GET /assets/", opts.Dashboard)
 	}
 	mux.HandleFunc("/", notFoundOrMethod(routes))
 	var h http.Handler = mux
