@@ -30,6 +30,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/web"
 )
 
 // serveConfig is the server's configuration from the environment; flags
@@ -177,6 +178,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
 	handler := httpapi.New(httpapi.Options{
+		Dashboard:   web.Handler(),
 		Recap:       recapOpts,
 		Service:     svc,
 		Cache:       cacheAdapter{results},

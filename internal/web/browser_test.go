@@ -1,0 +1,337 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+	"github.com/gitpulse/gitpulse/internal/web"
+)
+
+// chromium finds Debian's chromium (package chromium). Without one the
+// browser test is skipped, except on CI, where it must run.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium binary: install chromium (Debian package chromium) to run the dashboard test")
+	}
+	t.Skip("install chromium (Debian package chromium) to run the dashboard test")
+	return ""
+}
+
+// fixture is a repository with four commits by two authors in March 2024,
+// touching three files.
+func fixture(t *testing.T) string {
+	t.Helper()
+	r := testrepo.New(t)
+	day := func(d int) time.Time { return time.Date(2024, 3, d, 10, 0, 0, 0, time.UTC) }
+	r.Commit(testrepo.Commit{Author: "Alice Example <alice@example.com>", Date: day(4), Message: "feat: add the main program",
+		Files: map[string][]byte{"main.go": []byte("package main\n\nfunc main() {}\n")}})
+	r.Commit(testrepo.Commit{Author: "Bob Example <bob@example.com>", Date: day(5), Message: "docs: write the readme",
+		Files: map[string][]byte{"README.md": []byte("# demo\n\nA demo.\n")}})
+	r.Commit(testrepo.Commit{Author: "Alice Example <alice@example.com>", Date: day(6), Message: "fix: exit cleanly",
+		Files: map[string][]byte{"main.go": []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Exit(0) }\n")}})
+	r.Commit(testrepo.Commit{Author: "Bob Example <bob@example.com>", Date: day(11), Message: "feat: add helpers",
+		Files: map[string][]byte{"util.go": []byte("package main\n\nfunc helper() int { return 1 }\n")}})
+	return r.Dir
+}
+
+// faults make the server under test answer as a busy or strict one would.
+type faults struct {
+	// preparing is how many summary requests still answer 504, as while a
+	// repository is being cloned.
+	preparing atomic.Int32
+	// expired makes GET /actions answer 401 "session expired".
+	expired atomic.Bool
+}
+
+func (f *faults) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/repositories/summary" && f.preparing.Add(-1) >= 0:
+			w.Header().Set("Retry-After", "1")
+			httpapi.WriteError(w, http.StatusGatewayTimeout, "the repository is still being prepared", nil)
+		case r.URL.Path == "/actions" && f.expired.Load():
+			httpapi.WriteError(w, http.StatusUnauthorized, "session expired", nil)
+		default:
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// dashboard serves the API with the dashboard and the recap endpoints, as
+// gitpulse serve does, with local repositories allowed and the built-in
+// summariser.
+func dashboard(t *testing.T, f *faults) string {
+	t.Helper()
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := history.New(g, history.Options{DataDir: t.TempDir(), Policy: repourl.Policy{AllowLocal: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auth.NewSigner([]byte(strings.Repeat("s", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := recap.New(recap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(f.wrap(httpapi.New(httpapi.Options{
+		Service:   svc,
+		Dashboard: web.Handler(),
+		Recap:     &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Generator: gen},
+	})))
+	t.Cleanup(func() { srv.Close(); svc.Close() })
+	return srv.URL
+}
+
+// browser drives one page of a headless chromium and collects the page's
+// uncaught exceptions and console errors (CSP violations among them).
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	mu   sync.Mutex
+	errs []string
+}
+
+func newBrowser(t *testing.T, ctx context.Context, exe string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &browser{t: t, ctx: bctx}
+	err := chromedp.Listen(bctx, func(ev any) {
+		var msg string
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + ev.ExceptionDetails.Text
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				msg += " " + ex.Description
+			}
+		case *log.EventEntryAdded:
+			// Failed requests (the 400 of an invalid URL) log network
+			// errors; anything else at error level is a fault.
+			if ev.Entry.Level == log.EntryLevelError && ev.Entry.Source != log.EntrySourceNetwork {
+				msg = fmt.Sprintf("console %s: %s", ev.Entry.Source, ev.Entry.Text)
+			}
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.errs = append(b.errs, msg)
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// do runs actions, failing the test with the page's state on error.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v\n%s", what, err, b.state())
+	}
+}
+
+// wait polls the JavaScript predicate until it holds.
+func (b *browser) wait(what, predicate string) {
+	b.t.Helper()
+	b.do(what, chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, tg)
+		return chromedp.Void{}, err
+	}))
+}
+
+// eval evaluates a JavaScript expression into T.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluating %s: %v\n%s", expr, err, b.state())
+	}
+	return v
+}
+
+// state describes what the page shows, for failure messages.
+func (b *browser) state() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`['status', 'error', 'session', 'recap-output'].map(id => { const e = document.getElementById(id); return id + (e && !e.hidden ? ': ' + e.textContent.trim() : ' (hidden)'); }).join('\n')`))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return s + "\n" + strings.Join(b.errs, "\n")
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	exe := chromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	repo := fixture(t)
+	var f faults
+	f.preparing.Store(1)
+	url := dashboard(t, &f)
+	b := newBrowser(t, ctx, exe)
+
+	// Analytics.
+	b.do("open the dashboard", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("analytics-form")))
+	b.do("analyze",
+		chromedp.SetValue(chromedp.ID("repo-url"), repo),
+		chromedp.SetValue(chromedp.ID("from-date"), "2024-03-01"),
+		chromedp.SetValue(chromedp.ID("to-date"), "2024-03-31"),
+		chromedp.Click(chromedp.ID("analyze")))
+	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository… retrying')`)
+	b.wait("summary", `!document.getElementById('summary').hidden && document.getElementById('summary-total-commits').textContent === '4'`)
+	if got := eval[string](b, `document.getElementById('summary-contributors').textContent`); got != "2" {
+		t.Errorf("summary contributors %q", got)
+	}
+	b.wait("status cleared", `document.getElementById('status').hidden`)
+	b.wait("heatmap", `document.querySelectorAll('#heatmap-chart svg rect.cell').length > 0`)
+	if n := eval[int](b, `document.querySelectorAll('#heatmap-chart svg rect.cell').length`); n != 31 {
+		t.Errorf("heatmap has %d cells, want one per day of March", n)
+	}
+	busy := eval[[]string](b, `[...document.querySelectorAll('#heatmap-chart rect.cell:not(.lvl0)')].map(r => r.dataset.date + '=' + r.dataset.count + ' ' + r.querySelector('title').textContent)`)
+	if len(busy) != 4 || !strings.HasPrefix(busy[0], "2024-03-04=1 2024-03-04: 1 commit") {
+		t.Errorf("heatmap active cells %q", busy)
+	}
+	b.wait("contributors", `document.querySelectorAll('#contributors-rows tr').length === 2 && !document.getElementById('contributors-note').textContent.includes('counting')`)
+	rows := eval[[]string](b, `[...document.querySelectorAll('#contributors-rows tr')].map(tr => tr.textContent)`)
+	if strings.Join(rows, "|") != "Alice Example2|Bob Example2" {
+		t.Errorf("contributor rows %q", rows)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#contributors-chart svg rect.bar').length`); n != 2 {
+		t.Errorf("contributor chart has %d bars", n)
+	}
+	b.wait("churn", `document.querySelectorAll('#churn-rows tr').length > 0`)
+	churn := eval[[]string](b, `[...document.querySelectorAll('#churn-rows tr')].map(tr => tr.cells[0].textContent + ' ' + tr.querySelector('.badge').textContent)`)
+	if len(churn) != 3 || churn[0] != "main.go low" {
+		t.Errorf("churn rows %q", churn)
+	}
+	b.wait("commits", `document.querySelectorAll('#commits-rows tr').length === 4`)
+	if got := eval[string](b, `document.getElementById('commits-page').textContent`); got != "Page 1 of 1 (4 commits)" {
+		t.Errorf("commits pager %q", got)
+	}
+	if !eval[bool](b, `document.getElementById('commits-next').disabled && document.getElementById('commits-prev').disabled`) {
+		t.Error("pager buttons enabled on the only page")
+	}
+
+	// Two years: a week or month grid whose cells still add up to 4.
+	b.do("analyze two years",
+		chromedp.SetValue(chromedp.ID("from-date"), "2023-01-01"),
+		chromedp.SetValue(chromedp.ID("to-date"), "2024-12-31"),
+		chromedp.Click(chromedp.ID("analyze")))
+	b.wait("long heatmap", `!document.getElementById('heatmap').hidden && document.getElementById('heatmap-note').textContent.includes('2023-01-01')`)
+	sum := eval[int](b, `[...document.querySelectorAll('#heatmap-chart rect.cell')].reduce((n, r) => n + Number(r.dataset.count), 0)`)
+	note := eval[string](b, `document.getElementById('heatmap-note').textContent`)
+	if sum != 4 || strings.Contains(note, "per day") {
+		t.Errorf("two-year heatmap: %d commits in its cells, note %q", sum, note)
+	}
+	b.wait("commits again", `document.querySelectorAll('#commits-rows tr').length === 4 && !document.getElementById('analyze').disabled`)
+
+	// The layout holds at a phone's width: nothing scrolls sideways.
+	b.do("narrow", chromedp.EmulateViewport(400, 800))
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 400 {
+		t.Errorf("page is %d px wide at 400 px", w)
+	}
+	b.do("wide", chromedp.EmulateViewport(1280, 900))
+
+	// An invalid URL: the error box names the field.
+	b.do("analyze an invalid URL",
+		chromedp.SetValue(chromedp.ID("repo-url"), "ftp://example.com/repo.git"),
+		chromedp.Click(chromedp.ID("analyze")))
+	b.wait("error", `!document.getElementById('error').hidden && document.querySelector('#error-details [data-field="repoUrl"]') !== null`)
+	if msg := eval[string](b, `document.getElementById('error').textContent`); !strings.Contains(msg, "repoUrl") {
+		t.Errorf("error box %q", msg)
+	}
+
+	// Recap: sign in over the repository, load March, write two bullets.
+	b.do("sign in",
+		chromedp.Click(chromedp.ID("tab-recap")),
+		chromedp.WaitVisible(chromedp.ID("signin-form")),
+		chromedp.SetValue(chromedp.ID("provider"), "git"),
+		chromedp.SetValue(chromedp.ID("git-url"), repo),
+		chromedp.Click(chromedp.ID("sign-in")))
+	b.wait("session", `!document.getElementById('session').hidden`)
+	if eval[bool](b, `document.getElementById('error').hidden === false`) {
+		t.Errorf("error after signing in:\n%s", b.state())
+	}
+	if n := eval[int](b, `localStorage.length + sessionStorage.length + document.cookie.length`); n != 0 {
+		t.Errorf("the page stored %d things; the JWT belongs in memory only", n)
+	}
+	b.do("load activity",
+		chromedp.SetValue(chromedp.ID("start-date"), "2024-03-01"),
+		chromedp.SetValue(chromedp.ID("end-date"), "2024-03-31"),
+		chromedp.Click(chromedp.ID("load-actions")))
+	b.wait("activity", `!document.getElementById('actions-section').hidden`)
+	if got := eval[string](b, `document.getElementById('actions-count').textContent`); !strings.HasPrefix(got, "4 items from 2024-03-01 to 2024-03-31") {
+		t.Errorf("actions count %q", got)
+	}
+	if got := eval[string](b, `document.getElementById('actions-text').value`); !strings.Contains(got, "add helpers") {
+		t.Errorf("actions text %q", got)
+	}
+	b.do("write a recap",
+		chromedp.SetValue(chromedp.ID("recap-n"), "2"),
+		chromedp.Click(chromedp.ID("write-recap")))
+	b.wait("recap", `document.getElementById('recap-output').textContent !== '' && !document.getElementById('write-recap').disabled`)
+	out := eval[string](b, `document.getElementById('recap-output').textContent`)
+	var lines []string
+	for line := range strings.Lines(strings.TrimSpace(out)) {
+		lines = append(lines, strings.TrimRight(line, "\n"))
+	}
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "- ") || !strings.HasPrefix(lines[1], "- ") {
+		t.Errorf("recap %q, want two bullets", out)
+	}
+	if strings.Contains(out, "</end>") {
+		t.Errorf("recap shows the end marker: %q", out)
+	}
+	if !eval[bool](b, `document.getElementById('error').hidden`) {
+		t.Errorf("error after the recap:\n%s", b.state())
+	}
+
+	// An expired session: the page asks to sign in again.
+	f.expired.Store(true)
+	b.do("load activity after expiry", chromedp.Click(chromedp.ID("load-actions")))
+	b.wait("expired", `!document.getElementById('error').hidden && !document.getElementById('signin-form').hidden`)
+	if msg := eval[string](b, `document.getElementById('error').textContent`); !strings.Contains(msg, "sign in again") {
+		t.Errorf("expiry message %q", msg)
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errs {
+		t.Errorf("page error: %s", e)
+	}
+}

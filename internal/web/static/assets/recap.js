@@ -1,0 +1,145 @@
+// recap.js: the Recap tab: sign in (POST /pat), load a period's activity
+// (GET /actions) and stream a recap over the WebSocket /ws/<session_id>.
+// The session's JWT lives only in this module's memory.
+import { request } from './api.js';
+import { $, clearError, fmtDate, setWaiting, showError } from './ui.js';
+
+const END = '</end>';
+const HOSTED = ['github', 'gitlab', 'azure'];
+
+/** The signed-in session: {session_id, token, username, provider, expires_at}, or null. */
+let session = null;
+/** The open recap WebSocket, if any. */
+let socket = null;
+
+const isoDay = (d) => d.toISOString().slice(0, 10);
+
+function showProviderFields() {
+  const hosted = HOSTED.includes($('provider').value);
+  $('git-fields').hidden = hosted;
+  $('token-fields').hidden = !hosted;
+  $('host-fields').hidden = !hosted;
+  $('org-fields').hidden = $('provider').value !== 'azure';
+}
+
+function setSession(s) {
+  session = s;
+  $('signin-form').hidden = !!s;
+  $('session').hidden = !s;
+  $('actions-form').hidden = !s;
+  if (!s) {
+    $('actions-section').hidden = true;
+    socket?.close();
+    return;
+  }
+  $('session-info').textContent = `Signed in as ${s.username} (${s.provider}) until ${fmtDate(s.expires_at)}, extended while in use.`;
+}
+
+/** expired drops the session and asks the user to sign in again. */
+function expired(err) {
+  setSession(null);
+  const e = new Error('Your session has expired: please sign in again.');
+  e.detail = err?.message;
+  showError(e);
+}
+
+async function signIn() {
+  clearError();
+  const provider = $('provider').value;
+  const body = { provider };
+  if (provider === 'git') {
+    body.url = $('git-url').value.trim();
+  } else {
+    body.token = $('token').value.trim();
+    if ($('host').value.trim()) body.host = $('host').value.trim();
+    if ($('organization').value.trim()) body.organization = $('organization').value.trim();
+  }
+  $('sign-in').disabled = true;
+  try {
+    const s = await request('/pat', {
+      method: 'POST', body,
+      onWait: (status, secs) => setWaiting('signin', status ? `Preparing repository… retrying in ${secs} s` : ''),
+    });
+    $('token').value = ''; // the server keeps the token; the page does not
+    setSession(s);
+  } catch (err) {
+    showError(err);
+  } finally {
+    $('sign-in').disabled = false;
+  }
+}
+
+async function loadActions() {
+  clearError();
+  $('load-actions').disabled = true;
+  try {
+    const d = await request('/actions', {
+      token: session.token,
+      params: {
+        start_date: $('start-date').value, end_date: $('end-date').value,
+        authors: $('recap-authors').value.trim(), repo_filter: $('repo-filter').value.trim(),
+      },
+      onWait: (status, secs) => setWaiting('actions', status ? `Waiting for the server… retrying in ${secs} s` : ''),
+    });
+    $('actions-text').value = d.actions;
+    const trimmed = d.trimmed ? `, the ${d.trimmed} oldest left out to fit` : '';
+    $('actions-count').textContent = `${d.items.length} item${d.items.length === 1 ? '' : 's'} from ${d.range.start} to ${d.range.end}${trimmed}`;
+    $('recap-output').textContent = '';
+    $('actions-section').hidden = false;
+  } catch (err) {
+    if (err.status === 401) expired(err);
+    else showError(err);
+  } finally {
+    $('load-actions').disabled = false;
+  }
+}
+
+function writeRecap() {
+  clearError();
+  const n = Number($('recap-n').value);
+  if (!Number.isInteger(n) || n < 1 || n > 15) {
+    showError({ message: 'Validation failed', details: [{ field: 'n', message: 'must be a whole number from 1 to 15' }] });
+    return;
+  }
+  socket?.close();
+  const mode = $('recap-mode').value === 'release' ? '/release' : '';
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${window.location.host}/ws/${encodeURIComponent(session.session_id)}${mode}`);
+  socket = ws;
+  const out = $('recap-output');
+  out.textContent = '';
+  let ended = false;
+  $('write-recap').disabled = true;
+  ws.addEventListener('open', () => ws.send(JSON.stringify({ actions: $('actions-text').value, n })));
+  ws.addEventListener('message', (e) => {
+    let frame;
+    try { frame = JSON.parse(e.data); } catch { return; }
+    if (frame.error) showError(new Error(frame.error));
+    if (frame.chunk === END) {
+      ended = true;
+      ws.close();
+    } else if (frame.chunk) {
+      out.textContent += frame.chunk;
+    }
+  });
+  ws.addEventListener('close', () => {
+    if (socket === ws) socket = null;
+    $('write-recap').disabled = false;
+    if (!ended && session) {
+      showError(new Error('The recap stream ended early. If your session has expired, sign in again.'));
+    }
+  });
+}
+
+/** init wires the Recap tab. */
+export function init() {
+  const today = new Date();
+  $('end-date').value = isoDay(today);
+  $('start-date').value = isoDay(new Date(today.getTime() - 7 * 86400000));
+  $('provider').addEventListener('change', showProviderFields);
+  showProviderFields();
+  $('signin-form').addEventListener('submit', (e) => { e.preventDefault(); signIn(); });
+  $('actions-form').addEventListener('submit', (e) => { e.preventDefault(); loadActions(); });
+  $('write-form').addEventListener('submit', (e) => { e.preventDefault(); writeRecap(); });
+  $('sign-out').addEventListener('click', () => { clearError(); setSession(null); });
+}

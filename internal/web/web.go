@@ -1,0 +1,133 @@
+// Package web is gitpulse's dashboard: a single page, embedded in the
+// binary, that calls the same-origin analytics API (/api/repositories/...)
+// and the recap API (/pat, /actions, /ws/...). It is plain HTML, CSS and
+// JavaScript modules, with no build step and no third-party code; charts
+// are drawn as SVG by the page itself.
+//
+// Handler serves the page at / and its files at /assets/<file>; the API
+// mounts it beside its routes through httpapi.Options.Dashboard.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// ContentSecurityPolicy is the policy every dashboard response carries: the
+// page loads its scripts, styles and data from its own origin only (no
+// inline code anywhere), may show data: images, and may not be framed.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+
+// contentTypes are the types of the files the dashboard ships, fixed here
+// rather than read from the system's MIME tables, which vary.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".json": "application/json",
+}
+
+// file is one embedded file, ready to serve.
+type file struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// Handler returns the dashboard's handler: GET (or HEAD) / answers
+// index.html and /assets/<file> the embedded file of that name; any other
+// path is a 404 (there are no directory listings) and any other method a
+// 405. Every response sets Content-Security-Policy to
+// ContentSecurityPolicy, replacing whatever an outer middleware set, and
+// Cache-Control: no-cache with an ETag, so browsers revalidate and never
+// run stale code after an upgrade.
+func Handler() http.Handler {
+	files := load()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		f, ok := lookup(files, r.URL.Path)
+		if !ok {
+			notFound(w)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		h.Set("Content-Type", f.contentType)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", f.etag)
+		h.Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	})
+}
+
+// lookup finds the file for a request path: "/" is index.html and
+// "/assets/<name>" a file of static/assets, where name is one plain path
+// element (no separators, no dot files, so no way out of the directory).
+func lookup(files map[string]file, p string) (file, bool) {
+	if p == "/" {
+		f, ok := files["index.html"]
+		return f, ok
+	}
+	name, ok := strings.CutPrefix(p, "/assets/")
+	if !ok || name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || !fs.ValidPath(name) {
+		return file{}, false
+	}
+	f, ok := files["assets/"+name]
+	return f, ok
+}
+
+// load reads the embedded files once, with their types and ETags.
+func load() map[string]file {
+	files := map[string]file{}
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := static.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		ct, ok := contentTypes[path.Ext(p)]
+		if !ok {
+			ct = "application/octet-stream"
+		}
+		sum := sha256.Sum256(body)
+		files[strings.TrimPrefix(p, "static/")] = file{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		return nil
+	})
+	if err != nil {
+		panic("web: reading the embedded dashboard: " + err.Error()) // cannot happen: the files are compiled in
+	}
+	return files
+}
+
+func notFound(w http.ResponseWriter) { writeError(w, http.StatusNotFound, "not found") }
+
+// writeError answers with the API's one error shape, so a client sees the
+// same body from the dashboard's paths as from the API's.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"error":"` + msg + `","detail":"` + msg + `","status":"error","code":` + strconv.Itoa(status) + `}`))
+}
