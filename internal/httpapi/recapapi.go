@@ -21,6 +21,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
+	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
@@ -146,7 +147,7 @@ func (ra *recapAPI) openGit(w http.ResponseWriter, r *http.Request, url string) 
 		writeFailure(w, r, ra.log, err)
 		return
 	}
-	ra.issue(w, r, auth.Session{Provider: connect.Git, Username: info.Owner + "/" + info.Name, RepoURL: url})
+	ra.issue(w, r, auth.Session{Provider: connect.Git, Username: gitrepo.FullName(info), RepoURL: url})
 }
 
 // openHosted checks s's token against its provider (at host, if given)

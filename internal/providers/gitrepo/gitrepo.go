@@ -15,6 +15,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
 // Platform is this provider's name in Repo.Platform and sessions.
@@ -42,8 +43,17 @@ func (p *Provider) open(ctx context.Context) (*history.Repo, error) {
 	return r, err
 }
 
-// fullName is the repository's FullName: "owner/name".
-func fullName(r *history.Repo) string { return r.Info.Owner + "/" + r.Info.Name }
+// fullName is the repository's FullName.
+func fullName(r *history.Repo) string { return FullName(r.Info) }
+
+// FullName names a repository as this provider does: "owner/name", or the
+// name alone for one without an owner (a local path).
+func FullName(info repourl.Repo) string {
+	if info.Owner == "" {
+		return info.Name
+	}
+	return info.Owner + "/" + info.Name
+}
 
 // User opens the repository and returns its full name: a plain-git
 // session belongs to a repository, not a person.

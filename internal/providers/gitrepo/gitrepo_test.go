@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,9 @@ func TestActivityPeriodAndAuthors(t *testing.T) {
 	user, err := p.User(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if user == "" || strings.Contains(user, "/") {
+		t.Errorf("a local repository's full name is %q, want its directory's name", user)
 	}
 	repos, err := p.Repos(ctx)
 	if err != nil || len(repos) != 1 || repos[0].FullName != user || repos[0].Platform != "git" {

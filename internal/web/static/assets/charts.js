@@ -43,7 +43,8 @@ export function heatmap(data) {
       const idx = Math.round((parseDay(p.date) - first) / DAY) + offset;
       place.push([Math.floor(idx / 7), idx % 7]);
       const d = new Date(parseDay(p.date));
-      if (d.getUTCDate() === 1 || i === 0) labels.push([Math.floor(idx / 7), 0, MONTHS[d.getUTCMonth()], 'top']);
+      // The first month is labelled only if its label cannot crowd the next one's.
+      if (d.getUTCDate() === 1 || (i === 0 && d.getUTCDate() <= 15)) labels.push([Math.floor(idx / 7), 0, MONTHS[d.getUTCMonth()], 'top']);
     });
     ['Mon', 'Wed', 'Fri'].forEach((name, i) => labels.push([0, i * 2, name, 'left']));
   } else {
