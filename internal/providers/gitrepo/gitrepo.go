@@ -115,11 +115,7 @@ func byAuthorSubstring(authors []string, who string) bool {
 
 // Releases returns the newest n tags as releases.
 func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
-	r, err := p.repo(ctx, repo)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := r.Refs(ctx, gitcli.Tags)
+	_, tags, err := p.refs(ctx, repo, gitcli.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +133,7 @@ func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]provider
 // Branches returns the repository's branches, the default one first and
 // the others newest first.
 func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) {
-	r, err := p.repo(ctx, repo)
-	if err != nil {
-		return nil, err
-	}
-	heads, err := r.Refs(ctx, gitcli.Branches)
+	r, heads, err := p.refs(ctx, repo, gitcli.Branches)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +152,7 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 
 // Compare returns the commits of branch head that branch base lacks.
 func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
-	r, err := p.repo(ctx, repo)
-	if err != nil {
-		return nil, err
-	}
-	heads, err := r.Refs(ctx, gitcli.Branches)
+	r, heads, err := p.refs(ctx, repo, gitcli.Branches)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +169,17 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 		return nil
 	})
 	return items, err
+}
+
+// refs opens the repository named name (see repo) and lists its refs in
+// namespace.
+func (p *Provider) refs(ctx context.Context, name, namespace string) (*history.Repo, []gitcli.Ref, error) {
+	r, err := p.repo(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := r.Refs(ctx, namespace)
+	return r, refs, err
 }
 
 // repo opens the repository if name is its full name, or its bare name.
