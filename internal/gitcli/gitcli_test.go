@@ -171,15 +171,25 @@ func TestRefs(t *testing.T) {
 	r.Commit(testrepo.Commit{Message: "second", Files: map[string][]byte{"a": []byte("2")}, Date: time.Date(2026, 2, 2, 3, 4, 5, 0, time.UTC)})
 	r.Git("tag", "-a", "-m", "Release 1.0\n\nwith\x01odd bytes", "v1.0")
 	r.Git("tag", "treetag", "HEAD^{tree}")
+	// A tag as git made them in 2005: no tagger line, so no date of its own.
+	raw := "object " + r.Git("rev-parse", "HEAD~1") + "\ntype commit\ntag v0.99\n\nAn old release\n"
+	old, err := testrepo.Run(r.Dir, nil, []byte(raw), "hash-object", "-t", "tag", "-w", "--literally", "--stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Git("update-ref", "refs/tags/v0.99", strings.TrimSpace(string(old)))
 
 	tags, err := g.Refs(ctx, filepath.Join(r.Dir, ".git"), Tags)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tags) != 2 {
-		t.Fatalf("tags = %+v, want v1.0 and light (the tree tag left out)", tags)
+	if len(tags) != 3 {
+		t.Fatalf("tags = %+v, want v1.0, light and v0.99 (the tree tag left out)", tags)
 	}
-	v1, light := tags[0], tags[1]
+	v1, light, v099 := tags[0], tags[1], tags[2]
+	if v099.Name != "v0.99" || !v099.Annotated || v099.Author != "" || v099.Message != "An old release" || !v099.Date.Equal(light.Date) {
+		t.Errorf("a tag without a tagger = %+v, want its commit's date %v", v099, light.Date)
+	}
 	tagger, _, _ := strings.Cut(r.Git("var", "GIT_COMMITTER_IDENT"), " <")
 	if v1.Name != "v1.0" || !v1.Annotated || v1.Author != tagger || !strings.HasPrefix(v1.Message, "Release 1.0") || len(v1.Commit) != 40 {
 		t.Errorf("annotated tag = %+v", v1)

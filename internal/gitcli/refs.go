@@ -17,7 +17,7 @@ type Ref struct {
 	// annotated tag, if it is one).
 	Commit string
 	// Date is when an annotated tag was made, or the commit's committer
-	// date for a branch or lightweight tag.
+	// date for a branch, a lightweight tag or an old tag without a tagger.
 	Date time.Time
 	// Author is the tagger of an annotated tag, or the commit's author.
 	Author string
@@ -34,12 +34,12 @@ const (
 )
 
 // refFields is the number of NUL-terminated fields of one ref record.
-const refFields = 8
+const refFields = 9
 
 // refFormat prints refFields NUL-terminated fields per ref; for-each-ref
 // adds a newline after each record, which the parser strips.
 const refFormat = "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00" +
-	"%(creatordate:unix)%00%(taggername)%00%(authorname)%00%(contents)%00"
+	"%(creatordate:unix)%00%(*committerdate:unix)%00%(taggername)%00%(authorname)%00%(contents)%00"
 
 // Refs lists the refs under namespace (Branches or Tags), newest first by
 // creation date (a tag's date, else its commit's). Refs that do not point
@@ -69,17 +69,23 @@ func parseRefs(out []byte, namespace string) ([]Ref, error) {
 		var r Ref
 		switch {
 		case kind == "commit":
-			r.Commit, r.Author = target, string(f[6])
+			r.Commit, r.Author = target, string(f[7])
 		case kind == "tag" && peeled != "":
-			r.Commit, r.Author, r.Annotated = peeled, string(f[5]), true
+			r.Commit, r.Author, r.Annotated = peeled, string(f[6]), true
 		default:
 			continue // a tag of a tree or blob
 		}
-		secs, err := strconv.ParseInt(string(f[4]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("git for-each-ref: bad date %q for %q", f[4], name)
+		// Old tags may lack a tagger line, and so a date: theirs is then
+		// the tagged commit's.
+		date := f[4]
+		if len(date) == 0 {
+			date = f[5]
 		}
-		r.Name, r.Date, r.Message = strings.TrimPrefix(name, namespace), time.Unix(secs, 0).UTC(), strings.TrimSpace(string(f[7]))
+		secs, err := strconv.ParseInt(string(date), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("git for-each-ref: bad date %q for %q", date, name)
+		}
+		r.Name, r.Date, r.Message = strings.TrimPrefix(name, namespace), time.Unix(secs, 0).UTC(), strings.TrimSpace(string(f[8]))
 		refs = append(refs, r)
 	}
 	return refs, nil
