@@ -126,14 +126,64 @@ func (g *Generator) CountTokens(text string) int {
 // trimmed is how many were dropped. items is not modified.
 func (g *Generator) TrimItems(items []Item) (kept []Item, trimmed int) {
 	sorted := sortedItems(items)
-	lo := max(0, len(sorted)-MaxItems) // never more than MaxItems
-	fits := func(i int) bool {
-		return g.CountTokens(RenderActions(sorted[lo+i:])) <= g.cfg.MaxHistoryTokens
+	lo, n := max(0, len(sorted)-MaxItems), len(sorted) // never more than MaxItems
+	fits := func(start int) bool {
+		return g.CountTokens(RenderActions(sorted[start:])) <= g.cfg.MaxHistoryTokens
 	}
-	// Dropping items never adds tokens, so the first start that fits is
-	// found by binary search.
-	start := lo + sort.Search(len(sorted)-lo, fits)
+	// Dropping items never adds tokens, so fits is false and then true
+	// as start grows (fits(n) holds: nothing is left). Rendering and
+	// counting all of a busy year costs milliseconds, so rather than
+	// bisecting all of [lo, n], gallop out from an estimate made of
+	// per-line counts (token counts are nearly additive over lines) to a
+	// small bracket, and bisect that.
+	start := firstFit(lo, n, g.estimateStart(sorted, lo), fits)
 	return sorted[start:], start
+}
+
+// firstFit returns the least start in [lo, n] for which fits holds, given
+// that fits is monotone (false, then true) and fits(n) holds: it gallops
+// from guess to a bracket and bisects that, so a good guess costs a few
+// calls.
+func firstFit(lo, n, guess int, fits func(int) bool) int {
+	var a, b int // the first fit lies in [a, b]
+	if fits(guess) {
+		a, b = lo, guess
+		for step := 1; guess-step >= lo; step *= 2 {
+			if !fits(guess - step) {
+				a = guess - step + 1
+				break
+			}
+			b = guess - step
+		}
+	} else {
+		a, b = guess+1, n
+		for step := 1; guess+step < n; step *= 2 {
+			if fits(guess + step) {
+				b = guess + step
+				break
+			}
+			a = guess + step + 1
+		}
+	}
+	return a + sort.Search(b-a, func(i int) bool { return fits(a + i) })
+}
+
+// estimateStart estimates the first start in [lo, len(sorted)] whose
+// rendering fits the token budget, summing the tokens of each line from
+// the newest item back.
+func (g *Generator) estimateStart(sorted []Item, lo int) int {
+	total, day := 0, ""
+	for i := len(sorted) - 1; i >= lo; i-- {
+		total += g.CountTokens(itemLine(sorted[i]))
+		if d := sorted[i].Date.Format("2006-01-02"); d != day {
+			day = d
+			total += g.CountTokens(dayHeading(d)) + 1 // the heading and the blank line before it
+		}
+		if total > g.cfg.MaxHistoryTokens {
+			return i + 1
+		}
+	}
+	return lo
 }
 
 // GenerateResponse writes the response for mode from actions (the text of

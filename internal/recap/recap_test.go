@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"math/bits"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -426,5 +428,56 @@ func TestClientsRetry(t *testing.T) {
 				t.Fatalf("err %v after %s", err, time.Since(start))
 			}
 		})
+	}
+}
+
+// TestTrimItemsFindsTheFirstFit: whatever the estimate, the kept items
+// are the most that fit: with one more (older) item they would not.
+func TestTrimItemsFindsTheFirstFit(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var items []Item
+	for i := range 300 {
+		items = append(items, Item{Kind: []string{KindCommit, KindPullRequest, KindIssue}[i%3], Number: i % 7 * 11, Repo: "repo",
+			Date: start.Add(time.Duration(i*i%97) * 5 * time.Hour), Message: strings.Repeat("word ", i%13) + "change " + strconv.Itoa(i)})
+	}
+	sorted := sortedItems(items)
+	probe := mustNew(t, Config{})
+	full := probe.CountTokens(RenderActions(items))
+	for _, budget := range []int{1, 7, 50, 333, 1000, full / 2, full - 3, full, full + 10} {
+		g := mustNew(t, Config{MaxHistoryTokens: budget})
+		kept, trimmed := g.TrimItems(items)
+		if len(kept)+trimmed != len(items) || g.CountTokens(RenderActions(kept)) > budget {
+			t.Fatalf("budget %d: kept %d trimmed %d, or they do not fit", budget, len(kept), trimmed)
+		}
+		if trimmed > 0 && g.CountTokens(RenderActions(sorted[trimmed-1:])) <= budget {
+			t.Fatalf("budget %d: trimmed %d, but one more item would still fit", budget, trimmed)
+		}
+	}
+}
+
+// TestFirstFit checks the gallop-and-bisect search for every threshold
+// and every guess, below and above the answer.
+func TestFirstFit(t *testing.T) {
+	for _, lo := range []int{0, 3} {
+		for n := lo; n <= lo+40; n++ {
+			for want := lo; want <= n; want++ {
+				for guess := lo; guess <= n; guess++ {
+					calls := 0
+					got := firstFit(lo, n, guess, func(i int) bool {
+						if i < lo || i > n {
+							t.Fatalf("lo %d n %d: asked about %d", lo, n, i)
+						}
+						calls++
+						return i >= want
+					})
+					if got != want {
+						t.Fatalf("lo %d n %d want %d guess %d: got %d", lo, n, want, guess, got)
+					}
+					if d := max(want-guess, guess-want); calls > 2*bits.Len(uint(d))+2 {
+						t.Fatalf("guess %d off by %d took %d calls", guess, d, calls)
+					}
+				}
+			}
+		}
 	}
 }

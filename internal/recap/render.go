@@ -28,14 +28,24 @@ func RenderActions(items []Item) string {
 				b.WriteByte('\n')
 			}
 			day = d
-			b.WriteString("## " + d + "\n")
+			b.WriteString(dayHeading(d))
 		}
-		b.WriteString("- [" + it.Kind)
-		if it.Number > 0 {
-			b.WriteString(" #" + strconv.Itoa(it.Number))
-		}
-		b.WriteString("] " + it.Repo + ": " + firstLine(it.Message) + "\n")
+		b.WriteString(itemLine(it))
 	}
+	return b.String()
+}
+
+// dayHeading is the heading of day ("2006-01-02") in RenderActions.
+func dayHeading(day string) string { return "## " + day + "\n" }
+
+// itemLine is the line of one item in RenderActions.
+func itemLine(it Item) string {
+	var b strings.Builder
+	b.WriteString("- [" + it.Kind)
+	if it.Number > 0 {
+		b.WriteString(" #" + strconv.Itoa(it.Number))
+	}
+	b.WriteString("] " + it.Repo + ": " + firstLine(it.Message) + "\n")
 	return b.String()
 }
 
@@ -61,8 +71,8 @@ type parsedItem struct {
 }
 
 var (
-	dayLine  = regexp.MustCompile(`^##\s+(\S+)`)
-	itemLine = regexp.MustCompile(`^[-*]\s+\[([a-z_]+)(?:\s+#(\d+))?\]\s+(.*?):\s+(.*)$`)
+	dayPattern  = regexp.MustCompile(`^##\s+(\S+)`)
+	itemPattern = regexp.MustCompile(`^[-*]\s+\[([a-z_]+)(?:\s+#(\d+))?\]\s+(.*?):\s+(.*)$`)
 )
 
 // parseActions reads text in the format of RenderActions, skipping lines
@@ -72,11 +82,11 @@ func parseActions(text string) []parsedItem {
 	day := ""
 	for line := range strings.Lines(text) {
 		line = strings.TrimSpace(line)
-		if m := dayLine.FindStringSubmatch(line); m != nil {
+		if m := dayPattern.FindStringSubmatch(line); m != nil {
 			day = m[1]
 			continue
 		}
-		m := itemLine.FindStringSubmatch(line)
+		m := itemPattern.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
