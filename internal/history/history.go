@@ -446,6 +446,11 @@ func (j *job) work(ctx context.Context) error {
 		s.metrics.since("metadata", start)
 		r.publish(x)
 		j.ready()
+		// Saved now, pass 1 need not be read again if this process ends
+		// (a command line run does) before pass 2 does.
+		if err := x.Save(path); err != nil {
+			s.log.Warn("could not save index", "repo", info.Key, "err", err)
+		}
 		if err := j.complete(ctx, res); err != nil {
 			return err
 		}

@@ -379,8 +379,10 @@ func assembleStats(x *Index, parts []*statsPart) {
 // branch has only moved forward, just the new commits are read (both
 // passes) and put in front of old; when history was rewritten (old's head
 // is no longer an ancestor of the branch), the index is rebuilt, and
-// onMetadata (if not nil) receives its pass-1 result as in Build. It
-// returns old itself when nothing changed. rebuilt reports a full rebuild.
+// onMetadata (if not nil) receives its pass-1 result as in Build; so it
+// does when old has no line statistics (a pass-1 index saved before pass 2
+// ended), which are then read for the whole history. It returns old itself
+// when nothing changed. rebuilt reports a full rebuild.
 func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
 	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
@@ -403,7 +405,13 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 		}
 		return Prepend(delta, old), false, nil
 	}
-	x, err = b.LineStats(ctx, gitDir, Prepend(delta, old))
+	// old is pass 1 only (saved before pass 2 ended): the extended pass 1
+	// can be served while pass 2 runs over all of it.
+	x = Prepend(delta, old)
+	if onMetadata != nil {
+		onMetadata(x)
+	}
+	x, err = b.LineStats(ctx, gitDir, x)
 	return x, false, err
 }
 

@@ -421,3 +421,35 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestUpdateFromPassOne: an index saved after pass 1 only (a command that
+// ended before pass 2 did) is loaded, handed to onMetadata at once and
+// completed with line statistics equal to a full build's.
+func TestUpdateFromPassOne(t *testing.T) {
+	g := newGit(t)
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 500, MergeEvery: 20})
+	b := &index.Builder{Git: g, Workers: 2}
+	meta, err := b.Metadata(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "x.idx")
+	if err := meta.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := index.Load(path)
+	if err != nil || loaded.HasStats || loaded.Len() != meta.Len() {
+		t.Fatalf("loaded pass-1 index: %v stats=%v", err, loaded != nil && loaded.HasStats)
+	}
+	var served *index.Index
+	x, rebuilt, err := b.Update(context.Background(), dir, loaded, func(m *index.Index) { served = m })
+	if err != nil || rebuilt {
+		t.Fatalf("update: rebuilt=%v err=%v", rebuilt, err)
+	}
+	if served == nil || served.HasStats || served.Len() != meta.Len() {
+		t.Fatal("pass 1 was not handed to onMetadata before pass 2")
+	}
+	if !x.HasStats || !sameHistory(x, build(t, g, dir)) {
+		t.Fatal("completed index differs from a full build")
+	}
+}
