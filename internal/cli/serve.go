@@ -26,6 +26,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
@@ -173,7 +174,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	deny := func(w http.ResponseWriter, _ *http.Request, _ ratelimit.Result) {
 		httpapi.WriteError(w, http.StatusTooManyRequests, "too many requests; retry after the time in Retry-After", nil)
 	}
-	recapOpts, err := recapOptions(cfg, rdb, log)
+	recapOpts, err := recapOptions(cfg, rdb, reg, log)
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -253,7 +254,7 @@ func registerCacheStats(reg prometheus.Registerer, c *cache.Cache) {
 // recapOptions configures the recap endpoints. Sessions are signed with
 // SECRET_KEY; without one the server refuses to start unless DEBUG=true,
 // which signs with a random per-process key.
-func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) (*httpapi.RecapOptions, error) {
+func recapOptions(cfg serveConfig, rdb redis.UniversalClient, reg prometheus.Registerer, log *slog.Logger) (*httpapi.RecapOptions, error) {
 	if os.Getenv("SECRET_KEY") == "" && !cfg.Debug {
 		return nil, errors.New("SECRET_KEY is not set: it signs recap sessions; set it to 32 or more random bytes (for example `openssl rand -hex 32`), or set DEBUG=true for a development server with a per-process key")
 	}
@@ -272,6 +273,9 @@ func recapOptions(cfg serveConfig, rdb redis.UniversalClient, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	// One client for every provider call: shared connections, and the
+	// calls counted in /metrics.
+	hosts.HTTPClient = providers.NewClient(providers.NewMetrics(reg).RoundTripper(nil))
 	oauth, err := githubOAuth(cfg)
 	if err != nil {
 		return nil, err

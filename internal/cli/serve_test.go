@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gitpulse/gitpulse/internal/testredis"
+	"github.com/gitpulse/gitpulse/internal/testforge"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -290,5 +291,39 @@ func TestServeShowsTheDashboard(t *testing.T) {
 	}
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 		t.Fatalf("dashboard CSP %q", csp)
+	}
+}
+
+// TestServeSignsInToGitHub: the real binary, pointed at a GitHub by
+// GITHUB_API_URL, checks a token there and counts the calls in /metrics.
+func TestServeSignsInToGitHub(t *testing.T) {
+	gh := testforge.GitHub(t)
+	p := startServe(t, "GITHUB_API_URL="+gh.URL)
+	resp, err := http.Post(p.url+"/pat", "application/json", strings.NewReader(`{"provider": "github", "token": "`+testforge.GitHubToken+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"username":"octocat"`) {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `gitpulse_provider_requests_total{code="200",host="` + strings.TrimPrefix(gh.URL, "http://") + `"} 1`
+	if !strings.Contains(string(metrics), want) {
+		t.Fatalf("/metrics lacks %s:\n%s", want, grepLines(string(metrics), "provider"))
+	}
+	// Read the log once the server has stopped writing it.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	if strings.Contains(p.log.String(), testforge.GitHubToken) {
+		t.Fatal("the token is in the server's log")
 	}
 }

@@ -6,9 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
@@ -146,5 +150,40 @@ func TestGather(t *testing.T) {
 	cancel()
 	if _, err := Gather(ctx, []func(context.Context) ([]recap.Item, error){func(ctx context.Context) ([]recap.Item, error) { return nil, ctx.Err() }}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestMetricsCountEveryAttempt(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	c := &http.Client{Transport: &Transport{Base: m.RoundTripper(nil), Backoff: time.Millisecond}}
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(host, "429")); got != 1 {
+		t.Errorf("429s counted: %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(host, "200")); got != 1 {
+		t.Errorf("200s counted: %v, want 1", got)
+	}
+	srv.Close()
+	if _, err := c.Get(srv.URL); err == nil {
+		t.Fatal("a closed server answered")
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(host, "error")); got < 1 {
+		t.Errorf("failed requests counted: %v, want at least 1", got)
 	}
 }
