@@ -18,8 +18,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gitpulse/gitpulse/internal/testredis"
 	"github.com/gitpulse/gitpulse/internal/testforge"
+	"github.com/gitpulse/gitpulse/internal/testredis"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
