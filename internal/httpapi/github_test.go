@@ -133,3 +133,30 @@ func TestGitHubOAuthSignIn(t *testing.T) {
 		t.Fatalf("not configured: %d %+v", resp.StatusCode, b)
 	}
 }
+
+// TestSlowProviderListingOutlivesTheRequest: a listing slower than the
+// request deadline answers 504 with Retry-After and goes on; the retry
+// gets its result without asking the provider again.
+func TestSlowProviderListingOutlivesTheRequest(t *testing.T) {
+	gh := testforge.GitHub(t)
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, github: gh.URL, deadline: 300 * time.Millisecond})
+	var in struct{ Token string }
+	if resp := s.post("/pat", map[string]string{"provider": "github", "token": testforge.GitHubToken}, &in); resp.StatusCode != 200 {
+		t.Fatalf("sign in: %d", resp.StatusCode)
+	}
+	gh.SlowCommits(time.Second)
+	path := "/actions?start_date=2026-11-01&end_date=2026-11-05"
+	var b httpapi.ErrorBody
+	resp := s.getAuth(path, in.Token, &b)
+	if resp.StatusCode != 504 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("slow listing: %d %+v, want 504 with Retry-After", resp.StatusCode, b)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	var acts struct{ Actions string }
+	if resp := s.getAuth(path, in.Token, &acts); resp.StatusCode != 200 || !strings.Contains(acts.Actions, "feat: add search") {
+		t.Fatalf("retry: %d %q", resp.StatusCode, acts.Actions)
+	}
+	if asked := gh.Authors(); len(asked) != 1 {
+		t.Fatalf("commits listed %d times (%q), want once", len(asked), asked)
+	}
+}

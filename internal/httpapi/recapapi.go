@@ -61,7 +61,8 @@ const (
 // recapAPI holds the recap handlers' dependencies.
 type recapAPI struct {
 	*api
-	opts RecapOptions
+	opts     RecapOptions
+	listings flights
 }
 
 func (a *api) recapRoutes(o *RecapOptions) []route {
@@ -319,7 +320,10 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	items, err := p.Activity(ctx, q)
+	// The same session asking the same again shares one listing, which
+	// outlives a request that times out.
+	key := strings.Join([]string{s.ID, params.Get("start_date"), params.Get("end_date"), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
+	items, err := ra.listings.do(ctx, key, func(ctx context.Context) ([]recap.Item, error) { return p.Activity(ctx, q) })
 	if err != nil {
 		writeFailure(w, r, ra.log, err)
 		return
@@ -333,7 +337,7 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 // render dedupes items, keeps the newest that fit the item cap and the
 // token budget, and renders them.
 func (ra *recapAPI) render(items []recap.Item) actionsResponse {
-	items = providers.Dedupe(items)
+	items = providers.Dedupe(slices.Clone(items)) // items may be shared by requests
 	kept, trimmed := ra.opts.Generator.TrimItems(items)
 	if kept == nil {
 		kept = []recap.Item{}

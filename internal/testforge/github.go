@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // FakeGitHub answers the GitHub REST API routes a recap reads, under
@@ -22,7 +23,11 @@ import (
 type FakeGitHub struct {
 	*httptest.Server
 	authors atomic.Value // the author parameters of the last commit listings
+	delay   atomic.Int64 // how long a commit listing takes, in nanoseconds
 }
+
+// SlowCommits makes every later commit listing take d.
+func (f *FakeGitHub) SlowCommits(d time.Duration) { f.delay.Store(int64(d)) }
 
 // GitHubToken is the only token FakeGitHub accepts, GitHubCode the only
 // OAuth code, exchanged with client "client-id" and "client-secret".
@@ -91,6 +96,7 @@ func GitHub(t testing.TB) *FakeGitHub {
 		}
 		author := r.URL.Query().Get("author")
 		f.authors.Store(append(slices.Clone(f.authors.Load().([]string)), author))
+		time.Sleep(time.Duration(f.delay.Load()))
 		var out []map[string]any
 		for _, c := range ghCommits {
 			if author == "" || c["author"].(map[string]any)["login"] == author {
