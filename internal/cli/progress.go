@@ -28,7 +28,7 @@ func newProgress(w io.Writer) *progress {
 }
 
 var phaseNames = map[string]string{
-	"clone": "cloning", "fetch": "fetching", "complete": "fetching file contents",
+	history.PhaseStart: "starting", "clone": "cloning", "fetch": "fetching", "complete": "fetching file contents",
 	"metadata": "reading commits", "linestats": "reading line statistics",
 }
 

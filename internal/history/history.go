@@ -233,9 +233,13 @@ func (s *Service) indexPath(key string) string {
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
+// PhaseStart is the phase of a repository whose first preparation has
+// begun but not yet reached its first step.
+const PhaseStart = "start"
+
 // Progress is how far a repository's preparation has come.
 type Progress struct {
-	Phase string `json:"phase"` // clone, fetch, metadata, complete, linestats, done
+	Phase string `json:"phase"` // start, clone, fetch, metadata, complete, linestats, done
 	Done  int    `json:"done"`
 	Total int    `json:"total"`
 }
@@ -375,6 +379,9 @@ func (r *Repo) refresh(s *Service) {
 		return
 	}
 	r.checked = time.Now()
+	if r.view.Load() == nil {
+		r.setProgress(Progress{Phase: PhaseStart})
+	}
 	r.running = make(chan struct{})
 	r.metaReady = make(chan struct{})
 	job := &job{s: s, r: r, auth: r.auth, metaReady: r.metaReady}

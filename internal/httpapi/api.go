@@ -187,13 +187,13 @@ func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
 		defer cancel()
 		repo := a.svc.PrepareVetted(info, nil)
 		if err := repo.Ready(ctx); err != nil {
-			writeFailure(w, r, a.log, err)
+			writePending(w, r, a.log, repo, err)
 			return
 		}
 		view := repo.View()
 		if needStats {
 			if view, err = repo.WaitStats(ctx); err != nil {
-				writeFailure(w, r, a.log, err)
+				writePending(w, r, a.log, repo, err)
 				return
 			}
 		}

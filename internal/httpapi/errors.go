@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/mirror"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/query"
@@ -25,6 +27,9 @@ type ErrorBody struct {
 	Status  string             `json:"status"`
 	Code    int                `json:"code"`
 	Details []query.FieldError `json:"details,omitempty"`
+	// Progress says, in a 504 for a repository still being prepared, how
+	// far its preparation has come.
+	Progress *history.Progress `json:"progress,omitempty"`
 }
 
 // RetryAfterSeconds is what a 504 asks the client to wait: the work goes on
@@ -50,6 +55,27 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// writePending answers 504 for a repository still being prepared after
+// err (the request's deadline), with how far the preparation has come; any
+// other err is written by writeFailure.
+func writePending(w http.ResponseWriter, r *http.Request, log *slog.Logger, repo *history.Repo, err error) {
+	if !errors.Is(err, context.DeadlineExceeded) || r.Context().Err() != nil {
+		writeFailure(w, r, log, err)
+		return
+	}
+	p := repo.Progress()
+	msg := "the repository is still being prepared; retry shortly"
+	if p.Phase != "" {
+		msg = fmt.Sprintf("the repository is still being prepared (%s", p.Phase)
+		if p.Total > 0 {
+			msg += fmt.Sprintf(": %d of %d", p.Done, p.Total)
+		}
+		msg += "); retry shortly"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	writeJSON(w, http.StatusGatewayTimeout, ErrorBody{Error: msg, Detail: msg, Status: "error", Code: http.StatusGatewayTimeout, Progress: &p})
 }
 
 // validationFailed is the error message of every 400 with field details.

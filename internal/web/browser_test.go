@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -74,7 +75,10 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 		switch {
 		case r.URL.Path == "/api/repositories/summary" && f.preparing.Add(-1) >= 0:
 			w.Header().Set("Retry-After", "1")
-			httpapi.WriteError(w, http.StatusGatewayTimeout, "the repository is still being prepared", nil)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusGatewayTimeout)
+			_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: "the repository is still being prepared", Status: "error", Code: http.StatusGatewayTimeout,
+				Progress: &history.Progress{Phase: "metadata", Done: 1200, Total: 5000}})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteError(w, http.StatusUnauthorized, "session expired", nil)
 		default:
@@ -213,7 +217,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("from-date"), "2024-03-01"),
 		chromedp.SetValue(chromedp.ID("to-date"), "2024-03-31"),
 		chromedp.Click(chromedp.ID("analyze")))
-	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository… retrying')`)
+	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository (reading commits: 1,200 of 5,000)… retrying')`)
 	b.wait("summary", `!document.getElementById('summary').hidden && document.getElementById('summary-total-commits').textContent === '4'`)
 	if got := eval[string](b, `document.getElementById('summary-contributors').textContent`); got != "2" {
 		t.Errorf("summary contributors %q", got)

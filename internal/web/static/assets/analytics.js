@@ -15,13 +15,26 @@ let run = null;
 
 let calls = 0;
 
+const PHASES = {
+  start: 'starting', clone: 'cloning', fetch: 'fetching', metadata: 'reading commits',
+  complete: 'fetching file contents', linestats: 'reading line statistics',
+};
+
+/** describe turns a 504's progress into " (reading commits: 1,200 of 5,000)". */
+function describe(progress) {
+  const phase = PHASES[progress?.phase];
+  if (!phase) return '';
+  const counts = progress.total > 0 ? `: ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}` : '';
+  return ` (${phase}${counts})`;
+}
+
 /** get asks /api/repositories/<what>, showing a status line while it waits. */
 function get(what, params, signal) {
   const key = `analytics-${what}-${++calls}`;
   return request(`/api/repositories/${what}`, {
     params, signal,
-    onWait: (status, secs) => setWaiting(key, status === 504
-      ? `Preparing repository… retrying in ${secs} s`
+    onWait: (status, secs, progress) => setWaiting(key, status === 504
+      ? `Preparing repository${describe(progress)}… retrying in ${secs} s`
       : status ? `Rate limited… retrying in ${secs} s` : ''),
   });
 }

@@ -32,7 +32,8 @@ function retryAfter(resp) {
 /**
  * request calls the API and returns the decoded JSON body.
  * opts: method, params (query; empty values left out), body (sent as JSON),
- * token (Bearer), signal, onWait(status, seconds) before each retry and
+ * token (Bearer), signal, onWait(status, seconds, progress) before each retry
+ * (progress: a 504's {phase, done, total}, or null) and
  * onWait(0) when the request is over.
  */
 export async function request(path, { method = 'GET', params = {}, body, token, signal, onWait } = {}) {
@@ -48,7 +49,9 @@ export async function request(path, { method = 'GET', params = {}, body, token, 
       const resp = await fetch(url, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
       if ((resp.status === 504 || resp.status === 429) && attempt < MAX_RETRIES) {
         const secs = retryAfter(resp);
-        onWait?.(resp.status, secs);
+        let progress = null;
+        try { progress = (await resp.json())?.progress ?? null; } catch { /* not JSON */ }
+        onWait?.(resp.status, secs, progress);
         await sleep(secs * 1000, signal);
         continue;
       }
