@@ -292,6 +292,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	if eval[bool](b, `document.getElementById('error').hidden === false`) {
 		t.Errorf("error after signing in:\n%s", b.state())
 	}
+	// The session's repository is offered for the filter.
+	b.wait("repository suggestions", `document.querySelectorAll('#repo-list option').length === 1`)
+	if name := eval[string](b, `document.querySelector('#repo-list option').value`); name == "" || strings.Contains(name, "/") {
+		t.Errorf("suggested repository %q, want the fixture directory's name", name)
+	}
 	if n := eval[int](b, `localStorage.length + sessionStorage.length + document.cookie.length`); n != 0 {
 		t.Errorf("the page stored %d things; the JWT belongs in memory only", n)
 	}

@@ -28,6 +28,7 @@ function setSession(s) {
   $('session').hidden = !s;
   $('actions-form').hidden = !s;
   if (!s) {
+    $('repo-list').replaceChildren();
     $('actions-section').hidden = true;
     socket?.close();
     return;
@@ -62,10 +63,27 @@ async function signIn() {
     });
     $('token').value = ''; // the server keeps the token; the page does not
     setSession(s);
+    loadRepos();
   } catch (err) {
     showError(err);
   } finally {
     $('sign-in').disabled = false;
+  }
+}
+
+/** loadRepos offers the session's repositories (GET /repos) as suggestions for the filter. */
+async function loadRepos() {
+  try {
+    const { repos } = await request('/repos', { token: session.token });
+    $('repo-list').replaceChildren(...repos.map((r) => {
+      const o = document.createElement('option');
+      o.value = r.full_name;
+      o.label = r.private ? `${r.full_name} (private)` : r.full_name;
+      return o;
+    }));
+  } catch (err) {
+    if (err.status === 401) expired(err);
+    else showError(err);
   }
 }
 
