@@ -99,13 +99,11 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		if len(args) != 0 {
 			return usageError{errors.New("with --provider, name repositories with --repos, not as an argument")}
 		}
-		s, err := f.signIn(ctx)
+		s, hosted, err := f.signIn(ctx)
 		if err != nil {
 			return err
 		}
-		if p, err = (connect.Config{}).Open(s); err != nil {
-			return err
-		}
+		p = hosted
 		q.Authors = append([]string{s.Username}, q.Authors...)
 		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", s.Provider, s.Username)
 	}
@@ -157,42 +155,35 @@ func (f *recapFlags) items(ctx context.Context, p providers.Provider, q provider
 	return p.Compare(ctx, repo, f.target, f.src)
 }
 
-// signIn checks the token of --provider and returns the session it opens.
-// The command line trusts its user: --host needs no allow-list.
-func (f *recapFlags) signIn(ctx context.Context) (auth.Session, error) {
+// signIn checks the token of --provider and returns the session it opens
+// and its provider. The command line trusts its user: any --host will do.
+func (f *recapFlags) signIn(ctx context.Context) (auth.Session, providers.Provider, error) {
 	name, ok := connect.Canonical(f.provider)
 	if !ok || name == connect.Git {
-		return auth.Session{}, usageError{fmt.Errorf("--provider %q: want github, gitlab or azure", f.provider)}
+		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %q: want github, gitlab or azure", f.provider)}
 	}
 	token := strings.TrimSpace(os.Getenv(EnvToken))
 	if token == "" {
-		return auth.Session{}, usageError{fmt.Errorf("--provider %s needs a token in %s", name, EnvToken)}
+		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %s needs a token in %s", name, EnvToken)}
 	}
 	hosts, err := connect.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		return auth.Session{}, usageError{err}
+		return auth.Session{}, nil, usageError{err}
 	}
-	if f.host != "" {
-		h := f.host
-		if i := strings.Index(h, "://"); i >= 0 {
-			h = h[i+3:]
-		}
-		h, _, _ = strings.Cut(h, "/")
-		hosts.Hosts = append(hosts.Hosts, strings.ToLower(h))
-	}
+	hosts.AnyHost = true
 	base, err := hosts.BaseURL(name, f.host, f.org)
 	if err != nil {
-		return auth.Session{}, usageError{err}
+		return auth.Session{}, nil, usageError{err}
 	}
 	s := auth.Session{Provider: name, Host: base, Organization: f.org, Token: token}
 	p, err := hosts.Open(s)
 	if err != nil {
-		return auth.Session{}, err
+		return auth.Session{}, nil, err
 	}
 	if s.Username, err = p.User(ctx); err != nil {
-		return auth.Session{}, err
+		return auth.Session{}, nil, err
 	}
-	return s, nil
+	return s, p, nil
 }
 
 // prepareWithProgress opens repo and waits until its history can be read,

@@ -285,21 +285,30 @@ func (r *Repo) Ready(ctx context.Context) error {
 // or gitcli.Tags) as its mirror last fetched them, newest first. Call it
 // after Ready.
 func (r *Repo) Refs(ctx context.Context, namespace string) ([]gitcli.Ref, error) {
+	dir, err := r.dir()
+	if err != nil {
+		return nil, err
+	}
+	return r.git.Refs(ctx, dir, namespace)
+}
+
+// dir is the git directory the last preparation used.
+func (r *Repo) dir() (string, error) {
 	dir := r.gitDir.Load()
 	if dir == nil {
-		return nil, fmt.Errorf("open %s: not prepared yet", r.Info.Key)
+		return "", fmt.Errorf("open %s: not prepared yet", r.Info.Key)
 	}
-	return r.git.Refs(ctx, *dir, namespace)
+	return *dir, nil
 }
 
 // Compare calls fn for each commit of branch head that branch base lacks,
 // newest first, as the mirror last fetched them. Call it after Ready.
 func (r *Repo) Compare(ctx context.Context, base, head string, fn func(*gitcli.CommitMeta) error) error {
-	dir := r.gitDir.Load()
-	if dir == nil {
-		return fmt.Errorf("open %s: not prepared yet", r.Info.Key)
+	dir, err := r.dir()
+	if err != nil {
+		return err
 	}
-	return r.git.LogMetadata(ctx, *dir, gitcli.Branches+head, []string{gitcli.Branches + base}, fn)
+	return r.git.LogMetadata(ctx, dir, gitcli.Branches+head, []string{gitcli.Branches + base}, fn)
 }
 
 // View returns the newest prepared view of the repository.

@@ -68,6 +68,9 @@ type Config struct {
 	// (a GitHub Enterprise, GitLab or Azure DevOps Server), lower-case,
 	// with a port if not 443. The defaults' hosts are always allowed.
 	Hosts []string
+	// AnyHost lets a session name any host, as the command line's user
+	// may: the server leaves it false.
+	AnyHost bool
 	// HTTPClient does the requests; nil means providers.NewClient(nil).
 	HTTPClient *http.Client
 	// History opens plain-git repositories.
@@ -118,8 +121,8 @@ func parseBase(raw string) (*url.URL, error) {
 
 // BaseURL returns the API address a session of provider uses: the
 // configured one, or the one host names (a bare host name means https),
-// which must be the configured one's host or on Hosts. For Azure DevOps
-// the organisation is appended.
+// which must be the configured one's host or on Hosts (any, with
+// AnyHost). For Azure DevOps the organisation is appended.
 func (c Config) BaseURL(provider, host, organization string) (string, error) {
 	var base string
 	switch provider {
@@ -144,7 +147,7 @@ func (c Config) BaseURL(provider, host, organization string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if !strings.EqualFold(u.Host, def.Host) && !slices.Contains(c.Hosts, strings.ToLower(u.Host)) {
+		if !c.AnyHost && !strings.EqualFold(u.Host, def.Host) && !slices.Contains(c.Hosts, strings.ToLower(u.Host)) {
 			return "", fmt.Errorf("%w: host %q is not allowed; the operator lists further hosts in %s", providers.ErrInvalid, u.Host, EnvProviderHosts)
 		}
 		if !strings.EqualFold(u.Host, def.Host) || u.Path != "" {

@@ -78,6 +78,16 @@ func TestBaseURL(t *testing.T) {
 	}
 }
 
+func TestBaseURLAnyHost(t *testing.T) {
+	c := connect.Config{AnyHost: true}
+	if got, err := c.BaseURL("gitlab", "gitlab.internal.example", ""); err != nil || got != "https://gitlab.internal.example" {
+		t.Errorf("AnyHost: %q, %v", got, err)
+	}
+	if _, err := c.BaseURL("gitlab", "https://u:p@gitlab.internal.example", ""); !errors.Is(err, providers.ErrInvalid) {
+		t.Errorf("AnyHost still refuses credentials: %v", err)
+	}
+}
+
 func TestOpen(t *testing.T) {
 	c := connect.Config{}
 	for _, p := range []string{"github", "gitlab"} {
