@@ -105,7 +105,7 @@ func writeFailure(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: query.ParamRepoURL, Message: err.Error()}})
 	case errors.Is(err, context.DeadlineExceeded):
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
-		WriteError(w, http.StatusGatewayTimeout, "the repository is still being prepared; retry shortly", nil)
+		WriteError(w, http.StatusGatewayTimeout, "still working on the answer (a repository or a provider listing); retry shortly", nil)
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this.
 		WriteError(w, 499, "request cancelled", nil)
