@@ -4,7 +4,10 @@
 // Three tiers are tried in order: a bounded in-process memory tier (otter,
 // weighted by byte size), a disk tier (one bbolt file) and, when configured,
 // a Redis tier shared by every gitpulse process. A hit in a lower tier is
-// copied into the tiers above it. Keys are built by the caller and include
+// copied into the tiers above it; the memory tier keeps it only if its
+// W-TinyLFU admission rates the key above the entry it would evict, so a
+// key read once from disk may stay on disk while hotter keys hold memory.
+// Keys are built by the caller and include
 // the repository's indexed head commit, so entries are never invalidated:
 // they only expire by TTL or get dropped for space.
 //
