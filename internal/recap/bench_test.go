@@ -9,10 +9,7 @@ import (
 // BenchmarkTrimItems trims a year of a busy repository's activity (4,000
 // commits, as git/git had in 2024) to the default token budget.
 func BenchmarkTrimItems(b *testing.B) {
-	g, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	g := modelGen(b, 0)
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	items := make([]Item, 4000)
 	for i := range items {

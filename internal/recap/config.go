@@ -56,8 +56,8 @@ type Config struct {
 	Temperature float64
 	// MaxTokens caps the length of the response (default 1024).
 	MaxTokens int
-	// MaxHistoryTokens is the budget TrimItems fits the activity text into
-	// (default 16000).
+	// MaxHistoryTokens is the budget TrimItems and GenerateResponse fit
+	// the activity text a model reads into (default 16000).
 	MaxHistoryTokens int
 	// Timeout bounds a whole GenerateResponse call, retries included
 	// (default 120s).

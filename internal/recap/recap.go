@@ -9,10 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
-	"github.com/tiktoken-go/tokenizer"
+	"github.com/tiktoken-go/tokenizer/codec"
 )
 
 // Item is one piece of activity.
@@ -72,8 +76,11 @@ type Streamer interface {
 // Generator renders, trims and summarises activity. It is safe for
 // concurrent use.
 type Generator struct {
-	cfg      Config
-	codec    tokenizer.Codec
+	cfg Config
+	// codec loads the model's vocabulary on first use: building its
+	// map costs tens of milliseconds and megabytes that a run of the
+	// built-in summariser never needs.
+	codec    func() *codec.Codec
 	streamer Streamer // nil: the built-in summariser
 	// backoff is the first retry delay when the API gives no Retry-After.
 	backoff time.Duration
@@ -85,27 +92,34 @@ func New(cfg Config) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	codec, err := codecFor(cfg.Model)
-	if err != nil {
-		return nil, fmt.Errorf("load tokenizer: %w", err)
-	}
-	g := &Generator{cfg: cfg, codec: codec, backoff: 500 * time.Millisecond}
+	g := &Generator{cfg: cfg, codec: sync.OnceValue(vocabularyFor(cfg.Model)), backoff: 500 * time.Millisecond}
+	client := &http.Client{} // no Timeout: a stream lasts as long as GenerateResponse's context allows
 	switch cfg.Provider {
 	case ProviderOpenAI:
-		g.streamer = newOpenAIClient(cfg)
+		g.streamer = newOpenAIClient(cfg, client)
 	case ProviderAnthropic:
-		g.streamer = newAnthropicClient(cfg)
+		g.streamer = newAnthropicClient(cfg, client)
 	}
 	return g, nil
 }
 
-// codecFor returns the vocabulary for an OpenAI model, and o200k_base (the
-// vocabulary of current OpenAI models, a fair estimate for others) otherwise.
-func codecFor(model string) (tokenizer.Codec, error) {
-	if c, err := tokenizer.ForModel(tokenizer.Model(model)); err == nil {
-		return c, nil
+// vocabularyFor returns the constructor of model's vocabulary: cl100k_base
+// for the GPT-4 and GPT-3.5 families, o200k_base (current OpenAI models,
+// a fair estimate for other vendors' models) otherwise. Only these two
+// are linked into the binary; tokenizer.ForModel would link all four.
+func vocabularyFor(model string) func() *codec.Codec {
+	m := strings.ToLower(model)
+	for _, p := range []string{"gpt-4o", "gpt-4.", "chatgpt-4o"} {
+		if strings.HasPrefix(m, p) {
+			return codec.NewO200kBase
+		}
 	}
-	return tokenizer.Get(tokenizer.O200kBase)
+	for _, p := range []string{"gpt-4", "gpt-3.5", "gpt-35", "text-embedding-ada-002"} {
+		if strings.HasPrefix(m, p) {
+			return codec.NewCl100kBase
+		}
+	}
+	return codec.NewO200kBase
 }
 
 // Config returns the configuration in use, defaults applied.
@@ -114,7 +128,7 @@ func (g *Generator) Config() Config { return g.cfg }
 // CountTokens returns the number of tokens in text, counted offline with
 // the model's vocabulary (o200k_base for models it does not know).
 func (g *Generator) CountTokens(text string) int {
-	n, err := g.codec.Count(text)
+	n, err := g.codec().Count(text)
 	if err != nil { // invalid UTF-8 only: estimate
 		return (len(text) + 3) / 4
 	}
@@ -122,11 +136,15 @@ func (g *Generator) CountTokens(text string) int {
 }
 
 // TrimItems sorts items by date and drops the oldest until at most
-// MaxItems are left and RenderActions(kept) fits in MaxHistoryTokens;
-// trimmed is how many were dropped. items is not modified.
+// MaxItems are left and, when a model is configured, RenderActions(kept)
+// fits in MaxHistoryTokens (no model reads the built-in summariser's
+// input); trimmed is how many were dropped. items is not modified.
 func (g *Generator) TrimItems(items []Item) (kept []Item, trimmed int) {
 	sorted := sortedItems(items)
 	lo, n := max(0, len(sorted)-MaxItems), len(sorted) // never more than MaxItems
+	if g.streamer == nil {
+		return sorted[lo:], lo
+	}
 	fits := func(start int) bool {
 		return g.CountTokens(RenderActions(sorted[start:])) <= g.cfg.MaxHistoryTokens
 	}
@@ -191,7 +209,9 @@ func (g *Generator) estimateStart(sorted []Item, lo int) int {
 // For ModeRecap, n is the number of bullets, 1 to 15; other modes ignore n.
 // It uses the configured model, retrying refusals with status 429 or 5xx
 // until the first chunk is emitted, within the configured total Timeout, or
-// the built-in summariser when no model is configured.
+// the built-in summariser when no model is configured. The model reads at
+// most MaxHistoryTokens of actions, the newest lines; the built-in
+// summariser reads them all.
 // Errors caused by the input wrap ErrInvalid; API refusals are *StatusError.
 func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, actions string, n int, emit func(chunk string) error) error {
 	switch mode {
@@ -208,8 +228,55 @@ func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, actions str
 	if g.streamer == nil {
 		return summarise(ctx, mode, actions, n, emit)
 	}
-	system, user := prompts(mode, actions, n)
+	system, user := prompts(mode, g.fitBudget(actions), n)
 	return g.streamWithRetry(ctx, system, user, emit)
+}
+
+// bytesPerTokenBound bounds the work of fitBudget: it tokenizes at most
+// the last MaxHistoryTokens*bytesPerTokenBound bytes of a text. Ordinary
+// text runs 3 to 5 bytes a token, so this loses nothing but in text made
+// of unusually long tokens (long runs of one character), of which fewer
+// are then kept than the budget allows.
+const bytesPerTokenBound = 16
+
+// fitBudget returns the newest part of actions (activity text lists the
+// oldest first) that fits MaxHistoryTokens: whole lines from its end,
+// or the end of its last line when that alone is too long.
+func (g *Generator) fitBudget(actions string) string {
+	budget := g.cfg.MaxHistoryTokens
+	text := actions
+	if limit := budget * bytesPerTokenBound; len(text) > limit {
+		text = text[len(text)-limit:]
+	}
+	if len(text) == len(actions) && g.CountTokens(text) <= budget {
+		return actions
+	}
+	cut := max(0, len(text)-4*budget) // the estimate CountTokens falls back on
+	if _, tokens, err := g.codec().Encode(text); err == nil {
+		// The tokens of a text are its bytes in order: the last
+		// budget of them start at cut.
+		cut = len(text)
+		for _, tok := range tokens[max(0, len(tokens)-budget):] {
+			cut -= len(tok)
+		}
+	}
+	for {
+		if cut > 0 && text[cut-1] != '\n' {
+			if nl := strings.IndexByte(text[cut:], '\n'); nl >= 0 && cut+nl+1 < len(text) {
+				cut += nl + 1 // start at a whole line
+			}
+		}
+		for cut < len(text) && !utf8.RuneStart(text[cut]) {
+			cut++ // a token may end inside a character
+		}
+		// A text cut at a line or a token boundary is tokenized almost
+		// always as that part of the whole was; check, and cut further
+		// (a line or a token) in the rare case it was not.
+		if g.CountTokens(text[cut:]) <= budget {
+			return text[cut:]
+		}
+		cut++
+	}
 }
 
 // MaxBullets is the largest bullet count a recap may ask for.

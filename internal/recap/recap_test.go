@@ -54,8 +54,15 @@ func TestCountTokensOffline(t *testing.T) {
 	}
 }
 
+// modelGen returns a Generator for a model (never called) with budget
+// MaxHistoryTokens: the budget applies only to text a model reads.
+func modelGen(tb testing.TB, budget int) *Generator {
+	tb.Helper()
+	return mustNew(tb, Config{Provider: ProviderOpenAI, BaseURL: "http://127.0.0.1:1/v1", MaxHistoryTokens: budget})
+}
+
 func TestTrimItems(t *testing.T) {
-	g := mustNew(t, Config{})
+	g := modelGen(t, 0)
 	full := g.CountTokens(RenderActions(sample))
 	t.Run("fits", func(t *testing.T) {
 		kept, trimmed := g.TrimItems(sample)
@@ -63,8 +70,15 @@ func TestTrimItems(t *testing.T) {
 			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
 		}
 	})
+	t.Run("built-in summariser not trimmed", func(t *testing.T) {
+		g := mustNew(t, Config{MaxHistoryTokens: 1})
+		kept, trimmed := g.TrimItems(sample)
+		if trimmed != 0 || len(kept) != len(sample) {
+			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
+		}
+	})
 	t.Run("drops oldest first", func(t *testing.T) {
-		g := mustNew(t, Config{MaxHistoryTokens: full - 1})
+		g := modelGen(t, full-1)
 		kept, trimmed := g.TrimItems(sample)
 		if trimmed < 1 || len(kept)+trimmed != len(sample) {
 			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
@@ -80,7 +94,7 @@ func TestTrimItems(t *testing.T) {
 		}
 	})
 	t.Run("nothing fits", func(t *testing.T) {
-		g := mustNew(t, Config{MaxHistoryTokens: 1})
+		g := modelGen(t, 1)
 		kept, trimmed := g.TrimItems(sample)
 		if len(kept) != 0 || trimmed != len(sample) {
 			t.Fatalf("kept %d trimmed %d", len(kept), trimmed)
@@ -441,10 +455,10 @@ func TestTrimItemsFindsTheFirstFit(t *testing.T) {
 			Date: start.Add(time.Duration(i*i%97) * 5 * time.Hour), Message: strings.Repeat("word ", i%13) + "change " + strconv.Itoa(i)})
 	}
 	sorted := sortedItems(items)
-	probe := mustNew(t, Config{})
+	probe := modelGen(t, 0)
 	full := probe.CountTokens(RenderActions(items))
 	for _, budget := range []int{1, 7, 50, 333, 1000, full / 2, full - 3, full, full + 10} {
-		g := mustNew(t, Config{MaxHistoryTokens: budget})
+		g := modelGen(t, budget)
 		kept, trimmed := g.TrimItems(items)
 		if len(kept)+trimmed != len(items) || g.CountTokens(RenderActions(kept)) > budget {
 			t.Fatalf("budget %d: kept %d trimmed %d, or they do not fit", budget, len(kept), trimmed)
@@ -480,4 +494,139 @@ func TestFirstFit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestModelReadsAtMostTheBudget guards the WebSocket's path, which hands
+// GenerateResponse a client's text: 1,000 KiB of activity once reached a
+// model as ~250k tokens with MAX_HISTORY_TOKENS=1500. Whatever the
+// caller, a model reads the newest lines that fit the budget.
+func TestModelReadsAtMostTheBudget(t *testing.T) {
+	const budget = 1500
+	var lines strings.Builder
+	for i := 0; lines.Len() < 1000<<10; i++ {
+		fmt.Fprintf(&lines, "- [commit] api: change number %d of the stream handler\n", i)
+	}
+	oneLine := strings.Repeat("word ", 200<<10)
+	probe := modelGen(t, budget)
+	for _, p := range providers {
+		for _, tc := range []struct{ name, actions, newest string }{
+			{"many lines", lines.String(), lastLine(lines.String())},
+			{"one long line", oneLine, ""},
+			{"short", RenderActions(sample), RenderActions(sample)},
+		} {
+			t.Run(p.name+" "+tc.name, func(t *testing.T) {
+				var got string
+				g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+					var body struct{ Messages []map[string]any }
+					if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+						t.Error(err)
+					}
+					user := body.Messages[len(body.Messages)-1]["content"]
+					if blocks, ok := user.([]any); ok { // Anthropic: [{"type": "text", "text": ...}]
+						user = blocks[0].(map[string]any)["text"]
+					}
+					_, got, _ = strings.Cut(user.(string), ":\n\n")
+					sse(w, p.frames("ok"), 0)
+				})
+				g.cfg.MaxHistoryTokens = budget
+				if _, _, err := collect(t, g, ModeRecap, tc.actions, 5); err != nil {
+					t.Fatal(err)
+				}
+				if n := probe.CountTokens(got); n > budget || n < budget/2 && len(tc.actions) > len(got) {
+					t.Fatalf("the model read %d tokens (%d bytes), budget %d", n, len(got), budget)
+				}
+				if !strings.HasSuffix(tc.actions, got) || !strings.HasSuffix(got, tc.newest) {
+					t.Fatalf("the model did not read the newest part: %.80q...", got)
+				}
+				if cut := len(tc.actions) - len(got); tc.newest != "" && cut > 0 && tc.actions[cut-1] != '\n' {
+					t.Fatalf("cut inside a line: %.80q", got)
+				}
+			})
+		}
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:] + "\n"
+}
+
+// TestBuiltinReadsEverything: no model reads the built-in summariser's
+// input, so the budget does not apply to it.
+func TestBuiltinReadsEverything(t *testing.T) {
+	g := mustNew(t, Config{MaxHistoryTokens: 1})
+	out, _, err := collect(t, g, ModeRelease, RenderActions(sample), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "readme (web)") || !strings.Contains(out, "update deps (web)") {
+		t.Fatalf("oldest or newest item missing:\n%s", out)
+	}
+}
+
+func TestReadEvents(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"lf", "event: a\ndata: 1\n\ndata:2\n\n", "a=1|=2"},
+		{"crlf and cr", "event: a\r\ndata: 1\r\n\r\ndata: 2\r\rdata: 3\r\n\r\n", "a=1|=2|=3"},
+		{"multi-line data", "data: x\ndata:  y\ndata\n\n", "=x\n y\n"},
+		{"comments, id, retry ignored", ": keep-alive\nid: 7\nretry: 10\ndata: z\n\n", "=z"},
+		{"no data, no event", "event: ping\n\ndata: 1\n\n", "=1"},
+		{"byte order mark", "\uFEFFdata: 1\n\n", "=1"},
+		{"unterminated event dropped", "data: 1\n\ndata: 2\n", "=1"},
+		{"json with colons", `data: {"a":"b: c"}` + "\n\n", `={"a":"b: c"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			err := readEvents(strings.NewReader(tc.in), func(ev event) (bool, error) {
+				got = append(got, ev.name+"="+ev.data)
+				return false, nil
+			})
+			if err != nil || strings.Join(got, "|") != tc.want {
+				t.Fatalf("got %q err %v, want %q", strings.Join(got, "|"), err, tc.want)
+			}
+		})
+	}
+	t.Run("a CR split across reads", func(t *testing.T) {
+		var got []string
+		r := io.MultiReader(strings.NewReader("data: 1\r"), strings.NewReader("\ndata: 2\r\n\r\n"))
+		_ = readEvents(r, func(ev event) (bool, error) { got = append(got, ev.data); return false, nil })
+		if strings.Join(got, "|") != "1\n2" {
+			t.Fatalf("got %q", got)
+		}
+	})
+}
+
+// TestClientsErrors: an API's error message reaches the error with the
+// key masked, and Anthropic's in-stream overloaded_error is retried like
+// a 529 before the first chunk.
+func TestClientsErrors(t *testing.T) {
+	for _, p := range providers {
+		t.Run(p.name+" key masked", func(t *testing.T) {
+			g := newClientGenerator(t, p, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"type":"error","error":{"type":"authentication_error","message":"Incorrect API key provided: sk-test"}}`)
+			})
+			_, _, err := collect(t, g, ModeRecap, "x", 1)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != 401 || strings.Contains(err.Error(), "sk-test") ||
+				!strings.Contains(err.Error(), "Incorrect API key provided: [redacted]") {
+				t.Fatalf("err %v", err)
+			}
+		})
+	}
+	t.Run("anthropic overloaded event retried", func(t *testing.T) {
+		var calls atomic.Int32
+		g := newClientGenerator(t, providers[1], func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				sse(w, []string{"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"}, 0)
+				return
+			}
+			sse(w, anthropicFrames("ok"), 0)
+		})
+		out, _, err := collect(t, g, ModeRecap, "x", 1)
+		if err != nil || out != "ok" || calls.Load() != 2 {
+			t.Fatalf("out %q err %v calls %d", out, err, calls.Load())
+		}
+	})
 }

@@ -22,10 +22,15 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("%s: status %d %s", e.Provider, e.StatusCode, http.StatusText(e.StatusCode))
+	s := fmt.Sprintf("%s: status %d %s", e.Provider, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.err != nil {
+		s += ": " + e.err.Error()
+	}
+	return s
 }
 
-// Unwrap returns the SDK's error.
+// Unwrap returns the API's own error message (its key masked), nil if it
+// sent none.
 func (e *StatusError) Unwrap() error { return e.err }
 
 // Temporary reports whether retrying may succeed: 429 and 5xx.
@@ -33,13 +38,9 @@ func (e *StatusError) Temporary() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
 
-// newStatusError builds a StatusError from a response.
-func newStatusError(provider string, resp *http.Response, status int, err error) *StatusError {
-	e := &StatusError{Provider: provider, StatusCode: status, err: err}
-	if resp != nil {
-		e.RetryAfter = retryAfter(resp.Header)
-	}
-	return e
+// newStatusError builds a StatusError from a refusal and its cause.
+func newStatusError(provider string, resp *http.Response, cause error) *StatusError {
+	return &StatusError{Provider: provider, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header), err: cause}
 }
 
 // retryAfter reads retry-after-ms or Retry-After (seconds or an HTTP date).
