@@ -98,14 +98,14 @@ func (e apiError) message(key string) string {
 	if e.Error == nil {
 		return ""
 	}
-	msg := strings.TrimSpace(e.Error.Type + ": " + e.Error.Message)
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	if key != "" {
+	msg := strings.Trim(e.Error.Type+": "+e.Error.Message, ": ")
+	if key != "" { // before shortening, which could cut a key in two
 		msg = strings.ReplaceAll(msg, key, "[redacted]")
 	}
-	return strings.Trim(msg, ": ")
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "..."
+	}
+	return msg
 }
 
 // streamRequest posts body as JSON to url with header and reads the
