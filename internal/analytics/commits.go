@@ -27,8 +27,10 @@ type Commit struct {
 	// Message is the subject line.
 	Message string `json:"message"`
 	Author  Author `json:"author"`
-	// Date is the author date in UTC.
-	Date time.Time `json:"date"`
+	// Date is the author date in UTC; the zero time (0001-01-01) when git
+	// cannot read it, and then DateUnknown is set.
+	Date        time.Time `json:"date"`
+	DateUnknown bool      `json:"dateUnknown,omitempty"`
 	// Stats is nil (omitted) while line statistics are pending; merges
 	// have 0/0.
 	Stats *Stats `json:"stats,omitempty"`
@@ -86,8 +88,12 @@ func (v *View) commit(i int) Commit {
 		SHA:     x.Hash(i),
 		Message: x.Subject(i),
 		Author:  Author{Name: id.Name, Email: id.Email},
-		Date:    utc(x.AuthorTime[i]),
 		IsMerge: x.IsMerge(i),
+	}
+	if x.DateKnown(i) {
+		c.Date = utc(x.AuthorTime[i])
+	} else {
+		c.DateUnknown = true
 	}
 	if x.HasStats {
 		files := int(x.FilesChanged[i])

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/index"
 )
 
 // Filter selects the commits (and, for churn, the files) a query looks at.
@@ -55,6 +57,10 @@ func (v *View) compile(f Filter) query {
 	}
 	if !f.To.IsZero() {
 		q.to = f.To.Unix()
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		// A commit whose date git cannot read is in no date range.
+		q.from = max(q.from, index.UnknownTime+1)
 	}
 	if len(f.Authors) > 0 {
 		subs := make([]string, len(f.Authors))

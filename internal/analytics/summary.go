@@ -134,15 +134,24 @@ func (v *View) Summary(info RepoInfo, now time.Time, cached bool) Summary {
 	if x.Len() == 0 {
 		return s
 	}
+	// The last commit is the newest one whose date git can read.
+	newest := 0
+	for newest < x.Len() && !x.DateKnown(newest) {
+		newest++
+	}
+	if newest == x.Len() {
+		s.Stats.Status = StatusArchived
+		return s
+	}
 	created := utc(v.created)
 	s.Created = &Created{Date: created, Source: "git-log"}
 	s.Age = age(created, now)
-	last := utc(x.AuthorTime[0])
+	last := utc(x.AuthorTime[newest])
 	s.LastCommit = &LastCommit{
 		Date:         last,
 		RelativeTime: relativeTime(now.Sub(last)),
-		SHA:          x.Hash(0),
-		Author:       x.Idents[x.Author[0]].Name,
+		SHA:          x.Hash(newest),
+		Author:       x.Idents[x.Author[newest]].Name,
 	}
 	s.Stats.Status = status(now.Sub(last))
 	return s

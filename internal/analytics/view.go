@@ -49,7 +49,8 @@ type View struct {
 	sortedTime []int64
 
 	// created is the author time of the oldest root commit; exactCreated
-	// is false when the history has no root.
+	// is false when the history has no root (or none with a known date);
+	// maxTime when no commit has a known date.
 	created      int64
 	exactCreated bool
 }
@@ -145,12 +146,16 @@ func (v *View) prepareTimes() {
 	// oldest commit known stands in for it.
 	v.created, v.exactCreated = maxTime, true
 	for i, parents := range x.Parents {
-		if parents == 0 {
+		if parents == 0 && x.DateKnown(i) {
 			v.created = min(v.created, x.AuthorTime[i])
 		}
 	}
-	if v.created == maxTime && n > 0 {
-		v.created, v.exactCreated = v.sortedTime[0], false
+	if v.created == maxTime {
+		// Unknown dates sort first: the oldest known one stands in.
+		known, _ := slices.BinarySearch(v.sortedTime, index.UnknownTime+1)
+		if known < n {
+			v.created, v.exactCreated = v.sortedTime[known], false
+		}
 	}
 }
 

@@ -7,34 +7,46 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
+	"strings"
 )
+
+// UnknownTime is the AuthorTime or CommitTime of a commit whose date git
+// cannot read (a negative or malformed timestamp, which git fsck reports as
+// badDateOverflow or badDate); git lists such a commit with an empty date.
+const UnknownTime int64 = math.MinInt64
 
 // CommitMeta is one commit's metadata as read by LogMetadata. Its byte
 // slices point into a reused buffer: they are valid only during the
 // callback that receives them.
 type CommitMeta struct {
-	Hash           []byte // hexadecimal object name (40 or 64 characters)
-	Parents        int
+	Hash    []byte // hexadecimal object name (40 or 64 characters)
+	Parents int
+	// ParentHashes are the parents' hexadecimal names, space-separated.
+	ParentHashes   []byte
 	AuthorName     []byte // after .mailmap
 	AuthorEmail    []byte // after .mailmap
-	AuthorTime     int64  // seconds since the epoch
-	AuthorZone     int16  // offset from UTC in minutes
+	AuthorTime     int64  // seconds since the epoch, or UnknownTime
+	AuthorZone     int16  // offset from UTC in minutes (0 if unreadable)
 	CommitterName  []byte // after .mailmap
 	CommitterEmail []byte // after .mailmap
-	CommitTime     int64
+	CommitTime     int64  // seconds since the epoch, or UnknownTime
 	CommitZone     int16
 	Subject        []byte
+	// Raw is the author and committer as the commit records them, before
+	// .mailmap: name, email, committer name, committer email.
+	Raw [4][]byte
 }
 
 // MetadataFormat is the git log --format option LogMetadata uses: the
 // CommitMeta fields NUL-terminated; with -z the record itself is
 // NUL-terminated too, so the output is a flat sequence of metaFields
 // NUL-terminated tokens per commit.
-const MetadataFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%s"
+const MetadataFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%s%x00%an%x00%ae%x00%cn%x00%ce"
 
-const metaFields = 9
+const metaFields = 13
 
 // LogMetadata streams the metadata of the commits reachable from rev and
 // not from any of exclude, in git log order (newest first), calling fn for
@@ -92,41 +104,91 @@ func parseMeta(c *CommitMeta, f *[metaFields][]byte) error {
 	}
 	c.Hash = f[0]
 	c.Parents = 0
+	c.ParentHashes = f[1]
 	if len(f[1]) > 0 {
 		c.Parents = bytes.Count(f[1], []byte{' '}) + 1
 	}
 	c.AuthorName, c.AuthorEmail = f[2], f[3]
-	var err error
-	if c.AuthorTime, c.AuthorZone, err = parseRawDate(f[4]); err != nil {
-		return err
-	}
+	c.AuthorTime, c.AuthorZone = parseRawDate(f[4])
 	c.CommitterName, c.CommitterEmail = f[5], f[6]
-	if c.CommitTime, c.CommitZone, err = parseRawDate(f[7]); err != nil {
-		return err
-	}
+	c.CommitTime, c.CommitZone = parseRawDate(f[7])
 	c.Subject = f[8]
+	c.Raw = [4][]byte{f[9], f[10], f[11], f[12]}
 	return nil
 }
 
-// parseRawDate parses git's raw date, "1112911993 -0700".
-func parseRawDate(b []byte) (int64, int16, error) {
+// parseRawDate parses git's raw date, "1112911993 -0700". git prints an
+// empty date for a timestamp it cannot read: that, or anything else that
+// is not a date, is UnknownTime; a time zone that is not one is UTC.
+func parseRawDate(b []byte) (int64, int16) {
 	sp := bytes.IndexByte(b, ' ')
-	if sp < 0 || len(b)-sp-1 != 5 {
-		return 0, 0, fmt.Errorf("git log: bad date %q", truncate(b))
+	if sp < 0 {
+		return UnknownTime, 0
 	}
 	secs, err := strconv.ParseInt(string(b[:sp]), 10, 64)
-	if err != nil {
-		return 0, 0, fmt.Errorf("git log: bad date %q", truncate(b))
+	if err != nil || secs == UnknownTime {
+		return UnknownTime, 0
 	}
 	z := b[sp+1:]
-	if (z[0] != '+' && z[0] != '-') || !isDigits(z[1:]) {
-		return 0, 0, fmt.Errorf("git log: bad time zone %q", truncate(b))
+	if len(z) != 5 || (z[0] != '+' && z[0] != '-') || !isDigits(z[1:]) {
+		return secs, 0
 	}
 	mins := int16((z[1]-'0')*10+(z[2]-'0'))*60 + int16((z[3]-'0')*10+(z[4]-'0'))
 	if z[0] == '-' {
 		mins = -mins
 	}
-	return secs, mins, nil
+	return secs, mins
+}
+
+// Ident is a name and e-mail address, as in a commit's author line.
+type Ident struct {
+	Name  string
+	Email string
+}
+
+// MapIdents maps idents through the .mailmap committed at rev, as
+// LogMetadata maps a commit's author (git check-mailmap, one process for
+// all of them). It refuses an ident that git could not read back as one.
+func (g *Git) MapIdents(ctx context.Context, gitDir, rev string, idents []Ident) ([]Ident, error) {
+	if err := checkDynamic(rev); err != nil {
+		return nil, err
+	}
+	var in bytes.Buffer
+	for _, id := range idents {
+		if strings.ContainsAny(id.Name, "<>\n\x00") || strings.ContainsAny(id.Email, "<>\n\x00") ||
+			id.Name != strings.TrimSpace(id.Name) {
+			return nil, fmt.Errorf("check-mailmap: ident %q <%q> cannot be passed to git", truncate([]byte(id.Name)), truncate([]byte(id.Email)))
+		}
+		if id.Name != "" {
+			in.WriteString(id.Name)
+			in.WriteByte(' ')
+		}
+		in.WriteString("<" + id.Email + ">\n")
+	}
+	out, err := g.Command(gitDir).Config("mailmap.blob", rev+":.mailmap").
+		Args("check-mailmap", "--stdin").Stdin(in.Bytes()).Output(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return parseMailmapped(out, len(idents))
+}
+
+// parseMailmapped reads check-mailmap's answers, "Name <email>" or
+// "<email>" per line.
+func parseMailmapped(out []byte, n int) ([]Ident, error) {
+	mapped := make([]Ident, 0, n)
+	for line := range strings.Lines(string(out)) {
+		line = strings.TrimSuffix(line, "\n")
+		lt := strings.LastIndexByte(line, '<')
+		if lt < 0 || !strings.HasSuffix(line, ">") || (lt > 0 && line[lt-1] != ' ') {
+			return nil, fmt.Errorf("git check-mailmap: unexpected output %q", truncate([]byte(line)))
+		}
+		mapped = append(mapped, Ident{Name: line[:max(lt-1, 0)], Email: line[lt+1 : len(line)-1]})
+	}
+	if len(mapped) != n {
+		return nil, fmt.Errorf("git check-mailmap: %d answers for %d idents", len(mapped), n)
+	}
+	return mapped, nil
 }
 
 // splitRecords is a bufio.SplitFunc that returns records of n
@@ -294,4 +356,25 @@ func truncate(b []byte) string {
 		return string(b[:80]) + "..."
 	}
 	return string(b)
+}
+
+// RevList streams the names of the commits reachable from rev in git log
+// order (newest first), calling fn with each hexadecimal name; the slice
+// is valid only during the call.
+func (g *Git) RevList(ctx context.Context, gitDir, rev string, fn func(hash []byte) error) error {
+	return g.Command(gitDir).Args("rev-list").AddRevisions(rev).Stream(ctx, func(r *os.File) error {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if !isHex(sc.Bytes()) {
+				return fmt.Errorf("git rev-list: unexpected output %q", truncate(sc.Bytes()))
+			}
+			if err := fn(sc.Bytes()); err != nil {
+				return err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("read git rev-list: %w", err)
+		}
+		return nil
+	})
 }

@@ -111,3 +111,17 @@ func (g *Git) ObjectFormat(ctx context.Context, gitDir string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// MailmapBlob returns the object name of the .mailmap file committed at
+// rev, or "" when rev has none.
+func (g *Git) MailmapBlob(ctx context.Context, gitDir, rev string) (string, error) {
+	out, err := g.Command(gitDir).Args("rev-parse", "--verify", "--quiet").AddRevisions(rev + ":.mailmap").Output(ctx)
+	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) && ge.ExitCode == 1 {
+			return "", nil
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}

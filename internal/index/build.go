@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -69,30 +70,44 @@ func (b *Builder) Build(ctx context.Context, gitDir string, onMetadata func(*Ind
 // reads only the commits not reachable from base's head and returns them
 // as an index that shares base's identity and path tables (see Prepend).
 func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*Index, error) {
+	x, _, err := b.metadata(ctx, gitDir, base)
+	return x, err
+}
+
+// metadata is Metadata that also reports whether git log lists the new
+// commits before all of base's, in base's order, so that Prepend keeps git
+// log's order without asking git for it: every new commit's parents are
+// new commits or base's head, and each was committed after base's head
+// (git log walks the commits by committer date, newest first).
+func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *Index, onTop bool, err error) {
 	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	format, ferr := b.Git.ObjectFormat(ctx, gitDir)
 	if ferr != nil {
-		return nil, fmt.Errorf("read object format: %w", ferr)
+		return nil, false, fmt.Errorf("read object format: %w", ferr)
 	}
-	x := &Index{ObjectFormat: format, Branch: branch, HashSize: hashSize(format), SubjectOff: []uint32{0}}
+	x = &Index{ObjectFormat: format, Branch: branch, HashSize: hashSize(format), SubjectOff: []uint32{0}}
 	if base != nil && base.ObjectFormat != format {
-		return nil, fmt.Errorf("object format changed from %s to %s", base.ObjectFormat, format)
+		return nil, false, fmt.Errorf("object format changed from %s to %s", base.ObjectFormat, format)
 	}
-	idents := newIdentInterner(nil)
+	idents, raw := newIdentInterner(nil), newIdentInterner(nil)
 	if base != nil {
-		idents = newIdentInterner(base.Idents)
+		idents, raw = newIdentInterner(base.Idents), newIdentInterner(base.RawIdents)
 		x.Paths = base.Paths
 	}
 	if errors.Is(err, gitcli.ErrNoCommits) {
-		x.Idents = idents.values
-		return x, nil
+		x.Idents, x.RawIdents = idents.values, raw.values
+		return x, true, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read HEAD: %w", err)
+		return nil, false, fmt.Errorf("read HEAD: %w", err)
+	}
+	if x.Mailmap, err = b.Git.MailmapBlob(ctx, gitDir, head); err != nil {
+		return nil, false, fmt.Errorf("read .mailmap: %w", err)
 	}
 	var exclude []string
-	if base != nil && base.Len() > 0 {
-		exclude = []string{base.Head()}
+	top := newTopCheck(base)
+	if top != nil {
+		exclude = []string{top.baseHead}
 	}
 	// The total is only for progress reports: count on another core
 	// while the log streams, rather than before it.
@@ -113,9 +128,12 @@ func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*In
 		if _, err := hex.Decode(x.Hashes[n:], c.Hash); err != nil || len(c.Hash) != 2*x.HashSize {
 			return fmt.Errorf("bad commit hash %q", c.Hash)
 		}
+		top.add(c)
 		x.Parents = append(x.Parents, uint16(min(c.Parents, 0xffff)))
 		x.Author = append(x.Author, idents.intern(c.AuthorName, c.AuthorEmail))
 		x.Committer = append(x.Committer, idents.intern(c.CommitterName, c.CommitterEmail))
+		x.RawAuthor = append(x.RawAuthor, raw.intern(c.Raw[0], c.Raw[1]))
+		x.RawCommitter = append(x.RawCommitter, raw.intern(c.Raw[2], c.Raw[3]))
 		x.AuthorTime = append(x.AuthorTime, c.AuthorTime)
 		x.AuthorZone = append(x.AuthorZone, c.AuthorZone)
 		x.CommitTime = append(x.CommitTime, c.CommitTime)
@@ -127,11 +145,57 @@ func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*In
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read commit metadata: %w", err)
+		return nil, false, fmt.Errorf("read commit metadata: %w", err)
 	}
-	x.Idents = idents.values
+	x.Idents, x.RawIdents = idents.values, raw.values
 	b.report(Progress{Phase: PhaseMetadata, Done: x.Len(), Total: x.Len()})
-	return x, nil
+	return x, top.onTop(), nil
+}
+
+// topCheck decides, while new commits stream in, whether git log lists
+// them all before the base's commits (see metadata).
+type topCheck struct {
+	baseHead string
+	baseTime int64
+	seen     map[string]bool // new commits
+	parents  []string        // their parents
+	ok       bool
+}
+
+// newTopCheck returns nil when base is nil or empty (a full build).
+func newTopCheck(base *Index) *topCheck {
+	if base == nil || base.Len() == 0 {
+		return nil
+	}
+	// git reads an unreadable date as 0: order is then git's to say.
+	t := base.CommitTime[0]
+	return &topCheck{baseHead: base.Head(), baseTime: t, seen: make(map[string]bool), ok: t != UnknownTime && t > 0}
+}
+
+func (t *topCheck) add(c *gitcli.CommitMeta) {
+	if t == nil {
+		return
+	}
+	t.seen[string(c.Hash)] = true
+	if c.CommitTime == UnknownTime || c.CommitTime <= t.baseTime {
+		t.ok = false
+	}
+	for p := range bytes.FieldsSeq(c.ParentHashes) {
+		t.parents = append(t.parents, string(p))
+	}
+}
+
+func (t *topCheck) onTop() bool {
+	if t == nil {
+		return true
+	}
+	for _, p := range t.parents {
+		if !t.ok {
+			break
+		}
+		t.ok = p == t.baseHead || t.seen[p]
+	}
+	return t.ok
 }
 
 func hashSize(format string) int {
@@ -377,12 +441,14 @@ func assembleStats(x *Index, parts []*statsPart) {
 
 // Update brings old up to date with the repository's HEAD branch. When the
 // branch has only moved forward, just the new commits are read (both
-// passes) and put in front of old; when history was rewritten (old's head
-// is no longer an ancestor of the branch), the index is rebuilt, and
-// onMetadata (if not nil) receives its pass-1 result as in Build; so it
-// does when old has no line statistics (a pass-1 index saved before pass 2
-// ended), which are then read for the whole history. It returns old itself
-// when nothing changed. rebuilt reports a full rebuild.
+// passes) and joined to old in git log's order, and when the head's
+// .mailmap differs from the one old was mapped with, every identity is
+// mapped again; the result equals a fresh build. When history was
+// rewritten (old's head is no longer an ancestor of the branch), the index
+// is rebuilt, and onMetadata (if not nil) receives its pass-1 result as in
+// Build; so it does when old has no line statistics (a pass-1 index saved
+// before pass 2 ended), which are then read for the whole history. It
+// returns old itself when nothing changed. rebuilt reports a full rebuild.
 func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
 	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
@@ -395,7 +461,7 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 		x, err := b.Build(ctx, gitDir, onMetadata)
 		return x, true, err
 	}
-	delta, err := b.Metadata(ctx, gitDir, old)
+	delta, onTop, err := b.metadata(ctx, gitDir, old)
 	if err != nil {
 		return nil, false, err
 	}
@@ -403,16 +469,138 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 		if delta, err = b.LineStats(ctx, gitDir, delta); err != nil {
 			return nil, false, err
 		}
-		return Prepend(delta, old), false, nil
+	}
+	x = Prepend(delta, old)
+	if x, err = b.conform(ctx, gitDir, x, head, old.Mailmap != delta.Mailmap, onTop); err != nil {
+		if ctx.Err() != nil {
+			return nil, false, err
+		}
+		// What could not be mapped or ordered incrementally is rebuilt.
+		x, err := b.Build(ctx, gitDir, onMetadata)
+		return x, true, err
+	}
+	if x.HasStats {
+		return x, false, nil
 	}
 	// old is pass 1 only (saved before pass 2 ended): the extended pass 1
 	// can be served while pass 2 runs over all of it.
-	x = Prepend(delta, old)
 	if onMetadata != nil {
 		onMetadata(x)
 	}
 	x, err = b.LineStats(ctx, gitDir, x)
 	return x, false, err
+}
+
+// conform makes x, new commits prepended to an old index, equal to a fresh
+// build of head: it maps every raw identity through head's .mailmap when
+// that changed, and puts the commits in git log's order unless they are
+// known to be in it.
+func (b *Builder) conform(ctx context.Context, gitDir string, x *Index, head string, remap, ordered bool) (*Index, error) {
+	if remap {
+		mapped, err := b.Git.MapIdents(ctx, gitDir, head, toGit(x.RawIdents))
+		if err != nil {
+			return nil, fmt.Errorf("map identities: %w", err)
+		}
+		x.remapIdents(mapped)
+	}
+	if ordered {
+		return x, nil
+	}
+	pos := make(map[string]uint32, x.Len())
+	for i := range x.Len() {
+		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
+	}
+	order := make([]uint32, 0, x.Len())
+	raw := make([]byte, x.HashSize)
+	err := b.Git.RevList(ctx, gitDir, head, func(hash []byte) error {
+		if _, err := hex.Decode(raw, hash); err != nil || len(hash) != 2*x.HashSize {
+			return fmt.Errorf("bad commit hash %q", hash)
+		}
+		i, ok := pos[string(raw)]
+		if !ok || len(order) == x.Len() {
+			return fmt.Errorf("git rev-list lists commit %s the index lacks", hash)
+		}
+		order = append(order, i)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read commit order: %w", err)
+	}
+	if len(order) != x.Len() {
+		return nil, fmt.Errorf("git rev-list lists %d commits, the index has %d", len(order), x.Len())
+	}
+	return x.permute(order), nil
+}
+
+func toGit(ids []Ident) []gitcli.Ident {
+	out := make([]gitcli.Ident, len(ids))
+	for i, id := range ids {
+		out[i] = gitcli.Ident(id)
+	}
+	return out
+}
+
+// remapIdents sets every commit's author and committer to mapped[raw id]
+// and rebuilds Idents as a fresh build interns them (in commit order,
+// author before committer), dropping identities no commit uses any more.
+// x must be freshly made (Prepend's result), as it is changed in place.
+func (x *Index) remapIdents(mapped []gitcli.Ident) {
+	in := newInterner[Ident](nil)
+	for i := range x.Len() {
+		x.Author[i] = in.intern(Ident(mapped[x.RawAuthor[i]]))
+		x.Committer[i] = in.intern(Ident(mapped[x.RawCommitter[i]]))
+	}
+	x.Idents = in.values
+}
+
+// permute returns x with its commits in order: commit k of the result is
+// commit order[k] of x.
+func (x *Index) permute(order []uint32) *Index {
+	y := *x
+	y.Hashes = make([]byte, 0, len(x.Hashes))
+	for _, i := range order {
+		y.Hashes = append(y.Hashes, x.Hashes[int(i)*x.HashSize:(int(i)+1)*x.HashSize]...)
+	}
+	y.Parents = gather(x.Parents, order)
+	y.Author, y.Committer = gather(x.Author, order), gather(x.Committer, order)
+	y.RawAuthor, y.RawCommitter = gather(x.RawAuthor, order), gather(x.RawCommitter, order)
+	y.AuthorTime, y.AuthorZone, y.CommitTime = gather(x.AuthorTime, order), gather(x.AuthorZone, order), gather(x.CommitTime, order)
+	var subjects [][]byte
+	y.SubjectOff, subjects = gatherRagged(x.SubjectOff, order, x.Subjects)
+	y.Subjects = subjects[0]
+	if x.HasStats {
+		y.Added, y.Deleted, y.FilesChanged = gather(x.Added, order), gather(x.Deleted, order), gather(x.FilesChanged, order)
+		var cols [][]uint32
+		y.ChangeOff, cols = gatherRagged(x.ChangeOff, order, x.ChangePath, x.ChangeAdded, x.ChangeDeleted)
+		y.ChangePath, y.ChangeAdded, y.ChangeDeleted = cols[0], cols[1], cols[2]
+	}
+	return &y
+}
+
+func gather[T any](s []T, order []uint32) []T {
+	out := make([]T, len(order))
+	for k, i := range order {
+		out[k] = s[i]
+	}
+	return out
+}
+
+// gatherRagged reorders the items of columns cut by offsets off (len(order)+1
+// of them) and returns the new offsets and columns.
+func gatherRagged[C ~[]E, E any](off []uint32, order []uint32, cols ...C) ([]uint32, []C) {
+	newOff := make([]uint32, 1, len(off))
+	out := make([]C, len(cols))
+	for c := range cols {
+		out[c] = make(C, 0, len(cols[c]))
+	}
+	for _, i := range order {
+		lo, hi := off[i], off[i+1]
+		for c := range cols {
+			out[c] = append(out[c], cols[c][lo:hi]...)
+		}
+		newOff = append(newOff, newOff[len(newOff)-1]+hi-lo)
+	}
+	return newOff, out
 }
 
 // extends reports whether head is old's head or a descendant of it on the
@@ -447,6 +635,10 @@ func Prepend(delta, old *Index) *Index {
 		Subjects:     slices.Concat(delta.Subjects, old.Subjects),
 		SubjectOff:   concatOffsets(delta.SubjectOff, old.SubjectOff),
 		Idents:       delta.Idents,
+		RawAuthor:    slices.Concat(delta.RawAuthor, old.RawAuthor),
+		RawCommitter: slices.Concat(delta.RawCommitter, old.RawCommitter),
+		RawIdents:    delta.RawIdents,
+		Mailmap:      delta.Mailmap,
 		Paths:        delta.Paths,
 	}
 	if delta.HasStats && old.HasStats {

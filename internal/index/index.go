@@ -6,8 +6,16 @@
 // commit first: position 0 is the branch head. It is built in two passes
 // (commit metadata, then per-file line statistics), persisted to disk in a
 // versioned, checksummed format, and extended incrementally when the branch
-// moves forward. An Index is immutable once built: queries may read it from
-// many goroutines while a newer Index is being built.
+// moves forward. An extended index equals a fresh build of the same head:
+// the same commits in git log's order, with every author mapped through the
+// head's .mailmap.
+//
+// A commit whose date git cannot read (a negative or overflowing timestamp,
+// badDateOverflow in git fsck) is kept with the date UnknownTime: it counts
+// in totals and unfiltered lists, and no date range selects it.
+//
+// An Index is immutable once built: queries may read it from many
+// goroutines while a newer Index is being built.
 package index
 
 import (
@@ -15,7 +23,13 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
 )
+
+// UnknownTime is the AuthorTime or CommitTime of a commit whose date git
+// cannot read. It sorts before every real date.
+const UnknownTime = gitcli.UnknownTime
 
 // Ident is an author or committer identity after .mailmap.
 type Ident struct {
@@ -50,6 +64,16 @@ type Index struct {
 	Subjects []byte
 	// Idents are the distinct (name, email) pairs, interned.
 	Idents []Ident
+
+	// RawAuthor and RawCommitter index RawIdents, the identities as the
+	// commits record them before .mailmap, so that a changed .mailmap is
+	// applied to the whole history without reading it again.
+	RawAuthor, RawCommitter []uint32
+	// RawIdents are the distinct raw (name, email) pairs, interned.
+	RawIdents []Ident
+	// Mailmap is the object name of the .mailmap file at the head the
+	// identities were mapped with, "" if it has none.
+	Mailmap string
 
 	// HasStats reports whether the line statistics below are filled in.
 	// Until the second pass ends they are nil.
@@ -89,8 +113,15 @@ func (x *Index) Subject(i int) string {
 	return string(x.Subjects[x.SubjectOff[i]:x.SubjectOff[i+1]])
 }
 
-// AuthorDate returns commit i's author date in the author's time zone.
+// DateKnown reports whether git could read commit i's author date.
+func (x *Index) DateKnown(i int) bool { return x.AuthorTime[i] != UnknownTime }
+
+// AuthorDate returns commit i's author date in the author's time zone, or
+// the zero time when it is unknown.
 func (x *Index) AuthorDate(i int) time.Time {
+	if !x.DateKnown(i) {
+		return time.Time{}
+	}
 	zone := time.FixedZone("", int(x.AuthorZone[i])*60)
 	return time.Unix(x.AuthorTime[i], 0).In(zone)
 }

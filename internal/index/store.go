@@ -12,7 +12,7 @@ import (
 
 // FormatVersion is the version of the on-disk index format. Files of any
 // other version are refused by Load and rebuilt by their owner.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // magic starts every index file.
 const magic = "GITPULSE-INDEX\n\x00"
@@ -76,7 +76,7 @@ func Load(path string) (*Index, error) {
 // MarshalBinary encodes x in the on-disk format.
 func (x *Index) MarshalBinary() []byte {
 	n := x.Len()
-	size := len(magic) + 64 + len(x.Hashes) + len(x.Subjects) + n*40 + len(x.ChangePath)*12
+	size := len(magic) + 64 + len(x.Hashes) + len(x.Subjects) + n*48 + len(x.ChangePath)*12
 	w := make([]byte, 0, size)
 	w = append(w, magic...)
 	w = binary.LittleEndian.AppendUint32(w, FormatVersion)
@@ -97,6 +97,14 @@ func (x *Index) MarshalBinary() []byte {
 		w = appendString(w, id.Name)
 		w = appendString(w, id.Email)
 	}
+	w = appendInts(w, x.RawAuthor)
+	w = appendInts(w, x.RawCommitter)
+	w = binary.AppendUvarint(w, uint64(len(x.RawIdents)))
+	for _, id := range x.RawIdents {
+		w = appendString(w, id.Name)
+		w = appendString(w, id.Email)
+	}
+	w = appendString(w, x.Mailmap)
 	w = binary.AppendUvarint(w, uint64(len(x.Paths)))
 	for _, p := range x.Paths {
 		w = appendString(w, p)
@@ -183,6 +191,13 @@ func UnmarshalBinary(data []byte) (*Index, error) {
 	for i := range x.Idents {
 		x.Idents[i] = Ident{Name: r.string(), Email: r.string()}
 	}
+	x.RawAuthor = readInts[uint32](r, 4)
+	x.RawCommitter = readInts[uint32](r, 4)
+	x.RawIdents = make([]Ident, r.count(2))
+	for i := range x.RawIdents {
+		x.RawIdents[i] = Ident{Name: r.string(), Email: r.string()}
+	}
+	x.Mailmap = r.string()
 	x.Paths = make([]string, r.count(1))
 	for i := range x.Paths {
 		x.Paths[i] = r.string()
@@ -303,7 +318,8 @@ func (x *Index) validate() error {
 	if x.HashSize != hashSize(x.ObjectFormat) || len(x.Hashes) != n*x.HashSize {
 		return errors.New("hash column size mismatch")
 	}
-	for _, l := range []int{len(x.Parents), len(x.Author), len(x.Committer), len(x.AuthorZone), len(x.CommitTime)} {
+	for _, l := range []int{len(x.Parents), len(x.Author), len(x.Committer), len(x.AuthorZone), len(x.CommitTime),
+		len(x.RawAuthor), len(x.RawCommitter)} {
 		if l != n {
 			return errors.New("column length mismatch")
 		}
@@ -316,6 +332,12 @@ func (x *Index) validate() error {
 	}
 	if err := checkIDs(x.Committer, len(x.Idents)); err != nil {
 		return fmt.Errorf("committers: %w", err)
+	}
+	if err := checkIDs(x.RawAuthor, len(x.RawIdents)); err != nil {
+		return fmt.Errorf("raw authors: %w", err)
+	}
+	if err := checkIDs(x.RawCommitter, len(x.RawIdents)); err != nil {
+		return fmt.Errorf("raw committers: %w", err)
 	}
 	if !x.HasStats {
 		return nil
