@@ -104,15 +104,39 @@ func TestVersionCheck(t *testing.T) {
 	}
 }
 
+// metaRecord is one LogMetadata record: hash, parents, then the rest.
+func metaRecord(hash, parents, authorDate, commitDate string) string {
+	return strings.Join([]string{hash, parents, "Name", "e@x", authorDate, "C", "c@x", commitDate,
+		"subject | pipe", "name", "E@x", "c", "c@x"}, "\x00") + "\x00"
+}
+
 func TestParseMetadataRejectsGarbage(t *testing.T) {
 	for _, in := range []string{
-		"nothex\x00\x00a\x00b\x001 +0000\x00c\x00d\x001 +0000\x00s\x00",
-		strings.Repeat("a", 40) + "\x00\x00a\x00b\x00notadate\x00c\x00d\x001 +0000\x00s\x00",
+		metaRecord("nothex", "", "1 +0000", "1 +0000"),
 		strings.Repeat("a", 40) + "\x00\x00a\x00b\x00",
 	} {
 		if err := ParseMetadata(strings.NewReader(in), func(*CommitMeta) error { return nil }); err == nil {
 			t.Errorf("accepted %q", in)
 		}
+	}
+}
+
+// TestParseMetadataUnreadableDates guards issue 11.3: git prints an empty
+// date for a timestamp it cannot read; the commit is kept with UnknownTime.
+func TestParseMetadataUnreadableDates(t *testing.T) {
+	h := strings.Repeat("a", 40)
+	in := metaRecord(h, h, "", "notadate") + metaRecord(h, "", "1700000000 +99999", "1700000000 -0130")
+	var got []string
+	err := ParseMetadata(strings.NewReader(in), func(c *CommitMeta) error {
+		got = append(got, fmt.Sprintf("%d/%d %d/%d %d %s %s", c.AuthorTime, c.AuthorZone, c.CommitTime, c.CommitZone, c.Parents, c.Raw[0], c.Raw[1]))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d/0 %d/0 1 name E@x|1700000000/0 1700000000/-90 0 name E@x", UnknownTime, UnknownTime)
+	if strings.Join(got, "|") != want {
+		t.Fatalf("got  %q\nwant %q", strings.Join(got, "|"), want)
 	}
 }
 
@@ -136,7 +160,8 @@ func TestParseNumstat(t *testing.T) {
 }
 
 func FuzzParseMetadata(f *testing.F) {
-	f.Add([]byte(strings.Repeat("a", 40) + "\x00\x00Name\x00e@x\x001112911993 -0700\x00C\x00c@x\x001112911993 +0130\x00subject | pipe\x00"))
+	f.Add([]byte(metaRecord(strings.Repeat("a", 40), "", "1112911993 -0700", "1112911993 +0130")))
+	f.Add([]byte(metaRecord(strings.Repeat("b", 64), strings.Repeat("c", 64), "", "-1 +0000")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = ParseMetadata(bytes.NewReader(data), func(c *CommitMeta) error {
 			if len(c.Hash) != 40 && len(c.Hash) != 64 {
@@ -211,4 +236,30 @@ func TestRefs(t *testing.T) {
 	if _, err := g.Refs(ctx, filepath.Join(r.Dir, ".git"), "refs/remotes/"); err == nil {
 		t.Error("an unknown namespace was accepted")
 	}
+}
+
+// FuzzParseRefs: for-each-ref output, however damaged, is an error or a
+// list of refs that each name a commit; never a panic.
+func FuzzParseRefs(f *testing.F) {
+	rec := func(fields ...string) string { return strings.Join(fields, "\x00") + "\x00\n" }
+	hash := strings.Repeat("ab", 20)
+	f.Add([]byte(rec("refs/tags/v1.0", "tag", hash, hash, "1700000000", "1690000000", "Tagger", "", "Release\n\nnotes")+
+		rec("refs/tags/light", "commit", hash, "", "1690000000", "", "", "Author", "subject")), Tags)
+	f.Add([]byte(rec("refs/tags/v0.99", "tag", hash, hash, "", "1112911993", "", "", "old")), Tags)
+	f.Add([]byte(rec("refs/heads/main", "commit", hash, "", "1690000000", "", "", "A", "msg")), Branches)
+	f.Add([]byte(rec("refs/tags/tree", "tree", hash, "", "", "", "", "", "")), Tags)
+	f.Add([]byte(rec("refs/heads/x", "commit", hash, "", "not a date", "", "", "A", "m")), Branches)
+	f.Add([]byte("\x00\x00\x00"), Branches)
+	f.Add([]byte{}, Tags)
+	f.Fuzz(func(t *testing.T, out []byte, namespace string) {
+		refs, err := parseRefs(out, namespace)
+		if err != nil {
+			return
+		}
+		for _, r := range refs {
+			if r.Commit == "" {
+				t.Fatalf("ref %q names no commit", r.Name)
+			}
+		}
+	})
 }

@@ -404,7 +404,11 @@ func FuzzUnmarshal(f *testing.F) {
 	g := newGit(f)
 	dir := testrepo.Generate(f, testrepo.Synthetic{Commits: 20, MergeEvery: 5})
 	x := build(f, g, dir)
-	f.Add(x.MarshalBinary())
+	data := x.MarshalBinary()
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add(flip(data, len(data)/3))
+	f.Add(withVersion(data, 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		y, err := index.UnmarshalBinary(data)
 		if err != nil {
@@ -418,6 +422,9 @@ func FuzzUnmarshal(f *testing.F) {
 				_ = y.Paths[y.ChangePath[j]]
 			}
 			_ = y.Idents[y.Author[i]]
+			_ = y.Idents[y.Committer[i]]
+			_ = y.RawIdents[y.RawAuthor[i]]
+			_ = y.RawIdents[y.RawCommitter[i]]
 		}
 	})
 }
