@@ -12,10 +12,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // Errors returned by stores, the Signer and SessionFromRequest. Callers
@@ -23,13 +24,13 @@ import (
 var (
 	// ErrNotFound means there is no such session (never created, deleted,
 	// expired long ago, or undecryptable).
-	ErrNotFound = errors.New("session not found")
+	ErrNotFound = fault.New(fault.Unauthorized, "session not found")
 	// ErrExpired means the session, or the token naming it, existed but
 	// has expired.
-	ErrExpired = errors.New("session expired; sign in again")
+	ErrExpired = fault.New(fault.Unauthorized, "session expired; sign in again")
 	// ErrInvalidToken means a session token is malformed, forged or signed
 	// with another key or algorithm.
-	ErrInvalidToken = errors.New("invalid session token")
+	ErrInvalidToken = fault.New(fault.Unauthorized, "invalid session token")
 )
 
 // expiredRetention is how long a store remembers an expired session, so

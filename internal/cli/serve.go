@@ -23,6 +23,7 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/cache"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
@@ -171,8 +172,8 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if rdb != nil {
 		limiter = ratelimit.Fallback(ratelimit.NewRedis(rdb, cfg.RateLimit, window), limiter, log)
 	}
-	deny := func(w http.ResponseWriter, _ *http.Request, _ ratelimit.Result) {
-		httpapi.WriteError(w, http.StatusTooManyRequests, "too many requests; retry after the time in Retry-After", nil)
+	deny := func(w http.ResponseWriter, r *http.Request, _ ratelimit.Result) {
+		httpapi.WriteFailure(w, r, nil, fault.New(fault.RateLimited, "too many requests; retry after the time in Retry-After"))
 	}
 	recapOpts, err := recapOptions(cfg, rdb, reg, log)
 	if err != nil {

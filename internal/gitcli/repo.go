@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // ErrNotRepository means a directory is not a git repository.
-var ErrNotRepository = errors.New("not a git repository")
+var ErrNotRepository = fault.New(fault.NotFound, "not a git repository")
 
 // ErrNoCommits means a repository, or the branch asked for, has no commits.
-var ErrNoCommits = errors.New("no commits")
+var ErrNoCommits = fault.New(fault.NotFound, "no commits")
 
 // GitDir returns the git directory of the repository at or above dir
 // (the directory itself for a bare repository), or ErrNotRepository.

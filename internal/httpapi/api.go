@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/query"
 )
@@ -177,10 +178,10 @@ func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
 		fields, _ := err.(query.Errors)
 		info, vetErr := a.svc.Vet(r.Context(), params.Get(query.ParamRepoURL))
 		if vetErr != nil && params.Get(query.ParamRepoURL) != "" {
-			fields = append(fields, query.FieldError{Field: query.ParamRepoURL, Message: vetErr.Error()})
+			fields = append(fields, query.FieldError{Field: query.ParamRepoURL, Message: fault.Message(vetErr)})
 		}
 		if len(fields) > 0 {
-			WriteError(w, http.StatusBadRequest, validationFailed, fields)
+			WriteFailure(w, r, a.log, fault.Fields(fields...))
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), a.deadline)
@@ -203,13 +204,13 @@ func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
 		}
 		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, params, now), compute)
 		if err != nil {
-			writeFailure(w, r, a.log, err)
+			WriteFailure(w, r, a.log, err)
 			return
 		}
 		if cached && r.URL.Path == "/api/repositories/summary" {
 			body, err = markCached(body)
 			if err != nil {
-				writeFailure(w, r, a.log, err)
+				WriteFailure(w, r, a.log, err)
 				return
 			}
 		}
@@ -263,10 +264,10 @@ func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
 	f, err := os.CreateTemp(a.svc.DataDir(), ".ready-*")
 	if err != nil {
-		WriteError(w, http.StatusServiceUnavailable, "data directory is not writable", nil)
+		WriteFailure(w, r, a.log, errNotReady)
 		return
 	}
 	f.Close()
@@ -286,9 +287,9 @@ func notFoundOrMethod(routes []route) http.HandlerFunc {
 		}
 		if len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			WriteError(w, http.StatusMethodNotAllowed, "method not allowed", nil)
+			WriteFailure(w, r, nil, errMethodNotAllowed)
 			return
 		}
-		WriteError(w, http.StatusNotFound, "not found", nil)
+		WriteFailure(w, r, nil, errNotFound)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,6 +37,8 @@ type serverOpts struct {
 	sessionTTL time.Duration // > 0 enables the recap endpoints
 	llmURL     string        // an OpenAI-compatible server; "" = the built-in summariser
 	github     string        // a GitHub (API under /api/v3, OAuth under /login) for provider github
+	ws         httpapi.WebSocketLimits
+	log        *slog.Logger
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -53,10 +56,11 @@ func newServer(t *testing.T, o serverOpts) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg}
+	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg, Logger: o.log}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL)
 		opts.Recap.Origins = opts.CORSOrigins
+		opts.Recap.WebSocket = o.ws
 		if o.github != "" {
 			opts.Recap.Providers.GitHubAPI = o.github
 			opts.Recap.OAuth = &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",

@@ -10,12 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
-	"github.com/gitpulse/gitpulse/internal/mirror"
-	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/query"
-	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
 // ErrorBody is the one error shape of every endpoint, readable by clients
@@ -26,7 +22,7 @@ type ErrorBody struct {
 	Detail  string             `json:"detail"`
 	Status  string             `json:"status"`
 	Code    int                `json:"code"`
-	Details []query.FieldError `json:"details,omitempty"`
+	Details []fault.FieldError `json:"details,omitempty"`
 	// Progress says, in a 504 for a repository still being prepared, how
 	// far its preparation has come.
 	Progress *history.Progress `json:"progress,omitempty"`
@@ -35,11 +31,6 @@ type ErrorBody struct {
 // RetryAfterSeconds is what a 504 asks the client to wait: the work goes on
 // in the background, so a retry soon is usually fast.
 const RetryAfterSeconds = 5
-
-// WriteError writes the error body for status with message msg.
-func WriteError(w http.ResponseWriter, status int, msg string, details []query.FieldError) {
-	writeJSON(w, status, ErrorBody{Error: msg, Detail: msg, Status: "error", Code: status, Details: details})
-}
 
 // writeJSON writes v as the JSON response body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -59,10 +50,10 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 // writePending answers 504 for a repository still being prepared after
 // err (the request's deadline), with how far the preparation has come; any
-// other err is written by writeFailure.
+// other err is written by WriteFailure.
 func writePending(w http.ResponseWriter, r *http.Request, log *slog.Logger, repo *history.Repo, err error) {
 	if !errors.Is(err, context.DeadlineExceeded) || r.Context().Err() != nil {
-		writeFailure(w, r, log, err)
+		WriteFailure(w, r, log, err)
 		return
 	}
 	p := repo.Progress()
@@ -74,71 +65,81 @@ func writePending(w http.ResponseWriter, r *http.Request, log *slog.Logger, repo
 		}
 		msg += "); retry shortly"
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
-	writeJSON(w, http.StatusGatewayTimeout, ErrorBody{Error: msg, Detail: msg, Status: "error", Code: http.StatusGatewayTimeout, Progress: &p})
+	status, b := failure(w.Header(), r, log, fault.New(fault.Timeout, msg))
+	b.Progress = &p
+	writeJSON(w, status, b)
 }
 
-// validationFailed is the error message of every 400 with field details.
-const validationFailed = "Validation failed"
+// Answers that are not failures of a lower package but of the request's
+// shape or of this server; WriteFailure maps them like the rest.
+var (
+	errMethodNotAllowed = fault.New(fault.Invalid, "method not allowed")
+	errNotReady         = fault.New(fault.Unavailable, "data directory is not writable")
+	errNotFound         = fault.New(fault.NotFound, "not found")
+	errNoOAuth          = fault.New(fault.Invalid, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET")
+)
 
-// writeFailure maps err to a status and a message fit for clients, in this
-// one place. Internal errors are logged with the request ID, never sent.
-func writeFailure(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var fields query.Errors
-	var mirrorErr *mirror.Error
-	var providerErr *providers.Error
+// WriteFailure writes err as the JSON error body with its HTTP status;
+// see failure. A nil log discards what would be logged.
+func WriteFailure(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, body := failure(w.Header(), r, log, err)
+	writeJSON(w, status, body)
+}
+
+// failure is the one place where an error becomes an HTTP status and the
+// body a client reads: its fault.Kind picks the status, its fault message
+// (never its cause) is the text. It sets Retry-After in h for a rate limit
+// with a known reset and for a timeout, and logs what an operator must
+// see (internal errors with the request ID, a provider or host that is
+// unavailable).
+func failure(h http.Header, r *http.Request, log *slog.Logger, err error) (int, ErrorBody) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	f := fault.From(err)
+	status := http.StatusInternalServerError
 	switch {
-	case errors.As(err, &fields):
-		WriteError(w, http.StatusBadRequest, validationFailed, fields)
-	case errors.As(err, &providerErr):
-		// Its message names the provider and what failed, never a token.
-		if !providerErr.RetryAt.IsZero() {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(providerErr.RetryAt).Seconds()+0.5))))
-		}
-		if errors.Is(err, providers.ErrUnavailable) {
-			log.Warn("provider failure", "request_id", requestID(r), "err", err)
-		}
-		WriteError(w, providerStatus(err), providerErr.Error(), nil)
-	case errors.Is(err, providers.ErrInvalid):
-		WriteError(w, http.StatusBadRequest, err.Error(), nil)
-	case errors.Is(err, repourl.ErrInvalid), errors.Is(err, repourl.ErrRefused):
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: query.ParamRepoURL, Message: err.Error()}})
-	case errors.Is(err, context.DeadlineExceeded):
-		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
-		WriteError(w, http.StatusGatewayTimeout, "still working on the answer (a repository or a provider listing); retry shortly", nil)
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, errMethodNotAllowed):
+		status = http.StatusMethodNotAllowed
+	case errors.Is(err, errNotReady):
+		status = http.StatusServiceUnavailable
+	case errors.Is(err, errNoOAuth):
+		status = http.StatusNotImplemented
+	case f.Kind == fault.Internal && errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this.
-		WriteError(w, 499, "request cancelled", nil)
-	case errors.Is(err, mirror.ErrNotFound), errors.Is(err, gitcli.ErrNotRepository):
-		WriteError(w, http.StatusNotFound, "repository not found", nil)
-	case errors.Is(err, mirror.ErrAuth):
-		WriteError(w, http.StatusForbidden, mirror.ErrAuth.Error(), nil)
-	case errors.Is(err, mirror.ErrUnreachable):
-		WriteError(w, http.StatusBadGateway, "the repository could not be fetched from its host", nil)
-	case errors.As(err, &mirrorErr):
-		// Its message is written for users: it names no path or token.
-		log.Error("repository failure", "request_id", requestID(r), "err", err)
-		WriteError(w, http.StatusBadGateway, mirrorErr.Error(), nil)
+		return 499, body(499, "request cancelled", nil)
+	case f.Kind == fault.Invalid:
+		status = http.StatusBadRequest
+	case f.Kind == fault.NotFound:
+		status = http.StatusNotFound
+	case f.Kind == fault.Unauthorized:
+		status = http.StatusUnauthorized
+	case f.Kind == fault.Forbidden:
+		status = http.StatusForbidden
+	case f.Kind == fault.RateLimited:
+		status = http.StatusTooManyRequests
+	case f.Kind == fault.Unavailable:
+		status = http.StatusBadGateway
+		log.Warn("upstream unavailable", "request_id", requestID(r), "err", err)
+	case f.Kind == fault.Timeout:
+		status = http.StatusGatewayTimeout
+		if f.RetryAt.IsZero() {
+			h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+		}
+		if f.Err != nil { // a bare deadline: the work goes on behind it
+			f = &fault.Error{Kind: fault.Timeout, Message: "still working on the answer (a repository or a provider listing); retry shortly"}
+		}
 	default:
 		log.Error("internal error", "request_id", requestID(r), "err", err)
-		WriteError(w, http.StatusInternalServerError, "internal error (request "+requestID(r)+")", nil)
+		f = &fault.Error{Kind: fault.Internal, Message: "internal error (request " + requestID(r) + ")"}
 	}
+	if !f.RetryAt.IsZero() {
+		h.Set("Retry-After", strconv.Itoa(max(1, int(time.Until(f.RetryAt).Seconds()+0.5))))
+	}
+	return status, body(status, f.Message, f.Fields)
 }
 
-// providerStatus is the HTTP status for a provider failure.
-func providerStatus(err error) int {
-	switch {
-	case errors.Is(err, providers.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, providers.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, providers.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, providers.ErrRateLimited):
-		return http.StatusTooManyRequests
-	case errors.Is(err, providers.ErrInvalid):
-		return http.StatusBadRequest
-	default:
-		return http.StatusBadGateway
-	}
+// body is the error body of status with message msg.
+func body(status int, msg string, fields []fault.FieldError) ErrorBody {
+	return ErrorBody{Error: msg, Detail: msg, Status: "error", Code: status, Details: fields}
 }

@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -50,12 +52,12 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string) 
 				}
 				log.Error("panic", "request_id", id, "panic", p)
 				if !rec.wrote {
-					WriteError(rec, http.StatusInternalServerError, "internal error (request "+id+")", nil)
+					WriteFailure(rec, r, log, fmt.Errorf("panic: %v", p))
 				}
 			}
 			took := time.Since(start)
 			m.observe(r, rec.status, took)
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			log.Info("request", "method", r.Method, "path", logPath(r.URL.Path), "status", rec.status,
 				"bytes", rec.bytes, "duration_ms", took.Milliseconds(), "request_id", id)
 		}()
 		if cors(rec, r, origins) {
@@ -63,6 +65,20 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string) 
 		}
 		h.ServeHTTP(rec, r)
 	})
+}
+
+// logPath is path as the access log writes it: a WebSocket's session id
+// (/ws/{session_id}), which alone authenticates, is replaced. The query,
+// which may carry a session_id or token, is never logged.
+func logPath(path string) string {
+	rest, ok := strings.CutPrefix(path, "/ws/")
+	if !ok {
+		return path
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return "/ws/{session_id}" + rest[i:]
+	}
+	return "/ws/{session_id}"
 }
 
 // saneID accepts a client's request ID of up to 128 characters from

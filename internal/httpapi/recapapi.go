@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -19,10 +20,12 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
 	"github.com/gitpulse/gitpulse/internal/query"
+	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
@@ -41,7 +44,37 @@ type RecapOptions struct {
 	MaxFrameBytes int64
 	// Origins may open WebSockets from a browser besides the server's own.
 	Origins []string
+	// WebSocket bounds the recap WebSockets; zero fields mean the defaults.
+	WebSocket WebSocketLimits
 }
+
+// WebSocketLimits bound the recap WebSockets, so that idle sockets cannot
+// pile up: a socket must send its message soon after the upgrade, is
+// pinged from the upgrade on, and a client (and everyone together) may
+// hold only so many open at once.
+type WebSocketLimits struct {
+	// FirstMessage is how long after the upgrade the client's message may
+	// take (default 30 s); then the socket is closed with 1008.
+	FirstMessage time.Duration
+	// PingEvery is how often an open socket is pinged (default 20 s); one
+	// that does not answer within the write wait is closed.
+	PingEvery time.Duration
+	// PerClient caps the sockets one client holds open (default 4).
+	PerClient int
+	// Total caps the sockets open on this server (default 512).
+	Total int
+	// ClientKey names a request's client (default ratelimit.ClientKey,
+	// the connection's address).
+	ClientKey func(*http.Request) string
+}
+
+// WebSocket defaults.
+const (
+	DefaultWSFirstMessage = 30 * time.Second
+	DefaultWSPingEvery    = 20 * time.Second
+	DefaultWSPerClient    = 4
+	DefaultWSTotal        = 512
+)
 
 // Limits and defaults of the recap endpoints.
 const (
@@ -63,6 +96,36 @@ type recapAPI struct {
 	*api
 	opts     RecapOptions
 	listings flights
+	sockets  sockets
+}
+
+// sockets counts the open WebSockets, per client and in total.
+type sockets struct {
+	mu        sync.Mutex
+	total     int
+	perClient map[string]int
+}
+
+// open takes a place for client's socket within the limits, reporting
+// whether there was one; close gives it back.
+func (s *sockets) open(client string, l WebSocketLimits) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.total >= l.Total || s.perClient[client] >= l.PerClient {
+		return false
+	}
+	s.total++
+	s.perClient[client]++
+	return true
+}
+
+func (s *sockets) close(client string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	if s.perClient[client]--; s.perClient[client] <= 0 {
+		delete(s.perClient, client)
+	}
 }
 
 func (a *api) recapRoutes(o *RecapOptions) []route {
@@ -75,7 +138,15 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	if o.Providers.History == nil {
 		o.Providers.History = a.svc
 	}
-	ra := &recapAPI{api: a, opts: *o}
+	ws := &o.WebSocket
+	ws.FirstMessage = cmp.Or(ws.FirstMessage, DefaultWSFirstMessage)
+	ws.PingEvery = cmp.Or(ws.PingEvery, DefaultWSPingEvery)
+	ws.PerClient = cmp.Or(ws.PerClient, DefaultWSPerClient)
+	ws.Total = cmp.Or(ws.Total, DefaultWSTotal)
+	if ws.ClientKey == nil {
+		ws.ClientKey = ratelimit.ClientKey
+	}
+	ra := &recapAPI{api: a, opts: *o, sockets: sockets{perClient: map[string]int{}}}
 	return []route{
 		{"POST", "/pat", ra.signIn, "Open a session: {provider: github|gitlab|azure|git, token|pat, host?, organization?, url (git)}", nil},
 		{"POST", "/clone-repo", ra.signIn, "Open a plain-git session over {url}", nil},
@@ -112,7 +183,7 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 	var req signInRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
 	if err := dec.Decode(&req); err != nil {
-		WriteError(w, http.StatusBadRequest, "the body must be a JSON object", nil)
+		WriteFailure(w, r, ra.log, fault.New(fault.Invalid, "the body must be a JSON object"))
 		return
 	}
 	if r.URL.Path == "/clone-repo" {
@@ -120,7 +191,7 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	provider, ok := connect.Canonical(req.Provider)
 	if !ok {
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "provider", Message: "must be github, gitlab, azure or git"}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "provider", Message: "must be github, gitlab, azure or git"}))
 		return
 	}
 	if provider == connect.Git {
@@ -129,7 +200,7 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	token := strings.TrimSpace(cmp.Or(req.Token, req.PAT))
 	if token == "" {
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "token", Message: "is required for provider " + provider}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "token", Message: "is required for provider " + provider}))
 		return
 	}
 	ra.openHosted(w, r, auth.Session{Provider: provider, Token: token, Organization: strings.TrimSpace(req.Organization)}, req.Host)
@@ -139,13 +210,13 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 func (ra *recapAPI) openGit(w http.ResponseWriter, r *http.Request, url string) {
 	info, err := ra.svc.Vet(r.Context(), url)
 	if err != nil {
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "url", Message: err.Error()}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "url", Message: fault.Message(err)}))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
 	if err := ra.svc.PrepareVetted(info, nil).Ready(ctx); err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	ra.issue(w, r, auth.Session{Provider: connect.Git, Username: gitrepo.FullName(info), RepoURL: url})
@@ -160,19 +231,19 @@ func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Se
 		if s.Provider == connect.Azure && host == "" {
 			field = "organization"
 		}
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: field, Message: err.Error()}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: field, Message: fault.Message(err)}))
 		return
 	}
 	s.Host = base
 	p, err := ra.opts.Providers.Open(s)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
 	if s.Username, err = p.User(ctx); err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	ra.issue(w, r, s)
@@ -182,12 +253,12 @@ func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Se
 func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session) {
 	s, err := ra.opts.Sessions.Create(r.Context(), s)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	token, err := ra.opts.Signer.Issue(s.ID, s.ExpiresAt)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, signInResponse{SessionID: s.ID, Token: token, Username: s.Username, Provider: s.Provider, ExpiresAt: s.ExpiresAt})
@@ -197,12 +268,12 @@ func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session
 // token and opens a GitHub session with it.
 func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 	if ra.opts.OAuth == nil {
-		WriteError(w, http.StatusNotImplemented, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET", nil)
+		WriteFailure(w, r, ra.log, errNoOAuth)
 		return
 	}
 	code := strings.TrimSpace(r.URL.Query().Get("code"))
 	if code == "" {
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "code", Message: "is required: the code GitHub passed to the callback"}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "code", Message: "is required: the code GitHub passed to the callback"}))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
@@ -215,12 +286,11 @@ func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 		var re *oauth2.RetrieveError
 		switch {
 		case errors.As(err, &re) && (re.ErrorCode != "" || re.Response == nil || re.Response.StatusCode < 500):
-			WriteError(w, http.StatusUnauthorized, "GitHub refused the authorization code: it is wrong, used or expired; sign in again", nil)
+			WriteFailure(w, r, ra.log, fault.New(fault.Unauthorized, "GitHub refused the authorization code: it is wrong, used or expired; sign in again"))
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			writeFailure(w, r, ra.log, err)
+			WriteFailure(w, r, ra.log, err)
 		default:
-			ra.log.Warn("oauth exchange failed", "request_id", requestID(r), "err", err)
-			WriteError(w, http.StatusBadGateway, "GitHub could not be reached to finish signing in", nil)
+			WriteFailure(w, r, ra.log, fault.Wrap(fault.Unavailable, "GitHub could not be reached to finish signing in", err))
 		}
 		return
 	}
@@ -240,14 +310,10 @@ func (ra *recapAPI) session(w http.ResponseWriter, r *http.Request) (auth.Sessio
 			return s, true
 		}
 	}
-	switch {
-	case errors.Is(err, auth.ErrExpired):
-		WriteError(w, http.StatusUnauthorized, auth.ErrExpired.Error(), nil)
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, auth.ErrInvalidToken):
-		WriteError(w, http.StatusUnauthorized, "no valid session: sign in with POST /pat", nil)
-	default:
-		writeFailure(w, r, ra.log, err)
+	if errors.Is(err, auth.ErrNotFound) || errors.Is(err, auth.ErrInvalidToken) {
+		err = fault.Wrap(fault.Unauthorized, "no valid session: sign in with POST /pat", err)
 	}
+	WriteFailure(w, r, ra.log, err)
 	return auth.Session{}, false
 }
 
@@ -260,7 +326,7 @@ func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Sessi
 	}
 	p, err := ra.opts.Providers.Open(s)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return s, nil, false
 	}
 	return s, p, true
@@ -276,7 +342,7 @@ func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	repos, err := p.Repos(ctx)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string][]providers.Repo{"repos": repos})
@@ -310,7 +376,7 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	since, until, err := query.Period(params.Get("start_date"), params.Get("end_date"), "start_date", "end_date", defaultDays, ra.now())
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	q := providers.Query{Since: since, Until: until, Authors: query.List(params.Get("authors")), Repos: query.List(params.Get("repo_filter"))}
@@ -325,7 +391,7 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 	key := strings.Join([]string{s.ID, params.Get("start_date"), params.Get("end_date"), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
 	items, err := ra.listings.do(ctx, key, func(ctx context.Context) ([]recap.Item, error) { return p.Activity(ctx, q) })
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	resp := ra.render(items)
@@ -355,7 +421,7 @@ func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (provide
 	}
 	repo := strings.TrimSpace(r.URL.Query().Get("repo"))
 	if repo == "" && s.Provider != connect.Git {
-		WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "repo", Message: "is required: a full_name from GET /repos"}})
+		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "repo", Message: "is required: a full_name from GET /repos"}))
 		return nil, "", false
 	}
 	return p, repo, true
@@ -372,7 +438,7 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 	if raw := strings.TrimSpace(r.URL.Query().Get("num_old_releases")); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 0 || n > maxOldReleases {
-			WriteError(w, http.StatusBadRequest, validationFailed, []query.FieldError{{Field: "num_old_releases", Message: fmt.Sprintf("must be a whole number from 0 to %d", maxOldReleases)}})
+			WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "num_old_releases", Message: fmt.Sprintf("must be a whole number from 0 to %d", maxOldReleases)}))
 			return
 		}
 		old = n
@@ -381,7 +447,7 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rels, err := p.Releases(ctx, repo, old+1)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	q := providers.Query{Until: ra.now()}
@@ -396,7 +462,7 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 	}
 	items, err := p.Activity(ctx, q)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	items = slices.DeleteFunc(items, func(it recap.Item) bool { return it.Kind == recap.KindRelease })
@@ -435,7 +501,7 @@ func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	names, err := p.Branches(ctx, repo)
 	if err != nil {
-		writeFailure(w, r, ra.log, err)
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"repo": repo, "branches": names})
@@ -475,26 +541,44 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	if m := r.PathValue("mode"); m != "" {
 		mode = recap.Mode(m)
 		if mode != recap.ModeRecap && mode != recap.ModeRelease && mode != recap.ModePullRequest {
-			WriteError(w, http.StatusNotFound, "not found", nil)
+			WriteFailure(w, r, ra.log, errNotFound)
 			return
 		}
 	}
+	limits := ra.opts.WebSocket
+	client := limits.ClientKey(r)
+	if !ra.sockets.open(client, limits) {
+		WriteFailure(w, r, ra.log, fault.New(fault.RateLimited, "too many open WebSockets; close one or retry later"))
+		return
+	}
+	defer ra.sockets.close(client)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originHosts(ra.opts.Origins)})
 	if err != nil {
 		return // Accept has answered the client
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(ra.opts.MaxFrameBytes)
-	ctx := r.Context()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	// Pinged from the upgrade on, so that a dead peer does not hold the
+	// socket open; the reads below see the pongs.
+	go keepAlive(ctx, conn, limits.PingEvery)
 	send := func(f frame) error {
 		wctx, cancel := context.WithTimeout(ctx, wsWriteWait)
 		defer cancel()
 		return wsjson.Write(wctx, conn, f)
 	}
 	var req streamRequest
-	if err := wsjson.Read(ctx, conn, &req); err != nil {
-		if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
+	rctx, rcancel := context.WithTimeout(ctx, limits.FirstMessage)
+	err = wsjson.Read(rctx, conn, &req)
+	rcancel()
+	if err != nil {
+		switch {
+		case websocket.CloseStatus(err) == websocket.StatusMessageTooBig:
 			return // the library closed the socket with 1009
+		case rctx.Err() != nil:
+			conn.Close(websocket.StatusPolicyViolation, "no message in time")
+			return
 		}
 		_ = send(frame{Error: "the message must be JSON: {\"actions\": \"...\", \"n\": 5}"})
 		_ = send(frame{Chunk: endFrame})
@@ -502,10 +586,8 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// From now on the client only listens: read (and drop) in the
-	// background so that its leaving cancels the generation, and ping it
-	// so that a dead peer does not hold the stream open.
+	// background so that its leaving cancels the generation.
 	ctx = conn.CloseRead(ctx)
-	go keepAlive(ctx, conn)
 	actions, err := ra.streamActions(ctx, s, mode, req)
 	if err == nil {
 		err = ra.opts.Generator.GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
@@ -513,16 +595,12 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		msg := "the summary could not be written"
-		var pe *providers.Error
-		switch {
-		case errors.Is(err, recap.ErrInvalid):
-			msg = err.Error()
-		case errors.As(err, &pe):
-			msg = pe.Error() // names the provider and what failed, never the token
+		// The frame says what the HTTP body would; internal errors are logged there.
+		_, b := failure(http.Header{}, r, ra.log, err)
+		if fault.KindOf(err) != fault.Internal {
+			ra.log.Warn("recap stream failed", "request_id", requestID(r), "err", err)
 		}
-		ra.log.Warn("recap stream failed", "request_id", requestID(r), "err", err)
-		_ = send(frame{Error: msg})
+		_ = send(frame{Error: b.Error})
 	}
 	_ = send(frame{Chunk: endFrame})
 	conn.Close(websocket.StatusNormalClosure, "")
@@ -536,10 +614,10 @@ func (ra *recapAPI) streamActions(ctx context.Context, s auth.Session, mode reca
 		return req.Actions, nil
 	}
 	if mode != recap.ModePullRequest || req.Src == "" || req.Target == "" {
-		return "", fmt.Errorf("%w: src and target go together, in pull_request mode (/ws/{session_id}/pull_request)", recap.ErrInvalid)
+		return "", fault.Errorf(fault.Invalid, "%w: src and target go together, in pull_request mode (/ws/{session_id}/pull_request)", recap.ErrInvalid)
 	}
 	if req.Repo == "" && s.Provider != connect.Git {
-		return "", fmt.Errorf("%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
+		return "", fault.Errorf(fault.Invalid, "%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
 	}
 	p, err := ra.opts.Providers.Open(s)
 	if err != nil {
@@ -552,19 +630,16 @@ func (ra *recapAPI) streamActions(ctx context.Context, s auth.Session, mode reca
 		return "", err
 	}
 	if len(items) == 0 {
-		return "", fmt.Errorf("%w: branch %q has no commits that %q lacks", recap.ErrInvalid, req.Src, req.Target)
+		return "", fault.Errorf(fault.Invalid, "%w: branch %q has no commits that %q lacks", recap.ErrInvalid, req.Src, req.Target)
 	}
 	kept, _ := ra.opts.Generator.TrimItems(items)
 	return strings.TrimSpace(recap.RenderActions(kept) + "\n" + req.Actions), nil
 }
 
-// wsPingEvery is how often a streaming WebSocket is pinged.
-const wsPingEvery = 20 * time.Second
-
-// keepAlive pings conn until ctx ends, closing it when a pong does not
-// come back in time.
-func keepAlive(ctx context.Context, conn *websocket.Conn) {
-	t := time.NewTicker(wsPingEvery)
+// keepAlive pings conn every period until ctx ends, closing it when a
+// pong does not come back in time.
+func keepAlive(ctx context.Context, conn *websocket.Conn, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 )
 
@@ -14,13 +15,13 @@ import (
 var (
 	// ErrNotFound means the repository does not exist (or the server
 	// hides it from this caller, as GitHub does for private repositories).
-	ErrNotFound = errors.New("repository not found")
+	ErrNotFound = fault.New(fault.NotFound, "repository not found")
 	// ErrAuth means the server asked for credentials that were missing or
 	// refused.
-	ErrAuth = errors.New("access denied: the repository is private, or the token is missing or not valid for it")
+	ErrAuth = fault.New(fault.Forbidden, "access denied: the repository is private, or the token is missing or not valid for it")
 	// ErrUnreachable means the server could not be reached or did not
 	// answer as a git server.
-	ErrUnreachable = errors.New("repository could not be reached")
+	ErrUnreachable = fault.New(fault.Unavailable, "repository could not be reached")
 )
 
 // Error is a failed clone, fetch or completion. Its message is fit for a
@@ -49,6 +50,22 @@ func (e *Error) Error() string {
 		what = e.kind.Error()
 	}
 	return e.Op + " failed: " + what
+}
+
+// As presents an *Error of a category as a *fault.Error of the
+// category's kind with e's message. A context error or an internal
+// failure is not presented: fault.From classifies those.
+func (e *Error) As(target any) bool {
+	t, ok := target.(**fault.Error)
+	if !ok {
+		return false
+	}
+	kind, ok := e.kind.(*fault.Error)
+	if !ok {
+		return false
+	}
+	*t = &fault.Error{Kind: kind.Kind, Message: e.Error()}
+	return true
 }
 
 // Unwrap returns the category and the underlying error.

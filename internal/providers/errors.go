@@ -3,32 +3,37 @@ package providers
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
-// Sentinel errors every provider maps its failures to; callers compare with
-// errors.Is and answer the matching HTTP status.
+// Sentinel errors every provider maps its failures to, each of a
+// fault.Kind; callers compare with errors.Is.
 var (
 	// ErrUnauthorized means the provider refused the credentials (401).
-	ErrUnauthorized = errors.New("the provider refused the token: it is wrong, expired or revoked")
+	ErrUnauthorized = fault.New(fault.Unauthorized, "the provider refused the token: it is wrong, expired or revoked")
 	// ErrForbidden means the credentials lack access to the resource (403).
-	ErrForbidden = errors.New("the token has no access to this resource")
+	ErrForbidden = fault.New(fault.Forbidden, "the token has no access to this resource")
 	// ErrNotFound means the resource does not exist or is hidden (404).
-	ErrNotFound = errors.New("not found at the provider")
+	ErrNotFound = fault.New(fault.NotFound, "not found at the provider")
 	// ErrRateLimited means the provider's rate limit is spent for longer
 	// than we wait (429).
-	ErrRateLimited = errors.New("the provider's rate limit is exhausted")
+	ErrRateLimited = fault.New(fault.RateLimited, "the provider's rate limit is exhausted")
 	// ErrUnavailable means the provider could not be reached or failed (502).
-	ErrUnavailable = errors.New("the provider is unavailable")
+	ErrUnavailable = fault.New(fault.Unavailable, "the provider is unavailable")
 	// ErrInvalid means the request to the provider was malformed, such as a
 	// repository name that cannot exist (400).
-	ErrInvalid = errors.New("invalid request")
+	ErrInvalid = fault.New(fault.Invalid, "invalid request")
 )
 
 // Error is a failed call to a provider. It wraps the sentinel error of its
-// kind; its message names the provider and what failed, never a token.
+// kind and, for errors.As, is a *fault.Error whose message names the
+// provider and what failed: never a token, never the text of a network or
+// decoding failure (Err), which only logs read.
 type Error struct {
 	// Provider is the provider's name.
 	Provider string
@@ -42,10 +47,29 @@ type Error struct {
 	RetryAt time.Time
 	// Kind is the sentinel error this wraps.
 	Kind error
+	// Err is the cause, such as a network error: for logs, never shown to
+	// clients.
+	Err error
 }
 
-// Error implements error.
+// Error implements error: the message a client may read, then the cause.
 func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.message()
+	}
+	return e.message() + ": " + e.Err.Error()
+}
+
+// message is what a client may read: the provider, the operation, the
+// kind, the HTTP status and the provider's own explanation; for a
+// provider that could not be reached, only that.
+func (e *Error) message() string {
+	if e.Status == 0 && e.Message == "" && e.Err != nil && errors.Is(e.Kind, ErrUnavailable) {
+		if ne, ok := errors.AsType[net.Error](e.Err); ok && ne.Timeout() {
+			return DisplayName(e.Provider) + " did not answer in time"
+		}
+		return DisplayName(e.Provider) + " could not be reached"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s: %s", e.Provider, e.Op, e.Kind)
 	if e.Status != 0 {
@@ -60,8 +84,41 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel error of the failure's kind.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns the sentinel error of the failure's kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// As presents e as a *fault.Error: its kind, its message and when a rate
+// limit resets.
+func (e *Error) As(target any) bool {
+	t, ok := target.(**fault.Error)
+	if !ok {
+		return false
+	}
+	kind := fault.Unavailable
+	if k, ok := errors.AsType[*fault.Error](e.Kind); ok {
+		kind = k.Kind
+	}
+	*t = &fault.Error{Kind: kind, Message: e.message(), RetryAt: e.RetryAt}
+	return true
+}
+
+// DisplayName is how users know a provider: "GitHub" for github.
+func DisplayName(provider string) string {
+	switch provider {
+	case "github":
+		return "GitHub"
+	case "gitlab":
+		return "GitLab"
+	case "azure":
+		return "Azure DevOps"
+	}
+	return provider
+}
 
 // KindOf maps an HTTP status a provider answered to a sentinel error.
 func KindOf(status int) error {

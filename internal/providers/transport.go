@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // Transport is an http.RoundTripper that retries, a bounded number of
@@ -126,7 +128,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // rateLimitWait reads a reply's rate-limit signals: whether it is a
 // rate-limit refusal (429; 403 with X-RateLimit-Remaining: 0 or a
 // Retry-After, as GitHub sends) and how long the reply asks to wait
-// (Retry-After as seconds or a date; else X-RateLimit-Reset or
+// (fault.RetryAfter: Retry-After as seconds or a date; else X-RateLimit-Reset or
 // RateLimit-Reset as a Unix time or, if small, seconds from now). The wait
 // is also read for other replies, such as a 503 with Retry-After.
 func rateLimitWait(resp *http.Response, now time.Time) (wait time.Duration, limited bool) {
@@ -137,13 +139,8 @@ func rateLimitWait(resp *http.Response, now time.Time) (wait time.Duration, limi
 	case http.StatusForbidden:
 		limited = h.Get("X-RateLimit-Remaining") == "0" || h.Get("Retry-After") != ""
 	}
-	if v := h.Get("Retry-After"); v != "" {
-		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second, limited
-		}
-		if at, err := http.ParseTime(v); err == nil {
-			return max(at.Sub(now), 0), limited
-		}
+	if wait, ok := fault.RetryAfter(h, now); ok {
+		return wait, limited
 	}
 	if !limited {
 		return 0, false

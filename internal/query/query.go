@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // Parameter names, as in spec 002.
@@ -43,10 +44,7 @@ const (
 )
 
 // FieldError is one invalid parameter.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type FieldError = fault.FieldError
 
 // Errors lists every invalid parameter of a request.
 type Errors []FieldError
@@ -58,6 +56,15 @@ func (e Errors) Error() string {
 		parts[i] = f.Field + ": " + f.Message
 	}
 	return strings.Join(parts, "; ")
+}
+
+// As presents e as the Invalid *fault.Error listing its fields.
+func (e Errors) As(target any) bool {
+	t, ok := target.(**fault.Error)
+	if ok {
+		*t = fault.Fields(e...)
+	}
+	return ok
 }
 
 // Request is a validated analytics request.

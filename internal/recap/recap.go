@@ -7,7 +7,6 @@ package recap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -17,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer/codec"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // Item is one piece of activity.
@@ -62,7 +63,7 @@ const (
 
 // ErrInvalid is wrapped by errors caused by the caller's input (a bad mode,
 // bullet count or configuration), as opposed to failures of the model.
-var ErrInvalid = errors.New("invalid input")
+var ErrInvalid = fault.New(fault.Invalid, "invalid input")
 
 // Streamer produces text chunks from a model.
 type Streamer interface {
@@ -217,11 +218,11 @@ func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, actions str
 	switch mode {
 	case ModeRecap:
 		if n < 1 || n > MaxBullets {
-			return fmt.Errorf("%w: bullet count %d is not between 1 and %d", ErrInvalid, n, MaxBullets)
+			return fault.Errorf(fault.Invalid, "%w: bullet count %d is not between 1 and %d", ErrInvalid, n, MaxBullets)
 		}
 	case ModeRelease, ModePullRequest:
 	default:
-		return fmt.Errorf("%w: unknown mode %q", ErrInvalid, mode)
+		return fault.Errorf(fault.Invalid, "%w: unknown mode %q", ErrInvalid, mode)
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // StatusError is an HTTP error status returned by a model's API.
@@ -29,6 +30,25 @@ func (e *StatusError) Error() string {
 	return s
 }
 
+// As presents e as a *fault.Error: a model's API that refuses or fails is
+// unavailable to the user (its credentials are the operator's), rate
+// limited on a 429.
+func (e *StatusError) As(target any) bool {
+	t, ok := target.(**fault.Error)
+	if !ok {
+		return false
+	}
+	f := &fault.Error{Kind: fault.Unavailable, Message: fmt.Sprintf("the model's API failed (HTTP %d)", e.StatusCode)}
+	if e.StatusCode == http.StatusTooManyRequests {
+		f.Kind, f.Message = fault.RateLimited, "the model's API is rate limited"
+		if e.RetryAfter > 0 {
+			f.RetryAt = time.Now().Add(e.RetryAfter)
+		}
+	}
+	*t = f
+	return true
+}
+
 // Unwrap returns the API's own error message (its key masked), nil if it
 // sent none.
 func (e *StatusError) Unwrap() error { return e.err }
@@ -40,22 +60,8 @@ func (e *StatusError) Temporary() bool {
 
 // newStatusError builds a StatusError from a refusal and its cause.
 func newStatusError(provider string, resp *http.Response, cause error) *StatusError {
-	return &StatusError{Provider: provider, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header), err: cause}
-}
-
-// retryAfter reads retry-after-ms or Retry-After (seconds or an HTTP date).
-func retryAfter(h http.Header) time.Duration {
-	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
-		return time.Duration(ms * float64(time.Millisecond))
-	}
-	v := h.Get("Retry-After")
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
+	wait, _ := fault.RetryAfter(resp.Header, time.Now())
+	return &StatusError{Provider: provider, StatusCode: resp.StatusCode, RetryAfter: wait, err: cause}
 }
 
 // maxBackoff caps the delay between retries when the API names none.

@@ -35,6 +35,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // MaxLength is the longest repository location, in bytes, that Parse
@@ -52,7 +54,7 @@ const (
 
 // ErrInvalid is wrapped by every error Parse returns: the input is not a
 // repository location gitpulse can use.
-var ErrInvalid = errors.New("invalid repository URL")
+var ErrInvalid = fault.New(fault.Invalid, "invalid repository URL")
 
 // Repo is a parsed, normalised repository location.
 type Repo struct {
@@ -112,7 +114,7 @@ func Parse(raw string) (Repo, error) {
 }
 
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	return fault.Errorf(fault.Invalid, "%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
 func parse(raw string) (location, error) {

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 // Environment variables read by [PolicyFromEnv].
@@ -20,10 +22,10 @@ const (
 
 // ErrRefused is wrapped by every error with which a [Policy] refuses a
 // repository; the rest of the message says why.
-var ErrRefused = errors.New("repository refused")
+var ErrRefused = fault.New(fault.Invalid, "repository refused")
 
 func refusef(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+	return fault.Errorf(fault.Invalid, "%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
 // Resolver looks up the IP addresses of a host. *net.Resolver implements

@@ -88,7 +88,7 @@ func (p *Provider) do(ctx context.Context, op, method, u string, body, out any) 
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, &providers.Error{Provider: name, Op: op, Kind: providers.ErrInvalid, Message: err.Error()}
+			return nil, &providers.Error{Provider: name, Op: op, Kind: providers.ErrInvalid, Message: "cannot encode the request", Err: err}
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -111,7 +111,7 @@ func (p *Provider) do(ctx context.Context, op, method, u string, body, out any) 
 			return nil, ctxErr
 		}
 		// Refused connections, resets and the client's own timeout.
-		return nil, &providers.Error{Provider: name, Op: op, Kind: providers.ErrUnavailable, Message: networkMessage(err)}
+		return nil, &providers.Error{Provider: name, Op: op, Kind: providers.ErrUnavailable, Err: networkError(err)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNonAuthoritativeInfo {
@@ -133,7 +133,7 @@ func (p *Provider) do(ctx context.Context, op, method, u string, body, out any) 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, &providers.Error{Provider: name, Op: op, Status: resp.StatusCode, Kind: providers.ErrUnavailable, Message: "malformed JSON reply: " + err.Error()}
+		return nil, &providers.Error{Provider: name, Op: op, Status: resp.StatusCode, Kind: providers.ErrUnavailable, Message: "malformed JSON reply", Err: err}
 	}
 	return resp.Header, nil
 }
@@ -157,14 +157,14 @@ func errorMessage(resp *http.Response) string {
 	return e.Message
 }
 
-// networkMessage describes a failed round trip without the request's
-// address, which names the organisation's internals at length.
-func networkMessage(err error) string {
+// networkError is a failed round trip without the request's address,
+// which names the organisation's internals at length.
+func networkError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = ue.Err
+		return ue.Err
 	}
-	return err.Error()
+	return err
 }
 
 // clipType bounds a content type quoted in an error.

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/azure"
@@ -114,15 +115,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func parseBase(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("%w: %q is not an http(s) URL without credentials", providers.ErrInvalid, raw)
+		return nil, fault.Errorf(fault.Invalid, "%w: %q is not an http(s) URL without credentials", providers.ErrInvalid, raw)
 	}
 	return u, nil
 }
 
 // BaseURL returns the API address a session of provider uses: the
 // configured one, or the one host names (a bare host name means https),
-// which must be the configured one's host or on Hosts (any, with
-// AnyHost). For Azure DevOps the organisation is appended.
+// which must be the configured one's scheme and host, or https to a host
+// on Hosts (any, with AnyHost). For Azure DevOps the organisation is appended.
 func (c Config) BaseURL(provider, host, organization string) (string, error) {
 	var base string
 	switch provider {
@@ -133,7 +134,7 @@ func (c Config) BaseURL(provider, host, organization string) (string, error) {
 	case Azure:
 		base = cmp.Or(c.Azure, DefaultAzure)
 	default:
-		return "", fmt.Errorf("%w: provider %q has no API address", providers.ErrInvalid, provider)
+		return "", fault.Errorf(fault.Invalid, "%w: provider %q has no API address", providers.ErrInvalid, provider)
 	}
 	if host = strings.TrimSpace(host); host != "" {
 		if !strings.Contains(host, "://") {
@@ -147,20 +148,25 @@ func (c Config) BaseURL(provider, host, organization string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if !c.AnyHost && !strings.EqualFold(u.Host, def.Host) && !slices.Contains(c.Hosts, strings.ToLower(u.Host)) {
-			return "", fmt.Errorf("%w: host %q is not allowed; the operator lists further hosts in %s", providers.ErrInvalid, u.Host, EnvProviderHosts)
+		// The configured API as it is configured (scheme and host), or
+		// https to a listed host: a user may never downgrade the token's
+		// way to plain http.
+		configured := strings.EqualFold(u.Host, def.Host) && u.Scheme == def.Scheme
+		listed := u.Scheme == "https" && slices.Contains(c.Hosts, strings.ToLower(u.Host))
+		if !c.AnyHost && !configured && !listed {
+			return "", fault.Errorf(fault.Invalid, "%w: host %q is not allowed; the operator lists further https hosts in %s", providers.ErrInvalid, u.Scheme+"://"+u.Host, EnvProviderHosts)
 		}
-		if !strings.EqualFold(u.Host, def.Host) || u.Path != "" {
+		if !configured || u.Path != "" {
 			base = u.String()
 		}
 	}
 	if provider == Azure {
 		org := strings.Trim(strings.TrimSpace(organization), "/")
 		if org == "" {
-			return "", fmt.Errorf("%w: Azure DevOps needs an organization", providers.ErrInvalid)
+			return "", fault.Errorf(fault.Invalid, "%w: Azure DevOps needs an organization", providers.ErrInvalid)
 		}
 		if strings.ContainsAny(org, "/?#") {
-			return "", fmt.Errorf("%w: organization %q must be a name, not a path", providers.ErrInvalid, org)
+			return "", fault.Errorf(fault.Invalid, "%w: organization %q must be a name, not a path", providers.ErrInvalid, org)
 		}
 		base = strings.TrimRight(base, "/") + "/" + url.PathEscape(org)
 	}

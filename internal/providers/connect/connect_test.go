@@ -70,11 +70,28 @@ func TestBaseURL(t *testing.T) {
 		{"azure", "", ""},                        // no organisation
 		{"azure", "", "org/../../x"},             // a path, not a name
 		{"git", "", ""},                          // no API
+		// A downgrade to plain http would send the token in cleartext:
+		// the configured host and a listed host are https only.
+		{"gitlab", "http://gitlab.com/", ""},
+		{"github", "http://api.github.com/", ""},
+		{"gitlab", "http://gitlab.example.com", ""},
 	}
 	for _, tc := range refused {
 		if got, err := c.BaseURL(tc.provider, tc.host, tc.org); !errors.Is(err, providers.ErrInvalid) {
 			t.Errorf("BaseURL(%q, %q, %q) = %q, %v; want ErrInvalid", tc.provider, tc.host, tc.org, got, err)
 		}
+	}
+}
+
+func TestBaseURLKeepsConfiguredScheme(t *testing.T) {
+	// An operator's plain-http API (a GitHub Enterprise inside the
+	// network, a test fake) may be named as configured.
+	c := connect.Config{GitHubAPI: "http://ghe.internal:8080/api/v3/"}
+	if got, err := c.BaseURL("github", "http://ghe.internal:8080", ""); err != nil || got != "http://ghe.internal:8080/api/v3/" {
+		t.Errorf("configured http API: %q, %v", got, err)
+	}
+	if got, err := c.BaseURL("github", "https://ghe.internal:8080", ""); !errors.Is(err, providers.ErrInvalid) {
+		t.Errorf("same host, other scheme: %q, %v; want ErrInvalid", got, err)
 	}
 }
 

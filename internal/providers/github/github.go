@@ -52,7 +52,7 @@ func New(opts providers.Options) (*Provider, error) {
 	}
 	client, err := gh.NewClient(options...)
 	if err != nil {
-		return nil, &providers.Error{Provider: Name, Op: "configure the client", Kind: providers.ErrInvalid, Message: err.Error()}
+		return nil, &providers.Error{Provider: Name, Op: "configure the client", Kind: providers.ErrInvalid, Err: err}
 	}
 	return &Provider{client: client}, nil
 }
@@ -415,6 +415,6 @@ func wrap(ctx context.Context, op string, err error) error {
 	case errors.As(err, &twoFA):
 		return providers.StatusError(Name, op, twoFA.Response, twoFA.Message)
 	default:
-		return &providers.Error{Provider: Name, Op: op, Kind: providers.ErrUnavailable, Message: err.Error()}
+		return &providers.Error{Provider: Name, Op: op, Kind: providers.ErrUnavailable, Err: err}
 	}
 }

@@ -71,7 +71,7 @@ func New(opts providers.Options) (*Provider, error) {
 		gl.WithCustomLimiter(unlimited{}),
 	)
 	if err != nil {
-		return nil, &providers.Error{Provider: Name, Op: op, Kind: providers.ErrInvalid, Message: err.Error()}
+		return nil, &providers.Error{Provider: Name, Op: op, Kind: providers.ErrInvalid, Err: err}
 	}
 	return &Provider{client: client}, nil
 }
@@ -523,7 +523,7 @@ func wrap(ctx context.Context, op string, resp *gl.Response, err error) error {
 	}
 	var e *gl.ErrorResponse
 	if !errors.As(err, &e) {
-		return &providers.Error{Provider: Name, Op: op, Kind: providers.ErrUnavailable, Message: err.Error()}
+		return &providers.Error{Provider: Name, Op: op, Kind: providers.ErrUnavailable, Err: err}
 	}
 	// A 404 comes back as the library's shared ErrNotFound, without the
 	// reply, which the library returns beside it.
