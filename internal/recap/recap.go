@@ -7,7 +7,6 @@ package recap
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
