@@ -80,7 +80,7 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: "the repository is still being prepared", Status: "error", Code: http.StatusGatewayTimeout,
 				Progress: &history.Progress{Phase: "metadata", Done: 1200, Total: 5000}})
 		case r.URL.Path == "/actions" && f.expired.Load():
-			httpapi.WriteError(w, http.StatusUnauthorized, "session expired", nil)
+			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
 		default:
 			h.ServeHTTP(w, r)
 		}
