@@ -10,13 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
-	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/recaps"
 )
 
 // EnvToken holds the provider token of `gitpulse recap --provider`: a
@@ -80,8 +82,12 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	q := providers.Query{Since: since, Until: until, Authors: query.List(f.authors), Repos: query.List(f.repos)}
-	var p providers.Provider
+	q := activity.Query{Since: since, Until: until, Authors: query.List(f.authors), Repos: query.List(f.repos)}
+	var (
+		rs   *recaps.Service
+		sess auth.Session
+		p    activity.Provider
+	)
 	if f.provider == "" {
 		if len(args) != 1 {
 			return usageError{errors.New("give a repository, or --provider with " + EnvToken + " set")}
@@ -94,35 +100,35 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		if err := prepareWithProgress(ctx, g, svc, args[0]); err != nil {
 			return err
 		}
-		p = gitrepo.New(svc, args[0])
+		rs = recaps.New(connect.Config{History: svc}, gen, nil)
+		sess, p = auth.Session{Provider: connect.Git}, gitrepo.New(svc, args[0])
 	} else {
 		if len(args) != 0 {
 			return usageError{errors.New("with --provider, name repositories with --repos, not as an argument")}
 		}
-		s, hosted, err := f.signIn(ctx)
+		hosts, err := connect.ConfigFromEnv(os.Getenv)
 		if err != nil {
+			return usageError{err}
+		}
+		hosts.AnyHost = true // the command line trusts its user: any --host will do
+		rs = recaps.New(hosts, gen, nil)
+		if sess, p, err = f.signIn(ctx, rs); err != nil {
 			return err
 		}
-		p = hosted
-		q.Authors = append([]string{s.Username}, q.Authors...)
-		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", s.Provider, s.Username)
+		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", sess.Provider, sess.Username)
 	}
-	items, err := f.items(ctx, p, q)
+	res, err := f.gather(ctx, rs, sess, p, q)
 	if err != nil {
 		return err
 	}
-	items, trimmed := gen.TrimItems(providers.Dedupe(items))
-	if len(items) == 0 {
-		if f.src != "" {
-			return fmt.Errorf("branch %s has no commits that %s lacks", f.src, f.target)
-		}
+	if len(res.Items) == 0 {
 		return fmt.Errorf("no activity between %s and %s", since.Format(time.DateOnly), orNow(f.to))
 	}
-	if trimmed > 0 {
-		fmt.Fprintf(g.stderr, "%d older items left out to fit the model's budget\n", trimmed)
+	if res.Trimmed > 0 {
+		fmt.Fprintf(g.stderr, "%d older items left out to fit the model's budget\n", res.Trimmed)
 	}
 	var last string
-	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.RenderActions(items), f.n, func(chunk string) error {
+	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), res.Actions, f.n, func(chunk string) error {
 		last = chunk
 		_, err := fmt.Fprint(g.stdout, chunk)
 		return err
@@ -136,28 +142,28 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 	return err
 }
 
-// items reads the period's activity, or with --src and --target the
+// gather reads the period's activity, or with --src and --target the
 // commits of a pull request.
-func (f *recapFlags) items(ctx context.Context, p providers.Provider, q providers.Query) ([]recap.Item, error) {
+func (f *recapFlags) gather(ctx context.Context, rs *recaps.Service, sess auth.Session, p activity.Provider, q activity.Query) (recaps.Result, error) {
 	if f.src == "" && f.target == "" {
-		return p.Activity(ctx, q)
+		return rs.Actions(ctx, sess, p, q)
 	}
 	if f.src == "" || f.target == "" || f.mode != string(recap.ModePullRequest) {
-		return nil, usageError{errors.New("--src and --target go together, with --mode pull_request")}
+		return recaps.Result{}, usageError{errors.New("--src and --target go together, with --mode pull_request")}
 	}
 	repo := ""
 	if f.provider != "" {
 		if len(q.Repos) != 1 {
-			return nil, usageError{errors.New("--src and --target need one repository in --repos")}
+			return recaps.Result{}, usageError{errors.New("--src and --target need one repository in --repos")}
 		}
 		repo = q.Repos[0]
 	}
-	return p.Compare(ctx, repo, f.target, f.src)
+	return rs.PullRequest(ctx, p, repo, f.target, f.src)
 }
 
-// signIn checks the token of --provider and returns the session it opens
-// and its provider. The command line trusts its user: any --host will do.
-func (f *recapFlags) signIn(ctx context.Context) (auth.Session, providers.Provider, error) {
+// signIn checks the token of --provider with rs and returns the session
+// it opens and its provider.
+func (f *recapFlags) signIn(ctx context.Context, rs *recaps.Service) (auth.Session, activity.Provider, error) {
 	name, ok := connect.Canonical(f.provider)
 	if !ok || name == connect.Git {
 		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %q: want github, gitlab or azure", f.provider)}
@@ -166,24 +172,15 @@ func (f *recapFlags) signIn(ctx context.Context) (auth.Session, providers.Provid
 	if token == "" {
 		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %s needs a token in %s", name, EnvToken)}
 	}
-	hosts, err := connect.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return auth.Session{}, nil, usageError{err}
+	s, p, err := rs.SignIn(ctx, auth.Session{Provider: name, Organization: f.org, Token: token}, f.host)
+	if fe := fault.From(err); fe.Kind == fault.Invalid && len(fe.Fields) > 0 {
+		msgs := make([]string, len(fe.Fields))
+		for i, f := range fe.Fields {
+			msgs[i] = f.Message
+		}
+		return auth.Session{}, nil, usageError{errors.New(strings.Join(msgs, "; "))}
 	}
-	hosts.AnyHost = true
-	base, err := hosts.BaseURL(name, f.host, f.org)
-	if err != nil {
-		return auth.Session{}, nil, usageError{err}
-	}
-	s := auth.Session{Provider: name, Host: base, Organization: f.org, Token: token}
-	p, err := hosts.Open(s)
-	if err != nil {
-		return auth.Session{}, nil, err
-	}
-	if s.Username, err = p.User(ctx); err != nil {
-		return auth.Session{}, nil, err
-	}
-	return s, p, nil
+	return s, p, err
 }
 
 // prepareWithProgress opens repo and waits until its history can be read,

@@ -31,6 +31,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/recaps"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/web"
 )
@@ -175,7 +176,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	deny := func(w http.ResponseWriter, r *http.Request, _ ratelimit.Result) {
 		httpapi.WriteFailure(w, r, nil, fault.New(fault.RateLimited, "too many requests; retry after the time in Retry-After"))
 	}
-	recapOpts, err := recapOptions(cfg, rdb, reg, log)
+	recapOpts, err := recapOptions(cfg, svc, rdb, reg, log)
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -255,7 +256,7 @@ func registerCacheStats(reg prometheus.Registerer, c *cache.Cache) {
 // recapOptions configures the recap endpoints. Sessions are signed with
 // SECRET_KEY; without one the server refuses to start unless DEBUG=true,
 // which signs with a random per-process key.
-func recapOptions(cfg serveConfig, rdb redis.UniversalClient, reg prometheus.Registerer, log *slog.Logger) (*httpapi.RecapOptions, error) {
+func recapOptions(cfg serveConfig, svc *history.Service, rdb redis.UniversalClient, reg prometheus.Registerer, log *slog.Logger) (*httpapi.RecapOptions, error) {
 	if os.Getenv("SECRET_KEY") == "" && !cfg.Debug {
 		return nil, errors.New("SECRET_KEY is not set: it signs recap sessions; set it to 32 or more random bytes (for example `openssl rand -hex 32`), or set DEBUG=true for a development server with a per-process key")
 	}
@@ -277,6 +278,7 @@ func recapOptions(cfg serveConfig, rdb redis.UniversalClient, reg prometheus.Reg
 	// One client for every provider call: shared connections, and the
 	// calls counted in /metrics.
 	hosts.HTTPClient = providers.NewClient(providers.NewMetrics(reg).RoundTripper(nil))
+	hosts.History = svc // plain-git sessions read through the analytics' mirrors
 	oauth, err := githubOAuth(cfg)
 	if err != nil {
 		return nil, err
@@ -293,7 +295,7 @@ func recapOptions(cfg serveConfig, rdb redis.UniversalClient, reg prometheus.Reg
 	if rdb != nil {
 		sessions = auth.NewRedisStore(rdb, cfg.SessionTTL, key)
 	}
-	return &httpapi.RecapOptions{Sessions: sessions, Signer: signer, Generator: gen, Providers: hosts, OAuth: oauth, Origins: cfg.origins()}, nil
+	return &httpapi.RecapOptions{Sessions: sessions, Signer: signer, Recaps: recaps.New(hosts, gen, nil), OAuth: oauth, Origins: cfg.origins()}, nil
 }
 
 // githubOAuth is the GitHub OAuth application of GET /external-signup, or

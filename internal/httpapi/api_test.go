@@ -21,6 +21,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
@@ -58,11 +59,10 @@ func newServer(t *testing.T, o serverOpts) *server {
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg, Logger: o.log}
 	if o.sessionTTL > 0 {
-		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL)
+		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
 		opts.Recap.Origins = opts.CORSOrigins
 		opts.Recap.WebSocket = o.ws
 		if o.github != "" {
-			opts.Recap.Providers.GitHubAPI = o.github
 			opts.Recap.OAuth = &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",
 				Endpoint: oauth2.Endpoint{TokenURL: o.github + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
 		}

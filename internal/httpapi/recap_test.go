@@ -16,10 +16,15 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/recaps"
 )
 
-func recapOptions(t *testing.T, ttl time.Duration, llmURL string) *httpapi.RecapOptions {
+// recapOptions enables the recap endpoints with sessions of ttl, the
+// model at llmURL ("" = the built-in summariser) and providers as hosts
+// says.
+func recapOptions(t *testing.T, ttl time.Duration, llmURL string, hosts connect.Config) *httpapi.RecapOptions {
 	t.Helper()
 	signer, err := auth.NewSigner([]byte(strings.Repeat("k", 32)))
 	if err != nil {
@@ -33,7 +38,7 @@ func recapOptions(t *testing.T, ttl time.Duration, llmURL string) *httpapi.Recap
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(ttl), Signer: signer, Generator: gen, MaxFrameBytes: 4096}
+	return &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(ttl), Signer: signer, Recaps: recaps.New(hosts, gen, nil), MaxFrameBytes: 4096}
 }
 
 type signIn struct {

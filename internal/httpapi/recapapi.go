@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,25 +17,23 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"golang.org/x/oauth2"
 
-	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/fault"
-	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
 	"github.com/gitpulse/gitpulse/internal/query"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/recaps"
 )
 
 // RecapOptions enable the recap endpoints of spec 000.
 type RecapOptions struct {
-	Sessions  auth.Store
-	Signer    *auth.Signer
-	Generator *recap.Generator
-	// Providers says where the hosted providers live and opens a
-	// session's provider.
-	Providers connect.Config
+	Sessions auth.Store
+	Signer   *auth.Signer
+	// Recaps signs in to providers, gathers activity and writes recaps.
+	Recaps *recaps.Service
 	// OAuth, if set, enables GET /external-signup: the GitHub OAuth code
 	// exchange.
 	OAuth *oauth2.Config
@@ -82,21 +79,13 @@ const (
 	endFrame      = "</end>"
 	wsWriteWait   = 10 * time.Second
 	defaultFrames = 1 << 20
-	// defaultDays is the period /actions covers without a start_date.
-	defaultDays = 7
-	// maxOldReleases bounds num_old_releases.
-	maxOldReleases = 20
-	// unreleasedDays is the period release notes cover for a repository
-	// without releases.
-	unreleasedDays = 90
 )
 
 // recapAPI holds the recap handlers' dependencies.
 type recapAPI struct {
 	*api
-	opts     RecapOptions
-	listings flights
-	sockets  sockets
+	opts    RecapOptions
+	sockets sockets
 }
 
 // sockets counts the open WebSockets, per client and in total.
@@ -134,9 +123,6 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	}
 	if o.MaxFrameBytes <= 0 {
 		o.MaxFrameBytes = defaultFrames
-	}
-	if o.Providers.History == nil {
-		o.Providers.History = a.svc
 	}
 	ws := &o.WebSocket
 	ws.FirstMessage = cmp.Or(ws.FirstMessage, DefaultWSFirstMessage)
@@ -225,24 +211,10 @@ func (ra *recapAPI) openGit(w http.ResponseWriter, r *http.Request, url string) 
 // openHosted checks s's token against its provider (at host, if given)
 // and opens the session under the provider's user name.
 func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Session, host string) {
-	base, err := ra.opts.Providers.BaseURL(s.Provider, host, s.Organization)
-	if err != nil {
-		field := "host"
-		if s.Provider == connect.Azure && host == "" {
-			field = "organization"
-		}
-		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: field, Message: fault.Message(err)}))
-		return
-	}
-	s.Host = base
-	p, err := ra.opts.Providers.Open(s)
-	if err != nil {
-		WriteFailure(w, r, ra.log, err)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	if s.Username, err = p.User(ctx); err != nil {
+	s, _, err := ra.opts.Recaps.SignIn(ctx, s, host)
+	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
@@ -278,7 +250,7 @@ func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	if c := ra.opts.Providers.HTTPClient; c != nil {
+	if c := ra.opts.Recaps.HTTPClient(); c != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, c)
 	}
 	tok, err := ra.opts.OAuth.Exchange(ctx, code)
@@ -319,12 +291,12 @@ func (ra *recapAPI) session(w http.ResponseWriter, r *http.Request) (auth.Sessio
 
 // provider finds the request's session and opens its provider, answering
 // the request itself when it cannot.
-func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Session, providers.Provider, bool) {
+func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Session, activity.Provider, bool) {
 	s, ok := ra.session(w, r)
 	if !ok {
 		return s, nil, false
 	}
-	p, err := ra.opts.Providers.Open(s)
+	p, err := ra.opts.Recaps.Open(s)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return s, nil, false
@@ -345,27 +317,7 @@ func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]providers.Repo{"repos": repos})
-}
-
-// actionsResponse is the body of GET /actions and GET /release_notes.
-type actionsResponse struct {
-	// Actions is the activity as the text a model reads.
-	Actions string `json:"actions"`
-	// Items are the activity items Actions shows.
-	Items []recap.Item `json:"items"`
-	// Total is how many items there were before trimming.
-	Total int `json:"total"`
-	// Trimmed is how many of the oldest items were left out to fit the
-	// token budget (or the item cap).
-	Trimmed int                 `json:"trimmed"`
-	Range   analytics.DateRange `json:"range"`
-	// Authors are the authors whose activity counts.
-	Authors []string `json:"authors"`
-	// Latest and Previous are, for release notes, the latest release and
-	// the older ones asked for.
-	Latest   *providers.Release  `json:"latest_release,omitempty"`
-	Previous []providers.Release `json:"previous_releases,omitempty"`
+	writeJSON(w, http.StatusOK, map[string][]activity.Repo{"repos": repos})
 }
 
 func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
@@ -374,47 +326,26 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := r.URL.Query()
-	since, until, err := query.Period(params.Get("start_date"), params.Get("end_date"), "start_date", "end_date", defaultDays, ra.now())
+	since, until, err := query.Period(params.Get("start_date"), params.Get("end_date"), "start_date", "end_date", recaps.DefaultDays, ra.now())
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	q := providers.Query{Since: since, Until: until, Authors: query.List(params.Get("authors")), Repos: query.List(params.Get("repo_filter"))}
-	if s.Provider != connect.Git && !slices.ContainsFunc(q.Authors, func(a string) bool { return strings.EqualFold(a, s.Username) }) {
-		// Authors add to the signed-in user, never replace them.
-		q.Authors = append([]string{s.Username}, q.Authors...)
-	}
+	q := activity.Query{Since: since, Until: until, Authors: query.List(params.Get("authors")), Repos: query.List(params.Get("repo_filter"))}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	// The same session asking the same again shares one listing, which
-	// outlives a request that times out.
-	key := strings.Join([]string{s.ID, params.Get("start_date"), params.Get("end_date"), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
-	items, err := ra.listings.do(ctx, key, func(ctx context.Context) ([]recap.Item, error) { return p.Activity(ctx, q) })
+	res, err := ra.opts.Recaps.Actions(ctx, s, p, q)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	resp := ra.render(items)
-	resp.Range = analytics.DateRange{Start: day(since), End: day(until.Add(-time.Nanosecond))}
-	resp.Authors = q.Authors
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// render dedupes items, keeps the newest that fit the item cap and the
-// token budget, and renders them.
-func (ra *recapAPI) render(items []recap.Item) actionsResponse {
-	items = providers.Dedupe(slices.Clone(items)) // items may be shared by requests
-	kept, trimmed := ra.opts.Generator.TrimItems(items)
-	if kept == nil {
-		kept = []recap.Item{}
-	}
-	return actionsResponse{Actions: recap.RenderActions(kept), Items: kept, Total: len(items), Trimmed: trimmed}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // repoRequest opens the session's provider and reads the repository a
 // release-notes or branches request names: its repo parameter, which a
 // plain-git session (with its one repository) may leave out.
-func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (providers.Provider, string, bool) {
+func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (activity.Provider, string, bool) {
 	s, p, ok := ra.provider(w, r)
 	if !ok {
 		return nil, "", false
@@ -437,58 +368,20 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 	old := 1
 	if raw := strings.TrimSpace(r.URL.Query().Get("num_old_releases")); raw != "" {
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 || n > maxOldReleases {
-			WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "num_old_releases", Message: fmt.Sprintf("must be a whole number from 0 to %d", maxOldReleases)}))
+		if err != nil || n < 0 || n > recaps.MaxOldReleases {
+			WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "num_old_releases", Message: fmt.Sprintf("must be a whole number from 0 to %d", recaps.MaxOldReleases)}))
 			return
 		}
 		old = n
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	rels, err := p.Releases(ctx, repo, old+1)
+	res, err := ra.opts.Recaps.ReleaseNotes(ctx, p, repo, old)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	q := providers.Query{Until: ra.now()}
-	q.Since = q.Until.AddDate(0, 0, -unreleasedDays)
-	if repo != "" {
-		q.Repos = []string{repo}
-	}
-	var latest *providers.Release
-	if len(rels) > 0 {
-		latest = &rels[0]
-		q.Since = latest.Date.Add(time.Second) // what came after it
-	}
-	items, err := p.Activity(ctx, q)
-	if err != nil {
-		WriteFailure(w, r, ra.log, err)
-		return
-	}
-	items = slices.DeleteFunc(items, func(it recap.Item) bool { return it.Kind == recap.KindRelease })
-	resp := ra.render(items)
-	resp.Range = analytics.DateRange{Start: day(q.Since), End: day(q.Until)}
-	resp.Latest = latest
-	if len(rels) > 1 {
-		resp.Previous = rels[1:]
-	}
-	resp.Actions += renderReleases(rels)
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// renderReleases appends the earlier releases' notes, for the model to
-// follow their style, under headings the activity parser does not read
-// as items.
-func renderReleases(rels []providers.Release) string {
-	var b strings.Builder
-	for _, rel := range rels {
-		fmt.Fprintf(&b, "\n### Release %s (%s)\n", rel.Tag, day(rel.Date))
-		for line := range strings.Lines(strings.TrimSpace(rel.Body)) {
-			b.WriteString("> " + line)
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
+	writeJSON(w, http.StatusOK, res)
 }
 
 // branches lists a repository's branches.
@@ -505,13 +398,6 @@ func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"repo": repo, "branches": names})
-}
-
-func day(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.DateOnly)
 }
 
 // streamRequest is the client's WebSocket message.
@@ -590,7 +476,7 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	ctx = conn.CloseRead(ctx)
 	actions, err := ra.streamActions(ctx, s, mode, req)
 	if err == nil {
-		err = ra.opts.Generator.GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
+		err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
 			return send(frame{Chunk: chunk})
 		})
 	}
@@ -619,21 +505,17 @@ func (ra *recapAPI) streamActions(ctx context.Context, s auth.Session, mode reca
 	if req.Repo == "" && s.Provider != connect.Git {
 		return "", fault.Errorf(fault.Invalid, "%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
 	}
-	p, err := ra.opts.Providers.Open(s)
+	p, err := ra.opts.Recaps.Open(s)
 	if err != nil {
 		return "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ra.deadline)
 	defer cancel()
-	items, err := p.Compare(ctx, req.Repo, req.Target, req.Src)
+	res, err := ra.opts.Recaps.PullRequest(ctx, p, req.Repo, req.Target, req.Src)
 	if err != nil {
 		return "", err
 	}
-	if len(items) == 0 {
-		return "", fault.Errorf(fault.Invalid, "%w: branch %q has no commits that %q lacks", recap.ErrInvalid, req.Src, req.Target)
-	}
-	kept, _ := ra.opts.Generator.TrimItems(items)
-	return strings.TrimSpace(recap.RenderActions(kept) + "\n" + req.Actions), nil
+	return strings.TrimSpace(res.Actions + "\n" + req.Actions), nil
 }
 
 // keepAlive pings conn every period until ctx ends, closing it when a

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 func TestRateLimitWait(t *testing.T) {
@@ -99,38 +99,19 @@ func TestTransportRetries(t *testing.T) {
 	}
 }
 
-func TestQueryAndDedupe(t *testing.T) {
-	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	q := Query{Since: day, Until: day.AddDate(0, 0, 1), Authors: []string{"Octocat", " mona@example.com "}}
-	if !q.In(day) || q.In(day.AddDate(0, 0, 1)) || q.In(day.Add(-time.Nanosecond)) {
-		t.Error("In: since is inclusive, until exclusive")
-	}
-	if !q.ByAuthor("", "octocat") || !q.ByAuthor("MONA@example.com") || q.ByAuthor("hubot", "") || !(Query{}).ByAuthor("anyone") {
-		t.Error("ByAuthor: case-insensitive, any of the identities, everyone with no authors")
-	}
-	items := []recap.Item{
-		{Kind: recap.KindCommit, Repo: "a", SHA: "1"}, {Kind: recap.KindPullRequest, Repo: "a", Number: 1},
-		{Kind: recap.KindCommit, Repo: "a", SHA: "1"}, {Kind: recap.KindCommit, Repo: "b", SHA: "1"},
-		{Kind: recap.KindIssue, Repo: "a", Number: 2},
-	}
-	if got := Dedupe(items); len(got) != 4 || got[2].Repo != "b" {
-		t.Errorf("Dedupe = %+v", got)
-	}
-}
-
 func TestGather(t *testing.T) {
 	var running, most atomic.Int32
-	read := func(sha string) func(context.Context) ([]recap.Item, error) {
-		return func(context.Context) ([]recap.Item, error) {
+	read := func(sha string) func(context.Context) ([]activity.Item, error) {
+		return func(context.Context) ([]activity.Item, error) {
 			n := running.Add(1)
 			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 			}
 			time.Sleep(10 * time.Millisecond)
 			running.Add(-1)
-			return []recap.Item{{Kind: recap.KindCommit, Repo: "r", SHA: sha}}, nil
+			return []activity.Item{{Kind: activity.KindCommit, Repo: "r", SHA: sha}}, nil
 		}
 	}
-	var reads []func(context.Context) ([]recap.Item, error)
+	var reads []func(context.Context) ([]activity.Item, error)
 	for _, sha := range []string{"a", "b", "a", "c", "d", "e", "f", "g"} {
 		reads = append(reads, read(sha))
 	}
@@ -142,13 +123,13 @@ func TestGather(t *testing.T) {
 		t.Errorf("%d reads at once, want at most %d", most.Load(), Parallel)
 	}
 	boom := errors.New("boom")
-	reads = append(reads, func(context.Context) ([]recap.Item, error) { return nil, boom })
+	reads = append(reads, func(context.Context) ([]activity.Item, error) { return nil, boom })
 	if _, err := Gather(context.Background(), reads); !errors.Is(err, boom) {
 		t.Errorf("a failing read: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Gather(ctx, []func(context.Context) ([]recap.Item, error){func(ctx context.Context) ([]recap.Item, error) { return nil, ctx.Err() }}); !errors.Is(err, context.Canceled) {
+	if _, err := Gather(ctx, []func(context.Context) ([]activity.Item, error){func(ctx context.Context) ([]activity.Item, error) { return nil, ctx.Err() }}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 // BenchmarkTrimItems trims a year of a busy repository's activity (4,000
@@ -11,9 +13,9 @@ import (
 func BenchmarkTrimItems(b *testing.B) {
 	g := modelGen(b, 0)
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	items := make([]Item, 4000)
+	items := make([]activity.Item, 4000)
 	for i := range items {
-		items[i] = Item{Kind: KindCommit, Repo: "git", Date: start.Add(time.Duration(i) * 2 * time.Hour),
+		items[i] = activity.Item{Kind: activity.KindCommit, Repo: "git", Date: start.Add(time.Duration(i) * 2 * time.Hour),
 			Message: fmt.Sprintf("reftable/block: handle allocation failures in case %d of the iterator", i)}
 	}
 	b.ResetTimer()

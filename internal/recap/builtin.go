@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 // theme is what a group of items is about; themes are listed in the order
@@ -71,11 +73,11 @@ type entry struct {
 func classify(it parsedItem) entry {
 	e := entry{parsedItem: it, text: it.message}
 	switch it.kind {
-	case KindPullRequest:
+	case activity.KindPullRequest:
 		e.theme = themePullRequest
-	case KindIssue:
+	case activity.KindIssue:
 		e.theme = themeIssue
-	case KindRelease:
+	case activity.KindRelease:
 		e.theme = themeRelease
 	default:
 		e.theme = themeOther
@@ -301,7 +303,7 @@ func releaseNotes(entries []entry) []string {
 // pullRequestDescription writes a title from the commits' main theme, a
 // one-line summary and the list of commits.
 func pullRequestDescription(entries []entry) []string {
-	commits := slices.DeleteFunc(slices.Clone(entries), func(e entry) bool { return e.kind != KindCommit })
+	commits := slices.DeleteFunc(slices.Clone(entries), func(e entry) bool { return e.kind != activity.KindCommit })
 	if len(commits) == 0 {
 		commits = entries
 	}

@@ -16,35 +16,8 @@ import (
 
 	"github.com/tiktoken-go/tokenizer/codec"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/fault"
-)
-
-// Item is one piece of activity.
-type Item struct {
-	// Kind is "commit", "pull_request", "issue" or "release".
-	Kind string `json:"kind"`
-	// Repo names the repository the item belongs to.
-	Repo string `json:"repo"`
-	// Date is when the item happened; its location decides its day heading.
-	Date time.Time `json:"date"`
-	// Message is the commit message, or the title of a pull request, issue
-	// or release. Only its first line is rendered.
-	Message string `json:"message"`
-	// Number is the pull-request or issue number, 0 if none.
-	Number int `json:"number,omitempty"`
-	// Author is who made the item; it is not rendered.
-	Author string `json:"author,omitempty"`
-	// SHA is a commit's hash (for a pull request's commit, the commit's), so
-	// that a commit listed twice is counted once; it is not rendered.
-	SHA string `json:"sha,omitempty"`
-}
-
-// Item kinds.
-const (
-	KindCommit      = "commit"
-	KindPullRequest = "pull_request"
-	KindIssue       = "issue"
-	KindRelease     = "release"
 )
 
 // Mode selects what GenerateResponse writes.
@@ -136,12 +109,12 @@ func (g *Generator) CountTokens(text string) int {
 }
 
 // TrimItems sorts items by date and drops the oldest until at most
-// MaxItems are left and, when a model is configured, RenderActions(kept)
+// activity.MaxItems are left and, when a model is configured, RenderActions(kept)
 // fits in MaxHistoryTokens (no model reads the built-in summariser's
 // input); trimmed is how many were dropped. items is not modified.
-func (g *Generator) TrimItems(items []Item) (kept []Item, trimmed int) {
+func (g *Generator) TrimItems(items []activity.Item) (kept []activity.Item, trimmed int) {
 	sorted := sortedItems(items)
-	lo, n := max(0, len(sorted)-MaxItems), len(sorted) // never more than MaxItems
+	lo, n := max(0, len(sorted)-activity.MaxItems), len(sorted) // never more than activity.MaxItems
 	if g.streamer == nil {
 		return sorted[lo:], lo
 	}
@@ -189,7 +162,7 @@ func firstFit(lo, n, guess int, fits func(int) bool) int {
 // estimateStart estimates the first start in [lo, len(sorted)] whose
 // rendering fits the token budget, summing the tokens of each line from
 // the newest item back.
-func (g *Generator) estimateStart(sorted []Item, lo int) int {
+func (g *Generator) estimateStart(sorted []activity.Item, lo int) int {
 	total, day := 0, ""
 	for i := len(sorted) - 1; i >= lo; i-- {
 		total += g.CountTokens(itemLine(sorted[i]))

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 func mustNew(tb testing.TB, cfg Config) *Generator {
@@ -27,14 +29,14 @@ func mustNew(tb testing.TB, cfg Config) *Generator {
 
 func day(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
 
-var sample = []Item{
-	{Kind: KindCommit, Repo: "api", Date: day(20, 9), Message: "feat: add recap\n\nbody"},
-	{Kind: KindCommit, Repo: "api", Date: day(20, 10), Message: "fix(ws): close on error"},
-	{Kind: KindPullRequest, Repo: "api", Date: day(21, 9), Message: "Add recap", Number: 12},
-	{Kind: KindCommit, Repo: "web", Date: day(19, 9), Message: "docs: readme"},
-	{Kind: KindIssue, Repo: "web", Date: day(21, 11), Message: "Crash on start", Number: 3},
-	{Kind: KindCommit, Repo: "api", Date: day(21, 12), Message: "feat: stream chunks"},
-	{Kind: KindCommit, Repo: "web", Date: day(22, 8), Message: "update deps"},
+var sample = []activity.Item{
+	{Kind: activity.KindCommit, Repo: "api", Date: day(20, 9), Message: "feat: add recap\n\nbody"},
+	{Kind: activity.KindCommit, Repo: "api", Date: day(20, 10), Message: "fix(ws): close on error"},
+	{Kind: activity.KindPullRequest, Repo: "api", Date: day(21, 9), Message: "Add recap", Number: 12},
+	{Kind: activity.KindCommit, Repo: "web", Date: day(19, 9), Message: "docs: readme"},
+	{Kind: activity.KindIssue, Repo: "web", Date: day(21, 11), Message: "Crash on start", Number: 3},
+	{Kind: activity.KindCommit, Repo: "api", Date: day(21, 12), Message: "feat: stream chunks"},
+	{Kind: activity.KindCommit, Repo: "web", Date: day(22, 8), Message: "update deps"},
 }
 
 func TestRenderActions(t *testing.T) {
@@ -449,9 +451,9 @@ func TestClientsRetry(t *testing.T) {
 // are the most that fit: with one more (older) item they would not.
 func TestTrimItemsFindsTheFirstFit(t *testing.T) {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	var items []Item
+	var items []activity.Item
 	for i := range 300 {
-		items = append(items, Item{Kind: []string{KindCommit, KindPullRequest, KindIssue}[i%3], Number: i % 7 * 11, Repo: "repo",
+		items = append(items, activity.Item{Kind: []string{activity.KindCommit, activity.KindPullRequest, activity.KindIssue}[i%3], Number: i % 7 * 11, Repo: "repo",
 			Date: start.Add(time.Duration(i*i%97) * 5 * time.Hour), Message: strings.Repeat("word ", i%13) + "change " + strconv.Itoa(i)})
 	}
 	sorted := sortedItems(items)

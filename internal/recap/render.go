@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 // RenderActions renders items as the text a model reads: items sorted by
@@ -19,7 +21,7 @@ import (
 //
 // Only the first line of a message is kept. The built-in summariser parses
 // this format back.
-func RenderActions(items []Item) string {
+func RenderActions(items []activity.Item) string {
 	var b strings.Builder
 	day := ""
 	for _, it := range sortedItems(items) {
@@ -39,7 +41,7 @@ func RenderActions(items []Item) string {
 func dayHeading(day string) string { return "## " + day + "\n" }
 
 // itemLine is the line of one item in RenderActions.
-func itemLine(it Item) string {
+func itemLine(it activity.Item) string {
 	var b strings.Builder
 	b.WriteString("- [" + it.Kind)
 	if it.Number > 0 {
@@ -50,9 +52,9 @@ func itemLine(it Item) string {
 }
 
 // sortedItems returns a copy of items sorted by date, oldest first.
-func sortedItems(items []Item) []Item {
+func sortedItems(items []activity.Item) []activity.Item {
 	s := slices.Clone(items)
-	slices.SortStableFunc(s, func(a, b Item) int { return a.Date.Compare(b.Date) })
+	slices.SortStableFunc(s, func(a, b activity.Item) int { return a.Date.Compare(b.Date) })
 	return s
 }
 

@@ -22,7 +22,9 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/recaps"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 	"github.com/gitpulse/gitpulse/internal/web"
@@ -111,7 +113,7 @@ func dashboard(t *testing.T, f *faults) string {
 	srv := httptest.NewServer(f.wrap(httpapi.New(httpapi.Options{
 		Service:   svc,
 		Dashboard: web.Handler(),
-		Recap:     &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Generator: gen},
+		Recap:     &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Recaps: recaps.New(connect.Config{History: svc}, gen, nil)},
 	})))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	return srv.URL

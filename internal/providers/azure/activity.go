@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // concurrency bounds the repositories (and tags) read at the same time.
@@ -82,7 +82,7 @@ type target struct {
 // items (as issues, under their project's name) and tags (as releases) of
 // q's repositories ("project/repository"; all when q.Repos is empty), in
 // q's period and by q's authors.
-func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.Item, error) {
 	var targets []target
 	var projects []string
 	addProject := func(name string) {
@@ -116,18 +116,18 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 			}
 		}
 	}
-	var reads []func(context.Context) ([]recap.Item, error)
+	var reads []func(context.Context) ([]activity.Item, error)
 	for _, t := range targets {
-		reads = append(reads, func(ctx context.Context) ([]recap.Item, error) { return p.repoActivity(ctx, t, q) })
+		reads = append(reads, func(ctx context.Context) ([]activity.Item, error) { return p.repoActivity(ctx, t, q) })
 	}
 	for _, pr := range projects {
-		reads = append(reads, func(ctx context.Context) ([]recap.Item, error) { return p.workItems(ctx, pr, q) })
+		reads = append(reads, func(ctx context.Context) ([]activity.Item, error) { return p.workItems(ctx, pr, q) })
 	}
 	return providers.Gather(ctx, reads)
 }
 
 // repoActivity reads one repository's commits, pull requests and tags.
-func (p *Provider) repoActivity(ctx context.Context, t target, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) repoActivity(ctx context.Context, t target, q activity.Query) ([]activity.Item, error) {
 	if t.repo == nil {
 		r, err := p.repo(ctx, t.full)
 		if err != nil {
@@ -155,13 +155,13 @@ func (p *Provider) repoActivity(ctx context.Context, t target, q providers.Query
 }
 
 // commitItem turns a commit into an activity item of repository repo.
-func commitItem(repo string, c commit) recap.Item {
-	return recap.Item{Kind: recap.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID}
+func commitItem(repo string, c commit) activity.Item {
+	return activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID}
 }
 
 // commits reads the default branch's commits of q's period, asking the API
 // for the period and, when there is exactly one, the author.
-func (p *Provider) commits(ctx context.Context, r gitRepo, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) commits(ctx context.Context, r gitRepo, q activity.Query) ([]activity.Item, error) {
 	v := url.Values{}
 	if !q.Since.IsZero() {
 		v.Set("searchCriteria.fromDate", apiTime(q.Since))
@@ -177,7 +177,7 @@ func (p *Provider) commits(ctx context.Context, r gitRepo, q providers.Query) ([
 	if err != nil {
 		return nil, err
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for _, c := range commits {
 		if q.In(c.Author.Date) && (oneAuthor || q.ByAuthor(c.Author.Name, c.Author.Email)) {
 			items = append(items, commitItem(r.Name, c))
@@ -189,7 +189,7 @@ func (p *Provider) commits(ctx context.Context, r gitRepo, q providers.Query) ([
 // Compare returns the commits of branch head that branch base lacks (GET
 // .../commits with searchCriteria.itemVersion and compareVersion, every
 // page).
-func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]activity.Item, error) {
 	r, err := p.repo(ctx, repo)
 	if err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 	if err != nil {
 		return nil, err
 	}
-	items := make([]recap.Item, 0, len(commits))
+	items := make([]activity.Item, 0, len(commits))
 	for _, c := range commits {
 		items = append(items, commitItem(r.Name, c))
 	}
@@ -211,7 +211,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 
 // pullRequests reads the pull requests created in q's period by q's
 // authors, and the commits of each in the period.
-func (p *Provider) pullRequests(ctx context.Context, r gitRepo, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) pullRequests(ctx context.Context, r gitRepo, q activity.Query) ([]activity.Item, error) {
 	full := r.Project.Name + "/" + r.Name
 	v := url.Values{"searchCriteria.status": {"all"}, "searchCriteria.queryTimeRangeType": {"created"}}
 	if !q.Since.IsZero() {
@@ -224,12 +224,12 @@ func (p *Provider) pullRequests(ctx context.Context, r gitRepo, q providers.Quer
 	if err != nil {
 		return nil, err
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for _, pr := range prs {
 		if !q.In(pr.CreationDate) || !q.ByAuthor(pr.CreatedBy.UniqueName, pr.CreatedBy.DisplayName) {
 			continue
 		}
-		items = append(items, recap.Item{Kind: recap.KindPullRequest, Repo: r.Name, Date: pr.CreationDate, Message: pr.Title, Number: pr.PullRequestID, Author: pr.CreatedBy.login()})
+		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: r.Name, Date: pr.CreationDate, Message: pr.Title, Number: pr.PullRequestID, Author: pr.CreatedBy.login()})
 		commits, err := allByToken[commit](ctx, p, "list commits of pull request "+strconv.Itoa(pr.PullRequestID)+" of "+full,
 			r.path()+"/pullRequests/"+strconv.Itoa(pr.PullRequestID)+"/commits", url.Values{"$top": {"100"}})
 		if err != nil {
@@ -280,7 +280,7 @@ const workItemFields = "System.Title,System.CreatedDate,System.CreatedBy,System.
 
 // workItems reads the work items of project projectName created in q's
 // period by q's authors, as issues under the project's name.
-func (p *Provider) workItems(ctx context.Context, projectName string, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) workItems(ctx context.Context, projectName string, q activity.Query) ([]activity.Item, error) {
 	op := "query work items of " + projectName
 	var b strings.Builder
 	b.WriteString("SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = " + wiqlString(projectName))
@@ -299,7 +299,7 @@ func (p *Provider) workItems(ctx context.Context, projectName string, q provider
 	if _, err := p.do(ctx, op, http.MethodPost, u, wiqlQuery{Query: b.String()}, &res); err != nil {
 		return nil, err
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for start := 0; start < len(res.WorkItems); start += workItemBatch {
 		batch := res.WorkItems[start:min(start+workItemBatch, len(res.WorkItems))]
 		ids := make([]string, len(batch))
@@ -315,7 +315,7 @@ func (p *Provider) workItems(ctx context.Context, projectName string, q provider
 			if w == nil || !q.In(w.Fields.CreatedDate) || !q.ByAuthor(w.Fields.CreatedBy.UniqueName, w.Fields.CreatedBy.DisplayName) {
 				continue
 			}
-			items = append(items, recap.Item{Kind: recap.KindIssue, Repo: projectName, Date: w.Fields.CreatedDate, Message: w.Fields.Title, Number: w.ID, Author: w.Fields.CreatedBy.login()})
+			items = append(items, activity.Item{Kind: activity.KindIssue, Repo: projectName, Date: w.Fields.CreatedDate, Message: w.Fields.Title, Number: w.ID, Author: w.Fields.CreatedBy.login()})
 		}
 	}
 	return items, nil

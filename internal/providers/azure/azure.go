@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
 )
 
@@ -39,7 +40,7 @@ type Provider struct {
 	client *http.Client
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var _ activity.Provider = (*Provider)(nil)
 
 // New returns a Provider for the organisation at opts.BaseURL (such as
 // https://dev.azure.com/myorg or an Azure DevOps Server collection URL) or,

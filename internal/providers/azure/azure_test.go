@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // noToken fails the test if err's message shows the token.
@@ -83,7 +83,7 @@ func TestRepos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Repo{
+	want := []activity.Repo{
 		{Name: "Fiber", Owner: projFab, FullName: projFab + "/Fiber", URL: "https://dev.azure.com/myorg/Fabrikam%20Fiber/_git/Fiber", Platform: "azure", Private: true, DefaultBranch: "main"},
 		// Its project is public, which only the projects' second page says.
 		{Name: "Site", Owner: projOpen, FullName: projOpen + "/Site", URL: "https://dev.azure.com/myorg/OpenSource/_git/Site", Platform: "azure", Private: false, DefaultBranch: "master"},
@@ -104,11 +104,11 @@ func TestRepos(t *testing.T) {
 }
 
 // key summarises an item for comparison.
-func key(it recap.Item) string {
+func key(it activity.Item) string {
 	return fmt.Sprintf("%s|%s|%d|%s|%s|%s|%s", it.Kind, it.Repo, it.Number, it.SHA, strings.SplitN(it.Message, "\n", 2)[0], it.Author, it.Date.UTC().Format(time.RFC3339))
 }
 
-func keys(items []recap.Item) []string {
+func keys(items []activity.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = key(it)
@@ -119,7 +119,7 @@ func keys(items []recap.Item) []string {
 
 func TestActivityOneAuthor(t *testing.T) {
 	f := newFake(t)
-	q := providers.Query{Since: since, Until: until, Authors: []string{"fabrikamfiber4@hotmail.com"}, Repos: []string{projFab + "/Fiber", "fabrikam fiber/fiber"}}
+	q := activity.Query{Since: since, Until: until, Authors: []string{"fabrikamfiber4@hotmail.com"}, Repos: []string{projFab + "/Fiber", "fabrikam fiber/fiber"}}
 	items, err := f.provider(t).Activity(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestActivityOneAuthor(t *testing.T) {
 func TestActivityAuthorsFilteredClientSide(t *testing.T) {
 	f := newFake(t)
 	// Jamal by display name, Norman by e-mail address; all repositories.
-	q := providers.Query{Since: since, Until: until, Authors: []string{"Jamal Hartnett", "fabrikamfiber16@hotmail.com"}}
+	q := activity.Query{Since: since, Until: until, Authors: []string{"Jamal Hartnett", "fabrikamfiber16@hotmail.com"}}
 	items, err := f.provider(t).Activity(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestActivityAuthorsFilteredClientSide(t *testing.T) {
 
 func TestActivityQuotesWIQL(t *testing.T) {
 	f := newFake(t)
-	_, err := f.provider(t).Activity(context.Background(), providers.Query{Authors: []string{"Dan O'Brien"}, Repos: []string{projOpen + "/Site"}})
+	_, err := f.provider(t).Activity(context.Background(), activity.Query{Authors: []string{"Dan O'Brien"}, Repos: []string{projOpen + "/Site"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestActivityQuotesWIQL(t *testing.T) {
 func TestActivityInvalidRepo(t *testing.T) {
 	f := newFake(t)
 	for _, name := range []string{"Fiber", "/Fiber", "Fabrikam Fiber/", "a/b/c"} {
-		_, err := f.provider(t).Activity(context.Background(), providers.Query{Repos: []string{projFab + "/Fiber", name}})
+		_, err := f.provider(t).Activity(context.Background(), activity.Query{Repos: []string{projFab + "/Fiber", name}})
 		if !errors.Is(err, providers.ErrInvalid) {
 			t.Errorf("Activity(%q) error = %v, want ErrInvalid", name, err)
 		}
@@ -265,7 +265,7 @@ func TestActivityInvalidRepo(t *testing.T) {
 
 func TestActivityUnknownRepo(t *testing.T) {
 	f := newFake(t)
-	_, err := f.provider(t).Activity(context.Background(), providers.Query{Repos: []string{projFab + "/Nope"}})
+	_, err := f.provider(t).Activity(context.Background(), activity.Query{Repos: []string{projFab + "/Nope"}})
 	if !errors.Is(err, providers.ErrNotFound) || !strings.Contains(err.Error(), "TF401019") {
 		t.Errorf("error = %v, want ErrNotFound with Azure's message", err)
 	}
@@ -278,7 +278,7 @@ func TestReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Release{
+	want := []activity.Release{
 		{Tag: "v1.1", Name: "v1.1", Body: "Hotfix", Date: time.Date(2024, 3, 25, 9, 0, 0, 0, time.UTC), Author: "Norman Paulk"},
 		{Tag: "v1.0", Name: "v1.0", Body: "First release\n\nLogin page.", Date: time.Date(2024, 3, 18, 9, 0, 0, 0, time.UTC), Author: "Jamal Hartnett"},
 	}
@@ -451,7 +451,7 @@ func TestContextCanceled(t *testing.T) {
 		cancel()
 		<-r.Context().Done()
 	}
-	_, err := f.provider(t).Activity(ctx, providers.Query{Repos: []string{projFab + "/Fiber"}})
+	_, err := f.provider(t).Activity(ctx, activity.Query{Repos: []string{projFab + "/Fiber"}})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Activity error = %v, want context.Canceled", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // compareFake is the fake organisation answering, for Fabrikam Fiber/Fiber,
@@ -100,18 +100,18 @@ func TestCompare(t *testing.T) {
 	}
 	for i, it := range items {
 		want := fmt.Sprintf("fea7%036d", 101-i)
-		if it.SHA != want || it.Kind != recap.KindCommit || it.Repo != "Fiber" || it.Message != fmt.Sprintf("Login change %d", 101-i) {
+		if it.SHA != want || it.Kind != activity.KindCommit || it.Repo != "Fiber" || it.Message != fmt.Sprintf("Login change %d", 101-i) {
 			t.Fatalf("item %d = %q, want commit %s of Fiber, newest first", i, key(it), want)
 		}
 		if i > 0 && !it.Date.Before(items[i-1].Date) {
 			t.Fatalf("item %d dated %s, not before item %d's %s", i, it.Date, i-1, items[i-1].Date)
 		}
 	}
-	first := recap.Item{Kind: recap.KindCommit, Repo: "Fiber", Date: time.Date(2024, 3, 5, 5, 0, 0, 0, time.UTC),
+	first := activity.Item{Kind: activity.KindCommit, Repo: "Fiber", Date: time.Date(2024, 3, 5, 5, 0, 0, 0, time.UTC),
 		Message: "Login change 101", Author: "Jamal Hartnett", SHA: fmt.Sprintf("fea7%036d", 101)}
-	last := recap.Item{Kind: recap.KindCommit, Repo: "Fiber", Date: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC),
+	last := activity.Item{Kind: activity.KindCommit, Repo: "Fiber", Date: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC),
 		Message: "Login change 1", Author: "Norman Paulk", SHA: fmt.Sprintf("fea7%036d", 1)}
-	for i, want := range map[int]recap.Item{0: first, 100: last} {
+	for i, want := range map[int]activity.Item{0: first, 100: last} {
 		if got := items[i]; key(got) != key(want) || !got.Date.Equal(want.Date) {
 			t.Errorf("item %d = %q, want %q", i, key(got), key(want))
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
 )
 
@@ -68,7 +69,7 @@ const headsPrefix = "refs/heads/"
 
 // Repos lists the organisation's enabled Git repositories, of all
 // projects. A repository is private unless its project is public.
-func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
+func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
 	projects, err := allByToken[project](ctx, p, "list projects", "_apis/projects", url.Values{"$top": {"100"}})
 	if err != nil {
 		return nil, err
@@ -81,13 +82,13 @@ func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]providers.Repo, 0, len(repos))
+	out := make([]activity.Repo, 0, len(repos))
 	for _, r := range repos {
 		vis := r.Project.Visibility
 		if vis == "" {
 			vis = visibility[r.Project.ID]
 		}
-		out = append(out, providers.Repo{
+		out = append(out, activity.Repo{
 			Name:          r.Name,
 			Owner:         r.Project.Name,
 			FullName:      r.Project.Name + "/" + r.Name,

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // tagsPrefix starts the full name of a tag.
@@ -85,15 +85,15 @@ func (p *Provider) tags(ctx context.Context, r gitRepo) ([]tag, error) {
 
 // tagItems returns the repository's tags made in q's period by q's
 // authors, as releases.
-func (p *Provider) tagItems(ctx context.Context, r gitRepo, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) tagItems(ctx context.Context, r gitRepo, q activity.Query) ([]activity.Item, error) {
 	tags, err := p.tags(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for _, t := range tags {
 		if q.In(t.by.Date) && q.ByAuthor(t.by.Name, t.by.Email) {
-			items = append(items, recap.Item{Kind: recap.KindRelease, Repo: r.Name, Date: t.by.Date, Message: t.name, Author: t.by.Name})
+			items = append(items, activity.Item{Kind: activity.KindRelease, Repo: r.Name, Date: t.by.Date, Message: t.name, Author: t.by.Name})
 		}
 	}
 	return items, nil
@@ -101,13 +101,13 @@ func (p *Provider) tagItems(ctx context.Context, r gitRepo, q providers.Query) (
 
 // Releases returns the newest n tags of repo ("project/repository"),
 // newest first: Azure Repos has no releases of its own.
-func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
+func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity.Release, error) {
 	r, err := p.repo(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
 	if n <= 0 || r.DefaultBranch == "" {
-		return []providers.Release{}, nil
+		return []activity.Release{}, nil
 	}
 	tags, err := p.tags(ctx, r)
 	if err != nil {
@@ -116,9 +116,9 @@ func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]provider
 	slices.SortFunc(tags, func(a, b tag) int {
 		return cmp.Or(b.by.Date.Compare(a.by.Date), strings.Compare(b.name, a.name))
 	})
-	out := make([]providers.Release, 0, min(n, len(tags)))
+	out := make([]activity.Release, 0, min(n, len(tags)))
 	for _, t := range tags[:min(n, len(tags))] {
-		out = append(out, providers.Release{Tag: t.name, Name: t.name, Body: t.message, Date: t.by.Date, Author: t.by.Name})
+		out = append(out, activity.Release{Tag: t.name, Name: t.name, Body: t.message, Date: t.by.Date, Author: t.by.Name})
 	}
 	return out, nil
 }

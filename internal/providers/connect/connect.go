@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
@@ -178,7 +179,7 @@ var ErrUnknownProvider = errors.New("unknown provider")
 
 // Open returns the provider for session s: its Provider, Host (the API
 // address BaseURL chose) and Token, or for plain git its RepoURL.
-func (c Config) Open(s auth.Session) (providers.Provider, error) {
+func (c Config) Open(s auth.Session) (activity.Provider, error) {
 	opts := providers.Options{Token: s.Token, BaseURL: s.Host, HTTPClient: c.HTTPClient}
 	switch s.Provider {
 	case GitHub:

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // comparison is GitHub's commit-comparison object for one page of commits
@@ -79,21 +79,21 @@ func TestCompare(t *testing.T) {
 	if len(items) != len(all) {
 		t.Fatalf("Compare gave %d items, want %d:\n%q", len(items), len(all), describe(items))
 	}
-	newest := recap.Item{Kind: recap.KindCommit, Repo: "api", Date: day(0, 100), Message: "Change 100\n\nDetails.", Author: "octocat", SHA: fmt.Sprintf("%040x", 101)}
-	oldest := recap.Item{Kind: recap.KindCommit, Repo: "api", Date: day(0, 0), Message: "Change 0\n\nDetails.", Author: "Jane Doe", SHA: fmt.Sprintf("%040x", 1)}
-	for i, want := range map[int]recap.Item{0: newest, len(items) - 1: oldest} {
+	newest := activity.Item{Kind: activity.KindCommit, Repo: "api", Date: day(0, 100), Message: "Change 100\n\nDetails.", Author: "octocat", SHA: fmt.Sprintf("%040x", 101)}
+	oldest := activity.Item{Kind: activity.KindCommit, Repo: "api", Date: day(0, 0), Message: "Change 0\n\nDetails.", Author: "Jane Doe", SHA: fmt.Sprintf("%040x", 1)}
+	for i, want := range map[int]activity.Item{0: newest, len(items) - 1: oldest} {
 		if got := items[i]; got.Kind != want.Kind || got.Repo != want.Repo || !got.Date.Equal(want.Date) ||
 			got.Message != want.Message || got.Author != want.Author || got.SHA != want.SHA || got.Number != 0 {
 			t.Errorf("item %d = %+v, want %+v", i, got, want)
 		}
 	}
 	for i, it := range items {
-		if want := fmt.Sprintf("%040x", len(items)-i); it.SHA != want || it.Kind != recap.KindCommit || it.Repo != "api" {
+		if want := fmt.Sprintf("%040x", len(items)-i); it.SHA != want || it.Kind != activity.KindCommit || it.Repo != "api" {
 			t.Errorf("item %d is %s %s of %q, want commit %s of api: not newest first", i, it.Kind, it.SHA, it.Repo, want)
 			break
 		}
 	}
-	if !slices.IsSortedFunc(items, func(a, b recap.Item) int { return b.Date.Compare(a.Date) }) {
+	if !slices.IsSortedFunc(items, func(a, b activity.Item) int { return b.Date.Compare(a.Date) }) {
 		t.Errorf("items not newest first:\n%q", describe(items))
 	}
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // token is the secret the tests authenticate with; no error may show it.
@@ -265,7 +265,7 @@ func branch(repo, name string) map[string]any {
 }
 
 // describe renders items one a line for comparison.
-func describe(items []recap.Item) []string {
+func describe(items []activity.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = fmt.Sprintf("%s %s %s %q #%d by %s %s", it.Kind, it.Repo, iso(it.Date), it.Message, it.Number, it.Author, it.SHA)

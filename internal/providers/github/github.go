@@ -15,8 +15,8 @@ import (
 
 	gh "github.com/google/go-github/v92/github"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // Name is the provider's name, as in Repo.Platform and Error.Provider.
@@ -31,7 +31,7 @@ type Provider struct {
 	client *gh.Client
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var _ activity.Provider = (*Provider)(nil)
 
 // New returns a Provider that authenticates with opts.Token and talks to
 // api.github.com, or, when opts.BaseURL is set, to that GitHub Enterprise
@@ -68,14 +68,14 @@ func (p *Provider) User(ctx context.Context) (string, error) {
 
 // Repos lists the repositories the user owns, collaborates on or reaches
 // through an organisation (GET /user/repos, every page).
-func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
-	var repos []providers.Repo
+func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
+	var repos []activity.Repo
 	opts := &gh.RepositoryListByAuthenticatedUserOptions{ListOptions: gh.ListOptions{PerPage: perPage}}
 	for r, err := range p.client.Repositories.ListByAuthenticatedUserIter(ctx, opts) {
 		if err != nil {
 			return nil, wrap(ctx, "list repositories", err)
 		}
-		repos = append(repos, providers.Repo{
+		repos = append(repos, activity.Repo{
 			Name:          r.GetName(),
 			Owner:         r.GetOwner().GetLogin(),
 			FullName:      r.GetFullName(),
@@ -91,7 +91,7 @@ func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
 // Activity returns the commits, pull requests with their commits, issues
 // and releases of q's repositories (all of Repos when q.Repos is empty) in
 // q's period by q's authors, a commit listed twice once.
-func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.Item, error) {
 	var targets []repoRef
 	if len(q.Repos) > 0 {
 		for _, full := range q.Repos {
@@ -110,28 +110,28 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 			targets = append(targets, repoRef{owner: r.Owner, name: r.Name})
 		}
 	}
-	reads := make([]func(context.Context) ([]recap.Item, error), len(targets))
+	reads := make([]func(context.Context) ([]activity.Item, error), len(targets))
 	for i, ref := range targets {
-		reads[i] = func(ctx context.Context) ([]recap.Item, error) { return p.repoActivity(ctx, ref, q) }
+		reads[i] = func(ctx context.Context) ([]activity.Item, error) { return p.repoActivity(ctx, ref, q) }
 	}
 	return providers.Gather(ctx, reads)
 }
 
 // Releases returns the newest n releases of repo, newest first (GET
 // /repos/{owner}/{repo}/releases, as many pages as n needs).
-func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
+func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity.Release, error) {
 	const op = "list releases"
 	ref, err := parseRepo(op, repo)
 	if err != nil || n <= 0 {
 		return nil, err
 	}
-	var out []providers.Release
+	var out []activity.Release
 	opts := &gh.ListOptions{PerPage: min(n, perPage)}
 	for r, err := range p.client.Repositories.ListReleasesIter(ctx, ref.owner, ref.name, opts) {
 		if err != nil {
 			return nil, wrap(ctx, op+" of "+ref.String(), err)
 		}
-		out = append(out, providers.Release{
+		out = append(out, activity.Release{
 			Tag:        r.GetTagName(),
 			Name:       r.GetName(),
 			Body:       r.GetBody(),
@@ -175,9 +175,9 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 }
 
 // repoActivity reads one repository's activity for q.
-func (p *Provider) repoActivity(ctx context.Context, ref repoRef, q providers.Query) ([]recap.Item, error) {
-	var items []recap.Item
-	for _, read := range []func(context.Context, repoRef, providers.Query) ([]recap.Item, error){
+func (p *Provider) repoActivity(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
+	var items []activity.Item
+	for _, read := range []func(context.Context, repoRef, activity.Query) ([]activity.Item, error){
 		p.commits, p.pullRequests, p.issues, p.releaseItems,
 	} {
 		got, err := read(ctx, ref, q)
@@ -191,12 +191,12 @@ func (p *Provider) repoActivity(ctx context.Context, ref repoRef, q providers.Qu
 
 // commits lists ref's commits in q's period, once per author when q names
 // authors (GitHub filters by login or e-mail address).
-func (p *Provider) commits(ctx context.Context, ref repoRef, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) commits(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
 	authors := q.Authors
 	if len(authors) == 0 {
 		authors = []string{""}
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for _, author := range authors {
 		opts := &gh.CommitsListOptions{Author: author, Since: q.Since, Until: q.Until, ListOptions: gh.ListOptions{PerPage: perPage}}
 		for c, err := range p.client.Repositories.ListCommitsIter(ctx, ref.owner, ref.name, opts) {
@@ -217,8 +217,8 @@ func (p *Provider) commits(ctx context.Context, ref repoRef, q providers.Query) 
 // pullRequests lists the pull requests q's authors opened in q's period,
 // most recently updated first and no further back than q.Since, each with
 // its commits of the period.
-func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q providers.Query) ([]recap.Item, error) {
-	var items []recap.Item
+func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
+	var items []activity.Item
 	opts := &gh.PullRequestListOptions{State: "all", Sort: "updated", Direction: "desc", ListOptions: gh.ListOptions{PerPage: perPage}}
 	for pr, err := range p.client.PullRequests.ListIter(ctx, ref.owner, ref.name, opts) {
 		if err != nil {
@@ -231,7 +231,7 @@ func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q providers.Qu
 		if !q.In(created) || !q.ByAuthor(pr.GetUser().GetLogin()) {
 			continue
 		}
-		items = append(items, recap.Item{Kind: recap.KindPullRequest, Repo: ref.name, Date: created,
+		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: ref.name, Date: created,
 			Message: pr.GetTitle(), Number: pr.GetNumber(), Author: pr.GetUser().GetLogin()})
 		copts := &gh.ListOptions{PerPage: perPage}
 		for c, err := range p.client.PullRequests.ListCommitsIter(ctx, ref.owner, ref.name, pr.GetNumber(), copts) {
@@ -249,12 +249,12 @@ func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q providers.Qu
 // issues lists the issues (not pull requests) q's authors opened in q's
 // period. GitHub filters by last update and, for a single login, by
 // creator; the rest is filtered here.
-func (p *Provider) issues(ctx context.Context, ref repoRef, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) issues(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
 	opts := &gh.IssueListByRepoOptions{State: "all", Since: q.Since, ListOptions: gh.ListOptions{PerPage: perPage}}
 	if len(q.Authors) == 1 && isLogin(q.Authors[0]) {
 		opts.Creator = strings.TrimSpace(q.Authors[0])
 	}
-	var items []recap.Item
+	var items []activity.Item
 	for is, err := range p.client.Issues.ListByRepoIter(ctx, ref.owner, ref.name, opts) {
 		if err != nil {
 			return nil, wrap(ctx, "list issues of "+ref.String(), err)
@@ -263,15 +263,15 @@ func (p *Provider) issues(ctx context.Context, ref repoRef, q providers.Query) (
 		if is.GetPullRequestLinks() != nil || !q.In(created) || !q.ByAuthor(is.GetUser().GetLogin()) {
 			continue
 		}
-		items = append(items, recap.Item{Kind: recap.KindIssue, Repo: ref.name, Date: created,
+		items = append(items, activity.Item{Kind: activity.KindIssue, Repo: ref.name, Date: created,
 			Message: is.GetTitle(), Number: is.GetNumber(), Author: is.GetUser().GetLogin()})
 	}
 	return items, nil
 }
 
 // releaseItems lists the releases q's authors published in q's period.
-func (p *Provider) releaseItems(ctx context.Context, ref repoRef, q providers.Query) ([]recap.Item, error) {
-	var items []recap.Item
+func (p *Provider) releaseItems(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
+	var items []activity.Item
 	opts := &gh.ListOptions{PerPage: perPage}
 	for r, err := range p.client.Repositories.ListReleasesIter(ctx, ref.owner, ref.name, opts) {
 		if err != nil {
@@ -285,7 +285,7 @@ func (p *Provider) releaseItems(ctx context.Context, ref repoRef, q providers.Qu
 		if title == "" {
 			title = r.GetTagName()
 		}
-		items = append(items, recap.Item{Kind: recap.KindRelease, Repo: ref.name, Date: published,
+		items = append(items, activity.Item{Kind: activity.KindRelease, Repo: ref.name, Date: published,
 			Message: title, Author: r.GetAuthor().GetLogin()})
 	}
 	return items, nil
@@ -293,13 +293,13 @@ func (p *Provider) releaseItems(ctx context.Context, ref repoRef, q providers.Qu
 
 // Compare returns the commits of branch head that branch base lacks (GET
 // /repos/{owner}/{repo}/compare/{base}...{head}, every page).
-func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]activity.Item, error) {
 	op := "compare " + base + "..." + head
 	ref, err := parseRepo(op, repo)
 	if err != nil {
 		return nil, err
 	}
-	var items []recap.Item
+	var items []activity.Item
 	opts := &gh.ListOptions{PerPage: perPage}
 	for {
 		cmp, resp, err := p.client.Repositories.CompareCommits(ctx, ref.owner, ref.name, base, head, opts)
@@ -320,7 +320,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 
 // commitItem makes a commit item: dated by its git author date (committer
 // date if none), by its GitHub login or else its git author name.
-func commitItem(ref repoRef, c *gh.RepositoryCommit) recap.Item {
+func commitItem(ref repoRef, c *gh.RepositoryCommit) activity.Item {
 	commit := c.GetCommit()
 	date := commit.GetAuthor().GetDate().Time
 	if date.IsZero() {
@@ -330,7 +330,7 @@ func commitItem(ref repoRef, c *gh.RepositoryCommit) recap.Item {
 	if author == "" {
 		author = commit.GetAuthor().GetName()
 	}
-	return recap.Item{Kind: recap.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA()}
+	return activity.Item{Kind: activity.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA()}
 }
 
 // emptyRepo reports whether err is GitHub's 409 Conflict for listing the

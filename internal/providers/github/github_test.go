@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
 )
 
@@ -88,7 +89,7 @@ func TestRepos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Repo{
+	want := []activity.Repo{
 		{Name: "Hello-World", Owner: "octocat", FullName: "octocat/Hello-World", URL: "https://github.com/octocat/Hello-World", Platform: "github", DefaultBranch: "master"},
 		{Name: "api", Owner: "octo-org", FullName: "octo-org/api", URL: "https://github.com/octo-org/api", Platform: "github", Private: true, DefaultBranch: "main"},
 		{Name: "web", Owner: "octo-org", FullName: "octo-org/web", URL: "https://github.com/octo-org/web", Platform: "github", Private: true, DefaultBranch: "trunk"},
@@ -166,7 +167,7 @@ func activityFake(t *testing.T) *fakeGitHub {
 
 func TestActivityOneAuthor(t *testing.T) {
 	f := activityFake(t)
-	items, err := f.provider().Activity(t.Context(), providers.Query{Since: since, Until: until, Authors: []string{"octocat"}, Repos: []string{"octo/api"}})
+	items, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until, Authors: []string{"octocat"}, Repos: []string{"octo/api"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestActivityAuthorsAllRepos(t *testing.T) {
 		f.handle("GET /repos/octo/empty/"+path, func(w http.ResponseWriter, r *http.Request) { writePage(w, r, []any{}) })
 	}
 
-	items, err := f.provider().Activity(t.Context(), providers.Query{Since: since, Until: until, Authors: []string{"octocat", "hubot"}})
+	items, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until, Authors: []string{"octocat", "hubot"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +302,7 @@ func TestActivityInvalidRepo(t *testing.T) {
 	f := newFake(t)
 	p := f.provider()
 	for _, repo := range []string{"octo", "octo/api/extra", "/api", "octo/", "octo/api?per_page=1", "../api", "octo/a b"} {
-		_, err := p.Activity(t.Context(), providers.Query{Repos: []string{repo}})
+		_, err := p.Activity(t.Context(), activity.Query{Repos: []string{repo}})
 		checkErr(t, err, providers.ErrInvalid)
 	}
 	if _, err := p.Releases(t.Context(), "octo/api/x", 3); !errors.Is(err, providers.ErrInvalid) {
@@ -341,7 +342,7 @@ func TestActivityBoundedConcurrency(t *testing.T) {
 	for _, path := range []string{"pulls", "issues", "releases"} {
 		f.handle("GET /repos/octo/{repo}/"+path, func(w http.ResponseWriter, r *http.Request) { writePage(w, r, []any{}) })
 	}
-	items, err := f.provider().Activity(t.Context(), providers.Query{Since: since, Until: until})
+	items, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +377,7 @@ func TestReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Release{
+	want := []activity.Release{
 		{Tag: "v1.205.0", Name: "Release 205", Body: "Notes for v1.205.0", Date: since.Add(205 * time.Hour), Author: "octocat", URL: "https://github.com/octo/api/releases/tag/v1.205.0"},
 		{Tag: "v1.204.0", Name: "Release 204", Body: "Notes for v1.204.0", Date: since.Add(204 * time.Hour), Author: "octocat", Prerelease: true, URL: "https://github.com/octo/api/releases/tag/v1.204.0"},
 	}
@@ -485,7 +486,7 @@ func TestErrors(t *testing.T) {
 			cancel()
 			<-r.Context().Done()
 		})
-		_, err := f.provider().Activity(ctx, providers.Query{})
+		_, err := f.provider().Activity(ctx, activity.Query{})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("error %v, want context.Canceled", err)
 		}
@@ -503,7 +504,7 @@ func TestErrors(t *testing.T) {
 		for _, path := range []string{"pulls", "issues", "releases"} {
 			f.handle("GET /repos/octo/{repo}/"+path, func(w http.ResponseWriter, r *http.Request) { writePage(w, r, []any{}) })
 		}
-		_, err := f.provider().Activity(t.Context(), providers.Query{Repos: []string{"octo/a", "octo/gone", "octo/b"}})
+		_, err := f.provider().Activity(t.Context(), activity.Query{Repos: []string{"octo/a", "octo/gone", "octo/b"}})
 		if pe := checkErr(t, err, providers.ErrNotFound); !strings.Contains(pe.Op, "octo/gone") {
 			t.Errorf("error %v does not name the repository", err)
 		}

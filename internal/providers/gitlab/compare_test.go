@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // compareJSON is GET /projects/:id/repository/compare: the commits listed
@@ -64,10 +64,10 @@ func TestCompare(t *testing.T) {
 		}
 		return d
 	}
-	want := []recap.Item{
-		{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-06T08:15:00-07:00"), Message: "Document the limiter", Author: "Jane Doe", SHA: "3333333333333333333333333333333333333333"},
-		{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-05T10:00:00Z"), Message: "Test the limiter", Author: "John Smith", SHA: "2222222222222222222222222222222222222222"},
-		{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-04T09:00:00+01:00"), Message: "Add the limiter\n\nWith a token bucket.", Author: "Jane Doe", SHA: "1111111111111111111111111111111111111111"},
+	want := []activity.Item{
+		{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-06T08:15:00-07:00"), Message: "Document the limiter", Author: "Jane Doe", SHA: "3333333333333333333333333333333333333333"},
+		{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-05T10:00:00Z"), Message: "Test the limiter", Author: "John Smith", SHA: "2222222222222222222222222222222222222222"},
+		{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-04T09:00:00+01:00"), Message: "Add the limiter\n\nWith a token bucket.", Author: "Jane Doe", SHA: "1111111111111111111111111111111111111111"},
 	}
 	if len(items) != len(want) {
 		t.Fatalf("Compare = %q, want %q", keysInOrder(items), keysInOrder(want))
@@ -111,7 +111,7 @@ func TestCompare(t *testing.T) {
 }
 
 // keysInOrder renders items in their order.
-func keysInOrder(items []recap.Item) []string {
+func keysInOrder(items []activity.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = key(it)

@@ -18,8 +18,8 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 	"golang.org/x/oauth2"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 // Name is the provider's name, as in Repo.Platform and Error.Provider.
@@ -37,7 +37,7 @@ type Provider struct {
 	client *gl.Client
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var _ activity.Provider = (*Provider)(nil)
 
 // New returns a Provider that authenticates with opts.Token (a personal,
 // group, project or OAuth access token, sent as a bearer token) and talks
@@ -96,9 +96,9 @@ func (p *Provider) User(ctx context.Context) (string, error) {
 
 // Repos lists the projects the user is a member of (GET
 // /projects?membership=true, every page).
-func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
+func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
 	opts := &gl.ListProjectsOptions{ListOptions: gl.ListOptions{PerPage: perPage}, Membership: gl.Ptr(true)}
-	var repos []providers.Repo
+	var repos []activity.Repo
 	for pr, err := range scan(ctx, "list repositories", func(o ...gl.RequestOptionFunc) ([]*gl.Project, *gl.Response, error) {
 		return p.client.Projects.ListProjects(opts, o...)
 	}) {
@@ -113,7 +113,7 @@ func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
 // Activity returns the commits, merge requests with their commits, issues
 // and releases of q's projects (all of Repos when q.Repos is empty) in q's
 // period by q's authors, a commit listed twice once.
-func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.Item, error) {
 	var targets []project
 	if len(q.Repos) > 0 {
 		for _, full := range q.Repos {
@@ -136,9 +136,9 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 	if err != nil {
 		return nil, err
 	}
-	reads := make([]func(context.Context) ([]recap.Item, error), len(targets))
+	reads := make([]func(context.Context) ([]activity.Item, error), len(targets))
 	for i, pr := range targets {
-		reads[i] = func(ctx context.Context) ([]recap.Item, error) { return p.projectActivity(ctx, pr, q, commitQ) }
+		reads[i] = func(ctx context.Context) ([]activity.Item, error) { return p.projectActivity(ctx, pr, q, commitQ) }
 	}
 	return providers.Gather(ctx, reads)
 }
@@ -146,13 +146,13 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 // Releases returns the newest n releases of repo, newest first (GET
 // /projects/:id/releases ordered by release date, as many pages as n
 // needs).
-func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
+func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity.Release, error) {
 	const op = "list releases"
 	pr, err := parseProject(op, repo)
 	if err != nil || n <= 0 {
 		return nil, err
 	}
-	var out []providers.Release
+	var out []activity.Release
 	for r, err := range p.releases(ctx, pr, min(n, perPage)) {
 		if err != nil {
 			return nil, err
@@ -161,7 +161,7 @@ func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]provider
 		if date == nil {
 			date = r.CreatedAt
 		}
-		out = append(out, providers.Release{
+		out = append(out, activity.Release{
 			Tag:        r.TagName,
 			Name:       r.Name,
 			Body:       r.Description,
@@ -209,7 +209,7 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 // withIdentities returns q for matching commits: git commits carry a name
 // and e-mail address, not a username, so the signed-in user's username
 // among q's authors brings their name and addresses along.
-func (p *Provider) withIdentities(ctx context.Context, q providers.Query) (providers.Query, error) {
+func (p *Provider) withIdentities(ctx context.Context, q activity.Query) (activity.Query, error) {
 	if len(q.Authors) == 0 {
 		return q, nil
 	}
@@ -226,12 +226,12 @@ func (p *Provider) withIdentities(ctx context.Context, q providers.Query) (provi
 
 // projectActivity reads one project's activity: commits for commitQ, the
 // rest for q.
-func (p *Provider) projectActivity(ctx context.Context, pr project, q, commitQ providers.Query) ([]recap.Item, error) {
+func (p *Provider) projectActivity(ctx context.Context, pr project, q, commitQ activity.Query) ([]activity.Item, error) {
 	items, err := p.commits(ctx, pr, commitQ)
 	if err != nil {
 		return nil, err
 	}
-	for _, read := range []func(context.Context, project, providers.Query) ([]recap.Item, error){
+	for _, read := range []func(context.Context, project, activity.Query) ([]activity.Item, error){
 		p.mergeRequests, p.issues, p.releaseItems,
 	} {
 		got, err := read(ctx, pr, q)
@@ -247,10 +247,10 @@ func (p *Provider) projectActivity(ctx context.Context, pr project, q, commitQ p
 // GitLab bounds the period (its until is inclusive, so the end is checked
 // here too); the authors are matched here on the git author's name or
 // e-mail address, as the API's author filter is a loose name search.
-func (p *Provider) commits(ctx context.Context, pr project, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) commits(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
 	opts := &gl.ListCommitsOptions{ListOptions: gl.ListOptions{PerPage: perPage}, All: gl.Ptr(true),
 		Since: timePtr(q.Since), Until: timePtr(q.Until)}
-	var items []recap.Item
+	var items []activity.Item
 	for c, err := range scan(ctx, "list commits of "+pr.path, func(o ...gl.RequestOptionFunc) ([]*gl.Commit, *gl.Response, error) {
 		return p.client.Commits.ListCommits(pr.path, opts, o...)
 	}) {
@@ -267,10 +267,10 @@ func (p *Provider) commits(ctx context.Context, pr project, q providers.Query) (
 // mergeRequests lists the merge requests q's authors opened in q's period,
 // each with its commits of the period. GitLab filters by creation time and,
 // for a single username, by author; the rest is checked here.
-func (p *Provider) mergeRequests(ctx context.Context, pr project, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) mergeRequests(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
 	opts := &gl.ListProjectMergeRequestsOptions{ListOptions: gl.ListOptions{PerPage: perPage}, State: gl.Ptr("all"),
 		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until), AuthorUsername: singleLogin(q)}
-	var items []recap.Item
+	var items []activity.Item
 	for mr, err := range scan(ctx, "list merge requests of "+pr.path, func(o ...gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
 		return p.client.MergeRequests.ListProjectMergeRequests(pr.path, opts, o...)
 	}) {
@@ -285,7 +285,7 @@ func (p *Provider) mergeRequests(ctx context.Context, pr project, q providers.Qu
 		if !q.In(created) || !q.ByAuthor(login, name) {
 			continue
 		}
-		items = append(items, recap.Item{Kind: recap.KindPullRequest, Repo: pr.name, Date: created,
+		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: pr.name, Date: created,
 			Message: mr.Title, Number: int(mr.IID), Author: login})
 		copts := &gl.GetMergeRequestCommitsOptions{ListOptions: gl.ListOptions{PerPage: perPage}}
 		cop := fmt.Sprintf("list commits of merge request %s!%d", pr.path, mr.IID)
@@ -306,10 +306,10 @@ func (p *Provider) mergeRequests(ctx context.Context, pr project, q providers.Qu
 // issues lists the issues q's authors opened in q's period. GitLab filters
 // by creation time and, for a single username, by author; the rest is
 // checked here.
-func (p *Provider) issues(ctx context.Context, pr project, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) issues(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
 	opts := &gl.ListProjectIssuesOptions{ListOptions: gl.ListOptions{PerPage: perPage},
 		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until), AuthorUsername: singleLogin(q)}
-	var items []recap.Item
+	var items []activity.Item
 	for is, err := range scan(ctx, "list issues of "+pr.path, func(o ...gl.RequestOptionFunc) ([]*gl.Issue, *gl.Response, error) {
 		return p.client.Issues.ListProjectIssues(pr.path, opts, o...)
 	}) {
@@ -324,7 +324,7 @@ func (p *Provider) issues(ctx context.Context, pr project, q providers.Query) ([
 		if !q.In(created) || !q.ByAuthor(login, name) {
 			continue
 		}
-		items = append(items, recap.Item{Kind: recap.KindIssue, Repo: pr.name, Date: created,
+		items = append(items, activity.Item{Kind: activity.KindIssue, Repo: pr.name, Date: created,
 			Message: is.Title, Number: int(is.IID), Author: login})
 	}
 	return items, nil
@@ -332,8 +332,8 @@ func (p *Provider) issues(ctx context.Context, pr project, q providers.Query) ([
 
 // releaseItems lists the releases q's authors published in q's period,
 // reading newest first and no further back than q.Since.
-func (p *Provider) releaseItems(ctx context.Context, pr project, q providers.Query) ([]recap.Item, error) {
-	var items []recap.Item
+func (p *Provider) releaseItems(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
+	var items []activity.Item
 	for r, err := range p.releases(ctx, pr, perPage) {
 		if err != nil {
 			return nil, err
@@ -352,7 +352,7 @@ func (p *Provider) releaseItems(ctx context.Context, pr project, q providers.Que
 		if title == "" {
 			title = r.TagName
 		}
-		items = append(items, recap.Item{Kind: recap.KindRelease, Repo: pr.name, Date: released,
+		items = append(items, activity.Item{Kind: activity.KindRelease, Repo: pr.name, Date: released,
 			Message: title, Author: r.Author.Username})
 	}
 	return items, nil
@@ -401,8 +401,8 @@ func scan[T any](ctx context.Context, op string, list func(...gl.RequestOptionFu
 }
 
 // repo converts a GitLab project.
-func repo(p *gl.Project) providers.Repo {
-	r := providers.Repo{
+func repo(p *gl.Project) activity.Repo {
+	r := activity.Repo{
 		Name:          p.Path,
 		FullName:      p.PathWithNamespace,
 		URL:           p.WebURL,
@@ -422,7 +422,7 @@ func repo(p *gl.Project) providers.Repo {
 // Compare returns the commits of branch head that branch base lacks (GET
 // /projects/:id/repository/compare?from=base&to=head, which compares from
 // their merge base).
-func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]activity.Item, error) {
 	op := "compare " + base + "..." + head
 	pr, err := parseProject(op, repo)
 	if err != nil {
@@ -432,7 +432,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 	if err != nil {
 		return nil, wrap(ctx, op+" of "+pr.path, resp, err)
 	}
-	items := make([]recap.Item, 0, len(cmp.Commits))
+	items := make([]activity.Item, 0, len(cmp.Commits))
 	for _, c := range cmp.Commits {
 		items = append(items, commitItem(pr, c))
 	}
@@ -442,7 +442,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 
 // commitItem makes a commit item: dated by its git author date (committer
 // date if none), by its git author's name (e-mail address if none).
-func commitItem(pr project, c *gl.Commit) recap.Item {
+func commitItem(pr project, c *gl.Commit) activity.Item {
 	date := c.AuthoredDate
 	if date == nil {
 		date = c.CommittedDate
@@ -455,7 +455,7 @@ func commitItem(pr project, c *gl.Commit) recap.Item {
 	if msg == "" {
 		msg = c.Title
 	}
-	return recap.Item{Kind: recap.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID}
+	return activity.Item{Kind: activity.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID}
 }
 
 // timeOf returns *t, or the zero time for nil.
@@ -477,7 +477,7 @@ func timePtr(t time.Time) *time.Time {
 // singleLogin returns q's only author for GitLab's author_username filter
 // when q names exactly one and it can be a username (no '@' or space);
 // otherwise nil, and the authors are matched after listing.
-func singleLogin(q providers.Query) *string {
+func singleLogin(q activity.Query) *string {
 	if len(q.Authors) != 1 {
 		return nil
 	}

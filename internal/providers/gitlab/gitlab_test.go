@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 )
 
 func TestNewBaseURL(t *testing.T) {
@@ -82,7 +82,7 @@ func TestReposFollowsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Repo{
+	want := []activity.Repo{
 		{Name: "api", Owner: "acme/platform", FullName: "acme/platform/api", URL: "https://gitlab.example.com/acme/platform/api",
 			Platform: "gitlab", Private: true, DefaultBranch: "main"},
 		{Name: "dotfiles", Owner: "john_smith", FullName: "john_smith/dotfiles", URL: "https://gitlab.example.com/john_smith/dotfiles",
@@ -177,12 +177,12 @@ func activityFake(t *testing.T) *fake {
 }
 
 // key renders an item for comparison, its date in UTC.
-func key(it recap.Item) string {
+func key(it activity.Item) string {
 	return fmt.Sprintf("%s|%s|%s|%d|%s|%s|%s", it.Kind, it.Repo, it.Date.UTC().Format(time.RFC3339), it.Number, it.Author, it.SHA, it.Message)
 }
 
 // keys renders items, sorted.
-func keys(items []recap.Item) []string {
+func keys(items []activity.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = key(it)
@@ -196,19 +196,19 @@ func TestActivity(t *testing.T) {
 	t.Run("authors filtered here", func(t *testing.T) {
 		f := activityFake(t)
 		f.object("GET /api/v4/user", userJSON("john_smith", "John Smith"))
-		q := providers.Query{Since: since, Until: until, Authors: []string{"jdoe", "John.Doe@example.com"}, Repos: []string{"acme/platform/api"}}
+		q := activity.Query{Since: since, Until: until, Authors: []string{"jdoe", "John.Doe@example.com"}, Repos: []string{"acme/platform/api"}}
 		got, err := f.provider().Activity(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
-		want := keys([]recap.Item{
-			{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-08T13:02:11Z"), Message: "Add rate limiter\n\nUses a token bucket.\n", Author: "John Doe", SHA: shaLimiter},
-			{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-05T09:00:00Z"), Message: "Document the limiter", Author: "jdoe", SHA: shaDocs},
-			{Kind: recap.KindPullRequest, Repo: "api", Date: at("2024-03-08T13:00:00Z"), Message: "Add rate limiter", Number: 7, Author: "jdoe"},
-			{Kind: recap.KindCommit, Repo: "api", Date: at("2024-03-06T10:00:00Z"), Message: "WIP: limiter", Author: "John Doe", SHA: shaWIP},
-			{Kind: recap.KindIssue, Repo: "api", Date: at("2024-03-05T08:30:00Z"), Message: "Limiter drops bursts", Number: 12, Author: "jdoe"},
-			{Kind: recap.KindRelease, Repo: "api", Date: at("2024-03-09T12:00:00Z"), Message: "Version 1.4", Author: "jdoe"},
+		want := keys([]activity.Item{
+			{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-08T13:02:11Z"), Message: "Add rate limiter\n\nUses a token bucket.\n", Author: "John Doe", SHA: shaLimiter},
+			{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-05T09:00:00Z"), Message: "Document the limiter", Author: "jdoe", SHA: shaDocs},
+			{Kind: activity.KindPullRequest, Repo: "api", Date: at("2024-03-08T13:00:00Z"), Message: "Add rate limiter", Number: 7, Author: "jdoe"},
+			{Kind: activity.KindCommit, Repo: "api", Date: at("2024-03-06T10:00:00Z"), Message: "WIP: limiter", Author: "John Doe", SHA: shaWIP},
+			{Kind: activity.KindIssue, Repo: "api", Date: at("2024-03-05T08:30:00Z"), Message: "Limiter drops bursts", Number: 12, Author: "jdoe"},
+			{Kind: activity.KindRelease, Repo: "api", Date: at("2024-03-09T12:00:00Z"), Message: "Version 1.4", Author: "jdoe"},
 		})
 		if g := keys(got); !slices.Equal(g, want) {
 			t.Errorf("Activity =\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
@@ -257,7 +257,7 @@ func TestActivity(t *testing.T) {
 	t.Run("one username filtered by GitLab", func(t *testing.T) {
 		f := activityFake(t)
 		f.object("GET /api/v4/user", userJSON("someone_else", "Someone Else"))
-		q := providers.Query{Since: since, Until: until, Authors: []string{"jdoe"}, Repos: []string{"acme/platform/api"}}
+		q := activity.Query{Since: since, Until: until, Authors: []string{"jdoe"}, Repos: []string{"acme/platform/api"}}
 		got, err := f.provider().Activity(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +270,7 @@ func TestActivity(t *testing.T) {
 		}
 		var kinds []string
 		for _, it := range got {
-			if it.Author != "jdoe" && it.Kind != recap.KindCommit {
+			if it.Author != "jdoe" && it.Kind != activity.KindCommit {
 				t.Errorf("item by %q: %+v", it.Author, it)
 			}
 			kinds = append(kinds, fmt.Sprintf("%s %d %s", it.Kind, it.Number, it.SHA))
@@ -291,15 +291,15 @@ func TestActivity(t *testing.T) {
 func TestActivitySignedInUsersCommits(t *testing.T) {
 	f := activityFake(t)
 	f.object("GET /api/v4/user", userJSON("asmith", "Alice Smith"))
-	q := providers.Query{Since: since, Until: until, Authors: []string{"asmith"}, Repos: []string{"acme/platform/api"}}
+	q := activity.Query{Since: since, Until: until, Authors: []string{"asmith"}, Repos: []string{"acme/platform/api"}}
 	got, err := f.provider().Activity(t.Context(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(got, func(it recap.Item) bool { return it.SHA == shaTypo }) {
+	if !slices.ContainsFunc(got, func(it activity.Item) bool { return it.SHA == shaTypo }) {
 		t.Errorf("Alice Smith's commit is missing from asmith's activity: %v", keys(got))
 	}
-	if slices.ContainsFunc(got, func(it recap.Item) bool { return it.SHA == shaDocs }) {
+	if slices.ContainsFunc(got, func(it activity.Item) bool { return it.SHA == shaDocs }) {
 		t.Errorf("jdoe's commit is in asmith's activity: %v", keys(got))
 	}
 }
@@ -334,7 +334,7 @@ func TestActivityAllRepos(t *testing.T) {
 			writePage(t, w, r, [][]map[string]any{{}})
 		})
 	}
-	got, err := f.provider().Activity(t.Context(), providers.Query{Since: since, Until: until})
+	got, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []providers.Release{
+	want := []activity.Release{
 		{Tag: "v2.0.0-rc1", Name: "Version 2.0 RC1", Body: "Upcoming", Date: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC),
 			Author: "jdoe", Prerelease: true, URL: "https://gitlab.example.com/acme/platform/api/-/releases/v2.0.0-rc1"},
 		{Tag: "v1.4.0", Name: "Version 1.4", Body: "## Changes\n\n- Rate limiter", Date: time.Date(2024, 3, 9, 12, 0, 0, 0, time.UTC),
@@ -437,7 +437,7 @@ func TestInvalidProject(t *testing.T) {
 		if _, err := p.Branches(t.Context(), name); !errors.Is(err, providers.ErrInvalid) {
 			t.Errorf("Branches(%q) = %v, want ErrInvalid", name, err)
 		}
-		if _, err := p.Activity(t.Context(), providers.Query{Repos: []string{name}}); !errors.Is(err, providers.ErrInvalid) {
+		if _, err := p.Activity(t.Context(), activity.Query{Repos: []string{name}}); !errors.Is(err, providers.ErrInvalid) {
 			t.Errorf("Activity(%q) = %v, want ErrInvalid", name, err)
 		}
 	}
@@ -515,7 +515,7 @@ var methods = map[string]func(context.Context, *Provider) error{
 	"User":  func(ctx context.Context, p *Provider) error { _, err := p.User(ctx); return err },
 	"Repos": func(ctx context.Context, p *Provider) error { _, err := p.Repos(ctx); return err },
 	"Activity": func(ctx context.Context, p *Provider) error {
-		_, err := p.Activity(ctx, providers.Query{Since: since, Until: until, Repos: []string{"acme/platform/api"}})
+		_, err := p.Activity(ctx, activity.Query{Since: since, Until: until, Repos: []string{"acme/platform/api"}})
 		return err
 	},
 	"Releases": func(ctx context.Context, p *Provider) error {

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/providers"
-	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
@@ -27,7 +27,7 @@ type Provider struct {
 	url string
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var _ activity.Provider = (*Provider)(nil)
 
 // New returns the provider for the repository at url, opened through svc.
 func New(svc *history.Service, url string) *Provider {
@@ -66,12 +66,12 @@ func (p *Provider) User(ctx context.Context) (string, error) {
 }
 
 // Repos returns the one repository.
-func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
+func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
 	r, err := p.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return []providers.Repo{{
+	return []activity.Repo{{
 		Name: r.Info.Name, Owner: r.Info.Owner, FullName: fullName(r), URL: r.Info.URL,
 		Platform: Platform, DefaultBranch: r.View().Index().Branch,
 	}}, nil
@@ -80,7 +80,7 @@ func (p *Provider) Repos(ctx context.Context) ([]providers.Repo, error) {
 // Activity returns the repository's commits in q's period by q's authors
 // (matched as substrings of the author's name or e-mail address, as the
 // analytics API matches them), and its tags made then, as releases.
-func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Item, error) {
+func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.Item, error) {
 	r, err := p.open(ctx)
 	if err != nil {
 		return nil, err
@@ -92,18 +92,28 @@ func (p *Provider) Activity(ctx context.Context, q providers.Query) ([]recap.Ite
 	if !q.Until.IsZero() {
 		f.To = q.Until.Add(-time.Second) // Filter.To is inclusive, to the second
 	}
-	page := r.View().Commits(f, 1, recap.MaxItems)
-	items := recap.CommitItems(r.Info.Name, page.Commits)
+	page := r.View().Commits(f, 1, activity.MaxItems)
+	items := commitItems(r.Info.Name, page.Commits)
 	tags, err := r.Refs(ctx, gitcli.Tags)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tags {
 		if q.In(t.Date) && (len(q.Authors) == 0 || byAuthorSubstring(q.Authors, t.Author)) {
-			items = append(items, recap.Item{Kind: recap.KindRelease, Repo: r.Info.Name, Date: t.Date, Message: t.Name, Author: t.Author})
+			items = append(items, activity.Item{Kind: activity.KindRelease, Repo: r.Info.Name, Date: t.Date, Message: t.Name, Author: t.Author})
 		}
 	}
 	return items, nil
+}
+
+// commitItems turns analytics commits of the repository named repo into
+// activity items, keeping their order.
+func commitItems(repo string, commits []analytics.Commit) []activity.Item {
+	items := make([]activity.Item, 0, len(commits))
+	for _, c := range commits {
+		items = append(items, activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Date, Message: c.Message, Author: c.Author.Name, SHA: c.SHA})
+	}
+	return items
 }
 
 // byAuthorSubstring reports whether one of authors is a substring of who,
@@ -114,14 +124,14 @@ func byAuthorSubstring(authors []string, who string) bool {
 }
 
 // Releases returns the newest n tags as releases.
-func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]providers.Release, error) {
+func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity.Release, error) {
 	_, tags, err := p.refs(ctx, repo, gitcli.Tags)
 	if err != nil {
 		return nil, err
 	}
-	var out []providers.Release
+	var out []activity.Release
 	for _, t := range tags[:min(n, len(tags))] {
-		rel := providers.Release{Tag: t.Name, Name: t.Name, Date: t.Date, Author: t.Author}
+		rel := activity.Release{Tag: t.Name, Name: t.Name, Date: t.Date, Author: t.Author}
 		if t.Annotated {
 			rel.Body = t.Message
 		}
@@ -151,7 +161,7 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 }
 
 // Compare returns the commits of branch head that branch base lacks.
-func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]recap.Item, error) {
+func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]activity.Item, error) {
 	r, heads, err := p.refs(ctx, repo, gitcli.Branches)
 	if err != nil {
 		return nil, err
@@ -162,9 +172,9 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]reca
 				Message: fmt.Sprintf("no branch %q", b)}
 		}
 	}
-	var items []recap.Item
+	var items []activity.Item
 	err = r.Compare(ctx, base, head, func(c *gitcli.CommitMeta) error {
-		items = append(items, recap.Item{Kind: recap.KindCommit, Repo: r.Info.Name, Date: time.Unix(c.AuthorTime, 0).UTC(),
+		items = append(items, activity.Item{Kind: activity.KindCommit, Repo: r.Info.Name, Date: time.Unix(c.AuthorTime, 0).UTC(),
 			Message: string(c.Subject), Author: string(c.AuthorName), SHA: string(c.Hash)})
 		return nil
 	})

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/gitrepo"
-	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
@@ -68,7 +68,7 @@ func TestActivityPeriodAndAuthors(t *testing.T) {
 		t.Fatalf("repos = %+v, %v (user %q)", repos, err, user)
 	}
 	// March 2 (inclusive) to March 4 (exclusive), everyone.
-	items, err := p.Activity(ctx, providers.Query{Since: day(2).Truncate(24 * time.Hour), Until: day(4).Truncate(24 * time.Hour)})
+	items, err := p.Activity(ctx, activity.Query{Since: day(2).Truncate(24 * time.Hour), Until: day(4).Truncate(24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,20 +76,20 @@ func TestActivityPeriodAndAuthors(t *testing.T) {
 		t.Errorf("March 2-3 = %v", got)
 	}
 	// March 1-4, Bob only (by e-mail, any case): his two commits.
-	items, err = p.Activity(ctx, providers.Query{Authors: []string{"BOB@example.com"}, Since: day(1).AddDate(0, 0, -1), Until: day(4).AddDate(0, 0, 1)})
+	items, err = p.Activity(ctx, activity.Query{Authors: []string{"BOB@example.com"}, Since: day(1).AddDate(0, 0, -1), Until: day(4).AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, it := range items {
-		if it.Kind == recap.KindCommit && it.Author != "Bob Builder" {
+		if it.Kind == activity.KindCommit && it.Author != "Bob Builder" {
 			t.Errorf("author filter let %+v through", it)
 		}
 	}
-	if got := countKind(items, recap.KindCommit); got != 2 {
+	if got := countKind(items, activity.KindCommit); got != 2 {
 		t.Errorf("Bob's commits = %d, want 2", got)
 	}
 	// A filter naming another repository selects nothing.
-	items, err = p.Activity(ctx, providers.Query{Repos: []string{"someone/else"}})
+	items, err = p.Activity(ctx, activity.Query{Repos: []string{"someone/else"}})
 	if err != nil || len(items) != 0 {
 		t.Errorf("other repository: %v, %v", items, err)
 	}
@@ -132,7 +132,7 @@ func TestCompare(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(items) != 2 || items[0].SHA != second || items[1].SHA != first || items[1].Message != "feat: one" ||
-		items[0].Author != "Ada" || !items[0].Date.Equal(day(3)) || items[0].Kind != recap.KindCommit {
+		items[0].Author != "Ada" || !items[0].Date.Equal(day(3)) || items[0].Kind != activity.KindCommit {
 		t.Fatalf("Compare = %+v, want fix: two then feat: one", items)
 	}
 	if _, err := p.Compare(context.Background(), "", main, "no-such-branch"); !errors.Is(err, providers.ErrNotFound) {
@@ -148,12 +148,12 @@ func TestNotARepository(t *testing.T) {
 	if _, err := p.User(context.Background()); !errors.Is(err, gitcli.ErrNotRepository) {
 		t.Errorf("User on an empty directory: %v, want ErrNotRepository", err)
 	}
-	if _, err := p.Activity(context.Background(), providers.Query{}); !errors.Is(err, gitcli.ErrNotRepository) {
+	if _, err := p.Activity(context.Background(), activity.Query{}); !errors.Is(err, gitcli.ErrNotRepository) {
 		t.Errorf("Activity on an empty directory: %v, want ErrNotRepository", err)
 	}
 }
 
-func messages(items []recap.Item) []string {
+func messages(items []activity.Item) []string {
 	var out []string
 	for _, it := range items {
 		out = append(out, it.Kind+":"+it.Message)
@@ -162,7 +162,7 @@ func messages(items []recap.Item) []string {
 	return out
 }
 
-func countKind(items []recap.Item, kind string) int {
+func countKind(items []activity.Item, kind string) int {
 	n := 0
 	for _, it := range items {
 		if it.Kind == kind {

@@ -1,11 +1,11 @@
-package httpapi
+package recaps
 
 import (
 	"context"
 	"sync"
 	"time"
 
-	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 // Limits of activity listings run in the background.
@@ -29,14 +29,14 @@ type flights struct {
 // flight is one listing, running or finished.
 type flight struct {
 	done  chan struct{}
-	items []recap.Item
+	items []activity.Item
 	err   error
 	ended time.Time // set when done closes
 }
 
 // do returns the items of the listing under key, starting list if no
 // listing is running or kept, and waiting until it ends or ctx does.
-func (f *flights) do(ctx context.Context, key string, list func(context.Context) ([]recap.Item, error)) ([]recap.Item, error) {
+func (f *flights) do(ctx context.Context, key string, list func(context.Context) ([]activity.Item, error)) ([]activity.Item, error) {
 	fl := f.start(key, list)
 	select {
 	case <-fl.done:
@@ -47,7 +47,7 @@ func (f *flights) do(ctx context.Context, key string, list func(context.Context)
 }
 
 // start finds or starts the listing under key, dropping the expired.
-func (f *flights) start(key string, list func(context.Context) ([]recap.Item, error)) *flight {
+func (f *flights) start(key string, list func(context.Context) ([]activity.Item, error)) *flight {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()

@@ -1,4 +1,4 @@
-package httpapi
+package recaps
 
 import (
 	"context"
@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gitpulse/gitpulse/internal/recap"
+	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 func TestFlights(t *testing.T) {
 	var f flights
 	var runs atomic.Int32
-	ok := func(context.Context) ([]recap.Item, error) {
+	ok := func(context.Context) ([]activity.Item, error) {
 		runs.Add(1)
-		return []recap.Item{{Kind: recap.KindCommit}}, nil
+		return []activity.Item{{Kind: activity.KindCommit}}, nil
 	}
 	for range 3 {
 		if items, err := f.do(context.Background(), "k", ok); err != nil || len(items) != 1 {
@@ -27,7 +27,7 @@ func TestFlights(t *testing.T) {
 	}
 	// A failure is not kept.
 	boom := errors.New("boom")
-	fails := func(context.Context) ([]recap.Item, error) { runs.Add(1); return nil, boom }
+	fails := func(context.Context) ([]activity.Item, error) { runs.Add(1); return nil, boom }
 	runs.Store(0)
 	for range 2 {
 		if _, err := f.do(context.Background(), "bad", fails); !errors.Is(err, boom) {
@@ -47,7 +47,7 @@ func TestFlights(t *testing.T) {
 	}
 	// A caller that gives up does not stop the listing.
 	release := make(chan struct{})
-	slow := func(ctx context.Context) ([]recap.Item, error) {
+	slow := func(ctx context.Context) ([]activity.Item, error) {
 		<-release
 		return nil, ctx.Err()
 	}

@@ -1,0 +1,173 @@
+// Package activity is the domain of recaps: the pieces of a developer's
+// activity (commits, pull requests, issues, releases), the query that
+// selects them, the repositories and releases they belong to, and the
+// Provider interface every source of activity implements. It depends on
+// the standard library only, so that sources of activity (package
+// providers and its subpackages) link no model client, and the recap
+// writer (package recap) links no provider.
+package activity
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Item is one piece of activity.
+type Item struct {
+	// Kind is "commit", "pull_request", "issue" or "release".
+	Kind string `json:"kind"`
+	// Repo names the repository the item belongs to.
+	Repo string `json:"repo"`
+	// Date is when the item happened; its location decides its day heading.
+	Date time.Time `json:"date"`
+	// Message is the commit message, or the title of a pull request, issue
+	// or release. Only its first line is rendered.
+	Message string `json:"message"`
+	// Number is the pull-request or issue number, 0 if none.
+	Number int `json:"number,omitempty"`
+	// Author is who made the item; it is not rendered.
+	Author string `json:"author,omitempty"`
+	// SHA is a commit's hash (for a pull request's commit, the commit's), so
+	// that a commit listed twice is counted once; it is not rendered.
+	SHA string `json:"sha,omitempty"`
+}
+
+// Item kinds.
+const (
+	KindCommit      = "commit"
+	KindPullRequest = "pull_request"
+	KindIssue       = "issue"
+	KindRelease     = "release"
+)
+
+// Provider is one source of activity, bound to one signed-in user.
+// Implementations are safe for concurrent use. Every method returns errors
+// that wrap one of package providers' sentinel errors when the cause is
+// known.
+type Provider interface {
+	// User checks the credentials and returns the signed-in user's login.
+	User(ctx context.Context) (string, error)
+	// Repos lists the repositories the user can recap.
+	Repos(ctx context.Context) ([]Repo, error)
+	// Activity returns the commits, pull requests (with their commits),
+	// issues and releases of q's repositories, period and authors, in any
+	// order, following pagination to the end.
+	Activity(ctx context.Context, q Query) ([]Item, error)
+	// Releases returns the newest n releases of repo (a Repo's FullName),
+	// newest first.
+	Releases(ctx context.Context, repo string, n int) ([]Release, error)
+	// Branches returns the names of repo's branches, the default one first.
+	Branches(ctx context.Context, repo string) ([]string, error)
+	// Compare returns the commits of repo's branch head that branch base
+	// lacks, newest first: what a pull request from head into base brings.
+	Compare(ctx context.Context, repo, base, head string) ([]Item, error)
+}
+
+// Repo is a repository a provider can recap.
+type Repo struct {
+	// Name is the repository's own name.
+	Name string `json:"name"`
+	// Owner is its owner: a user, organisation, GitLab namespace or Azure
+	// DevOps project.
+	Owner string `json:"owner"`
+	// FullName identifies it to its provider: "owner/name" (GitLab: the
+	// full path with namespace; Azure DevOps: "project/repository").
+	FullName string `json:"full_name"`
+	// URL is its web address.
+	URL string `json:"url"`
+	// Platform is the provider's name: github, gitlab, azure or git.
+	Platform string `json:"platform"`
+	// Private tells whether it is not public.
+	Private bool `json:"private"`
+	// DefaultBranch is its default branch, if known.
+	DefaultBranch string `json:"default_branch,omitempty"`
+}
+
+// Query selects activity.
+type Query struct {
+	// Since is the start of the period, inclusive; zero means no bound.
+	Since time.Time
+	// Until is the end of the period, exclusive; zero means no bound.
+	Until time.Time
+	// Authors are the logins (or e-mail addresses, or display names) whose
+	// activity counts, the signed-in user among them. Empty means everyone.
+	Authors []string
+	// Repos are the FullNames of the repositories to read; empty means all
+	// of the user's repositories.
+	Repos []string
+}
+
+// In reports whether t falls inside the query's period.
+func (q Query) In(t time.Time) bool {
+	return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
+}
+
+// ByAuthor reports whether any of who (a login, e-mail address or display
+// name of one person) is one of the query's authors, ignoring case and
+// surrounding space. With no authors in the query everyone matches. It is
+// the one meaning of an author filter for every hosted provider.
+func (q Query) ByAuthor(who ...string) bool {
+	if len(q.Authors) == 0 {
+		return true
+	}
+	for _, w := range who {
+		w = strings.TrimSpace(w)
+		if w != "" && slices.ContainsFunc(q.Authors, func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), w) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// WithAuthor returns q with who first among its authors, unless ByAuthor
+// already matches who: authors a user names add to the signed-in user,
+// never replace them. q is not modified.
+func (q Query) WithAuthor(who string) Query {
+	if len(q.Authors) == 0 || !q.ByAuthor(who) {
+		q.Authors = append([]string{who}, q.Authors...)
+	}
+	return q
+}
+
+// Release is one published release of a repository.
+type Release struct {
+	// Tag is the release's tag.
+	Tag string `json:"tag"`
+	// Name is its title, often the tag again.
+	Name string `json:"name"`
+	// Body is its notes, as written.
+	Body string `json:"body"`
+	// Date is when it was published (or the tag created).
+	Date time.Time `json:"published_at"`
+	// Author is who published it, if known.
+	Author string `json:"author,omitempty"`
+	// Prerelease marks a pre-release.
+	Prerelease bool `json:"prerelease"`
+	// URL is its web page, if any.
+	URL string `json:"url,omitempty"`
+}
+
+// Dedupe drops commit items whose repository and SHA an earlier item (a
+// pull request's commit listed again among the repository's commits)
+// already has, keeping the first of each. It reuses items' array.
+func Dedupe(items []Item) []Item {
+	seen := make(map[string]bool)
+	return slices.DeleteFunc(items, func(it Item) bool {
+		if it.SHA == "" {
+			return false
+		}
+		key := it.Repo + "\x00" + it.SHA
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		return false
+	})
+}
+
+// MaxItems bounds the items of one recap: a source need not list more,
+// and the recap writer keeps the newest MaxItems before trimming to its
+// token budget.
+const MaxItems = 5000

@@ -1,0 +1,51 @@
+package activity
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestQueryAndDedupe(t *testing.T) {
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	q := Query{Since: day, Until: day.AddDate(0, 0, 1), Authors: []string{"Octocat", " mona@example.com "}}
+	if !q.In(day) || q.In(day.AddDate(0, 0, 1)) || q.In(day.Add(-time.Nanosecond)) {
+		t.Error("In: since is inclusive, until exclusive")
+	}
+	if !q.ByAuthor("", "octocat") || !q.ByAuthor("MONA@example.com") || q.ByAuthor("hubot", "") || !(Query{}).ByAuthor("anyone") {
+		t.Error("ByAuthor: case-insensitive, any of the identities, everyone with no authors")
+	}
+	items := []Item{
+		{Kind: KindCommit, Repo: "a", SHA: "1"}, {Kind: KindPullRequest, Repo: "a", Number: 1},
+		{Kind: KindCommit, Repo: "a", SHA: "1"}, {Kind: KindCommit, Repo: "b", SHA: "1"},
+		{Kind: KindIssue, Repo: "a", Number: 2},
+	}
+	if got := Dedupe(items); len(got) != 4 || got[2].Repo != "b" {
+		t.Errorf("Dedupe = %+v", got)
+	}
+}
+
+func TestWithAuthor(t *testing.T) {
+	cases := []struct {
+		name    string
+		authors []string
+		who     string
+		want    []string
+	}{
+		{"no authors: the user alone, not everyone", nil, "octocat", []string{"octocat"}},
+		{"others: the user added first", []string{"mona"}, "octocat", []string{"octocat", "mona"}},
+		{"the user already named, in another case: not twice", []string{"mona", "OctoCat"}, "octocat", []string{"mona", "OctoCat"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := Query{Authors: slices.Clone(c.authors)}
+			got := q.WithAuthor(c.who)
+			if !slices.Equal(got.Authors, c.want) {
+				t.Errorf("WithAuthor(%q) on %q = %q, want %q", c.who, c.authors, got.Authors, c.want)
+			}
+			if !slices.Equal(q.Authors, c.authors) {
+				t.Errorf("WithAuthor changed its receiver's authors to %q", q.Authors)
+			}
+		})
+	}
+}
