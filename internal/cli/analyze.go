@@ -16,10 +16,11 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/query"
+	"github.com/gitpulse/gitpulse/internal/reports"
 )
 
-// reports are the analyses `analyze` can print.
-var reports = []string{"summary", "commits", "heatmap", "contributors", "churn"}
+// analyses are the reports `analyze` can print as a table.
+var analyses = []string{"summary", "commits", "heatmap", "contributors", "churn"}
 
 // flagNames maps query parameters to the flags that set them, so that
 // validation errors name what the user typed.
@@ -39,7 +40,7 @@ type analyzeFlags struct {
 func newAnalyze(g *globals) *cobra.Command {
 	f := &analyzeFlags{params: map[string]*string{}}
 	cmd := &cobra.Command{
-		Use:   "analyze <repository> <" + strings.Join(reports, "|") + ">",
+		Use:   "analyze <repository> <" + strings.Join(analyses, "|") + ">",
 		Short: "Answer a question about a repository's history",
 		Long: `Analyze a repository given as a URL (https://github.com/owner/name) or a local path
 (read in place). The first run mirrors and indexes it; later runs reuse the index.
@@ -47,15 +48,16 @@ func newAnalyze(g *globals) *cobra.Command {
 		Example: "  gitpulse analyze . summary\n  gitpulse analyze https://github.com/jonasyr/gitray churn --extensions ts,tsx --min-changes 10",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usageError{fmt.Errorf("analyze takes a repository and one of %s", strings.Join(reports, ", "))}
+				return usageError{fmt.Errorf("analyze takes a repository and one of %s", strings.Join(analyses, ", "))}
 			}
-			if !slices.Contains(reports, args[1]) {
-				return usageError{fmt.Errorf("unknown analysis %q: choose one of %s", args[1], strings.Join(reports, ", "))}
+			if !slices.Contains(analyses, args[1]) {
+				return usageError{fmt.Errorf("unknown analysis %q: choose one of %s", args[1], strings.Join(analyses, ", "))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.run(cmd.Context(), g, args[0], args[1])
+			report, _ := reports.Find(args[1])
+			return f.run(cmd.Context(), g, args[0], report)
 		},
 	}
 	fl := cmd.Flags()
@@ -78,7 +80,7 @@ func newAnalyze(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (f *analyzeFlags) run(ctx context.Context, g *globals, repo, report string) error {
+func (f *analyzeFlags) run(ctx context.Context, g *globals, repo string, report reports.Report) error {
 	now := time.Now()
 	req, err := query.Parse(func(name string) string {
 		if name == query.ParamRepoURL {
@@ -118,42 +120,36 @@ func (f *analyzeFlags) run(ctx context.Context, g *globals, repo, report string)
 		return err
 	}
 	view := r.View()
-	if report == "commits" || report == "churn" {
+	if report.NeedsStats {
 		if view, err = watch(ctx, bar, r, func() (*analytics.View, error) { return r.WaitStats(ctx) }); err != nil {
 			return err
 		}
 	}
 	bar.finish()
-	info := analytics.RepoInfo{Name: r.Info.Name, Owner: r.Info.Owner, URL: r.Info.URL, Platform: r.Info.Platform}
-	body, table := answer(view, report, req, info, now)
+	body := report.Answer(view, req, reports.Info(r.Info), now)
 	if f.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(body)
 	}
-	return table(g.stdout)
+	return printTable(g.stdout, body)
 }
 
-// answer computes a report: the JSON body and a function that prints it
-// as a table.
-func answer(v *analytics.View, report string, req query.Request, info analytics.RepoInfo, now time.Time) (any, func(io.Writer) error) {
-	switch report {
-	case "summary":
-		s := v.Summary(info, now, false)
-		return analytics.SummaryResponse{Summary: s}, func(w io.Writer) error { return printSummary(w, s) }
-	case "commits":
-		p := v.Commits(req.Filter, req.Page, req.Limit)
-		return p, func(w io.Writer) error { return printCommits(w, p) }
-	case "heatmap":
-		h := v.Heatmap(req.Filter, req.TimePeriod, now)
-		return analytics.HeatmapResponse{HeatmapData: h}, func(w io.Writer) error { return printHeatmap(w, h) }
-	case "contributors":
-		c := v.Contributors(req.Filter)
-		return analytics.ContributorsResponse{Contributors: c}, func(w io.Writer) error { return printContributors(w, c) }
-	default:
-		c := v.Churn(req.Filter)
-		return analytics.ChurnResponse{ChurnData: c}, func(w io.Writer) error { return printChurn(w, c) }
+// printTable prints a report's body as a table.
+func printTable(w io.Writer, body any) error {
+	switch b := body.(type) {
+	case analytics.SummaryResponse:
+		return printSummary(w, b.Summary)
+	case analytics.CommitsPage:
+		return printCommits(w, b)
+	case analytics.HeatmapResponse:
+		return printHeatmap(w, b.HeatmapData)
+	case analytics.ContributorsResponse:
+		return printContributors(w, b.Contributors)
+	case analytics.ChurnResponse:
+		return printChurn(w, b.ChurnData)
 	}
+	return fmt.Errorf("no table for %T", body)
 }
 
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
@@ -197,6 +193,9 @@ func printCommits(w io.Writer, p analytics.CommitsPage) error {
 		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", short(c.SHA), c.Date.Format(time.DateOnly), c.Author.Name, add, del, oneLine(c.Message, 72))
 	}
 	fmt.Fprintf(t, "page %d, %d of %d commits\n", p.Page, len(p.Commits), p.Total)
+	if p.StatsPending {
+		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+	}
 	return t.Flush()
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/query"
+	"github.com/gitpulse/gitpulse/internal/reports"
 )
 
 // ResultCache stores encoded response bodies. cached reports that body
@@ -125,52 +126,43 @@ var (
 	churnParams  = []string{query.ParamFromDate, query.ParamToDate, query.ParamMinChanges, query.ParamExtensions, query.ParamPaths, query.ParamAuthor, query.ParamAuthors}
 )
 
-func (a *api) routes() []route {
-	return []route{
-		{"GET", "/api/repositories/commits", a.analytics(commits, false), "Commits of the default branch, newest first, paged, with line stats", slices.Concat(pagingParams, authorDates)},
-		{"GET", "/api/repositories/heatmap", a.analytics(heatmap, false), "Commit activity per day, week or month", slices.Concat(authorDates, []string{query.ParamTimePeriod})},
-		{"GET", "/api/repositories/contributors", a.analytics(contributors, false), "Distinct contributors (mailmapped author names), sorted", authorDates},
-		{"GET", "/api/repositories/churn", a.analytics(churn, true), "Code churn per file with risk levels", churnParams},
-		{"GET", "/api/repositories/summary", a.analytics(summary, false), "Repository summary: age, last commit, totals, status", nil},
-		{"GET", "/api/repositories/full-data", a.analytics(fullData, false), "Commits and heatmap in one answer", slices.Concat(pagingParams, authorDates, []string{query.ParamTimePeriod})},
-		{"GET", "/healthz", a.healthz, "Liveness", nil},
-		{"GET", "/readyz", a.readyz, "Readiness: the data directory is usable", nil},
+// reportDocs and reportParams describe each report's route for the
+// OpenAPI document.
+var (
+	reportDocs = map[string]string{
+		"commits":      "Commits of the default branch, newest first, paged, with line stats",
+		"heatmap":      "Commit activity per day, week or month",
+		"contributors": "Distinct contributors (mailmapped author names), sorted",
+		"churn":        "Code churn per file with risk levels",
+		"summary":      "Repository summary: age, last commit, totals, status",
+		"full-data":    "Commits and heatmap in one answer",
 	}
+	reportParams = map[string][]string{
+		"commits":      slices.Concat(pagingParams, authorDates),
+		"heatmap":      slices.Concat(authorDates, []string{query.ParamTimePeriod}),
+		"contributors": authorDates,
+		"churn":        churnParams,
+		"full-data":    slices.Concat(pagingParams, authorDates, []string{query.ParamTimePeriod}),
+	}
+)
+
+func (a *api) routes() []route {
+	var routes []route
+	for _, rep := range reports.All {
+		routes = append(routes, route{"GET", "/api/repositories/" + rep.Name, a.analytics(rep), reportDocs[rep.Name], reportParams[rep.Name]})
+	}
+	return append(routes,
+		route{"GET", "/healthz", a.healthz, "Liveness", nil},
+		route{"GET", "/readyz", a.readyz, "Readiness: the data directory is usable", nil},
+	)
 }
 
-// answerFunc computes one endpoint's body from a view.
-type answerFunc func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any
-
-func commits(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
-	return v.Commits(req.Filter, req.Page, req.Limit)
-}
-
-func heatmap(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
-	return analytics.HeatmapResponse{HeatmapData: v.Heatmap(req.Filter, req.TimePeriod, now)}
-}
-
-func contributors(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
-	return analytics.ContributorsResponse{Contributors: v.Contributors(req.Filter)}
-}
-
-func churn(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
-	return analytics.ChurnResponse{ChurnData: v.Churn(req.Filter)}
-}
-
-func summary(v *analytics.View, _ query.Request, info analytics.RepoInfo, now time.Time) any {
-	return analytics.SummaryResponse{Summary: v.Summary(info, now, false)}
-}
-
-func fullData(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
-	return v.FullData(req.Filter, req.Page, req.Limit, now)
-}
-
-// analytics returns the handler of one analytics endpoint: validate, open
-// the repository (waiting at most the deadline; the work goes on after a
-// 504), then answer from the cache or compute. needStats makes it wait for
-// the line-statistics pass; the others answer from pass 1 with
+// analytics returns the handler of report's endpoint: validate, open the
+// repository (waiting at most the deadline; the work goes on after a
+// 504), then answer from the cache or compute. A report that needs line
+// statistics waits for them; the others answer from pass 1 with
 // statsPending set where it matters.
-func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
+func (a *api) analytics(report reports.Report) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := a.now()
 		params := r.URL.Query()
@@ -192,15 +184,14 @@ func (a *api) analytics(answer answerFunc, needStats bool) http.HandlerFunc {
 			return
 		}
 		view := repo.View()
-		if needStats {
+		if report.NeedsStats {
 			if view, err = repo.WaitStats(ctx); err != nil {
 				writePending(w, r, a.log, repo, err)
 				return
 			}
 		}
-		repoInfo := analytics.RepoInfo{Name: info.Name, Owner: info.Owner, URL: info.URL, Platform: info.Platform}
 		compute := func(context.Context) ([]byte, error) {
-			return json.Marshal(answer(view, req, repoInfo, now))
+			return json.Marshal(report.Answer(view, req, reports.Info(info), now))
 		}
 		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, params, now), compute)
 		if err != nil {
