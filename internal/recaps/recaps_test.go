@@ -60,18 +60,18 @@ func newService(t *testing.T, now time.Time) *Service {
 	return New(connect.Config{}, gen, func() time.Time { return now })
 }
 
-var day = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+var today = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 
 func TestActions(t *testing.T) {
 	p := &memProvider{items: []activity.Item{
-		{Kind: activity.KindPullRequest, Repo: "app", Date: day, Message: "Add recaps", Number: 7, Author: "octocat"},
-		{Kind: activity.KindCommit, Repo: "app", Date: day, Message: "feat: recaps", Author: "OctoCat", SHA: "a1"},
-		{Kind: activity.KindCommit, Repo: "app", Date: day.Add(time.Hour), Message: "feat: recaps", Author: "octocat", SHA: "a1"},
-		{Kind: activity.KindCommit, Repo: "app", Date: day, Message: "fix: typo", Author: "mona", SHA: "b2"},
-		{Kind: activity.KindCommit, Repo: "app", Date: day, Message: "chore: deps", Author: "hubot", SHA: "c3"},
+		{Kind: activity.KindPullRequest, Repo: "app", Date: today, Message: "Add recaps", Number: 7, Author: "octocat"},
+		{Kind: activity.KindCommit, Repo: "app", Date: today, Message: "feat: recaps", Author: "OctoCat", SHA: "a1"},
+		{Kind: activity.KindCommit, Repo: "app", Date: today.Add(time.Hour), Message: "feat: recaps", Author: "octocat", SHA: "a1"},
+		{Kind: activity.KindCommit, Repo: "app", Date: today, Message: "fix: typo", Author: "mona", SHA: "b2"},
+		{Kind: activity.KindCommit, Repo: "app", Date: today, Message: "chore: deps", Author: "hubot", SHA: "c3"},
 	}}
-	s := newService(t, day)
-	q := activity.Query{Since: day.Truncate(24 * time.Hour), Until: day.Truncate(24*time.Hour).AddDate(0, 0, 1), Authors: []string{"mona"}}
+	s := newService(t, today)
+	q := activity.Query{Since: today.Truncate(24 * time.Hour), Until: today.Truncate(24*time.Hour).AddDate(0, 0, 1), Authors: []string{"mona"}}
 
 	t.Run("a hosted session's user is added to the authors, commits counted once", func(t *testing.T) {
 		sess := auth.Session{ID: "s1", Provider: connect.GitHub, Username: "octocat"}
@@ -111,19 +111,19 @@ func TestActions(t *testing.T) {
 }
 
 func TestReleaseNotes(t *testing.T) {
-	latest := day.AddDate(0, 0, -3)
+	latest := today.AddDate(0, 0, -3)
 	p := &memProvider{
 		items: []activity.Item{
 			{Kind: activity.KindCommit, Repo: "app", Date: latest, Message: "feat: in the release", SHA: "old"},
-			{Kind: activity.KindCommit, Repo: "app", Date: day, Message: "feat: after it", SHA: "new"},
-			{Kind: activity.KindRelease, Repo: "app", Date: day, Message: "v2.1.0-rc1"},
+			{Kind: activity.KindCommit, Repo: "app", Date: today.Add(-time.Hour), Message: "feat: after it", SHA: "new"},
+			{Kind: activity.KindRelease, Repo: "app", Date: today.Add(-time.Hour), Message: "v2.1.0-rc1"},
 		},
 		releases: []activity.Release{
 			{Tag: "v2.0.0", Date: latest, Body: "- first\n- second"},
 			{Tag: "v1.0.0", Date: latest.AddDate(0, -1, 0), Body: "- older"},
 		},
 	}
-	res, err := newService(t, day).ReleaseNotes(context.Background(), p, "octo/app", 1)
+	res, err := newService(t, today).ReleaseNotes(context.Background(), p, "octo/app", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,22 +140,22 @@ func TestReleaseNotes(t *testing.T) {
 		t.Errorf("the earlier notes are not quoted in the actions:\n%s", res.Actions)
 	}
 
-	res, err = newService(t, day).ReleaseNotes(context.Background(), &memProvider{}, "", 1)
+	res, err = newService(t, today).ReleaseNotes(context.Background(), &memProvider{}, "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := day.AddDate(0, 0, -unreleasedDays).Format(time.DateOnly); res.Range.Start != want || res.Latest != nil {
+	if want := today.AddDate(0, 0, -unreleasedDays).Format(time.DateOnly); res.Range.Start != want || res.Latest != nil {
 		t.Errorf("without releases: range %+v, latest %+v; want from %s", res.Range, res.Latest, want)
 	}
 }
 
 func TestPullRequest(t *testing.T) {
-	s := newService(t, day)
+	s := newService(t, today)
 	_, err := s.PullRequest(context.Background(), &memProvider{}, "", "main", "feature")
 	if !errors.Is(err, recap.ErrInvalid) || !strings.Contains(err.Error(), `branch "feature" has no commits that "main" lacks`) {
 		t.Errorf("no commits: %v", err)
 	}
-	p := &memProvider{compare: []activity.Item{{Kind: activity.KindCommit, Repo: "app", Date: day, Message: "feat: branch work", SHA: "f1"}}}
+	p := &memProvider{compare: []activity.Item{{Kind: activity.KindCommit, Repo: "app", Date: today, Message: "feat: branch work", SHA: "f1"}}}
 	res, err := s.PullRequest(context.Background(), p, "", "main", "feature")
 	if err != nil || len(res.Items) != 1 || !strings.Contains(res.Actions, "feat: branch work") {
 		t.Errorf("PullRequest = %+v, %v", res, err)
