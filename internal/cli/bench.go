@@ -163,7 +163,7 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 
 // gitLog runs git log on rev with args and drains its output, as a
 // program reading git would.
-func gitLog(ctx context.Context, git *gitcli.Git, gitDir, rev string, args ...string) error {
+func gitLog(ctx context.Context, git *gitcli.Git, gitDir, rev string, args ...gitcli.Arg) error {
 	return git.Command(gitDir).Args("log").Args(args...).AddRevisions(rev).Stream(ctx, func(r *os.File) error {
 		_, err := io.Copy(io.Discard, r)
 		return err

@@ -1,9 +1,11 @@
 // Package gitcli is the only package in gitpulse that runs git.
 //
-// Every call goes through a Command: trusted arguments are literals written
-// in this code base, values that come from users go through AddDynamic,
-// AddRevisions or AddPaths, which make sure git can never read them as
-// options. Commands run with a fixed environment (no inherited GIT_*
+// Every call goes through a Command: trusted arguments are Arg values,
+// literals written in this code base (an untyped string constant converts
+// to Arg, a string variable does not, so the compiler refuses a user value
+// where a literal belongs); values that come from users go through
+// AddDynamic, AddRevisions or AddPaths, which make sure git can never read
+// them as options. Commands run with a fixed environment (no inherited GIT_*
 // variables, LC_ALL=C, no terminal prompts, no system or global config),
 // under the caller's context plus a timeout, in their own process group so
 // that cancelling kills git and every helper it started. Failures are *Error
@@ -159,10 +161,18 @@ func (g *Git) Command(gitDir string) *Command {
 	return &Command{git: g, gitDir: gitDir}
 }
 
-// Args appends trusted arguments: literals written in gitpulse's code,
-// never values from a user.
-func (c *Command) Args(trusted ...string) *Command {
-	c.args = append(c.args, trusted...)
+// Arg is a trusted git argument: a literal written in gitpulse's code,
+// such as "log" or "--quiet". Untyped string constants convert to Arg
+// implicitly, string variables do not: a value from outside goes through
+// AddDynamic, AddRevisions or AddPaths instead, never through a conversion
+// to Arg.
+type Arg string
+
+// Args appends trusted arguments.
+func (c *Command) Args(trusted ...Arg) *Command {
+	for _, a := range trusted {
+		c.args = append(c.args, string(a))
+	}
 	return c
 }
 

@@ -48,7 +48,7 @@ func (g *Git) Refs(ctx context.Context, gitDir, namespace string) ([]Ref, error)
 	if namespace != Branches && namespace != Tags {
 		return nil, fmt.Errorf("gitcli: unknown ref namespace %q", namespace)
 	}
-	out, err := g.Command(gitDir).Args("for-each-ref", "--sort=-creatordate", refFormat, namespace).Output(ctx)
+	out, err := g.Command(gitDir).Args("for-each-ref", "--sort=-creatordate", refFormat).AddDynamic(namespace).Output(ctx)
 	if err != nil {
 		return nil, err
 	}

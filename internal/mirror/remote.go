@@ -115,7 +115,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(Progress)) (
 // only warns) and sends everything, yet git still marks the remote a
 // promisor, so the objects are checked instead.
 func (m *Manager) setUp(ctx context.Context, r *remote, gitDir string) (partial bool, err error) {
-	settings := [][]string{
+	settings := [][]gitcli.Arg{
 		{"remote.origin.fetch", "+refs/heads/*:refs/heads/*"},
 		{"--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*"},
 		{"fetch.writeCommitGraph", "true"},
@@ -191,7 +191,7 @@ func (m *Manager) prefetchMailmap(ctx context.Context, r *remote, gitDir string)
 // dropPromisor makes a mirror an ordinary repository again, so fetches no
 // longer ask for a filter and nothing is ever fetched lazily.
 func (m *Manager) dropPromisor(ctx context.Context, gitDir string) error {
-	for _, key := range []string{"remote.origin.promisor", "remote.origin.partialclonefilter"} {
+	for _, key := range []gitcli.Arg{"remote.origin.promisor", "remote.origin.partialclonefilter"} {
 		err := m.git.Command(gitDir).Args("config", "--unset", key).Run(ctx)
 		// Exit code 5: the key was not set.
 		if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode == 5 {
@@ -407,9 +407,9 @@ func parseState(out []byte) (st state, ok bool) {
 
 // writeState records a mirror's state in its git config.
 func (m *Manager) writeState(ctx context.Context, gitDir string, st state) error {
-	err := m.git.Command(gitDir).Args("config", "gitpulse.partial", strconv.FormatBool(st.partial)).Run(ctx)
+	err := m.git.Command(gitDir).Args("config", "gitpulse.partial").AddDynamic(strconv.FormatBool(st.partial)).Run(ctx)
 	if err != nil {
 		return err
 	}
-	return m.git.Command(gitDir).Args("config", "gitpulse.fetched", strconv.FormatInt(st.fetched.Unix(), 10)).Run(ctx)
+	return m.git.Command(gitDir).Args("config", "gitpulse.fetched").AddDynamic(strconv.FormatInt(st.fetched.Unix(), 10)).Run(ctx)
 }
