@@ -137,43 +137,87 @@ func (p Policy) Vet(ctx context.Context, raw string) (Repo, error) {
 // Check reports whether the policy allows the server to mirror r. It vets
 // r.URL, which is what git is given, and trusts none of r's other fields,
 // so it can vet a Repo read back from storage. Host names are resolved and
-// every address must be public, so call Check again before every fetch:
-// DNS answers change. (That narrows but cannot close the window in which a
-// host's DNS could change between Check and git's own lookup.)
+// every address must be public; to keep git on the addresses vetted, use
+// Pin instead, before every network operation.
 //
 // Refusals wrap [ErrRefused]; a URL Parse rejects yields its error, which
 // wraps [ErrInvalid]; a host that cannot be resolved yields an error
 // wrapping neither.
 func (p Policy) Check(ctx context.Context, r Repo) error {
-	loc, err := parse(r.URL)
+	_, err := p.Pin(ctx, r.URL)
+	return err
+}
+
+// Pin checks a repository URL (a Repo.URL) as Check does and returns the
+// addresses git must connect to, as values for git's http.curloptResolve
+// ("host:port:address"): git then uses exactly the addresses vetted here,
+// so a DNS answer that changes between the check and git's own lookup
+// cannot lead it elsewhere. Call it before every network git operation.
+// It pins nothing for file:// URLs and hosts given as IP addresses; with
+// AllowPrivate it refuses no address but still pins those it found.
+// Errors are those of Check.
+func (p Policy) Pin(ctx context.Context, rawURL string) ([]string, error) {
+	loc, err := parse(rawURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch loc.Scheme {
 	case "file":
 		if !p.AllowLocal {
-			return refusef("local repositories are not allowed; set %s=true to allow them", EnvAllowLocal)
+			return nil, refusef("local repositories are not allowed; set %s=true to allow them", EnvAllowLocal)
 		}
-		return nil
+		return nil, nil
 	case "ssh":
-		return refusef("the server does not fetch over ssh; give the https URL")
+		return nil, refusef("the server does not fetch over ssh; give the https URL")
 	case "git":
-		return refusef("the server does not fetch over the unencrypted git:// protocol; give the https URL")
+		return nil, refusef("the server does not fetch over the unencrypted git:// protocol; give the https URL")
 	case "http":
 		if !p.AllowHTTP {
-			return refusef("plain http is not allowed; give the https URL or set %s=true", EnvAllowHTTP)
+			return nil, refusef("plain http is not allowed; give the https URL or set %s=true", EnvAllowHTTP)
 		}
 	}
 	if loc.credentials {
-		return refusef("the URL contains credentials (user-info before the host); remove them")
+		return nil, refusef("the URL contains credentials (user-info before the host); remove them")
 	}
 	if !p.allowsHost(loc.Host) {
-		return refusef("host %q is not on the allowed list (%s)", loc.Host, EnvAllowedHosts)
+		return nil, refusef("host %q is not on the allowed list (%s)", loc.Host, EnvAllowedHosts)
 	}
-	if p.AllowPrivate {
-		return nil
+	if a, err := netip.ParseAddr(loc.hostname); err == nil {
+		if p.AllowPrivate {
+			return nil, nil
+		}
+		return nil, checkAddr(a, loc.hostname)
 	}
-	return p.checkAddresses(ctx, loc.hostname)
+	addrs, err := p.resolve(ctx, loc.hostname)
+	if err != nil {
+		return nil, err
+	}
+	port := defaultPort(loc.Scheme)
+	if _, pt, err := net.SplitHostPort(loc.Host); err == nil {
+		port = pt
+	}
+	pins := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		if !p.AllowPrivate {
+			if err := checkAddr(a, loc.hostname); err != nil {
+				return nil, err
+			}
+		}
+		addr := a.String()
+		if a.Is6() {
+			addr = "[" + addr + "]"
+		}
+		pins = append(pins, loc.hostname+":"+port+":"+addr)
+	}
+	return pins, nil
+}
+
+// defaultPort is the TCP port of a URL scheme git fetches over.
+func defaultPort(scheme string) string {
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
 }
 
 func (p Policy) allowsHost(host string) bool {
@@ -185,34 +229,29 @@ func (p Policy) allowsHost(host string) bool {
 	return false
 }
 
-// checkAddresses refuses host unless it is, or resolves only to, public
-// addresses.
-func (p Policy) checkAddresses(ctx context.Context, host string) error {
-	if a, err := netip.ParseAddr(host); err == nil {
-		return checkAddr(a, host)
-	}
+// resolve looks up host's addresses (IPv4-mapped ones unmapped).
+func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	resolver := p.Resolver
 	if resolver == nil {
 		resolver = net.DefaultResolver
 	}
-	addrs, err := resolver.LookupIPAddr(ctx, host)
+	ias, err := resolver.LookupIPAddr(ctx, host)
 	if err != nil {
-		return fmt.Errorf("repository host %q could not be resolved: %w", host, err)
+		return nil, fmt.Errorf("repository host %q could not be resolved: %w", host, err)
 	}
-	if len(addrs) == 0 {
-		return fmt.Errorf("repository host %q could not be resolved: no addresses", host)
+	if len(ias) == 0 {
+		return nil, fmt.Errorf("repository host %q could not be resolved: no addresses", host)
 	}
-	for _, ia := range addrs {
+	addrs := make([]netip.Addr, 0, len(ias))
+	for _, ia := range ias {
 		a, ok := netip.AddrFromSlice(ia.IP)
 		if !ok {
-			return refusef("host %q resolved to a malformed address", host)
+			return nil, refusef("host %q resolved to a malformed address", host)
 		}
 		// net.IP does not tell IPv4 from IPv4-mapped IPv6 apart.
-		if err := checkAddr(a.Unmap(), host); err != nil {
-			return err
-		}
+		addrs = append(addrs, a.Unmap())
 	}
-	return nil
+	return addrs, nil
 }
 
 func checkAddr(a netip.Addr, host string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -446,5 +447,42 @@ func TestPolicyFromEnvHostsMatch(t *testing.T) {
 		if _, err := p.Vet(context.Background(), raw); err != nil {
 			t.Errorf("Vet(%q): %v", raw, err)
 		}
+	}
+}
+
+func TestPin(t *testing.T) {
+	res := newFakeResolver()
+	res.addrs["git.example.com:8443"] = nil // a port is never looked up
+	p := Policy{AllowedHosts: []string{"gitlab.com", "git.example.com:8443", "localhost:3000", "127.0.0.1:3000"},
+		AllowHTTP: true, Resolver: res}
+	private := p
+	private.AllowPrivate = true
+	for _, tc := range []struct {
+		name   string
+		policy Policy
+		url    string
+		want   []string
+		refuse bool
+	}{
+		{"both families, default port", p, "https://gitlab.com/o/r.git",
+			[]string{"gitlab.com:443:172.65.251.78", "gitlab.com:443:[2606:4700:90:0:f22e:fbec:5bed:a9b9]"}, false},
+		{"explicit port", p, "https://git.example.com:8443/o/r.git", []string{"git.example.com:8443:93.184.215.14"}, false},
+		{"loopback refused", p, "http://localhost:3000/o/r.git", nil, true},
+		{"loopback pinned when allowed", private, "http://localhost:3000/o/r.git",
+			[]string{"localhost:3000:127.0.0.1", "localhost:3000:[::1]"}, false},
+		{"IP literal needs no pin", private, "http://127.0.0.1:3000/o/r.git", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.policy.Pin(context.Background(), tc.url)
+			if tc.refuse {
+				if !errors.Is(err, ErrRefused) {
+					t.Fatalf("Pin(%q) = %q, %v; want a refusal", tc.url, got, err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("Pin(%q) = %q, %v; want %q", tc.url, got, err, tc.want)
+			}
+		})
 	}
 }
