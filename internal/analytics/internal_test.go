@@ -11,7 +11,9 @@ import (
 func TestRelativeTime(t *testing.T) {
 	day := 24 * time.Hour
 	for d, want := range map[time.Duration]string{
-		-time.Hour:                    "just now",
+		-time.Hour:                    "in 1 hour (a date in the future)",
+		-30 * time.Second:             "just now", // clock skew
+		-74 * 365 * day:               "in 74 years (a date in the future)",
 		0:                             "just now",
 		59 * time.Second:              "just now",
 		time.Minute:                   "1 minute ago",

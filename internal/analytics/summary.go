@@ -85,7 +85,8 @@ type LastCommit struct {
 	// Date is the author date, in UTC.
 	Date time.Time `json:"date"`
 	// RelativeTime is the age of Date: "just now", "5 minutes ago",
-	// "1 day ago", "3 months ago", "2 years ago".
+	// "1 day ago", "3 months ago", "2 years ago", or for a date ahead of
+	// the clock "in 74 years (a date in the future)".
 	RelativeTime string `json:"relativeTime"`
 	SHA          string `json:"sha"`
 	// Author is the mailmapped author name.
@@ -189,27 +190,34 @@ func age(created, now time.Time) *Age {
 	return a
 }
 
-// relativeTime words a duration in the past the way people say it.
+// relativeTime words the age of a date the way people say it. A date
+// more than a minute ahead of now (a commit made with its clock set wrong)
+// is said to be in the future, never "just now".
 func relativeTime(d time.Duration) string {
 	switch {
+	case d <= -time.Minute:
+		return "in " + span(-d) + " (a date in the future)"
 	case d < time.Minute:
 		return "just now"
-	case d < time.Hour:
-		return ago(int(d/time.Minute), "minute")
-	case d < day24:
-		return ago(int(d/time.Hour), "hour")
-	case d < 30*day24:
-		return ago(int(d/day24), "day")
-	case d < 365*day24:
-		return ago(int(d/(30*day24)), "month")
-	default:
-		return ago(int(d/(365*day24)), "year")
 	}
+	return span(d) + " ago"
 }
 
-func ago(n int, unit string) string {
+// span words a duration of a minute or more: "5 minutes", "1 year".
+func span(d time.Duration) string {
+	n, unit := int(d/(365*day24)), "year"
+	switch {
+	case d < time.Hour:
+		n, unit = int(d/time.Minute), "minute"
+	case d < day24:
+		n, unit = int(d/time.Hour), "hour"
+	case d < 30*day24:
+		n, unit = int(d/day24), "day"
+	case d < 365*day24:
+		n, unit = int(d/(30*day24)), "month"
+	}
 	if n != 1 {
 		unit += "s"
 	}
-	return fmt.Sprintf("%d %s ago", n, unit)
+	return fmt.Sprintf("%d %s", n, unit)
 }
