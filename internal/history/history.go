@@ -42,7 +42,8 @@ type Options struct {
 	// Policy decides which repository URLs may be opened.
 	Policy repourl.Policy
 	// FetchInterval is how old a mirror may get before it is fetched
-	// again (default 5 minutes).
+	// again; zero fetches before every answer (mirror.DefaultFetchInterval
+	// is the usual value). Negative is an error.
 	FetchInterval time.Duration
 	// MaxMirrorBytes is the mirrors' disk budget; 0 means unlimited.
 	MaxMirrorBytes int64
@@ -79,9 +80,6 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("no data directory configured")
 	}
-	if opts.FetchInterval <= 0 {
-		opts.FetchInterval = 5 * time.Minute
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -98,6 +96,7 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 		Dir:           filepath.Join(opts.DataDir, "mirrors"),
 		FetchInterval: opts.FetchInterval,
 		MaxBytes:      opts.MaxMirrorBytes,
+		Pin:           opts.Policy.Pin,
 		Logger:        log,
 	})
 	if err != nil {

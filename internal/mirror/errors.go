@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
 // Categories of failure, matched with errors.Is on an *Error.
@@ -22,12 +23,16 @@ var (
 	// ErrUnreachable means the server could not be reached or did not
 	// answer as a git server.
 	ErrUnreachable = fault.New(fault.Unavailable, "repository could not be reached")
+	// ErrRefused means the repository's address, checked again before a
+	// network operation, is no longer allowed (its host now resolves to a
+	// private address, say).
+	ErrRefused = fault.New(fault.Forbidden, "the repository's address is not allowed")
 )
 
 // Error is a failed clone, fetch or completion. Its message is fit for a
 // user: it names the operation and the category of failure, never git's
 // stderr, a token or a local path. Unwrap gives the category (ErrNotFound,
-// ErrAuth, ErrUnreachable, context.Canceled, context.DeadlineExceeded; none
+// ErrAuth, ErrUnreachable, ErrRefused, context.Canceled, context.DeadlineExceeded; none
 // for an internal failure) and the underlying error, usually a
 // *gitcli.Error, for logs.
 type Error struct {
@@ -114,6 +119,12 @@ func (m *Manager) fail(op string, r *remote, err error) error {
 func classify(url string, err error) error {
 	if kind := ctxKind(err); kind != nil {
 		return kind
+	}
+	if _, ok := errors.AsType[*pinError](err); ok {
+		if errors.Is(err, repourl.ErrRefused) {
+			return ErrRefused
+		}
+		return ErrUnreachable
 	}
 	ge, ok := errors.AsType[*gitcli.Error](err)
 	if !ok || ge.ExitCode <= 0 {

@@ -35,9 +35,13 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 )
 
-// DefaultFetchInterval is how old a mirror may get before Ensure fetches
-// it, when Options.FetchInterval is zero.
+// DefaultFetchInterval is the usual Options.FetchInterval, for callers
+// whose user did not choose one.
 const DefaultFetchInterval = 5 * time.Minute
+
+// DefaultNetworkTimeout bounds each network git operation (a clone, a
+// fetch, a completion) when Options.NetworkTimeout is zero.
+const DefaultNetworkTimeout = 15 * time.Minute
 
 // What Ensure did, in Result.Action.
 const (
@@ -60,8 +64,17 @@ type Options struct {
 	// missing and must be writable.
 	Dir string
 	// FetchInterval is how old a mirror may get before Ensure fetches it
-	// again; zero means DefaultFetchInterval.
+	// again; zero fetches before every answer. Negative is an error.
 	FetchInterval time.Duration
+	// NetworkTimeout bounds each git operation that talks to a remote, so
+	// that a stuck server or transfer ends with a "timed out" error; zero
+	// means DefaultNetworkTimeout.
+	NetworkTimeout time.Duration
+	// Pin, if set, vets a remote URL before every network git operation
+	// and returns the addresses git must connect to, as http.curloptResolve
+	// values ("host:port:address"); an error stops the operation.
+	// repourl.Policy.Pin is one. Nil vets nothing and pins nothing.
+	Pin func(ctx context.Context, url string) ([]string, error)
 	// MaxBytes is the mirrors' disk budget; 0 means unlimited. Past it the
 	// least recently used mirrors are evicted after a clone or completion,
 	// never one being cloned, fetched or completed (here or in another
@@ -84,7 +97,7 @@ type Auth struct {
 type Progress struct {
 	Phase string // PhaseClone, PhaseFetch or PhaseComplete
 	Done  int    // steps done: 0 when a phase starts, Total when it ends
-	Total int
+	Total int    // 0 while the amount of work is unknown (git does not say)
 }
 
 // Result is what Ensure made of a mirror.
@@ -104,11 +117,13 @@ type Result struct {
 // Manager owns the mirrors under one directory. It is safe for concurrent
 // use, and several processes may share a directory.
 type Manager struct {
-	git      *gitcli.Git
-	dir      string
-	interval time.Duration
-	maxBytes int64
-	log      *slog.Logger
+	git        *gitcli.Git
+	dir        string
+	interval   time.Duration
+	netTimeout time.Duration
+	pin        func(ctx context.Context, url string) ([]string, error)
+	maxBytes   int64
+	log        *slog.Logger
 
 	locks     keyLocks
 	ensures   flights[Result]
@@ -125,6 +140,9 @@ func New(g *gitcli.Git, opts Options) (*Manager, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("no mirror directory configured")
 	}
+	if opts.FetchInterval < 0 || opts.NetworkTimeout < 0 {
+		return nil, errors.New("the fetch interval and network timeout must not be negative")
+	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("mirror directory %s: %w", opts.Dir, err)
@@ -136,14 +154,16 @@ func New(g *gitcli.Git, opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("mirror directory %s is not writable: %w", dir, err)
 	}
 	m := &Manager{
-		git:      g,
-		dir:      dir,
-		interval: opts.FetchInterval,
-		maxBytes: opts.MaxBytes,
-		log:      opts.Logger,
+		git:        g,
+		dir:        dir,
+		interval:   opts.FetchInterval,
+		netTimeout: opts.NetworkTimeout,
+		pin:        opts.Pin,
+		maxBytes:   opts.MaxBytes,
+		log:        opts.Logger,
 	}
-	if m.interval <= 0 {
-		m.interval = DefaultFetchInterval
+	if m.netTimeout == 0 {
+		m.netTimeout = DefaultNetworkTimeout
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -254,7 +274,7 @@ func (m *Manager) Ensure(ctx context.Context, key, url string, auth *Auth, progr
 		return m.openLocal(ctx, url)
 	}
 	r := m.newRemote(key, url, auth)
-	if st, err := m.readState(ctx, r.dir); err == nil && m.fresh(st) {
+	if st, err := m.readState(ctx, r.dir); err == nil && m.fresh(st) && st.noRedirects {
 		m.touch(r.dir)
 		return Result{GitDir: r.dir, Partial: st.partial, Action: Fresh}, nil
 	}
@@ -323,8 +343,12 @@ func (m *Manager) openLocal(ctx context.Context, path string) (Result, error) {
 	return Result{GitDir: gitDir, Action: Local}, nil
 }
 
-// fresh reports whether a mirror was fetched recently enough.
-func (m *Manager) fresh(st state) bool { return time.Since(st.fetched) < m.interval }
+// fresh reports whether a mirror was fetched recently enough. A fetch
+// time in the future (a clock set back) is not trusted.
+func (m *Manager) fresh(st state) bool {
+	age := time.Since(st.fetched)
+	return age >= 0 && age < m.interval
+}
 
 // touch records that a mirror was used, for eviction.
 func (m *Manager) touch(dir string) {

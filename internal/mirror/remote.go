@@ -28,15 +28,33 @@ func (m *Manager) newRemote(key, url string, auth *Auth) *remote {
 	return &remote{key: key, url: url, auth: auth, name: mirrorName(key), dir: m.Path(key)}
 }
 
-// command starts a git command that talks to the remote. A token travels
-// as an HTTP header in the command's environment (never in argv, the URL
-// or a config file) and only over HTTPS; redirects are refused so that a
-// vetted URL cannot lead git elsewhere. The file transport, which git
-// refuses by default, is allowed for file:// URLs: they were vetted.
-func (m *Manager) command(r *remote, gitDir string) *gitcli.Command {
-	c := m.git.Command(gitDir)
+// netCommand vets r's URL again (DNS answers change) and starts a git
+// command that talks to the remote, with a context bounded by the network
+// timeout; call cancel when it ends. The addresses the vetting found are
+// pinned (http.curloptResolve), so git connects to them and no other. A
+// token travels as an HTTP header in the command's environment (never in
+// argv, the URL or a config file) and only over HTTPS; redirects are
+// refused so that a vetted URL cannot lead git elsewhere. The file
+// transport, which git refuses by default, is allowed for file:// URLs:
+// they were vetted.
+func (m *Manager) netCommand(ctx context.Context, r *remote, gitDir string) (c *gitcli.Command, nctx context.Context, cancel context.CancelFunc, err error) {
+	var pins []string
+	if m.pin != nil {
+		if pins, err = m.pin(ctx, r.url); err != nil {
+			return nil, nil, nil, &pinError{err}
+		}
+	}
+	if m.pin != nil && gitDir != "" {
+		if err := m.keepPins(ctx, gitDir, pins); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	c = m.git.Command(gitDir)
 	for _, kv := range m.remoteConfig {
 		c.Config(kv[0], kv[1])
+	}
+	for _, p := range pins {
+		c.Config("http.curloptResolve", p)
 	}
 	switch {
 	case strings.HasPrefix(r.url, "file://"):
@@ -44,15 +62,74 @@ func (m *Manager) command(r *remote, gitDir string) *gitcli.Command {
 	case strings.HasPrefix(r.url, "https://"), strings.HasPrefix(r.url, "http://"):
 		c.Config("http.followRedirects", "false")
 	}
+	nctx, cancel = context.WithTimeout(ctx, m.netTimeout)
 	if r.auth == nil || r.auth.Token == "" {
-		return c
+		return c, nctx, cancel, nil
 	}
 	if !strings.HasPrefix(r.url, "https://") {
 		m.log.Warn("token not sent: the repository URL is not HTTPS", "repo", r.key)
-		return c
+		return c, nctx, cancel, nil
 	}
 	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + r.auth.Token))
-	return c.Config("http.extraHeader", "Authorization: Basic "+basic).Secret(r.auth.Token, basic)
+	return c.Config("http.extraHeader", "Authorization: Basic "+basic).Secret(r.auth.Token, basic), nctx, cancel, nil
+}
+
+// keepPins writes the addresses just vetted into the mirror's own config,
+// replacing those vetted before, so that the fetches git starts by itself
+// (a partial mirror's lazy fetches) connect to them too.
+func (m *Manager) keepPins(ctx context.Context, gitDir string, pins []string) error {
+	err := m.git.Command(gitDir).Args("config", "--unset-all", "http.curloptResolve").Run(ctx)
+	// Exit code 5: the key was not set.
+	if ge, ok := errors.AsType[*gitcli.Error](err); !ok || ge.ExitCode != 5 {
+		if err != nil {
+			return err
+		}
+	}
+	for _, p := range pins {
+		if err := m.git.Command(gitDir).Args("config", "--add", "http.curloptResolve").AddDynamic(p).Run(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pinError is a failure to vet a URL before a network operation.
+type pinError struct{ err error }
+
+func (e *pinError) Error() string { return "vet repository address: " + e.err.Error() }
+func (e *pinError) Unwrap() error { return e.err }
+
+// canFilter reports whether the first clone may ask for commits only. A
+// shallow source ignores the filter (git only warns: "filtering not
+// recognized by server"), and git 2.39 then fetches the history the source
+// lacks lazily, each fetch starting another, without end: a shallow source
+// is cloned whole. Only file:// sources can be asked beforehand; on a
+// remote that behaves so, the network timeout ends the clone.
+func (m *Manager) canFilter(ctx context.Context, r *remote) bool {
+	path, ok := strings.CutPrefix(r.url, "file://")
+	if !ok {
+		return true
+	}
+	out, err := m.git.Command("").Args("-C").AddDynamic(path).Args("rev-parse", "--is-shallow-repository").Output(ctx)
+	if err != nil {
+		return true // the clone says what is wrong with the source
+	}
+	return strings.TrimSpace(string(out)) != "true"
+}
+
+// mirrorConfig is what every mirror keeps in its own config, so that the
+// fetches git starts by itself (a partial mirror's lazy fetches) obey the
+// same rules as the commands gitpulse starts: no redirects.
+var mirrorConfig = [][]gitcli.Arg{{"http.followRedirects", "false"}}
+
+// secure writes mirrorConfig into an existing mirror's config.
+func (m *Manager) secure(ctx context.Context, gitDir string) error {
+	for _, kv := range mirrorConfig {
+		if err := m.git.Command(gitDir).Args("config").Args(kv...).Run(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensure clones, fetches or leaves alone r's mirror. It runs once per key
@@ -75,7 +152,13 @@ func (m *Manager) ensure(ctx context.Context, r *remote, report func(Progress)) 
 		return m.clone(ctx, r, report)
 	case err != nil:
 		return Result{}, m.fail("update", r, err)
-	case m.fresh(st): // fetched by another process while we waited
+	}
+	if !st.noRedirects {
+		if err := m.secure(ctx, r.dir); err != nil {
+			return Result{}, m.fail("update", r, err)
+		}
+	}
+	if m.fresh(st) { // fetched by another process while we waited
 		m.touch(r.dir)
 		return Result{GitDir: r.dir, Partial: st.partial, Action: Fresh}, nil
 	}
@@ -85,14 +168,24 @@ func (m *Manager) ensure(ctx context.Context, r *remote, report func(Progress)) 
 // clone writes a new mirror into a temporary directory and renames it into
 // place once it is complete and configured.
 func (m *Manager) clone(ctx context.Context, r *remote, report func(Progress)) (Result, error) {
-	report(Progress{Phase: PhaseClone, Total: 1})
+	report(Progress{Phase: PhaseClone})
 	start := time.Now()
 	tmp, err := os.MkdirTemp(m.dir, tmpPrefix+r.name+".")
 	if err != nil {
 		return Result{}, m.fail("clone", r, err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	err = m.command(r, "").Args("clone", "--bare", "--quiet", "--filter=tree:0", "--").AddDynamic(r.url, tmp).Run(ctx)
+	filter := m.canFilter(ctx, r)
+	c, nctx, cancel, err := m.netCommand(ctx, r, "")
+	if err != nil {
+		return Result{}, m.fail("clone", r, err)
+	}
+	c.Args("clone", "--bare", "--quiet")
+	if filter {
+		c.Args("--filter=tree:0")
+	}
+	err = c.Args("--").AddDynamic(r.url, tmp).Run(nctx)
+	cancel()
 	if err != nil {
 		return Result{}, m.fail("clone", r, err)
 	}
@@ -122,7 +215,7 @@ func (m *Manager) setUp(ctx context.Context, r *remote, gitDir string) (partial 
 		// Keep maintenance inside the command (and the lock) that starts it.
 		{"gc.autoDetach", "false"},
 	}
-	for _, s := range settings {
+	for _, s := range append(settings, mirrorConfig...) {
 		if err := m.git.Command(gitDir).Args("config").Args(s...).Run(ctx); err != nil {
 			return false, err
 		}
@@ -179,7 +272,11 @@ func (m *Manager) prefetchMailmap(ctx context.Context, r *remote, gitDir string)
 	// A lazy fetch is a fetch: without this it would write the whole
 	// commit-graph (fetch.writeCommitGraph), 1.5 s of 1.8 s on git/git,
 	// on the path to the first answer. Complete writes it later.
-	err := m.command(r, gitDir).Config("fetch.writeCommitGraph", "false").Args("cat-file", "-e", "HEAD:.mailmap").Run(ctx)
+	c, nctx, cancel, err := m.netCommand(ctx, r, gitDir)
+	if err == nil {
+		err = c.Config("fetch.writeCommitGraph", "false").Args("cat-file", "-e", "HEAD:.mailmap").Run(nctx)
+		cancel()
+	}
 	if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode > 0 {
 		return // no .mailmap, or an empty repository
 	}
@@ -206,7 +303,7 @@ func (m *Manager) dropPromisor(ctx context.Context, gitDir string) error {
 
 // fetch brings an existing mirror up to date with its remote.
 func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(Progress)) (Result, error) {
-	report(Progress{Phase: PhaseFetch, Total: 1})
+	report(Progress{Phase: PhaseFetch})
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return Result{}, m.fail("fetch", r, err)
 	}
@@ -214,7 +311,12 @@ func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(Pr
 	if err != nil {
 		return Result{}, m.fail("fetch", r, err)
 	}
-	err = m.command(r, r.dir).Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin").Run(ctx)
+	c, nctx, cancel, err := m.netCommand(ctx, r, r.dir)
+	if err != nil {
+		return Result{}, m.fail("fetch", r, err)
+	}
+	err = c.Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin").Run(nctx)
+	cancel()
 	if err != nil {
 		return Result{}, m.fail("fetch", r, err)
 	}
@@ -256,7 +358,12 @@ func (m *Manager) refsDigest(ctx context.Context, gitDir string) ([32]byte, erro
 // reports whether it moved. Failing to ask is logged, not returned: the
 // fetch itself succeeded.
 func (m *Manager) syncHead(ctx context.Context, r *remote) bool {
-	out, err := m.command(r, r.dir).Args("ls-remote", "--symref", "origin", "HEAD").Output(ctx)
+	c, nctx, cancel, err := m.netCommand(ctx, r, r.dir)
+	var out []byte
+	if err == nil {
+		out, err = c.Args("ls-remote", "--symref", "origin", "HEAD").Output(nctx)
+		cancel()
+	}
 	if err != nil {
 		m.log.Warn("read remote default branch", "repo", r.key, "err", err)
 		return false
@@ -313,7 +420,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 	if !st.partial {
 		return nil
 	}
-	report(Progress{Phase: PhaseComplete, Total: 1})
+	report(Progress{Phase: PhaseComplete})
 	start := time.Now()
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return m.fail("complete", r, err)
@@ -324,8 +431,13 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 	// After --refetch git runs auto maintenance to fold every pack into
 	// one: a full repack (minutes on git/git) in the foreground, since
 	// gc.autoDetach is off. Two packs read just as well; skip it.
-	err = m.command(r, r.dir).Config("maintenance.auto", "false").Config("gc.auto", "0").
-		Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "--refetch", "--no-filter", "origin").Run(ctx)
+	c, nctx, cancel, err := m.netCommand(ctx, r, r.dir)
+	if err != nil {
+		return m.fail("complete", r, err)
+	}
+	err = c.Config("maintenance.auto", "false").Config("gc.auto", "0").
+		Args("fetch", "--quiet", "--prune", "--no-write-fetch-head", "--refetch", "--no-filter", "origin").Run(nctx)
+	cancel()
 	if err != nil {
 		return m.fail("complete", r, err)
 	}
@@ -350,6 +462,9 @@ type state struct {
 	partial bool      // gitpulse.partial
 	fetched time.Time // gitpulse.fetched, seconds since the epoch
 	url     string    // remote.origin.url
+	// noRedirects: http.followRedirects is false in the mirror's own
+	// config (mirrors made before it was set there lack it).
+	noRedirects bool
 }
 
 // errNoMirror means Complete was called before Ensure made a mirror (or
@@ -367,7 +482,7 @@ func (m *Manager) readState(ctx context.Context, gitDir string) (state, error) {
 		return state{}, err
 	}
 	out, err := m.git.Command(gitDir).
-		Args("config", "--local", "-z", "--get-regexp", `^(gitpulse\.|remote\.origin\.url$)`).Output(ctx)
+		Args("config", "--local", "-z", "--get-regexp", `^(gitpulse\.|remote\.origin\.url$|http\.followredirects$)`).Output(ctx)
 	if ge, ok := errors.AsType[*gitcli.Error](err); ok && ge.ExitCode > 0 {
 		return state{}, errCorrupt
 	}
@@ -397,6 +512,8 @@ func parseState(out []byte) (st state, ok bool) {
 			st.fetched, ok = time.Unix(sec, 0), true
 		case "remote.origin.url":
 			st.url = value
+		case "http.followredirects":
+			st.noRedirects = value == "false"
 		}
 	}
 	if !ok {
