@@ -50,6 +50,12 @@ type Options struct {
 	// Workers is how many git processes the line-statistics pass runs at
 	// once; 0 means one per CPU.
 	Workers int
+	// StatsWait is how long the first preparation of a small repository
+	// (at most SmallHistory commits) waits for its line statistics before
+	// answering without them, so that its first answers carry them; a
+	// larger one answers as soon as its commits are read. Zero means 3
+	// seconds; negative means never wait.
+	StatsWait time.Duration
 	// Registry, if set, receives the time of each preparation step and
 	// the mirrors' disk usage.
 	Registry prometheus.Registerer
@@ -79,6 +85,9 @@ type Service struct {
 func New(g *gitcli.Git, opts Options) (*Service, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("no data directory configured")
+	}
+	if opts.StatsWait == 0 {
+		opts.StatsWait = 3 * time.Second
 	}
 	log := opts.Logger
 	if log == nil {
@@ -459,22 +468,31 @@ func (j *job) work(ctx context.Context) error {
 			return err
 		}
 		s.metrics.since("metadata", start)
-		r.publish(x)
-		j.ready()
+		// A small history's line statistics are moments away: its first
+		// answers wait for them a little. Others are served pass 1 now.
+		wait := s.opts.StatsWait
+		if x.Len() > SmallHistory {
+			wait = 0
+		}
+		early := j.publishAfter(x, wait)
 		// Saved now, pass 1 need not be read again if this process ends
 		// (a command line run does) before pass 2 does.
 		if err := x.Save(path); err != nil {
 			s.log.Warn("could not save index", "repo", info.Key, "err", err)
 		}
 		if err := j.complete(ctx, res); err != nil {
+			early.now()
 			return err
 		}
 		start = time.Now()
-		if x, err = b.LineStats(ctx, res.GitDir, x); err != nil {
+		full, err := b.LineStats(ctx, res.GitDir, x)
+		if err != nil {
+			early.now()
 			return err
 		}
+		early.cancel()
 		s.metrics.since("linestats", start)
-		return j.finish(x, path)
+		return j.finish(full, path)
 	}
 	if res.Partial {
 		// Recovering from a crash between the two clone steps: serve the
@@ -504,6 +522,59 @@ func (j *job) work(ctx context.Context) error {
 		s.log.Info("history rewritten, index rebuilt", "repo", info.Key)
 	}
 	return j.finish(x, path)
+}
+
+// SmallHistory is the most commits a repository may have for its first
+// preparation to wait (Options.StatsWait) for its line statistics.
+const SmallHistory = 2000
+
+// provisional is a pass-1 index published after a delay, unless the full
+// index comes first.
+type provisional struct {
+	mu    sync.Mutex
+	done  bool // published, or no longer to be
+	timer *time.Timer
+	fire  func()
+}
+
+// publishAfter publishes x and marks the job ready after wait (at once if
+// wait <= 0), unless cancel is called first.
+func (j *job) publishAfter(x *index.Index, wait time.Duration) *provisional {
+	p := &provisional{}
+	p.fire = func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if !p.done {
+			p.done = true
+			j.r.publish(x)
+			j.ready()
+		}
+	}
+	if wait <= 0 {
+		p.fire()
+		return p
+	}
+	p.timer = time.AfterFunc(wait, p.fire)
+	return p
+}
+
+// now publishes the pass-1 index at once if it was not yet (pass 2 failed).
+func (p *provisional) now() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.fire()
+}
+
+// cancel makes sure the pass-1 index is not published any more: the full
+// one is about to be.
+func (p *provisional) cancel() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.mu.Lock()
+	p.done = true
+	p.mu.Unlock()
 }
 
 // complete fetches the objects a commits-only mirror lacks.

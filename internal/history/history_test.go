@@ -290,3 +290,28 @@ func TestDataDirNotWritable(t *testing.T) {
 		t.Fatalf("err = %v, want a data directory error", err)
 	}
 }
+
+// TestSmallRepositoryFirstAnswerHasStats guards issue 11.12: the first
+// answer on a small never-seen repository waits for its line statistics,
+// while a large one is answered from its commits alone.
+func TestSmallRepositoryFirstAnswerHasStats(t *testing.T) {
+	s := newService(t, t.TempDir(), history.Options{StatsWait: time.Minute})
+	smallDir, largeDir := sourceRepo(t, 20), sourceRepo(t, history.SmallHistory+500)
+	small, err := s.Open(ctx(t), smallDir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := small.View(); v == nil || !v.Index().HasStats || v.Index().Len() == 0 {
+		t.Fatal("the first view of a small repository has no line statistics")
+	}
+	large, err := s.Open(ctx(t), largeDir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := large.View(); v == nil || v.Index().HasStats {
+		t.Fatal("a large repository waited for its line statistics before its first answer")
+	}
+	if v, err := large.WaitStats(ctx(t)); err != nil || !v.Index().HasStats {
+		t.Fatalf("line statistics of the large repository: %v", err)
+	}
+}
