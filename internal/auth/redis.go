@@ -37,7 +37,8 @@ var _ Store = (*RedisStore)(nil)
 
 // NewRedisStore returns a RedisStore on client whose sessions expire ttl
 // after their last use. Values are encrypted with a key derived from
-// secretKey (SECRET_KEY, as returned by SecretKeyFromEnv) by HKDF-SHA256.
+// secretKey (SECRET_KEY, or the generated key of LoadOrCreateKey) by
+// HKDF-SHA256.
 // It panics if secretKey is shorter than MinSecretKeyLen bytes.
 func NewRedisStore(client redis.UniversalClient, ttl time.Duration, secretKey []byte) *RedisStore {
 	if len(secretKey) < MinSecretKeyLen {

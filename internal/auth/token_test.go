@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,35 +206,66 @@ func TestSessionNeverShowsToken(t *testing.T) {
 	}
 }
 
-func TestSecretKeyFromEnv(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(k string) string {
-			if k == "SECRET_KEY" {
-				return v
-			}
-			return ""
-		}
-	}
-	long := strings.Repeat("s", 32)
-
-	key, generated, err := SecretKeyFromEnv(env(long), false)
-	if err != nil || string(key) != long || generated {
-		t.Errorf("set key: %q, %v, %v", key, generated, err)
-	}
-	if _, _, err := SecretKeyFromEnv(env(""), false); err == nil {
-		t.Error("missing key accepted outside dev mode")
-	}
-	for _, dev := range []bool{false, true} {
-		if _, _, err := SecretKeyFromEnv(env("short"), dev); err == nil {
-			t.Errorf("short key accepted (dev=%v)", dev)
-		}
-	}
-	k1, gen1, err1 := SecretKeyFromEnv(env(""), true)
-	k2, _, _ := SecretKeyFromEnv(env(""), true)
-	if err1 != nil || !gen1 || len(k1) < MinSecretKeyLen || !bytes.Equal(k1, k2) {
-		t.Errorf("dev key: %d bytes, generated=%v, err=%v, stable=%v", len(k1), gen1, err1, bytes.Equal(k1, k2))
+func TestLoadOrCreateKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", KeyFileName)
+	k1, created, err := LoadOrCreateKey(path)
+	if err != nil || !created || len(k1) != 64 {
+		t.Fatalf("first: %q, created=%v, %v", k1, created, err)
 	}
 	if _, err := NewSigner(k1); err != nil {
-		t.Errorf("dev key refused by NewSigner: %v", err)
+		t.Errorf("generated key refused by NewSigner: %v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v; want mode 0600", fi, err)
+	}
+	k2, created, err := LoadOrCreateKey(path)
+	if err != nil || created || !bytes.Equal(k1, k2) {
+		t.Fatalf("second: %q, created=%v, %v; want the first key again", k2, created, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".secret-*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+
+	// Damage is reported, with what to do, and the file is left alone.
+	for name, content := range map[string]string{"short": "abc\n", "not hex": strings.Repeat("z", 64), "empty": ""} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := LoadOrCreateKey(path)
+			if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err %v", err)
+			}
+			if b, _ := os.ReadFile(path); string(b) != content {
+				t.Fatal("the damaged file was changed")
+			}
+		})
+	}
+	if err := os.WriteFile(path, k1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadOrCreateKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a key others may read: %v", err)
+	}
+}
+
+// TestLoadOrCreateKeyConcurrently: servers starting at once agree on one
+// key.
+func TestLoadOrCreateKeyConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), KeyFileName)
+	keys := make([][]byte, 8)
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() { keys[i], _, errs[i] = LoadOrCreateKey(path) })
+	}
+	wg.Wait()
+	for i := range keys {
+		if errs[i] != nil || !bytes.Equal(keys[i], keys[0]) {
+			t.Fatalf("process %d: %q, %v; want %q", i, keys[i], errs[i], keys[0])
+		}
 	}
 }

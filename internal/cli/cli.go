@@ -10,12 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitpulse/gitpulse/internal/config"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/repourl"
@@ -45,93 +44,95 @@ type usageError struct{ error }
 // Unwrap returns the error being marked.
 func (u usageError) Unwrap() error { return u.error }
 
-// globals are the flags every subcommand shares.
+// globals are the settings and flags every subcommand shares.
 type globals struct {
-	dataDir       string
-	fetchInterval time.Duration
-	maxMirrorMB   int64
-	verbose       bool
-	envErr        error // invalid environment settings, reported before a command runs
-	stdout        io.Writer
-	stderr        io.Writer
+	// cfg is every setting, read from the environment; the global flags
+	// write into it.
+	cfg     config.Config
+	envErr  error // settings that do not parse, reported before a command runs
+	verbose bool
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	g := &globals{stdout: stdout, stderr: stderr}
+	g.cfg, g.envErr = config.Load(os.Environ())
 	root := &cobra.Command{
 		Use:           "gitpulse",
 		Short:         "Turn git history into answers",
 		Long:          "gitpulse indexes a repository's history once and answers questions about it: commits, activity heatmaps, contributors, code churn and a summary.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A word that is no subcommand is a usage error, not a help page.
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q; see gitpulse --help", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if g.envErr != nil {
-			return usageError{g.envErr}
+		if err := errors.Join(g.envErr, g.cfg.Validate()); err != nil {
+			return usageError{fmt.Errorf("invalid settings:\n%w", err)}
 		}
 		return nil
 	}
-	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", defaultDataDir(), "where mirrors and indexes are kept (env GITPULSE_DATA_DIR)")
-	root.PersistentFlags().DurationVar(&g.fetchInterval, "fetch-interval", g.envDuration("GITPULSE_FETCH_INTERVAL", 5*time.Minute), "fetch a mirror older than this before answering (env GITPULSE_FETCH_INTERVAL)")
-	root.PersistentFlags().Int64Var(&g.maxMirrorMB, "max-mirror-mb", g.envInt("GITPULSE_MAX_MIRROR_MB", 0), "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
-	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
+	fl := root.PersistentFlags()
+	fl.StringVar(&g.cfg.DataDir, "data-dir", g.cfg.DataDir, "where mirrors and indexes are kept (env GITPULSE_DATA_DIR)")
+	fl.Var((*durationFlag)(&g.cfg.FetchInterval), "fetch-interval", "fetch a mirror older than this before answering; 0 = always (env GITPULSE_FETCH_INTERVAL)")
+	fl.Int64Var(&g.cfg.MaxMirrorMB, "max-mirror-mb", g.cfg.MaxMirrorMB, "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
+	fl.BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
 	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g))
+	usageArgs(root)
 	return root
 }
 
-// defaultDataDir is $GITPULSE_DATA_DIR, else $XDG_DATA_HOME/gitpulse, else
-// ~/.local/share/gitpulse.
-func defaultDataDir() string {
-	if d := os.Getenv("GITPULSE_DATA_DIR"); d != "" {
-		return d
+// usageArgs makes every argument-count error of cmd and its subcommands
+// a usage error (exit status 2), as flag errors are.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
 	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "gitpulse")
+	for _, c := range cmd.Commands() {
+		usageArgs(c)
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "share", "gitpulse")
-	}
-	return filepath.Join(os.TempDir(), "gitpulse")
 }
+
+// durationFlag is a time flag read as the settings are: whole seconds or
+// a Go duration.
+type durationFlag time.Duration
+
+// String implements pflag.Value.
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+// Set implements pflag.Value.
+func (d *durationFlag) Set(s string) error {
+	v, err := config.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
+// Type implements pflag.Value.
+func (d *durationFlag) Type() string { return "duration" }
 
 func (g *globals) logger() *slog.Logger {
 	if !g.verbose {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// envDuration reads a flag's default from the environment; a value that
-// does not parse is recorded in g.envErr and reported before any command
-// runs.
-func (g *globals) envDuration(name string, def time.Duration) time.Duration {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		g.envErr = errors.Join(g.envErr, fmt.Errorf("%s=%q: want a duration such as 5m or 30s", name, v))
-		return def
-	}
-	return d
-}
-
-// envInt reads a flag's default from the environment, like envDuration.
-func (g *globals) envInt(name string, def int64) int64 {
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return def
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		g.envErr = errors.Join(g.envErr, fmt.Errorf("%s=%q: want a whole number of at least 0", name, v))
-		return def
-	}
-	return n
 }
 
 // cliPolicy lets the command line read what its user can read: local
@@ -151,15 +152,5 @@ func (g *globals) openService(ctx context.Context) (*history.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := history.New(git, history.Options{
-		DataDir:        g.dataDir,
-		Policy:         cliPolicy(),
-		FetchInterval:  g.fetchInterval,
-		MaxMirrorBytes: g.maxMirrorMB << 20,
-		Logger:         g.logger(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return svc, nil
+	return history.New(git, historyOptions(g.cfg, cliPolicy(), nil, g.logger()))
 }

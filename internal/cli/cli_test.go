@@ -175,7 +175,7 @@ func TestBadEnvironmentSetting(t *testing.T) {
 	if !ok || ee.ExitCode() != 2 {
 		t.Fatalf("err = %v, want exit 2; output %s", err, out)
 	}
-	for _, want := range []string{`GITPULSE_FETCH_INTERVAL="soon"`, `GITPULSE_MAX_MIRROR_MB="-3"`} {
+	for _, want := range []string{`GITPULSE_FETCH_INTERVAL="soon"`, `GITPULSE_MAX_MIRROR_MB=-3`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output %q does not name %s", out, want)
 		}

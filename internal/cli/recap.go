@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -74,11 +73,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cfg, err := recap.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return usageError{err}
-	}
-	gen, err := recap.New(cfg)
+	gen, err := recap.New(recapConfig(g.cfg))
 	if err != nil {
 		return usageError{err}
 	}
@@ -106,13 +101,10 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		if len(args) != 0 {
 			return usageError{errors.New("with --provider, name repositories with --repos, not as an argument")}
 		}
-		hosts, err := connect.ConfigFromEnv(os.Getenv)
-		if err != nil {
-			return usageError{err}
-		}
+		hosts := providerHosts(g.cfg)
 		hosts.AnyHost = true // the command line trusts its user: any --host will do
 		rs = recaps.New(hosts, gen, nil)
-		if sess, p, err = f.signIn(ctx, rs); err != nil {
+		if sess, p, err = f.signIn(ctx, rs, g.cfg.Token); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", sess.Provider, sess.Username)
@@ -163,12 +155,11 @@ func (f *recapFlags) gather(ctx context.Context, rs *recaps.Service, sess auth.S
 
 // signIn checks the token of --provider with rs and returns the session
 // it opens and its provider.
-func (f *recapFlags) signIn(ctx context.Context, rs *recaps.Service) (auth.Session, activity.Provider, error) {
+func (f *recapFlags) signIn(ctx context.Context, rs *recaps.Service, token string) (auth.Session, activity.Provider, error) {
 	name, ok := connect.Canonical(f.provider)
 	if !ok || name == connect.Git {
 		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %q: want github, gitlab or azure", f.provider)}
 	}
-	token := strings.TrimSpace(os.Getenv(EnvToken))
 	if token == "" {
 		return auth.Session{}, nil, usageError{fmt.Errorf("--provider %s needs a token in %s", name, EnvToken)}
 	}

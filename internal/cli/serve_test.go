@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -180,21 +183,144 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 	if strings.Contains(a.log.String(), "panic") {
 		t.Fatalf("panic in the log:\n%s", a.log)
 	}
+	// go-redis's own complaints about the outage go through the JSON log.
+	for line := range strings.Lines(a.log.String()) {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a log line is not JSON: %s", line)
+		}
+	}
 }
 
 // testSecret signs the test servers' sessions.
 const testSecret = "0123456789abcdef0123456789abcdef-test"
 
-func TestServeRefusesToStartWithoutSecretKey(t *testing.T) {
-	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append(withoutEnv("SECRET_KEY", "DEBUG"), "SECRET_KEY=")
+// TestServeStartsWithNoSettings: with an empty environment (only PATH,
+// to find git, and HOME, for the default data directory) serve starts,
+// serves the dashboard, makes its session key once (mode 0600) and says
+// where in its first log line; a restart reuses the key.
+func TestServeStartsWithNoSettings(t *testing.T) {
+	home := t.TempDir()
+	keyFile := filepath.Join(home, ".local", "share", "gitpulse", "secret.key")
+	var key []byte
+	for run := range 2 {
+		cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
+		s := startLogged(t, cmd)
+		if !strings.Contains(s.first, keyFile) || strings.Contains(s.first, "(created)") != (run == 0) {
+			t.Errorf("run %d: the first log line does not say where the key is (%s): %s", run, keyFile, s.first)
+		}
+		resp, err := http.Get("http://" + s.addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "/assets/main.js") {
+			t.Errorf("run %d: GET /: %d %s", run, resp.StatusCode, body)
+		}
+		s.stop(t)
+
+		fi, err := os.Stat(keyFile)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("run %d: key file %v, %v; want mode 0600", run, fi, err)
+		}
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 1 && !bytes.Equal(b, key) {
+			t.Fatal("the restart replaced the key: sessions would not survive it")
+		}
+		key = b
+	}
+}
+
+// TestServeRefusesADamagedKeyFile: a key file that is not a key stops serve
+// with what to do, and is left for the operator to look at; SECRET_KEY
+// wins over it.
+func TestServeRefusesADamagedKeyFile(t *testing.T) {
+	data := t.TempDir()
+	keyFile := filepath.Join(data, "secret.key")
+	if err := os.WriteFile(keyFile, []byte("half a ke"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), "--data-dir", data, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = withoutEnv("SECRET_KEY")
 	out, err := cmd.CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 2 {
-		t.Fatalf("err %v, want exit 2: %s", err, out)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), keyFile+" is damaged") || !strings.Contains(string(out), "delete it") {
+		t.Fatalf("err %v: %s", err, out)
 	}
-	if !strings.Contains(string(out), "SECRET_KEY is not set") || !strings.Contains(string(out), "DEBUG=true") {
-		t.Fatalf("the message does not say what to set: %s", out)
+	if b, _ := os.ReadFile(keyFile); string(b) != "half a ke" {
+		t.Fatal("the damaged key file was changed")
+	}
+	cmd = exec.Command(binary(t), "--data-dir", data, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(withoutEnv("SECRET_KEY"), "SECRET_KEY="+testSecret)
+	s := startLogged(t, cmd)
+	if !strings.Contains(s.first, `sessions_key:SECRET_KEY`) || strings.Contains(s.first, testSecret) {
+		t.Errorf("the first log line does not say the key is SECRET_KEY, or shows it: %s", s.first)
+	}
+	s.stop(t)
+}
+
+// loggedServe is a serve process whose JSON log the test reads.
+type loggedServe struct {
+	cmd   *exec.Cmd
+	lines *bufio.Scanner
+	addr  string // where it listens
+	first string // its first log line
+}
+
+// startLogged starts cmd (a serve listening on port 0) and reads its log
+// up to the line that says where it listens; every line must be JSON.
+func startLogged(t *testing.T, cmd *exec.Cmd) *loggedServe {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	s := &loggedServe{cmd: cmd, lines: bufio.NewScanner(stderr)}
+	var logged []string
+	for s.addr == "" && s.lines.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(s.lines.Bytes(), &line); err != nil {
+			t.Fatalf("a log line is not JSON: %s", s.lines.Text())
+		}
+		logged = append(logged, fmt.Sprint(line))
+		if line["msg"] == "listening" {
+			s.addr, _ = line["addr"].(string)
+		}
+	}
+	if s.addr == "" {
+		t.Fatalf("serve did not start: %v", logged)
+	}
+	s.first = logged[0]
+	return s
+}
+
+// stop sends SIGTERM and checks that the rest of the log is JSON and the
+// exit clean.
+func (s *loggedServe) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for s.lines.Scan() {
+		if !json.Valid(s.lines.Bytes()) {
+			t.Errorf("a log line is not JSON: %s", s.lines.Text())
+		}
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 }
 

@@ -36,8 +36,8 @@ const (
 	DefaultMaxTokens        = 1024
 	DefaultOpenAIModel      = "gpt-4o-mini"
 	DefaultAnthropicModel   = "claude-sonnet-4-5"
-	// DefaultTemperature is what ConfigFromEnv uses when LLM_TEMPERATURE is
-	// unset. A Config built in code sends its Temperature as is, 0 included.
+	// DefaultTemperature is LLM_TEMPERATURE's default. A Config sends its
+	// Temperature as is, 0 included.
 	DefaultTemperature = 0.2
 )
 
@@ -79,61 +79,6 @@ func (c Config) String() string {
 
 // GoString is String, so that %#v redacts the key too.
 func (c Config) GoString() string { return c.String() }
-
-// ConfigFromEnv reads LLM_PROVIDER, LLM_API_KEY, LLM_MODEL, LLM_BASE_URL,
-// LLM_TEMPERATURE (default 0.2), LLM_MAX_TOKENS, LLM_TIMEOUT (a Go duration
-// such as 90s), LLM_MAX_RETRIES and MAX_HISTORY_TOKENS through getenv
-// (os.Getenv in production). A malformed number is an error naming the
-// variable; the result is validated as New does.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{
-		Provider:    strings.TrimSpace(getenv("LLM_PROVIDER")),
-		APIKey:      strings.TrimSpace(getenv("LLM_API_KEY")),
-		Model:       strings.TrimSpace(getenv("LLM_MODEL")),
-		BaseURL:     strings.TrimSpace(getenv("LLM_BASE_URL")),
-		Temperature: DefaultTemperature,
-	}
-	if v := strings.TrimSpace(getenv("LLM_TEMPERATURE")); v != "" {
-		t, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return Config{}, fmt.Errorf("%w: LLM_TEMPERATURE %q is not a number", ErrInvalid, v)
-		}
-		cfg.Temperature = t
-	}
-	ints := []struct {
-		name string
-		dst  *int
-	}{
-		{"LLM_MAX_TOKENS", &cfg.MaxTokens},
-		{"LLM_MAX_RETRIES", &cfg.MaxRetries},
-		{"MAX_HISTORY_TOKENS", &cfg.MaxHistoryTokens},
-	}
-	for _, e := range ints {
-		v := strings.TrimSpace(getenv(e.name))
-		if v == "" {
-			continue
-		}
-		i, err := strconv.Atoi(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%w: %s %q is not an integer", ErrInvalid, e.name, v)
-		}
-		*e.dst = i
-	}
-	if cfg.MaxRetries == 0 && getenv("LLM_MAX_RETRIES") != "" {
-		cfg.MaxRetries = -1 // an explicit 0 means no retries, not the default
-	}
-	if v := strings.TrimSpace(getenv("LLM_TIMEOUT")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%w: LLM_TIMEOUT %q is not a duration", ErrInvalid, v)
-		}
-		cfg.Timeout = d
-	}
-	if _, err := cfg.normalize(); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
-}
 
 // normalize applies defaults to zero fields and validates c.
 func (c Config) normalize() (Config, error) {

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
-// Environment variables read by [PolicyFromEnv].
+// The settings (environment variables) that amend the default Policy,
+// named in refusals so that an operator knows what to change.
 const (
 	EnvAllowedHosts = "ALLOWED_GIT_HOSTS"       // comma-separated host names, or "*"
 	EnvAllowHTTP    = "ALLOW_HTTP_GIT"          // boolean
@@ -59,47 +59,13 @@ func DefaultPolicy() Policy {
 	return Policy{AllowedHosts: []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}}
 }
 
-// PolicyFromEnv returns the default policy amended by the environment
-// variables that getenv (usually os.Getenv) reports: ALLOWED_GIT_HOSTS, a
-// comma-separated list of hosts or "*", replaces the default hosts;
-// ALLOW_HTTP_GIT, ALLOW_PRIVATE_GIT_HOSTS and ALLOW_LOCAL_REPOS are
-// booleans as strconv.ParseBool reads them. Unset or empty variables keep
-// the defaults.
-func PolicyFromEnv(getenv func(string) string) (Policy, error) {
-	p := DefaultPolicy()
-	if v := strings.TrimSpace(getenv(EnvAllowedHosts)); v != "" {
-		hosts, err := parseHostList(v)
-		if err != nil {
-			return Policy{}, fmt.Errorf("invalid %s: %w", EnvAllowedHosts, err)
-		}
-		p.AllowedHosts = hosts
-	}
-	for _, flag := range []struct {
-		name string
-		dst  *bool
-	}{
-		{EnvAllowHTTP, &p.AllowHTTP},
-		{EnvAllowPrivate, &p.AllowPrivate},
-		{EnvAllowLocal, &p.AllowLocal},
-	} {
-		v := strings.TrimSpace(getenv(flag.name))
-		if v == "" {
-			continue
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Policy{}, fmt.Errorf("invalid %s: %w", flag.name, err)
-		}
-		*flag.dst = b
-	}
-	return p, nil
-}
-
-// parseHostList parses a comma-separated list of hosts, canonicalising each
-// as Parse does a URL's host.
-func parseHostList(list string) ([]string, error) {
+// ParseHosts canonicalises a list of allowed hosts (ALLOWED_GIT_HOSTS) as
+// Parse does a URL's host: lower case, a port only if it is not 443, "*"
+// kept as is. Empty entries are skipped; a list with no hosts, or an entry
+// that is not a host name, is an error.
+func ParseHosts(list []string) ([]string, error) {
 	var hosts []string
-	for entry := range strings.SplitSeq(list, ",") {
+	for _, entry := range list {
 		switch entry = strings.TrimSpace(entry); {
 		case entry == "":
 			continue

@@ -368,75 +368,52 @@ func TestDefaultPolicy(t *testing.T) {
 	}
 }
 
-func TestPolicyFromEnv(t *testing.T) {
-	defaultHosts := DefaultPolicy().AllowedHosts
+func TestParseHosts(t *testing.T) {
 	cases := []struct {
 		name    string
-		env     map[string]string
-		want    Policy
+		list    string
+		want    []string
 		wantErr string
 	}{
-		{name: "unset", env: nil, want: DefaultPolicy()},
-		{name: "empty values", env: map[string]string{EnvAllowedHosts: " ", EnvAllowHTTP: ""}, want: DefaultPolicy()},
-		{name: "hosts trimmed and lower-cased",
-			env:  map[string]string{EnvAllowedHosts: " GitHub.com , git.Example.com:8443,, [2001:DB8::1] ,git.example.org."},
-			want: Policy{AllowedHosts: []string{"github.com", "git.example.com:8443", "[2001:db8::1]", "git.example.org"}}},
-		{name: "default port dropped", env: map[string]string{EnvAllowedHosts: "github.com:443"},
-			want: Policy{AllowedHosts: []string{"github.com"}}},
-		{name: "any host", env: map[string]string{EnvAllowedHosts: "*"},
-			want: Policy{AllowedHosts: []string{"*"}}},
-		{name: "any host among others", env: map[string]string{EnvAllowedHosts: "github.com, *"},
-			want: Policy{AllowedHosts: []string{"github.com", "*"}}},
-		{name: "all true", env: map[string]string{EnvAllowHTTP: "true", EnvAllowPrivate: "1", EnvAllowLocal: " TRUE "},
-			want: Policy{AllowedHosts: defaultHosts, AllowHTTP: true, AllowPrivate: true, AllowLocal: true}},
-		{name: "all false", env: map[string]string{EnvAllowHTTP: "false", EnvAllowPrivate: "0", EnvAllowLocal: "F"},
-			want: DefaultPolicy()},
-		{name: "bad ALLOW_HTTP_GIT", env: map[string]string{EnvAllowHTTP: "yes"},
-			wantErr: `invalid ALLOW_HTTP_GIT: strconv.ParseBool: parsing "yes": invalid syntax`},
-		{name: "bad ALLOW_PRIVATE_GIT_HOSTS", env: map[string]string{EnvAllowPrivate: "on"},
-			wantErr: "invalid ALLOW_PRIVATE_GIT_HOSTS"},
-		{name: "bad ALLOW_LOCAL_REPOS", env: map[string]string{EnvAllowLocal: "2"},
-			wantErr: "invalid ALLOW_LOCAL_REPOS"},
-		{name: "URL as host", env: map[string]string{EnvAllowedHosts: "https://github.com"},
-			wantErr: `invalid ALLOWED_GIT_HOSTS: "https://github.com" is not a host name; give just the host, such as github.com`},
-		{name: "bad host", env: map[string]string{EnvAllowedHosts: "github.com,-evil.example"},
-			wantErr: `invalid ALLOWED_GIT_HOSTS: "-evil.example" is not a host name`},
-		{name: "bad port", env: map[string]string{EnvAllowedHosts: "github.com:http"},
-			wantErr: `invalid ALLOWED_GIT_HOSTS: "github.com:http" is not a host name`},
-		{name: "no hosts", env: map[string]string{EnvAllowedHosts: " , ,"},
-			wantErr: "invalid ALLOWED_GIT_HOSTS: no hosts listed"},
+		{name: "trimmed and lower-cased", list: " GitHub.com , git.Example.com:8443,, [2001:DB8::1] ,git.example.org.",
+			want: []string{"github.com", "git.example.com:8443", "[2001:db8::1]", "git.example.org"}},
+		{name: "default port dropped", list: "github.com:443", want: []string{"github.com"}},
+		{name: "any host", list: "*", want: []string{"*"}},
+		{name: "any host among others", list: "github.com, *", want: []string{"github.com", "*"}},
+		{name: "URL as host", list: "https://github.com",
+			wantErr: `"https://github.com" is not a host name; give just the host, such as github.com`},
+		{name: "bad host", list: "github.com,-evil.example", wantErr: `"-evil.example" is not a host name`},
+		{name: "bad port", list: "github.com:http", wantErr: `"github.com:http" is not a host name`},
+		{name: "no hosts", list: " , ,", wantErr: "no hosts listed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := PolicyFromEnv(func(k string) string { return c.env[k] })
+			hosts, err := ParseHosts(strings.Split(c.list, ","))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Errorf("PolicyFromEnv(%q) = %+v, %v; want an error containing %q", c.env, p, err, c.wantErr)
+					t.Errorf("ParseHosts(%q) = %q, %v; want an error containing %q", c.list, hosts, err, c.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("PolicyFromEnv(%q): %v", c.env, err)
+				t.Fatalf("ParseHosts(%q): %v", c.list, err)
 			}
-			if !reflect.DeepEqual(p, c.want) {
-				t.Errorf("PolicyFromEnv(%q) = %+v, want %+v", c.env, p, c.want)
+			if !reflect.DeepEqual(hosts, c.want) {
+				t.Errorf("ParseHosts(%q) = %q, want %q", c.list, hosts, c.want)
 			}
 		})
 	}
 }
 
-// TestPolicyFromEnvHostsMatch checks that hosts from the environment match
-// the hosts Parse reports, however either was spelt.
-func TestPolicyFromEnvHostsMatch(t *testing.T) {
-	p, err := PolicyFromEnv(func(k string) string {
-		if k == EnvAllowedHosts {
-			return "Git.Example.com:443, 0x7f.1, [::FFFF:7f00:1]"
-		}
-		return "true" // allow http, private addresses and local paths
-	})
+// TestParseHostsMatch checks that hosts from the settings match the hosts
+// Parse reports, however either was spelt.
+func TestParseHostsMatch(t *testing.T) {
+	hosts, err := ParseHosts([]string{"Git.Example.com:443", " 0x7f.1", " [::FFFF:7f00:1]"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Allow http, private addresses and local paths.
+	p := Policy{AllowedHosts: hosts, AllowHTTP: true, AllowPrivate: true, AllowLocal: true}
 	p.Resolver = newFakeResolver()
 	for _, raw := range []string{
 		"https://git.example.com/team/repo",

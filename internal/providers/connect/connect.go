@@ -48,13 +48,9 @@ func Canonical(name string) (string, bool) {
 	return "", false
 }
 
-// Environment variables read by ConfigFromEnv.
-const (
-	EnvGitHubAPI     = "GITHUB_API_URL"
-	EnvGitLabURL     = "GITLAB_URL"
-	EnvAzureURL      = "AZURE_DEVOPS_URL"
-	EnvProviderHosts = "PROVIDER_HOSTS"
-)
+// EnvProviderHosts is the setting that lists further hosts a session may
+// name, as refusals say.
+const EnvProviderHosts = "PROVIDER_HOSTS"
 
 // Config says where the hosted providers live.
 type Config struct {
@@ -67,8 +63,8 @@ type Config struct {
 	// https://dev.azure.com).
 	Azure string
 	// Hosts are the further hosts a user may name in a session's host
-	// (a GitHub Enterprise, GitLab or Azure DevOps Server), lower-case,
-	// with a port if not 443. The defaults' hosts are always allowed.
+	// (a GitHub Enterprise, GitLab or Azure DevOps Server), with a port if
+	// not 443; case does not matter. The defaults' hosts are always allowed.
 	Hosts []string
 	// AnyHost lets a session name any host, as the command line's user
 	// may: the server leaves it false.
@@ -85,32 +81,6 @@ const (
 	DefaultGitLab    = "https://gitlab.com"
 	DefaultAzure     = "https://dev.azure.com"
 )
-
-// ConfigFromEnv reads GITHUB_API_URL, GITLAB_URL, AZURE_DEVOPS_URL and
-// PROVIDER_HOSTS (comma-separated) through getenv, with defaults for the
-// unset ones. A variable that is not an http(s) URL is an error.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{GitHubAPI: DefaultGitHubAPI, GitLab: DefaultGitLab, Azure: DefaultAzure}
-	for _, v := range []struct {
-		name string
-		dst  *string
-	}{{EnvGitHubAPI, &c.GitHubAPI}, {EnvGitLabURL, &c.GitLab}, {EnvAzureURL, &c.Azure}} {
-		raw := strings.TrimSpace(getenv(v.name))
-		if raw == "" {
-			continue
-		}
-		if _, err := parseBase(raw); err != nil {
-			return Config{}, fmt.Errorf("%s: %w", v.name, err)
-		}
-		*v.dst = raw
-	}
-	for h := range strings.SplitSeq(getenv(EnvProviderHosts), ",") {
-		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
-			c.Hosts = append(c.Hosts, h)
-		}
-	}
-	return c, nil
-}
 
 // parseBase parses an API base URL: http or https, a host, no credentials.
 func parseBase(raw string) (*url.URL, error) {
@@ -153,7 +123,7 @@ func (c Config) BaseURL(provider, host, organization string) (string, error) {
 		// https to a listed host: a user may never downgrade the token's
 		// way to plain http.
 		configured := strings.EqualFold(u.Host, def.Host) && u.Scheme == def.Scheme
-		listed := u.Scheme == "https" && slices.Contains(c.Hosts, strings.ToLower(u.Host))
+		listed := u.Scheme == "https" && slices.ContainsFunc(c.Hosts, func(h string) bool { return strings.EqualFold(h, u.Host) })
 		if !c.AnyHost && !configured && !listed {
 			return "", fault.Errorf(fault.Invalid, "%w: host %q is not allowed; the operator lists further https hosts in %s", providers.ErrInvalid, u.Scheme+"://"+u.Host, EnvProviderHosts)
 		}

@@ -25,28 +25,8 @@ func TestCanonical(t *testing.T) {
 	}
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
-func TestConfigFromEnv(t *testing.T) {
-	c, err := connect.ConfigFromEnv(env(nil))
-	if err != nil || c.GitHubAPI != connect.DefaultGitHubAPI || c.GitLab != connect.DefaultGitLab || c.Azure != connect.DefaultAzure || len(c.Hosts) != 0 {
-		t.Fatalf("defaults: %+v, %v", c, err)
-	}
-	c, err = connect.ConfigFromEnv(env(map[string]string{
-		"GITHUB_API_URL": "https://ghe.example.com/api/v3/", "PROVIDER_HOSTS": " GitLab.Example.com, ,tfs.example.com:8443",
-	}))
-	if err != nil || c.GitHubAPI != "https://ghe.example.com/api/v3/" || len(c.Hosts) != 2 || c.Hosts[0] != "gitlab.example.com" {
-		t.Fatalf("set: %+v, %v", c, err)
-	}
-	for _, bad := range []string{"ftp://x", "https://user:pw@x.example", "not a url", "https://"} {
-		if _, err := connect.ConfigFromEnv(env(map[string]string{"GITLAB_URL": bad})); err == nil {
-			t.Errorf("GITLAB_URL=%q accepted", bad)
-		}
-	}
-}
-
 func TestBaseURL(t *testing.T) {
-	c := connect.Config{GitHubAPI: connect.DefaultGitHubAPI, GitLab: connect.DefaultGitLab, Azure: connect.DefaultAzure, Hosts: []string{"gitlab.example.com"}}
+	c := connect.Config{GitHubAPI: connect.DefaultGitHubAPI, GitLab: connect.DefaultGitLab, Azure: connect.DefaultAzure, Hosts: []string{"GitLab.Example.com"}}
 	cases := []struct {
 		provider, host, org, want string
 	}{
