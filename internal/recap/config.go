@@ -2,7 +2,6 @@ package recap
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
