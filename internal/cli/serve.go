@@ -85,6 +85,9 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		// Per-call deadlines from the context bound every Redis call, so
 		// an outage costs each request little.
 		opts.ContextTimeoutEnabled = true
+		// One dial attempt: go-redis's default of five, 100 ms apart,
+		// made every request wait while Redis was down.
+		opts.DialerRetries = 1
 		rdb = redis.NewClient(opts)
 		defer rdb.Close()
 	}
