@@ -111,6 +111,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	deny := func(w http.ResponseWriter, r *http.Request, _ ratelimit.Result) {
 		httpapi.WriteFailure(w, r, nil, fault.New(fault.RateLimited, "too many requests; retry after the time in Retry-After"))
 	}
+	proxies, _ := ratelimit.ParseProxies(cfg.TrustedProxies) // validated by config.Validate
 	recapOpts, err := recapOptions(cfg, key, gen, svc, rdb, reg)
 	if err != nil {
 		return err
@@ -121,7 +122,8 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		Service:     svc,
 		Cache:       cacheAdapter{results},
 		Deadline:    cfg.RequestTimeout,
-		Middleware:  []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, nil, deny)},
+		Middleware:  []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, proxies.ClientKey, deny)},
+		ClientAddr:  proxies.ClientAddr,
 		CORSOrigins: origins(cfg),
 		Registry:    reg,
 		Logger:      log,

@@ -109,9 +109,8 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 	if resp.StatusCode != 200 || s.Summary.Stats.TotalCommits != 2 || s.Summary.Metadata.Cached {
 		t.Fatalf("first answer: %d %+v", resp.StatusCode, s)
 	}
-	// Every endpoint counts, the start-up /healthz probes of both servers
-	// included: they share one budget per client through Redis.
-	if resp.Header.Get("X-RateLimit-Limit") != "6" || resp.Header.Get("X-RateLimit-Remaining") != "3" || resp.Header.Get("X-RateLimit-Reset") == "" {
+	// The start-up /healthz probes of both servers are not counted.
+	if resp.Header.Get("X-RateLimit-Limit") != "6" || resp.Header.Get("X-RateLimit-Remaining") != "5" || resp.Header.Get("X-RateLimit-Reset") == "" {
 		t.Fatalf("rate-limit headers %v", resp.Header)
 	}
 	// The other process answers from the shared Redis tier.
@@ -188,6 +187,50 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 		if !json.Valid([]byte(line)) {
 			t.Errorf("a log line is not JSON: %s", line)
 		}
+	}
+}
+
+// TestServeBehindATrustedProxy: with TRUSTED_PROXIES naming the peer (the
+// test, on loopback), 35 clients with distinct X-Forwarded-For addresses
+// get 35 buckets in Redis (before: 30 x 200, 5 x 429 in one key), and one
+// client is still limited.
+func TestServeBehindATrustedProxy(t *testing.T) {
+	rs := testredis.Start(t)
+	p := startServe(t, "REDIS_URL="+rs.URL(), "RATE_LIMIT=30", "WINDOW_SECONDS=60", "TRUSTED_PROXIES=127.0.0.0/8,::1")
+	get := func(client string) int {
+		req, _ := http.NewRequest("GET", p.url+"/api/openapi.json", nil)
+		req.Header.Set("X-Forwarded-For", "192.0.2.1, "+client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	codes := map[int]int{}
+	for i := range 35 {
+		codes[get(fmt.Sprintf("198.51.100.%d", i+1))]++
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	defer rdb.Close()
+	keys, err := rdb.Keys(context.Background(), "gitpulse:rl:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codes[200] != 35 || len(keys) != 35 {
+		t.Fatalf("35 forwarded clients: statuses %v in %d Redis keys, want 35 x 200 in 35 keys", codes, len(keys))
+	}
+	for range 29 {
+		get("198.51.100.1")
+	}
+	if code := get("198.51.100.1"); code != http.StatusTooManyRequests {
+		t.Fatalf("the 31st request of one forwarded client: status %d, want 429", code)
+	}
+	// Stop the process before reading its log (written by exec's copier).
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.cmd.Wait()
+	if !strings.Contains(p.log.String(), `"client":"198.51.100.1"`) {
+		t.Fatalf("the access log does not name the forwarded client:\n%s", grepLines(p.log.String(), `"request"`))
 	}
 }
 
@@ -338,7 +381,7 @@ func withoutEnv(names ...string) []string {
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
 	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "serve")
-	cmd.Env = append(os.Environ(), "PORT=70000", "RATE_LIMIT=0", "REDIS_URL=nonsense://x", "ALLOW_HTTP_GIT=perhaps")
+	cmd.Env = append(os.Environ(), "PORT=70000", "RATE_LIMIT=0", "REDIS_URL=nonsense://x", "ALLOW_HTTP_GIT=perhaps", "TRUSTED_PROXIES=10.0.0.0/8,proxy.internal")
 	out, err := cmd.CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != 2 {
@@ -346,6 +389,12 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ALLOW_HTTP_GIT") {
 		t.Fatalf("output does not name the bad setting: %s", out)
+	}
+	cmd = exec.Command(binary(t), "--data-dir", t.TempDir(), "serve")
+	cmd.Env = append(os.Environ(), "TRUSTED_PROXIES=10.0.0.0/8,proxy.internal")
+	out, _ = cmd.CombinedOutput()
+	if !strings.Contains(string(out), `TRUSTED_PROXIES: "proxy.internal" is not a CIDR prefix`) {
+		t.Fatalf("output does not name the bad proxy entry: %s", out)
 	}
 }
 

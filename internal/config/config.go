@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
@@ -59,6 +60,10 @@ type Config struct {
 	RateLimit int `env:"RATE_LIMIT" envDefault:"30"`
 	// Window is the rate limit's window.
 	Window time.Duration `env:"WINDOW_SECONDS" envDefault:"3"`
+	// TrustedProxies are the CIDR prefixes (comma-separated) of the
+	// reverse proxies whose X-Forwarded-For / Forwarded name the client;
+	// unset trusts no one.
+	TrustedProxies string `env:"TRUSTED_PROXIES"`
 	// RequestTimeout is the longest a request waits for a clone or an
 	// index pass before it answers 504.
 	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
@@ -272,6 +277,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 1 {
 		bad("RATE_LIMIT=%d: want at least 1", c.RateLimit)
+	}
+	if _, err := ratelimit.ParseProxies(c.TrustedProxies); err != nil {
+		bad("TRUSTED_PROXIES: %v", err)
 	}
 	for _, d := range []struct {
 		name string

@@ -42,9 +42,13 @@ type Options struct {
 	// Deadline bounds how long a request waits for a clone or an index
 	// pass before answering 504 (default 30 s).
 	Deadline time.Duration
-	// Middleware wraps every route, outermost first, inside the request
-	// ID, logging and header middleware (rate limiting goes here).
+	// Middleware wraps every route but the operational ones (/healthz,
+	// /readyz, /metrics, which monitors poll), outermost first, inside the
+	// request ID, logging and header middleware (rate limiting goes here).
 	Middleware []func(http.Handler) http.Handler
+	// ClientAddr names the client of a request in the access log (behind
+	// a proxy, not the proxy); nil means the host of RemoteAddr.
+	ClientAddr func(*http.Request) string
 	// CORSOrigins may call the API from a browser.
 	CORSOrigins []string
 	// Recap, if set, adds the recap endpoints of spec 000.
@@ -64,6 +68,8 @@ type Options struct {
 const (
 	openAPIPath = "/api/openapi.json"
 	metricsPath = "/metrics"
+	healthzPath = "/healthz"
+	readyzPath  = "/readyz"
 )
 
 // api holds the handlers' dependencies.
@@ -113,11 +119,23 @@ func New(opts Options) http.Handler {
 		mux.Handle("GET /assets/", opts.Dashboard)
 	}
 	mux.HandleFunc("/", notFoundOrMethod(routes))
-	var h http.Handler = mux
+	var limited http.Handler = mux
 	for i := len(opts.Middleware) - 1; i >= 0; i-- {
-		h = opts.Middleware[i](h)
+		limited = opts.Middleware[i](limited)
 	}
-	return withCommon(h, a.log, m, opts.CORSOrigins)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case healthzPath, readyzPath, metricsPath:
+			mux.ServeHTTP(w, r)
+		default:
+			limited.ServeHTTP(w, r)
+		}
+	})
+	clientAddr := opts.ClientAddr
+	if clientAddr == nil {
+		clientAddr = remoteHost
+	}
+	return withCommon(h, a.log, m, opts.CORSOrigins, clientAddr)
 }
 
 var (
@@ -152,8 +170,8 @@ func (a *api) routes() []route {
 		routes = append(routes, route{"GET", "/api/repositories/" + rep.Name, a.analytics(rep), reportDocs[rep.Name], reportParams[rep.Name]})
 	}
 	return append(routes,
-		route{"GET", "/healthz", a.healthz, "Liveness", nil},
-		route{"GET", "/readyz", a.readyz, "Readiness: the data directory is usable", nil},
+		route{"GET", healthzPath, a.healthz, "Liveness", nil},
+		route{"GET", readyzPath, a.readyz, "Readiness: the data directory is usable", nil},
 	)
 }
 

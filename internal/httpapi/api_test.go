@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
+	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
@@ -40,6 +42,8 @@ type serverOpts struct {
 	github     string        // a GitHub (API under /api/v3, OAuth under /login) for provider github
 	ws         httpapi.WebSocketLimits
 	log        *slog.Logger
+	middleware []func(http.Handler) http.Handler
+	clientAddr func(*http.Request) string
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -57,7 +61,8 @@ func newServer(t *testing.T, o serverOpts) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg, Logger: o.log}
+	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg,
+		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
 		opts.Recap.Origins = opts.CORSOrigins
@@ -425,6 +430,69 @@ func TestMetrics(t *testing.T) {
 	if strings.Contains(string(body), "does-not-exist") {
 		t.Error("a raw path became a label value")
 	}
+}
+
+// TestOperationalEndpointsAreNotRateLimited guards monitors: /healthz,
+// /readyz and /metrics never answer 429 and never spend a client's
+// budget, while every other route is limited.
+func TestOperationalEndpointsAreNotRateLimited(t *testing.T) {
+	limit := ratelimit.Middleware(ratelimit.NewMemory(1, time.Minute), nil, nil)
+	s := newServer(t, serverOpts{middleware: []func(http.Handler) http.Handler{limit}})
+	status := func(path string) (int, http.Header) {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	for range 5 {
+		for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+			if code, hdr := status(path); code != 200 || hdr.Get("X-RateLimit-Limit") != "" {
+				t.Fatalf("%s: status %d, X-RateLimit-Limit %q; want 200, not limited", path, code, hdr.Get("X-RateLimit-Limit"))
+			}
+		}
+	}
+	for i, want := range []int{200, 429} {
+		if code, _ := status("/api/openapi.json"); code != want {
+			t.Fatalf("/api/openapi.json request %d: status %d, want %d", i+1, code, want)
+		}
+	}
+}
+
+func TestAccessLogNamesTheClientBehindATrustedProxy(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	proxies, err := ratelimit.ParseProxies("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, serverOpts{clientAddr: proxies.ClientAddr, log: log})
+	req, _ := http.NewRequest("GET", s.URL+"/healthz", nil)
+	req.Header.Set("X-Forwarded-For", "192.0.2.1, 198.51.100.9")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(buf.String(), `"client":"198.51.100.9"`) {
+		t.Fatalf("access log %s does not name the forwarded client 198.51.100.9", buf.String())
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func TestMoreFiltersOverHTTP(t *testing.T) {

@@ -28,9 +28,9 @@ func requestID(r *http.Request) string {
 // withCommon wraps h with what every response needs, outermost first:
 // panic recovery (a JSON 500, never a stack trace), the request ID
 // (accepted from X-Request-ID when sane, else generated, and echoed),
-// security headers, CORS for the configured origins, an access log and
-// request metrics (m may be nil).
-func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string) http.Handler {
+// security headers, CORS for the configured origins, an access log naming
+// the client by clientAddr, and request metrics (m may be nil).
+func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string, clientAddr func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
@@ -58,7 +58,7 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string) 
 			took := time.Since(start)
 			m.observe(r, rec.status, took)
 			log.Info("request", "method", r.Method, "path", logPath(r.URL.Path), "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", took.Milliseconds(), "request_id", id)
+				"bytes", rec.bytes, "duration_ms", took.Milliseconds(), "request_id", id, "client", clientAddr(r))
 		}()
 		if cors(rec, r, origins) {
 			return
@@ -79,6 +79,14 @@ func logPath(path string) string {
 		return "/ws/{session_id}" + rest[i:]
 	}
 	return "/ws/{session_id}"
+}
+
+// remoteHost is the address of the connection's peer, without its port.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // saneID accepts a client's request ID of up to 128 characters from

@@ -2,7 +2,9 @@ package ratelimit
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/testredis"
 )
 
 // okHandler answers 200 "ok".
@@ -154,5 +158,54 @@ func TestCeilSeconds(t *testing.T) {
 		if got := ceilSeconds(tc.d); got != tc.want {
 			t.Errorf("ceilSeconds(%v) = %d, want %d", tc.d, got, tc.want)
 		}
+	}
+}
+
+// TestMiddlewareBehindProxy guards the measured bug of running behind a
+// reverse proxy: 35 clients with distinct forwarded addresses through one
+// trusted proxy were 30 x 200, 5 x 429 in one Redis key. Through a
+// trusted proxy each client now has its own bucket; the same headers from
+// an untrusted peer are ignored and share the peer's bucket.
+func TestMiddlewareBehindProxy(t *testing.T) {
+	srv := testredis.Start(t)
+	client := newRedisClient(t, srv)
+	for _, tc := range []struct {
+		name, peer, header string
+		ok, limited, keys  int
+	}{
+		{"trusted proxy, X-Forwarded-For", "10.0.0.2:5000", "X-Forwarded-For", 35, 0, 35},
+		{"trusted ipv6 proxy, Forwarded", "[fd00::1]:5000", "Forwarded", 35, 0, 35},
+		{"untrusted peer, spoofed X-Forwarded-For", "203.0.113.7:5000", "X-Forwarded-For", 30, 5, 1},
+		{"untrusted peer, spoofed Forwarded", "203.0.113.8:5000", "Forwarded", 30, 5, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := client.FlushDB(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			h := Middleware(NewRedis(client, 30, time.Minute), testProxies.ClientKey, nil)(okHandler)
+			codes := map[int]int{}
+			for i := range 35 {
+				req := httptest.NewRequest("GET", "/api/repositories/summary", nil)
+				req.RemoteAddr = tc.peer
+				// A spoofed left part, the client, then a trusted inner proxy.
+				from := fmt.Sprintf("198.51.100.%d", i+1)
+				if tc.header == "Forwarded" {
+					req.Header.Set("Forwarded", "for=192.0.2.1, for="+from+";proto=https, for=10.9.9.9")
+				} else {
+					req.Header.Set("X-Forwarded-For", "192.0.2.1, "+from+", 10.9.9.9")
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				codes[rec.Code]++
+			}
+			keys, err := client.Keys(ctx, keyPrefix+"*").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes[200] != tc.ok || codes[429] != tc.limited || len(keys) != tc.keys {
+				t.Fatalf("statuses %v with %d Redis keys, want %d x 200, %d x 429 in %d keys", codes, len(keys), tc.ok, tc.limited, tc.keys)
+			}
+		})
 	}
 }
