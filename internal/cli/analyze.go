@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,15 +83,13 @@ func newAnalyze(g *globals) *cobra.Command {
 
 func (f *analyzeFlags) run(ctx context.Context, g *globals, repo string, report reports.Report) error {
 	now := time.Now()
-	req, err := query.Parse(func(name string) string {
-		if name == query.ParamRepoURL {
-			return repo
+	params := url.Values{query.ParamRepoURL: {repo}}
+	for name, v := range f.params {
+		if *v != "" {
+			params.Set(name, *v)
 		}
-		if p := f.params[name]; p != nil {
-			return *p
-		}
-		return ""
-	}, now)
+	}
+	req, err := query.Parse(params, now)
 	var verrs query.Errors
 	if errors.As(err, &verrs) {
 		msgs := make([]string, len(verrs))

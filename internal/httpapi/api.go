@@ -184,7 +184,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := a.now()
 		params := r.URL.Query()
-		req, err := query.Parse(params.Get, now)
+		req, err := query.Parse(params, now)
 		fields, _ := err.(query.Errors)
 		info, vetErr := a.svc.Vet(r.Context(), params.Get(query.ParamRepoURL))
 		if vetErr != nil && params.Get(query.ParamRepoURL) != "" {
@@ -211,7 +211,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 		compute := func(context.Context) ([]byte, error) {
 			return json.Marshal(report.Answer(view, req, reports.Info(info), now))
 		}
-		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, params, now), compute)
+		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, req, now), compute)
 		if err != nil {
 			WriteFailure(w, r, a.log, err)
 			return
@@ -237,24 +237,14 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 
 // cacheKey names an answer: endpoint, repository, the indexed head and
 // whether line stats were in (so new commits or finished stats are never
-// answered from an old entry), the canonical query, and the day for
-// answers that depend on today (heatmap ranges, summary ages).
-func cacheKey(path, repoKey string, v *analytics.View, params url.Values, now time.Time) string {
+// answered from an old entry), the day for answers that depend on today
+// (heatmap ranges, summary ages), and the validated request's canonical
+// Key, never the raw parameters (which could be spelt to collide with
+// another query's). The version prefix changes whenever the encoding
+// does, so entries written under an older encoding are never read.
+func cacheKey(path, repoKey string, v *analytics.View, req query.Request, now time.Time) string {
 	x := v.Index()
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	fmt.Fprintf(&b, "v1|%s|%s|%s|%t|%s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly))
-	for _, k := range keys {
-		if k == query.ParamRepoURL {
-			continue
-		}
-		fmt.Fprintf(&b, "|%s=%s", k, strings.Join(params[k], ","))
-	}
-	return b.String()
+	return fmt.Sprintf("v2 %q %q %q %t %s %s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly), req.Key())
 }
 
 // markCached rewrites a summary served from the cache so that its

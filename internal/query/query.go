@@ -1,10 +1,12 @@
 // Package query turns the raw text of an analytics request (HTTP query
 // parameters or command-line flags, which share names) into a validated
-// Request, reporting every invalid field at once rather than the first.
+// Request, reporting every invalid field at once rather than the first,
+// and gives each Request a canonical Key for caching its answer.
 package query
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,11 @@ const (
 	MaxRepoURLBytes = 2048
 )
 
+// MinDate is the earliest fromDate or toDate accepted: git records no
+// commit dates before the Unix epoch, and earlier dates would stretch a
+// heatmap past analytics.MaxHeatmapBuckets.
+var MinDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // FieldError is one invalid parameter.
 type FieldError = fault.FieldError
 
@@ -76,10 +83,12 @@ type Request struct {
 	TimePeriod string // "", "day", "week" or "month"
 }
 
-// Parse validates the parameters given by get (which returns "" for an
-// absent one) as of now. A non-nil error is always Errors.
-func Parse(get func(name string) string, now time.Time) (Request, error) {
-	p := parser{get: get, now: now.UTC()}
+// Parse validates params as of now. Every parameter is single-valued
+// (lists are comma-separated), so one given twice is an error, as is one
+// given empty (leave it out for its default); unknown parameters are
+// ignored. A non-nil error is always Errors.
+func Parse(params url.Values, now time.Time) (Request, error) {
+	p := parser{params: params, now: now.UTC()}
 	req := Request{
 		RepoURL: p.repoURL(),
 		Page:    p.intRange(ParamPage, DefaultPage, 1, MaxPage),
@@ -98,9 +107,27 @@ func Parse(get func(name string) string, now time.Time) (Request, error) {
 }
 
 type parser struct {
-	get  func(string) string
-	now  time.Time
-	errs Errors
+	params url.Values
+	now    time.Time
+	errs   Errors
+}
+
+// get returns the value of the parameter name, "" when it is absent or
+// invalid: repeated or empty. Each parameter is read once, so each
+// problem is reported once.
+func (p *parser) get(name string) string {
+	vs := p.params[name]
+	switch {
+	case len(vs) == 0:
+		return ""
+	case len(vs) > 1:
+		p.fail(name, "must be given once, got %d values", len(vs))
+		return ""
+	case strings.TrimSpace(vs[0]) == "":
+		p.fail(name, "must not be empty")
+		return ""
+	}
+	return vs[0]
 }
 
 func (p *parser) fail(field, format string, args ...any) {
@@ -110,7 +137,7 @@ func (p *parser) fail(field, format string, args ...any) {
 func (p *parser) repoURL() string {
 	v := strings.TrimSpace(p.get(ParamRepoURL))
 	switch {
-	case v == "":
+	case v == "" && len(p.params[ParamRepoURL]) == 0:
 		p.fail(ParamRepoURL, "is required")
 	case len(v) > MaxRepoURLBytes:
 		p.fail(ParamRepoURL, "must be at most %d bytes", MaxRepoURLBytes)
@@ -160,6 +187,10 @@ func (p *parser) date(name string, endOfDay bool) (time.Time, bool) {
 		p.fail(name, "must not be in the future")
 		return time.Time{}, false
 	}
+	if t.Before(MinDate) {
+		p.fail(name, "must not be before %s", MinDate.Format(time.DateOnly))
+		return time.Time{}, false
+	}
 	if dateOnly && endOfDay {
 		t = t.Add(24*time.Hour - time.Nanosecond)
 	}
@@ -183,14 +214,10 @@ func ParseDate(s string) (t time.Time, dateOnly bool, err error) {
 // authors merges author (one name) and authors (a comma-separated list).
 func (p *parser) authors() []string {
 	var out []string
-	if raw := p.get(ParamAuthor); raw != "" {
-		a := strings.TrimSpace(raw)
-		switch {
-		case a == "":
-			p.fail(ParamAuthor, "must not be blank")
-		case utf8.RuneCountInString(a) > MaxAuthorLen:
+	if a := strings.TrimSpace(p.get(ParamAuthor)); a != "" {
+		if utf8.RuneCountInString(a) > MaxAuthorLen {
 			p.fail(ParamAuthor, "must be at most %d characters", MaxAuthorLen)
-		default:
+		} else {
 			out = append(out, a)
 		}
 	}
@@ -241,6 +268,38 @@ func (p *parser) timePeriod() string {
 		p.fail(ParamTimePeriod, "must be day, week or month, got %q", clip(v))
 		return ""
 	}
+}
+
+// Key is a canonical, unambiguous encoding of every field of r but
+// RepoURL (which callers replace by the repository's own key): two
+// requests have the same Key exactly when their other fields are equal.
+// Strings are Go-quoted, which is injective for any bytes, and instants
+// are written in UTC.
+func (r Request) Key() string {
+	f := r.Filter
+	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q",
+		r.Page, r.Limit, keyTime(f.From), keyTime(f.To), keyList(f.Authors), f.MinChanges,
+		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod)
+}
+
+func keyTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func keyList(items []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(it))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // clip shortens a value echoed in an error message.

@@ -2,7 +2,9 @@ package query
 
 import (
 	"errors"
+	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +13,11 @@ import (
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func parse(params map[string]string) (Request, error) {
-	return Parse(func(k string) string { return params[k] }, now)
+	v := url.Values{}
+	for k, p := range params {
+		v.Set(k, p)
+	}
+	return Parse(v, now)
 }
 
 func TestDefaultsAndNormalisation(t *testing.T) {
@@ -73,7 +79,16 @@ func TestValidation(t *testing.T) {
 		{"future toDate", map[string]string{"toDate": "2099-01-01"}, "toDate", "future"},
 		{"to before from", map[string]string{"fromDate": "2024-05-01", "toDate": "2024-04-01"}, "toDate", "before fromDate"},
 		{"long author", map[string]string{"author": strings.Repeat("x", 101)}, "author", "at most 100"},
-		{"blank author", map[string]string{"author": "   "}, "author", "blank"},
+		{"blank author", map[string]string{"author": "   "}, "author", "empty"},
+		{"empty author", map[string]string{"author": ""}, "author", "empty"},
+		{"empty authors", map[string]string{"authors": ""}, "authors", "empty"},
+		{"empty fromDate", map[string]string{"fromDate": ""}, "fromDate", "empty"},
+		{"empty page", map[string]string{"page": ""}, "page", "empty"},
+		{"empty extensions", map[string]string{"extensions": " "}, "extensions", "empty"},
+		{"empty repoUrl", map[string]string{"repoUrl": ""}, "repoUrl", "empty"},
+		{"year 1 was read as no date", map[string]string{"fromDate": "0001-01-01"}, "fromDate", "before 1970-01-01"},
+		{"year 2 made 24,299 month buckets", map[string]string{"fromDate": "0002-01-01"}, "fromDate", "before 1970-01-01"},
+		{"toDate before the epoch", map[string]string{"toDate": "1969-12-31T23:59:59Z"}, "toDate", "before 1970-01-01"},
 		{"too many authors", map[string]string{"authors": "a,b,c,d,e,f,g,h,i,j,k"}, "authors", "at most 10"},
 		{"empty author item", map[string]string{"authors": "a,,b"}, "authors", "empty"},
 		{"minChanges zero", map[string]string{"minChanges": "0"}, "minChanges", "from 1 to 1000"},
@@ -117,4 +132,109 @@ func TestEveryFailureReported(t *testing.T) {
 			t.Errorf("no error for %s in %v", f, errs)
 		}
 	}
+}
+
+func TestRepeatedParameterRefused(t *testing.T) {
+	for _, raw := range []string{
+		"repoUrl=x&authors=Alice&authors=Bob", // once shared an entry with authors=Alice,Bob
+		"repoUrl=x&author=Bob&author=Alice",
+		"repoUrl=x&page=2&page=3",
+		"repoUrl=x&repoUrl=y",
+	} {
+		params, err := url.ParseQuery(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Parse(params, now)
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Message, "given once") {
+			t.Errorf("%s: err = %v, want one 'must be given once' error", raw, err)
+		}
+	}
+}
+
+// mustKey parses raw (a query string) and returns its request's Key.
+func mustKey(t *testing.T, raw string) string {
+	t.Helper()
+	params, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := Parse(params, now)
+	if err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	return req.Key()
+}
+
+func TestKeyIgnoresUnknownAndRepoURL(t *testing.T) {
+	base := mustKey(t, "repoUrl=https://github.com/a/b&author=Bob")
+	for _, raw := range []string{
+		"repoUrl=github.com/a/b.git&author=Bob",
+		"repoUrl=https://github.com/a/b&author=Bob&junk=1",
+		"repoUrl=https://github.com/a/b&author=Bob&cachebuster=299&x=y",
+		"repoUrl=https://github.com/a/b&author=%20Bob%20",
+	} {
+		if got := mustKey(t, raw); got != base {
+			t.Errorf("Key(%s) = %s, want %s", raw, got, base)
+		}
+	}
+}
+
+func TestKeySeparatesLookAlikes(t *testing.T) {
+	for _, pair := range [][2]string{
+		// A value holding the old key's separators once poisoned the other query.
+		{"repoUrl=x&author=Bob|fromDate=2025-01-01", "repoUrl=x&author=Bob&fromDate=2025-01-01"},
+		{"repoUrl=x&author=a=b", "repoUrl=x&author=a&b"},
+		{"repoUrl=x&authors=Alice,Bob", "repoUrl=x&author=Alice,Bob"},
+		{"repoUrl=x&paths=a%22,b", "repoUrl=x&paths=a,%22b"},
+		{"repoUrl=x&author=%FF", "repoUrl=x&author=%EF%BF%BD"}, // invalid UTF-8 against U+FFFD
+		{"repoUrl=x&toDate=2025-01-01", "repoUrl=x&toDate=2025-01-01T00:00:00Z"},
+	} {
+		if a, b := mustKey(t, pair[0]), mustKey(t, pair[1]); a == b {
+			t.Errorf("%s and %s share the key %s", pair[0], pair[1], a)
+		}
+	}
+}
+
+// sameQuestion reports whether a and b agree on every field Key encodes.
+func sameQuestion(a, b Request) bool {
+	fa, fb := a.Filter, b.Filter
+	return a.Page == b.Page && a.Limit == b.Limit && a.TimePeriod == b.TimePeriod &&
+		fa.From.Equal(fb.From) && fa.To.Equal(fb.To) && fa.MinChanges == fb.MinChanges &&
+		slices.Equal(fa.Authors, fb.Authors) && slices.Equal(fa.Extensions, fb.Extensions) &&
+		slices.Equal(fa.Paths, fb.Paths)
+}
+
+// FuzzKey checks that two valid requests share a Key only when they ask
+// the same question, and that parsing never panics.
+func FuzzKey(f *testing.F) {
+	for _, pair := range [][2]string{
+		{"repoUrl=x&author=Bob|fromDate=2025-01-01", "repoUrl=x&author=Bob&fromDate=2025-01-01"},
+		{"repoUrl=x&authors=Alice,Bob", "repoUrl=x&authors=Alice&authors=Bob"},
+		{"repoUrl=x&extensions=.TS,js", "repoUrl=x&extensions=ts,JS"},
+		{"repoUrl=x&paths=a%22,b&page=2", "repoUrl=x&paths=a,%22b&limit=2"},
+		{"repoUrl=x&fromDate=2024-01-01T10:00:00%2B02:00", "repoUrl=x&fromDate=2024-01-01T08:00:00Z"},
+		{"repoUrl=x&author=%FF&timePeriod=week", "repoUrl=x&author=%EF%BF%BD&minChanges=3"},
+	} {
+		f.Add(pair[0], pair[1])
+	}
+	f.Fuzz(func(t *testing.T, rawA, rawB string) {
+		pa, errA := url.ParseQuery(rawA)
+		pb, errB := url.ParseQuery(rawB)
+		if errA != nil || errB != nil {
+			return
+		}
+		a, errA := Parse(pa, now)
+		b, errB := Parse(pb, now)
+		if errA != nil || errB != nil {
+			return
+		}
+		if a.Key() != a.Key() {
+			t.Fatalf("Key of %q is not deterministic", rawA)
+		}
+		if a.Key() == b.Key() && !sameQuestion(a, b) {
+			t.Fatalf("%q and %q ask different questions but share the key %s", rawA, rawB, a.Key())
+		}
+	})
 }
