@@ -2,7 +2,8 @@
 // already-encoded JSON bodies looked up by an opaque key.
 //
 // Three tiers are tried in order: a bounded in-process memory tier (otter,
-// weighted by byte size), a disk tier (one bbolt file) and, when configured,
+// weighted by byte size), a disk tier (a log of segment files, see disk.go)
+// and, when configured,
 // a Redis tier shared by every gitpulse process. A hit in a lower tier is
 // copied into the tiers above it; the memory tier keeps it only if its
 // W-TinyLFU admission rates the key above the entry it would evict, so a
@@ -71,12 +72,12 @@ const (
 type Options struct {
 	// MemoryBytes is the memory tier's budget; default 64 MiB.
 	MemoryBytes int64
-	// DiskPath is the bbolt file of the disk tier, its directory created
-	// if needed; "" means no disk tier.
+	// DiskPath is the directory of the disk tier, created if needed; ""
+	// means no disk tier. Damaged files in it are moved aside, never
+	// fatal.
 	DiskPath string
-	// DiskBytes is the disk tier's budget for keys and values (the file
-	// itself does not shrink; freed pages are reused); default 512 MiB.
-	// Past it, the oldest entries are dropped.
+	// DiskBytes bounds the size of the disk tier's files together;
+	// default 512 MiB. Past it, the oldest entries are dropped.
 	DiskBytes int64
 	// Redis is the shared tier; nil means none. For RedisTimeout to bound
 	// every call, the client should have ContextTimeoutEnabled set.

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/testredis"
 	"github.com/redis/go-redis/v9"
-	bolt "go.etcd.io/bbolt"
 )
 
 // mustNew opens a cache that is closed when the test ends; tests may
@@ -169,38 +168,70 @@ func TestDiskSurvivesRestart(t *testing.T) {
 	wantGet(t, second, "repo@abc/heatmap", []byte("heat"), SourceMemory)
 }
 
-func TestDiskPrunedPastBudget(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cache.db")
-	const budget = 10_000
-	c := mustNew(t, Options{DiskPath: path, DiskBytes: budget})
-	for i := range 50 {
-		c.Set(context.Background(), fmt.Sprint("key", i), bytes.Repeat([]byte("v"), 1000))
+// dirBytes is the size of the files in dir together.
+func dirBytes(tb testing.TB, dir string) int64 {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var total int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		total += info.Size()
+	}
+	return total
+}
+
+// The disk tier once grew to a 636 MiB file on a 512 MiB budget: the
+// budget now bounds the files themselves, while running and after.
+func TestDiskFilesStayWithinBudget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "results")
+	const budget = 64 << 10
+	c := mustNew(t, Options{DiskPath: dir, DiskBytes: budget})
+	ctx := context.Background()
+	var written int
+	for i := range 400 {
+		v := bytes.Repeat([]byte{byte(i)}, 100+i*7%2000)
+		c.Set(ctx, fmt.Sprint("key", i), v)
+		written += len(v)
+		if i%50 == 49 {
+			waitOnDisk(t, c, fmt.Sprint("key", i))
+			if got := dirBytes(t, dir); got > budget {
+				t.Fatalf("after %d bytes written the files hold %d bytes, budget %d", written, got, budget)
+			}
+		}
 	}
 	if err := c.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+	if got := dirBytes(t, dir); got > budget || got < budget/2 {
+		t.Errorf("files hold %d bytes after %d written, want (%d, %d]", got, written, budget/2, budget)
+	}
+	again := mustNew(t, Options{DiskPath: dir, DiskBytes: budget})
+	wantMiss(t, again, "key0")
+	wantGet(t, again, "key399", bytes.Repeat([]byte{byte(399 % 256)}, 100+399*7%2000), SourceDisk)
+}
 
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
+// The disk tier's budget also holds when it shrinks between restarts.
+func TestDiskBudgetShrunkOnOpen(t *testing.T) {
+	dir := t.TempDir()
+	first := mustNew(t, Options{DiskPath: dir, DiskBytes: 1 << 20})
+	for i := range 100 {
+		first.Set(context.Background(), fmt.Sprint("key", i), bytes.Repeat([]byte("v"), 1000))
+	}
+	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		if total := totalBytes(tx); total > budget || total == 0 {
-			t.Errorf("disk tier holds %d bytes, want (0, %d]", total, budget)
-		}
-		values := tx.Bucket(valuesBucket)
-		if values.Get([]byte(storeKey("key0"))) != nil {
-			t.Error("the oldest entry survived pruning")
-		}
-		if values.Get([]byte(storeKey("key49"))) == nil {
-			t.Error("the newest entry was pruned")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	const budget = 10_000
+	second := mustNew(t, Options{DiskPath: dir, DiskBytes: budget})
+	if got := dirBytes(t, dir); got > budget {
+		t.Errorf("files hold %d bytes, budget %d", got, budget)
 	}
+	wantMiss(t, second, "key0")
 }
 
 func TestValueTooLargeIsNotCached(t *testing.T) {

@@ -2,48 +2,60 @@ package cache
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// The disk tier's file holds three buckets:
+// The disk tier is a log of segment files in one directory. Entries are
+// appended to the newest segment; past a size the next segment is begun,
+// and whole segments are dropped, oldest first, when they have expired or
+// when the files together would pass the budget. So the budget bounds the
+// files' real size, and nothing is memory-mapped: a value is read with one
+// pread into a buffer of its own size.
 //
-//	values: storeKey(key) -> stored-at (8 bytes, unix ns, big endian) + value
-//	order:  stored-at + storeKey(key) -> empty, oldest first, for pruning
-//	meta:   "bytes" -> total size of the live entries (8 bytes)
-var (
-	valuesBucket = []byte("values")
-	orderBucket  = []byte("order")
-	metaBucket   = []byte("meta")
-	bytesKey     = []byte("bytes")
-)
-
+// A segment file is record.go's segment format. A file that does not read
+// back whole (cut short, overwritten, garbage) is moved aside as
+// <name>.damaged when the tier opens, replacing the copies moved aside by
+// the previous open, and the tier goes on without it; a record damaged
+// after opening fails its checksum when read and is dropped. Damage is
+// therefore at worst a miss: the tier cannot fault the process.
 const (
-	stampLen      = 8
+	segmentExt    = ".seg"
+	damagedExt    = ".damaged"
 	diskQueueSize = 256
 	diskBatch     = 128
 	sweepEvery    = time.Minute
-	diskOpenLimit = time.Second // waiting for another process's file lock
 	diskWarnEvery = 30 * time.Second
+	// segmentsPerBudget is how many segments the budget is cut into: a
+	// dropped segment frees 1/segmentsPerBudget of the budget.
+	segmentsPerBudget = 8
 )
 
-// diskTier is the bbolt tier. Writes are batched by one goroutine, which
-// also drops expired entries and, past the budget, the oldest ones. All
+// diskTier is the segment-log tier. Writes are batched by one goroutine,
+// which also drops expired segments; reads run concurrently with it. All
 // methods accept a nil receiver (no disk tier).
 type diskTier struct {
-	db     *bolt.DB
-	budget int64
+	dir    string
+	budget int64 // the most bytes all segment files hold together
+	segMax int64 // a segment past which the next write begins a new one
 	ttl    time.Duration
 	log    *slog.Logger
 	writes *queue[diskEntry]
+
+	// mu guards index, segs and total, and is held for reading during a
+	// read from a segment so that the segment is not closed under it.
+	mu    sync.RWMutex
+	index map[string]location // storeKey -> where its newest record is
+	segs  []*segment          // oldest first; the last is written to
+	total int64               // sum of the segments' sizes
 
 	errors   atomic.Uint64
 	lastWarn atomic.Int64
@@ -55,49 +67,174 @@ type diskEntry struct {
 	storedAt time.Time
 }
 
-func openDisk(path string, budget int64, ttl time.Duration, log *slog.Logger) (*diskTier, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create disk cache directory for %s: %w", path, err)
+// segment is one open segment file.
+type segment struct {
+	id     uint64
+	f      *os.File
+	size   int64
+	newest time.Time // the latest storedAt in it
+	keys   []string  // the store keys of its records
+}
+
+// location is where a record is: its segment, offset and length.
+type location struct {
+	seg      *segment
+	off      int64
+	length   int64
+	storedAt time.Time
+}
+
+func openDisk(dir string, budget int64, ttl time.Duration, log *slog.Logger) (*diskTier, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create disk cache directory %s: %w", dir, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: diskOpenLimit})
-	if err != nil {
-		return nil, fmt.Errorf("open disk cache %s: %w", path, err)
+	d := &diskTier{
+		dir:    dir,
+		budget: budget,
+		segMax: max(budget/segmentsPerBudget, 1),
+		ttl:    ttl,
+		log:    log,
+		index:  map[string]location{},
 	}
-	d := &diskTier{db: db, budget: budget, ttl: ttl, log: log}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{valuesBucket, orderBucket, metaBucket} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return d.prune(tx, time.Now())
-	})
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("init disk cache %s: %w", path, err), db.Close())
+	if err := d.load(time.Now()); err != nil {
+		d.closeFiles()
+		return nil, err
+	}
+	if err := d.begin(); err != nil {
+		d.closeFiles()
+		return nil, err
 	}
 	d.writes = newQueue(diskQueueSize, d.drain)
 	return d, nil
 }
 
-// get returns the value stored under key unless it has expired.
+// load opens the segments in dir, oldest first, moving damaged ones
+// aside, and drops the oldest while they have expired or pass the budget.
+func (d *diskTier) load(now time.Time) error {
+	names, err := os.ReadDir(d.dir)
+	if err != nil {
+		return fmt.Errorf("read disk cache directory %s: %w", d.dir, err)
+	}
+	var ids []uint64
+	for _, e := range names {
+		name := e.Name()
+		if strings.HasSuffix(name, damagedExt) {
+			_ = os.Remove(filepath.Join(d.dir, name)) // the previous open's
+			continue
+		}
+		var id uint64
+		if _, err := fmt.Sscanf(name, "%016x"+segmentExt, &id); err == nil && name == segmentName(id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	var damaged []string
+	for _, id := range ids {
+		s, err := d.openSegment(id)
+		switch {
+		case err != nil:
+			damaged = append(damaged, segmentName(id))
+			if err := os.Rename(filepath.Join(d.dir, segmentName(id)), filepath.Join(d.dir, segmentName(id)+damagedExt)); err != nil {
+				return fmt.Errorf("move damaged disk cache segment aside: %w", err)
+			}
+		default:
+			d.segs = append(d.segs, s)
+			d.total += s.size
+		}
+	}
+	if len(damaged) > 0 {
+		d.log.Warn("disk cache damaged: moved aside, its entries will be computed again",
+			"dir", d.dir, "segments", damaged)
+	}
+	for len(d.segs) > 0 && (d.total > d.budget || d.expired(d.segs[0].newest, now)) {
+		d.dropOldest()
+	}
+	return nil
+}
+
+// openSegment opens segment id and indexes its records, newer records
+// replacing older ones of the same key. It fails if the file does not
+// read back whole.
+func (d *diskTier) openSegment(id uint64) (*segment, error) {
+	f, err := os.OpenFile(filepath.Join(d.dir, segmentName(id)), os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s := &segment{id: id, f: f, size: info.Size()}
+	err = readSegment(f, s.size, func(r recordInfo) {
+		s.keys = append(s.keys, r.key)
+		s.newest = later(s.newest, r.storedAt)
+		d.index[r.key] = location{seg: s, off: r.off, length: r.length, storedAt: r.storedAt}
+	})
+	if err != nil {
+		for _, k := range s.keys {
+			if d.index[k].seg == s {
+				delete(d.index, k)
+			}
+		}
+		f.Close()
+		return nil, fmt.Errorf("segment %s: %w", segmentName(id), err)
+	}
+	return s, nil
+}
+
+// begin creates a new, empty segment to write to.
+func (d *diskTier) begin() error {
+	var id uint64 = 1
+	if n := len(d.segs); n > 0 {
+		id = d.segs[n-1].id + 1
+	}
+	f, err := os.OpenFile(filepath.Join(d.dir, segmentName(id)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create disk cache segment: %w", err)
+	}
+	if _, err := f.Write(segmentMagic); err != nil {
+		f.Close()
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("create disk cache segment: %w", err)
+	}
+	d.mu.Lock()
+	d.segs = append(d.segs, &segment{id: id, f: f, size: int64(len(segmentMagic))})
+	d.total += int64(len(segmentMagic))
+	d.mu.Unlock()
+	return nil
+}
+
+// get returns the value stored under key unless it has expired or its
+// record no longer reads back.
 func (d *diskTier) get(key string) ([]byte, bool) {
 	if d == nil {
 		return nil, false
 	}
-	var value []byte
-	err := d.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(valuesBucket).Get([]byte(storeKey(key)))
-		if len(raw) < stampLen || d.expired(stamp(raw), time.Now()) {
-			return nil
-		}
-		value = append([]byte{}, raw[stampLen:]...) // raw is only valid in tx
-		return nil
-	})
-	if err != nil {
-		d.failed("read", err)
+	k := storeKey(key)
+	d.mu.RLock()
+	loc, ok := d.index[k]
+	if !ok || d.expired(loc.storedAt, time.Now()) {
+		d.mu.RUnlock()
 		return nil, false
 	}
-	return value, value != nil
+	buf := make([]byte, loc.length)
+	_, err := loc.seg.f.ReadAt(buf, loc.off)
+	d.mu.RUnlock()
+	var value []byte
+	if err == nil {
+		value, err = decodeRecord(buf, k)
+	}
+	if err != nil {
+		d.failed("read", fmt.Errorf("segment %s: %w", segmentName(loc.seg.id), err))
+		d.mu.Lock()
+		if d.index[k] == loc {
+			delete(d.index, k)
+		}
+		d.mu.Unlock()
+		return nil, false
+	}
+	return value, true
 }
 
 // put queues a write, waiting for room until ctx ends.
@@ -109,7 +246,7 @@ func (d *diskTier) put(ctx context.Context, key string, value []byte) {
 }
 
 // drain writes queued entries in batches until ch is closed, and sweeps
-// expired entries now and then when no writes come.
+// expired segments now and then.
 func (d *diskTier) drain(ch <-chan diskEntry) {
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
@@ -119,75 +256,82 @@ func (d *diskTier) drain(ch <-chan diskEntry) {
 			if !ok {
 				return
 			}
-			d.write(batch(e, ch, diskBatch))
-		case <-tick.C:
-			d.write(nil)
-		}
-	}
-}
-
-// write stores entries and prunes, in one transaction.
-func (d *diskTier) write(entries []diskEntry) {
-	err := d.db.Update(func(tx *bolt.Tx) error {
-		for _, e := range entries {
-			if err := d.store(tx, e); err != nil {
-				return err
+			for _, e := range batch(e, ch, diskBatch) {
+				d.write(e)
 			}
+		case <-tick.C:
+			d.sweep(time.Now())
 		}
-		return d.prune(tx, time.Now())
-	})
-	if err != nil {
-		d.failed("write", err)
 	}
 }
 
-func (d *diskTier) store(tx *bolt.Tx, e diskEntry) error {
-	values, order := tx.Bucket(valuesBucket), tx.Bucket(orderBucket)
-	k := []byte(storeKey(e.key))
-	if err := d.remove(tx, k); err != nil {
-		return err
+// write appends e to the newest segment, beginning a new one when it is
+// full and dropping the oldest while the budget would be passed. Entries
+// too large for a segment are not stored.
+func (d *diskTier) write(e diskEntry) {
+	k := storeKey(e.key)
+	rec := encodeRecord(k, e.value, e.storedAt)
+	n := int64(len(rec))
+	if n+int64(len(segmentMagic)) > d.segMax {
+		return
 	}
-	at := make([]byte, stampLen)
-	binary.BigEndian.PutUint64(at, uint64(e.storedAt.UnixNano()))
-	if err := values.Put(k, append(at, e.value...)); err != nil {
-		return err
+	active := d.segs[len(d.segs)-1]
+	if active.size+n > d.segMax {
+		if err := d.begin(); err != nil {
+			d.failed("write", err)
+			return
+		}
+		active = d.segs[len(d.segs)-1]
 	}
-	if err := order.Put(append(at, k...), nil); err != nil {
-		return err
+	d.mu.Lock()
+	for d.total+n > d.budget && len(d.segs) > 1 {
+		d.dropOldest()
 	}
-	return addBytes(tx, entrySize(k, e.value))
+	d.mu.Unlock()
+	if _, err := active.f.WriteAt(rec, active.size); err != nil {
+		// Cut off what was written, so that the file reads back whole.
+		d.failed("write", errors.Join(err, active.f.Truncate(active.size)))
+		return
+	}
+	d.mu.Lock()
+	d.index[k] = location{seg: active, off: active.size, length: n, storedAt: e.storedAt}
+	active.size += n
+	active.keys = append(active.keys, k)
+	active.newest = later(active.newest, e.storedAt)
+	d.total += n
+	d.mu.Unlock()
 }
 
-// remove deletes the entry stored under k, if any.
-func (d *diskTier) remove(tx *bolt.Tx, k []byte) error {
-	values, order := tx.Bucket(valuesBucket), tx.Bucket(orderBucket)
-	raw := values.Get(k)
-	if raw == nil {
-		return nil
+// sweep drops the segments whose newest entry has expired, except the one
+// being written.
+func (d *diskTier) sweep(now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.segs) > 1 && d.expired(d.segs[0].newest, now) {
+		d.dropOldest()
 	}
-	size := entrySize(k, raw[stampLen:])
-	if err := order.Delete(append(append([]byte{}, raw[:stampLen]...), k...)); err != nil {
-		return err
-	}
-	if err := values.Delete(k); err != nil {
-		return err
-	}
-	return addBytes(tx, -size)
 }
 
-// prune drops the oldest entries while they have expired or the total is
-// over budget.
-func (d *diskTier) prune(tx *bolt.Tx, now time.Time) error {
-	c := tx.Bucket(orderBucket).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.First() {
-		if !d.expired(stamp(k), now) && totalBytes(tx) <= d.budget {
-			return nil
-		}
-		if err := d.remove(tx, append([]byte{}, k[stampLen:]...)); err != nil {
-			return err
+// dropOldest deletes the oldest segment and its entries; d.mu is held or
+// the tier not yet shared.
+func (d *diskTier) dropOldest() {
+	s := d.segs[0]
+	d.segs = d.segs[1:]
+	d.total -= s.size
+	for _, k := range s.keys {
+		if d.index[k].seg == s {
+			delete(d.index, k)
 		}
 	}
-	return nil
+	d.delete(s)
+}
+
+// delete closes and removes a segment's file.
+func (d *diskTier) delete(s *segment) {
+	s.f.Close()
+	if err := os.Remove(s.f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		d.failed("remove", err)
+	}
 }
 
 func (d *diskTier) expired(storedAt time.Time, now time.Time) bool {
@@ -204,34 +348,49 @@ func (d *diskTier) failed(op string, err error) {
 	}
 }
 
-// close writes the queued entries and closes the file.
+// size is the bytes all segment files hold together.
+func (d *diskTier) size() int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.total
+}
+
+// close writes the queued entries and closes the files, removing the
+// newest segment if nothing was written to it. Closing again does
+// nothing.
 func (d *diskTier) close() error {
 	d.writes.close()
-	if err := d.db.Close(); err != nil {
-		return fmt.Errorf("close disk cache: %w", err)
+	if len(d.segs) == 0 {
+		return nil // closed before
 	}
-	return nil
-}
-
-func stamp(b []byte) time.Time {
-	return time.Unix(0, int64(binary.BigEndian.Uint64(b[:stampLen])))
-}
-
-// entrySize is what an entry counts against the disk budget.
-func entrySize(k, value []byte) int64 {
-	return int64(len(k) + len(value) + stampLen)
-}
-
-func totalBytes(tx *bolt.Tx) int64 {
-	b := tx.Bucket(metaBucket).Get(bytesKey)
-	if len(b) != 8 {
-		return 0
+	if s := d.segs[len(d.segs)-1]; len(s.keys) == 0 {
+		d.segs = d.segs[:len(d.segs)-1]
+		d.delete(s)
 	}
-	return int64(binary.BigEndian.Uint64(b))
+	return d.closeFiles()
 }
 
-func addBytes(tx *bolt.Tx, delta int64) error {
-	total := make([]byte, 8)
-	binary.BigEndian.PutUint64(total, uint64(totalBytes(tx)+delta))
-	return tx.Bucket(metaBucket).Put(bytesKey, total)
+func (d *diskTier) closeFiles() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.index = map[string]location{}
+	var errs []error
+	for _, s := range d.segs {
+		if err := s.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close disk cache segment: %w", err))
+		}
+	}
+	d.segs = nil
+	return errors.Join(errs...)
+}
+
+func segmentName(id uint64) string {
+	return fmt.Sprintf("%016x%s", id, segmentExt)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

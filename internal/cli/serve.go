@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -91,9 +92,12 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		rdb = redis.NewClient(opts)
 		defer rdb.Close()
 	}
+	// Earlier versions kept the disk tier in one bbolt file, whose entries
+	// are under an older key version and never read again.
+	_ = os.Remove(filepath.Join(cfg.DataDir, "cache", "results.db"))
 	results, err := cache.New(cache.Options{
 		MemoryBytes: cfg.CacheMemoryMB << 20,
-		DiskPath:    filepath.Join(cfg.DataDir, "cache", "results.db"),
+		DiskPath:    filepath.Join(cfg.DataDir, "cache", "results"),
 		DiskBytes:   cfg.CacheDiskMB << 20,
 		Redis:       rdb,
 		Logger:      log,

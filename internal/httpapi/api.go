@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 

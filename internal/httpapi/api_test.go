@@ -550,3 +550,42 @@ func TestEveryValidationRuleOverHTTP(t *testing.T) {
 		t.Fatalf("future toDate: %d", resp.StatusCode)
 	}
 }
+
+// The result cache was keyed on the raw parameters, joined with '|' and
+// ',': a value spelling another query's key poisoned that query's entry,
+// and repeated parameters were read one way and keyed another.
+func TestCacheKeyCannotBePoisoned(t *testing.T) {
+	s := newServer(t, serverOpts{cached: true})
+	repo := fixture(t)
+	var page struct {
+		Commits []json.RawMessage `json:"commits"`
+	}
+	attack, err := url.ParseQuery("author=Bob|fromDate=2025-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	attack.Set("repoUrl", repo)
+	if resp := s.get("/api/repositories/commits", attack, &page); resp.StatusCode != 200 || len(page.Commits) != 0 {
+		t.Fatalf("author 'Bob|fromDate=2025-01-01': status %d, %d commits, want 200 and none", resp.StatusCode, len(page.Commits))
+	}
+	s.get("/api/repositories/commits", params("repoUrl", repo, "author", "Bob", "fromDate", "2025-01-01"), &page)
+	if len(page.Commits) != 1 {
+		t.Fatalf("author Bob since 2025: %d commits, want Bob's 1 (the other query's cached answer?)", len(page.Commits))
+	}
+
+	for field, raw := range map[string]string{
+		"authors":  "authors=Alice&authors=Bob",
+		"author":   "author=",
+		"fromDate": "fromDate=0002-01-01",
+	} {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Set("repoUrl", repo)
+		var b httpapi.ErrorBody
+		if resp := s.get("/api/repositories/heatmap", q, &b); resp.StatusCode != 400 || len(b.Details) != 1 || b.Details[0].Field != field {
+			t.Errorf("%s: status %d details %+v, want 400 naming %s", raw, resp.StatusCode, b.Details, field)
+		}
+	}
+}
