@@ -276,18 +276,24 @@ func (d *diskTier) write(e diskEntry) {
 		return
 	}
 	active := d.segs[len(d.segs)-1]
-	if active.size+n > d.segMax {
+	full := active.size+n > d.segMax
+	need := n // what the files grow by
+	if full {
+		need += int64(len(segmentMagic))
+	}
+	// Make room first, so that the files never pass the budget.
+	d.mu.Lock()
+	for d.total+need > d.budget && len(d.segs) > 1 {
+		d.dropOldest()
+	}
+	d.mu.Unlock()
+	if full {
 		if err := d.begin(); err != nil {
 			d.failed("write", err)
 			return
 		}
 		active = d.segs[len(d.segs)-1]
 	}
-	d.mu.Lock()
-	for d.total+n > d.budget && len(d.segs) > 1 {
-		d.dropOldest()
-	}
-	d.mu.Unlock()
 	if _, err := active.f.WriteAt(rec, active.size); err != nil {
 		// Cut off what was written, so that the file reads back whole.
 		d.failed("write", errors.Join(err, active.f.Truncate(active.size)))
