@@ -8,6 +8,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -261,15 +262,32 @@ func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyProbeBytes is what readyz writes to prove the data directory can
+// take data: creating an empty file succeeds on a full disk.
+const readyProbeBytes = 4 << 10
+
 func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
-	f, err := os.CreateTemp(a.svc.DataDir(), ".ready-*")
-	if err != nil {
+	if err := probeWritable(a.svc.DataDir()); err != nil {
+		a.log.Warn("not ready: data directory cannot be written", "err", err)
 		WriteFailure(w, r, a.log, errNotReady)
 		return
 	}
-	f.Close()
-	os.Remove(f.Name())
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// probeWritable writes readyProbeBytes to a new file in dir and syncs it,
+// then removes it.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".ready-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(make([]byte, readyProbeBytes))
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
 }
 
 // notFoundOrMethod answers every request no route took: 405 with Allow

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +47,7 @@ type serverOpts struct {
 	log        *slog.Logger
 	middleware []func(http.Handler) http.Handler
 	clientAddr func(*http.Request) string
+	dataDir    string // the service's data directory; "" = a new temporary one
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -55,7 +59,10 @@ func newServer(t *testing.T, o serverOpts) *server {
 	// The test serves repositories on loopback over plain http: the
 	// operator settings that allow that, and nothing else.
 	policy := repourl.Policy{AllowedHosts: []string{"*"}, AllowHTTP: true, AllowPrivate: true}
-	data := t.TempDir()
+	data := o.dataDir
+	if data == "" {
+		data = t.TempDir()
+	}
 	reg := prometheus.NewRegistry()
 	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy, Registry: reg})
 	if err != nil {
@@ -587,5 +594,44 @@ func TestCacheKeyCannotBePoisoned(t *testing.T) {
 		if resp := s.get("/api/repositories/heatmap", q, &b); resp.StatusCode != 400 || len(b.Details) != 1 || b.Details[0].Field != field {
 			t.Errorf("%s: status %d details %+v, want 400 naming %s", raw, resp.StatusCode, b.Details, field)
 		}
+	}
+}
+
+// /readyz answered 200 with the data disk full: creating an empty file
+// still works there, writing data does not. The full disk is a real one,
+// a 256 KiB tmpfs, which takes root to mount.
+func TestReadyzNotReadyWhenDataDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount a tmpfs (needs root): %v: %s", err, out)
+		}
+		t.Skipf("mounting a tmpfs needs root: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	s := newServer(t, serverOpts{dataDir: dir})
+	if resp := s.get("/readyz", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz with room on disk: %d", resp.StatusCode)
+	}
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for {
+		if _, err := f.Write(make([]byte, 1024)); err != nil {
+			break // full
+		}
+	}
+	var b httpapi.ErrorBody
+	if resp := s.get("/readyz", nil, &b); resp.StatusCode != 503 {
+		t.Fatalf("readyz with the data disk full: %d %+v, want 503", resp.StatusCode, b)
+	}
+	f.Close() // an open file keeps its blocks after Remove
+	if err := os.Remove(f.Name()); err != nil {
+		t.Fatal(err)
+	}
+	if resp := s.get("/readyz", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz after room was made: %d", resp.StatusCode)
 	}
 }
