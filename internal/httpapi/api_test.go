@@ -25,6 +25,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/mirror"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/repourl"
@@ -64,7 +65,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 		data = t.TempDir()
 	}
 	reg := prometheus.NewRegistry()
-	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy, Registry: reg})
+	svc, err := history.New(g, history.Options{DataDir: data, Policy: policy, Registry: reg, FetchInterval: mirror.DefaultFetchInterval})
 	if err != nil {
 		t.Fatal(err)
 	}

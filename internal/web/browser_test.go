@@ -22,6 +22,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
+	"github.com/gitpulse/gitpulse/internal/mirror"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/recaps"
@@ -98,7 +99,7 @@ func dashboard(t *testing.T, f *faults) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := history.New(g, history.Options{DataDir: t.TempDir(), Policy: repourl.Policy{AllowLocal: true}})
+	svc, err := history.New(g, history.Options{DataDir: t.TempDir(), Policy: repourl.Policy{AllowLocal: true}, FetchInterval: mirror.DefaultFetchInterval})
 	if err != nil {
 		t.Fatal(err)
 	}
