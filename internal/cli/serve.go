@@ -121,16 +121,17 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	handler := httpapi.New(httpapi.Options{
-		Dashboard:   web.Handler(),
-		Recap:       recapOpts,
-		Service:     svc,
-		Cache:       cacheAdapter{results},
-		Deadline:    cfg.RequestTimeout,
-		Middleware:  []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, proxies.ClientKey, deny)},
-		ClientAddr:  proxies.ClientAddr,
-		CORSOrigins: origins(cfg),
-		Registry:    reg,
-		Logger:      log,
+		Dashboard:     web.Handler(),
+		Recap:         recapOpts,
+		Service:       svc,
+		Cache:         cacheAdapter{results},
+		Deadline:      cfg.RequestTimeout,
+		Middleware:    []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, proxies.ClientKey, deny)},
+		ClientAddr:    proxies.ClientAddr,
+		WebhookSecret: cfg.WebhookSecret,
+		CORSOrigins:   origins(cfg),
+		Registry:      reg,
+		Logger:        log,
 	})
 	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)
 }

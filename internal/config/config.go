@@ -64,6 +64,9 @@ type Config struct {
 	// reverse proxies whose X-Forwarded-For / Forwarded name the client;
 	// unset trusts no one.
 	TrustedProxies string `env:"TRUSTED_PROXIES"`
+	// WebhookSecret checks push webhooks (/api/hooks/github, /gitlab);
+	// unset, those routes answer 404.
+	WebhookSecret string `env:"WEBHOOK_SECRET" secret:"true"`
 	// RequestTimeout is the longest a request waits for a clone or an
 	// index pass before it answers 504.
 	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`

@@ -177,6 +177,41 @@ func (s *Service) PrepareVetted(info repourl.Repo, auth *mirror.Auth) *Repo {
 	return r
 }
 
+// RefreshNow starts, in the background, a fetch of a repository this
+// Service already mirrors and the extension of its index, however
+// recently it was fetched: a push to it was announced. A refresh under way
+// is followed by another one, so a push during a fetch is not missed. It
+// reports false and does nothing for a repository with no mirror here
+// (nothing is ever cloned) and for local repositories, which are read in
+// place. A repository known only from disk (mirrored before this process
+// started) is checked against the policy first.
+func (s *Service) RefreshNow(ctx context.Context, info repourl.Repo) bool {
+	if info.Local {
+		return false
+	}
+	s.mu.Lock()
+	r, known := s.repos[info.Key]
+	s.mu.Unlock()
+	if !known {
+		if !s.mirrors.Has(info.Key) {
+			return false
+		}
+		if err := s.opts.Policy.Check(ctx, info); err != nil {
+			s.log.Warn("refresh on push refused by the policy", "repo", info.Key, "err", err)
+			return false
+		}
+		r = s.repo(info, nil)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running != nil {
+		r.again = true
+		return true
+	}
+	r.start(s, true)
+	return true
+}
+
 // vetTTL is how long a URL that passed vetting is trusted without asking
 // DNS again; mirrors check the policy again before every fetch.
 const vetTTL = 30 * time.Second
@@ -268,6 +303,7 @@ type Repo struct {
 	running   chan struct{} // closed when the running job ends; nil if none
 	metaReady chan struct{} // closed when the running job has a view to serve
 	checked   time.Time     // when the last job started
+	again     bool          // a push arrived while a job ran: fetch again after it
 	lastErr   error
 	statsOnce sync.Once
 }
@@ -395,13 +431,19 @@ func (r *Repo) refresh(s *Service) {
 		r.metaReady = nil
 		return
 	}
+	r.start(s, false)
+}
+
+// start runs a job; force fetches however fresh the mirror is. r.mu is
+// held and no job runs.
+func (r *Repo) start(s *Service, force bool) {
 	r.checked = time.Now()
 	if r.view.Load() == nil {
 		r.setProgress(Progress{Phase: PhaseStart})
 	}
 	r.running = make(chan struct{})
 	r.metaReady = make(chan struct{})
-	job := &job{s: s, r: r, auth: r.auth, metaReady: r.metaReady}
+	job := &job{s: s, r: r, auth: r.auth, force: force, metaReady: r.metaReady}
 	s.jobs.Add(1)
 	go job.run(r.running)
 }
@@ -411,6 +453,7 @@ type job struct {
 	s         *Service
 	r         *Repo
 	auth      *mirror.Auth
+	force     bool // fetch however fresh the mirror is
 	metaReady chan struct{}
 	metaOnce  sync.Once
 }
@@ -431,13 +474,25 @@ func (j *job) run(done chan struct{}) {
 	r.setProgress(Progress{Phase: "done"})
 	j.ready()
 	close(done)
+	// A push announced while this job ran: fetch again, unless another
+	// job has started meanwhile (it will see the flag when it ends).
+	r.mu.Lock()
+	if r.again && r.running == nil && j.s.ctx.Err() == nil {
+		r.again = false
+		r.start(j.s, true)
+	}
+	r.mu.Unlock()
 }
 
 func (j *job) work(ctx context.Context) error {
 	s, r := j.s, j.r
 	info := r.Info
 	start := time.Now()
-	res, err := s.mirrors.Ensure(ctx, info.Key, info.URL, j.auth, func(p mirror.Progress) {
+	ensure := s.mirrors.Ensure
+	if j.force {
+		ensure = s.mirrors.Fetch
+	}
+	res, err := ensure(ctx, info.Key, info.URL, j.auth, func(p mirror.Progress) {
 		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
 	})
 	if err != nil {

@@ -61,6 +61,9 @@ type Options struct {
 	Now func() time.Time
 	// Dashboard, if set, serves the web dashboard at / and /assets/.
 	Dashboard http.Handler
+	// WebhookSecret, if set, serves the push webhooks (/api/hooks/github,
+	// /api/hooks/gitlab) signed with it; unset, they answer 404.
+	WebhookSecret string
 }
 
 // Paths served beside the route table.
@@ -100,7 +103,7 @@ func New(opts Options) http.Handler {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	routes := append(a.routes(), a.recapRoutes(opts.Recap)...)
+	routes := slices.Concat(a.routes(), a.recapRoutes(opts.Recap), newHooks(a, opts.WebhookSecret, opts.Registry).routes())
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)

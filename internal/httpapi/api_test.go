@@ -49,6 +49,7 @@ type serverOpts struct {
 	middleware []func(http.Handler) http.Handler
 	clientAddr func(*http.Request) string
 	dataDir    string // the service's data directory; "" = a new temporary one
+	webhook    string // WEBHOOK_SECRET
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -70,7 +71,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 		t.Fatal(err)
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg,
-		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log}
+		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log, WebhookSecret: o.webhook}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
 		opts.Recap.Origins = opts.CORSOrigins

@@ -127,6 +127,7 @@ type Manager struct {
 
 	locks     keyLocks
 	ensures   flights[Result]
+	fetches   flights[Result]
 	completes flights[struct{}]
 
 	// remoteConfig is extra configuration for commands that talk to a
@@ -285,6 +286,43 @@ func (m *Manager) Ensure(ctx context.Context, key, url string, auth *Auth, progr
 		return Result{}, asError("update", err)
 	}
 	return res, nil
+}
+
+// Fetch fetches key's existing mirror now, however recently it was
+// fetched (a push was announced), and never clones: a missing mirror is
+// an error. Concurrent Fetch callers for one key
+// share one fetch; it waits for a clone or fetch under way to end first.
+// For a local key it is Ensure.
+func (m *Manager) Fetch(ctx context.Context, key, url string, auth *Auth, progress func(Progress)) (Result, error) {
+	if isLocal(key) {
+		return m.openLocal(ctx, url)
+	}
+	r := m.newRemote(key, url, auth)
+	res, err := m.fetches.do(ctx, key, progress, func(ctx context.Context, report func(Progress)) (Result, error) {
+		unlock, err := m.lock(ctx, r.name)
+		if err != nil {
+			return Result{}, err
+		}
+		defer unlock()
+		st, err := m.readState(ctx, r.dir)
+		if err != nil {
+			return Result{}, err
+		}
+		return m.fetch(ctx, r, st, report)
+	})
+	if err != nil {
+		return Result{}, asError("update", err)
+	}
+	return res, nil
+}
+
+// Has reports whether key has a mirror on disk (a local key: never).
+func (m *Manager) Has(key string) bool {
+	if isLocal(key) {
+		return false
+	}
+	_, err := os.Stat(m.Path(key))
+	return err == nil
 }
 
 // Complete turns a partial (commits-only) mirror into a full one by
