@@ -51,7 +51,9 @@ func TestPushWebhookRefreshesAtOnce(t *testing.T) {
 	}
 	repoURL := testrepo.ServeHTTP(t, bare)
 	total := func() int {
-		var sum struct{ Summary struct{ Stats struct{ TotalCommits int } } }
+		var sum struct {
+			Summary struct{ Stats struct{ TotalCommits int } }
+		}
 		if resp := s.get("/api/repositories/summary", params("repoUrl", repoURL), &sum); resp.StatusCode != 200 {
 			t.Fatalf("summary: status %d", resp.StatusCode)
 		}
