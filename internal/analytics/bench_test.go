@@ -127,3 +127,34 @@ func benchEach(b *testing.B, filters []benchFilter, query func(analytics.Filter)
 		})
 	}
 }
+
+func BenchmarkActivity(b *testing.B) {
+	v, now := benchView(b)
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Activity(f, "", now) })
+	whole := analytics.Filter{From: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), To: now}
+	for _, period := range []string{"month", "week", "day"} {
+		b.Run("whole history by "+period, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Activity(whole, period, now)
+			}
+		})
+	}
+}
+
+func BenchmarkPunchcard(b *testing.B) {
+	v, now := benchView(b)
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Punchcard(f) })
+}
+
+func BenchmarkAuthors(b *testing.B) {
+	v, now := benchView(b)
+	benchEach(b, benchFilters(now), func(f analytics.Filter) { v.Authors(f) })
+}
+
+func BenchmarkChurnShaped(b *testing.B) {
+	v, now := benchView(b)
+	for _, opts := range []analytics.ChurnOptions{{Limit: 200}, {DirectoryDepth: 1}, {Limit: 200, DirectoryDepth: 2}} {
+		benchEach(b, benchFilters(now), func(f analytics.Filter) { v.ChurnWith(f, opts) })
+	}
+}

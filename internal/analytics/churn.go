@@ -1,7 +1,9 @@
 package analytics
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,9 +38,37 @@ type ChurnData struct {
 	Files    []ChurnFile   `json:"files"`
 	Summary  ChurnSummary  `json:"summary"`
 	Metadata ChurnMetadata `json:"metadata"`
+	// Directories are the totals per directory, when asked for
+	// (ChurnOptions.DirectoryDepth), sorted like Files.
+	Directories []ChurnDirectory `json:"directories,omitempty"`
 	// StatsPending reports that line statistics are still being indexed;
 	// Files is empty until they are.
 	StatsPending bool `json:"statsPending"`
+}
+
+// ChurnDirectory sums up the churn of the listed files in one directory
+// (at any depth below it).
+type ChurnDirectory struct {
+	// Path is the directory, cut to the depth asked for; "." holds the
+	// files at the top of the repository.
+	Path      string `json:"path"`
+	Additions int    `json:"additions"`
+	Deletions int    `json:"deletions"`
+	Changes   int    `json:"changes"`
+	// Commits counts the commits that touched one of its files or more.
+	Commits int `json:"commits"`
+	// Files counts its files.
+	Files int `json:"files"`
+}
+
+// ChurnOptions shape a churn answer beyond the files its filter selects.
+type ChurnOptions struct {
+	// Limit keeps only the Limit files with the most changes; 0 keeps
+	// them all. The summary and directories still cover every file.
+	Limit int
+	// DirectoryDepth, when above 0, adds the totals per directory cut to
+	// that many path components.
+	DirectoryDepth int
 }
 
 // ChurnFile is the churn of one path.
@@ -72,12 +102,16 @@ type ChurnMetadata struct {
 	RiskThresholds RiskThresholds `json:"riskThresholds"`
 }
 
-// ChurnFilters echoes the filters applied; absent ones are omitted.
+// ChurnFilters echoes the filters and options applied; absent ones are
+// omitted.
 type ChurnFilters struct {
 	MinChanges int      `json:"minChanges,omitempty"`
 	Extensions []string `json:"extensions,omitempty"`
 	Paths      []string `json:"paths,omitempty"`
 	Authors    []string `json:"authors,omitempty"`
+	Limit      int      `json:"limit,omitempty"`
+	// Depth is the directory depth of Directories.
+	Depth int `json:"depth,omitempty"`
 }
 
 // RiskThresholds are the least commits for each risk level above low.
@@ -111,14 +145,19 @@ type pathTotals struct {
 // match f's authors and dates (the whole history without dates), keeps
 // the paths that pass f's extension, path and minimum-changes filters, and
 // lists them all.
-func (v *View) Churn(f Filter) ChurnData {
+func (v *View) Churn(f Filter) ChurnData { return v.ChurnWith(f, ChurnOptions{}) }
+
+// ChurnWith is Churn shaped by opts: the top files only, and totals per
+// directory.
+func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 	exts := normalise(f.Extensions, extension)
 	paths := normalise(f.Paths, pathPrefix)
 	d := ChurnData{
 		Files: []ChurnFile{},
 		Metadata: ChurnMetadata{
-			DateRange:      v.historyRange(f.From, f.To),
-			Filters:        ChurnFilters{MinChanges: f.MinChanges, Extensions: exts, Paths: paths, Authors: f.Authors},
+			DateRange: v.historyRange(f.From, f.To),
+			Filters: ChurnFilters{MinChanges: f.MinChanges, Extensions: exts, Paths: paths, Authors: f.Authors,
+				Limit: max(opts.Limit, 0), Depth: max(opts.DirectoryDepth, 0)},
 			RiskThresholds: RiskThresholds{Critical: CriticalCommits, High: HighCommits, Medium: MediumCommits},
 		},
 		StatsPending: !v.x.HasStats,
@@ -126,9 +165,84 @@ func (v *View) Churn(f Filter) ChurnData {
 	if d.StatsPending {
 		return d
 	}
-	d.Files = v.churnFiles(v.churnTotals(f, v.pathFilter(exts, paths)), f.MinChanges)
+	totals := v.churnTotals(f, v.pathFilter(exts, paths))
+	d.Files = v.churnFiles(totals, f.MinChanges)
 	d.Summary = summarise(d.Files)
+	if opts.DirectoryDepth > 0 {
+		d.Directories = v.churnDirectories(f, totals, f.MinChanges, opts.DirectoryDepth)
+	}
+	if opts.Limit > 0 && opts.Limit < len(d.Files) {
+		d.Files = d.Files[:opts.Limit:opts.Limit]
+	}
 	return d
+}
+
+// churnDirectories sums the listed paths of totals (see listed) per
+// directory cut to depth components, and counts the commits matching f
+// that touched each directory's listed paths.
+func (v *View) churnDirectories(f Filter, totals []pathTotals, minChanges, depth int) []ChurnDirectory {
+	x := v.x
+	// dirOf[p] is 1 + the directory id of path p, 0 if it is not listed.
+	dirOf := make([]uint32, len(x.Paths))
+	ids := make(map[string]uint32)
+	var dirs []ChurnDirectory
+	for p, t := range totals {
+		if !listed(t, minChanges) {
+			continue
+		}
+		dir := directory(x.Paths[p], depth)
+		id, ok := ids[dir]
+		if !ok {
+			id = uint32(len(dirs))
+			ids[dir] = id
+			dirs = append(dirs, ChurnDirectory{Path: dir})
+		}
+		d := &dirs[id]
+		d.Additions += int(t.added)
+		d.Deletions += int(t.deleted)
+		d.Changes += int(t.added + t.deleted)
+		d.Files++
+		dirOf[p] = id + 1
+	}
+	// lastCommit[d] is 1 + the last commit counted for directory d.
+	lastCommit := make([]int, len(dirs))
+	q := v.compile(f)
+	for i := range q.timeOrdered() {
+		if x.IsMerge(i) {
+			continue
+		}
+		lo, hi := x.Changes(i)
+		for j := lo; j < hi; j++ {
+			if id := dirOf[x.ChangePath[j]]; id > 0 && lastCommit[id-1] != i+1 {
+				lastCommit[id-1] = i + 1
+				dirs[id-1].Commits++
+			}
+		}
+	}
+	slices.SortFunc(dirs, func(a, b ChurnDirectory) int {
+		return cmp.Or(cmp.Compare(b.Changes, a.Changes), strings.Compare(a.Path, b.Path))
+	})
+	if dirs == nil {
+		dirs = []ChurnDirectory{}
+	}
+	return dirs
+}
+
+// directory returns the directory of path p cut to at most depth
+// components, "." for a file at the top.
+func directory(p string, depth int) string {
+	end := 0
+	for k := 0; k < depth; k++ {
+		slash := strings.IndexByte(p[end:], '/')
+		if slash < 0 {
+			break
+		}
+		end += slash + 1
+	}
+	if end == 0 {
+		return "."
+	}
+	return p[:end-1]
 }
 
 // churnTotals sums the changes of the commits matching f per path, for
@@ -161,9 +275,8 @@ func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 func (v *View) churnFiles(totals []pathTotals, minChanges int) []ChurnFile {
 	keys := make([]fileKey, 0, len(totals))
 	for _, p := range v.byPath {
-		t := totals[p]
-		if changes := t.added + t.deleted; t.commits > 0 && changes >= uint64(max(minChanges, 0)) {
-			keys = append(keys, fileKey{changes, p})
+		if t := totals[p]; listed(t, minChanges) {
+			keys = append(keys, fileKey{t.added + t.deleted, p})
 		}
 	}
 	keys = sortByChanges(keys)
@@ -180,6 +293,12 @@ func (v *View) churnFiles(totals []pathTotals, minChanges int) []ChurnFile {
 		}
 	}
 	return files
+}
+
+// listed reports whether a path with totals t is listed: touched, and
+// with at least minChanges changes.
+func listed(t pathTotals, minChanges int) bool {
+	return t.commits > 0 && t.added+t.deleted >= uint64(max(minChanges, 0))
 }
 
 // fileKey is a path to sort by its changes.
