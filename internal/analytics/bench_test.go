@@ -1,6 +1,8 @@
 package analytics_test
 
 import (
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -155,6 +157,54 @@ func BenchmarkAuthors(b *testing.B) {
 func BenchmarkChurnShaped(b *testing.B) {
 	v, now := benchView(b)
 	for _, opts := range []analytics.ChurnOptions{{Limit: 200}, {DirectoryDepth: 1}, {Limit: 200, DirectoryDepth: 2}} {
-		benchEach(b, benchFilters(now), func(f analytics.Filter) { v.ChurnWith(f, opts) })
+		b.Run(fmt.Sprintf("limit %d depth %d", opts.Limit, opts.DirectoryDepth), func(b *testing.B) {
+			benchEach(b, benchFilters(now), func(f analytics.Filter) { v.ChurnWith(f, opts) })
+		})
+	}
+}
+
+// BenchmarkInsightsSpread times activity, punch card, author statistics
+// and shaped churn over 100 filter combinations (authors, windows from a
+// month to the whole history, both, periods, directory depths) and
+// reports the median and 99th percentile of one answer.
+func BenchmarkInsightsSpread(b *testing.B) {
+	v, now := benchView(b)
+	var filters []analytics.Filter
+	authorSets := [][]string{nil, {"author1"}, {"author123@"}, {"author7@", "side"}, {"AUTHOR2", "author99@", "author1000@"}}
+	windows := [][2]time.Time{{}}
+	for _, months := range []int{1, 3, 6, 12, 24, 48, 96, 120, 200} {
+		windows = append(windows, [2]time.Time{now.AddDate(0, -months, 0), now})
+		windows = append(windows, [2]time.Time{now.AddDate(0, -months-12, 0), now.AddDate(0, -12, 0)})
+	}
+	for k := 0; len(filters) < 100; k++ {
+		w := windows[k%len(windows)]
+		filters = append(filters, analytics.Filter{Authors: authorSets[k%len(authorSets)], From: w[0], To: w[1]})
+	}
+	periods := []string{"", analytics.PeriodDay, analytics.PeriodWeek, analytics.PeriodMonth}
+	queries := []struct {
+		name string
+		run  func(k int, f analytics.Filter)
+	}{
+		{"activity", func(k int, f analytics.Filter) { v.Activity(f, periods[k%len(periods)], now) }},
+		{"punchcard", func(_ int, f analytics.Filter) { v.Punchcard(f) }},
+		{"authors", func(_ int, f analytics.Filter) { v.Authors(f) }},
+		{"churn limit+directories", func(k int, f analytics.Filter) {
+			v.ChurnWith(f, analytics.ChurnOptions{Limit: 200, DirectoryDepth: 1 + k%3})
+		}},
+	}
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			var ds []time.Duration
+			for b.Loop() {
+				for k, f := range filters {
+					start := time.Now()
+					q.run(k, f)
+					ds = append(ds, time.Since(start))
+				}
+			}
+			slices.Sort(ds)
+			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // analyses are the reports `analyze` can print as a table.
-var analyses = []string{"summary", "commits", "heatmap", "contributors", "churn"}
+var analyses = []string{"summary", "commits", "heatmap", "contributors", "churn", "activity", "punchcard", "authors"}
 
 // flagNames maps query parameters to the flags that set them, so that
 // validation errors name what the user typed.
@@ -30,6 +30,7 @@ var flagNames = map[string]string{
 	query.ParamFromDate: "--from", query.ParamToDate: "--to", query.ParamAuthor: "--author",
 	query.ParamAuthors: "--authors", query.ParamMinChanges: "--min-changes",
 	query.ParamExtensions: "--extensions", query.ParamPaths: "--paths", query.ParamTimePeriod: "--period",
+	query.ParamGroupBy: "--group-by", query.ParamDepth: "--depth",
 }
 
 type analyzeFlags struct {
@@ -71,8 +72,10 @@ func newAnalyze(g *globals) *cobra.Command {
 		{query.ParamPaths, "paths", "churn: only paths under these prefixes, comma-separated"},
 		{query.ParamMinChanges, "min-changes", "churn: only files with at least this many changed lines (1-1000)"},
 		{query.ParamPage, "page", "commits: page number (1-1000)"},
-		{query.ParamLimit, "limit", "commits: commits per page (1-100)"},
-		{query.ParamTimePeriod, "period", "heatmap: day, week or month (default: from the range's length)"},
+		{query.ParamLimit, "limit", "commits: commits per page (1-100); churn: only this many files, most changed first (default all)"},
+		{query.ParamTimePeriod, "period", "heatmap, activity: day, week or month (default: from the range's length)"},
+		{query.ParamGroupBy, "group-by", "churn: directory adds totals per directory"},
+		{query.ParamDepth, "depth", "churn --group-by directory: path components per directory (1-10, default 1)"},
 	} {
 		f.params[p.param] = fl.String(p.flag, "", p.help)
 	}
@@ -147,6 +150,12 @@ func printTable(w io.Writer, body any) error {
 		return printContributors(w, b.Contributors)
 	case analytics.ChurnResponse:
 		return printChurn(w, b.ChurnData)
+	case analytics.ActivityResponse:
+		return printActivity(w, b.Activity)
+	case analytics.PunchcardResponse:
+		return printPunchcard(w, b.Punchcard)
+	case analytics.AuthorsResponse:
+		return printAuthors(w, b)
 	}
 	return fmt.Errorf("no table for %T", body)
 }
@@ -245,5 +254,62 @@ func printChurn(w io.Writer, c analytics.ChurnData) error {
 	}
 	fmt.Fprintf(t, "%d files, %d at high or critical risk, %.1f changed lines on average (%s to %s)\n",
 		c.Summary.TotalFiles, c.Summary.HighRiskFiles, c.Summary.AverageChanges, c.Metadata.DateRange.Start, c.Metadata.DateRange.End)
+	if c.Directories != nil {
+		fmt.Fprintln(t, "\nCHANGES\t+\t-\tCOMMITS\tFILES\tDIRECTORY")
+		for _, d := range c.Directories {
+			fmt.Fprintf(t, "%d\t%d\t%d\t%d\t%d\t%s\n", d.Changes, d.Additions, d.Deletions, d.Commits, d.Files, oneLine(d.Path, 120))
+		}
+	}
+	return t.Flush()
+}
+
+func printActivity(w io.Writer, a analytics.ActivityData) error {
+	t := table(w)
+	fmt.Fprintf(t, "%s\tCOMMITS\t+\t-\tAUTHORS\n", strings.ToUpper(a.TimePeriod))
+	for _, p := range a.Data {
+		fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\n", p.Date, p.Commits, p.Additions, p.Deletions, p.Authors)
+	}
+	m := a.Metadata
+	fmt.Fprintf(t, "%d commits, +%d -%d, from %s to %s\n", m.TotalCommits, m.TotalAdditions, m.TotalDeletions, m.DateRange.Start, m.DateRange.End)
+	if a.StatsPending {
+		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+	}
+	return t.Flush()
+}
+
+func printPunchcard(w io.Writer, p analytics.PunchcardData) error {
+	t := table(w)
+	fmt.Fprint(t, "HOUR")
+	for h := range 24 {
+		fmt.Fprintf(t, "\t%d", h)
+	}
+	fmt.Fprintln(t)
+	for d, name := range []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"} {
+		fmt.Fprint(t, name)
+		for _, c := range p.Data[d*24 : d*24+24] {
+			fmt.Fprintf(t, "\t%d", c.Commits)
+		}
+		fmt.Fprintln(t)
+	}
+	fmt.Fprintf(t, "%d commits, in each author's own time zone\n", p.TotalCommits)
+	return t.Flush()
+}
+
+func printAuthors(w io.Writer, a analytics.AuthorsResponse) error {
+	t := table(w)
+	fmt.Fprintln(t, "COMMITS\t+\t-\tFIRST\tLAST\tAUTHOR")
+	day := func(d *time.Time) string {
+		if d == nil {
+			return "?"
+		}
+		return d.Format(time.DateOnly)
+	}
+	for _, s := range a.Authors {
+		fmt.Fprintf(t, "%d\t%d\t%d\t%s\t%s\t%s\n", s.Commits, s.Additions, s.Deletions, day(s.FirstCommit), day(s.LastCommit), oneLine(s.Name, 100))
+	}
+	fmt.Fprintf(t, "%d authors\n", len(a.Authors))
+	if a.StatsPending {
+		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+	}
 	return t.Flush()
 }

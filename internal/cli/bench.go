@@ -262,6 +262,9 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 		{"churn", func(f analytics.Filter) { v.Churn(f) }},
 		{"summary", func(analytics.Filter) { v.Summary(analytics.RepoInfo{}, now, false) }},
 		{"full-data", func(f analytics.Filter) { v.FullData(f, 1, 100, now) }},
+		{"activity", func(f analytics.Filter) { v.Activity(f, "", now) }},
+		{"punchcard", func(f analytics.Filter) { v.Punchcard(f) }},
+		{"authors", func(f analytics.Filter) { v.Authors(f) }},
 	}
 	var out []queryTiming
 	per := max(runs/len(filters), 1)

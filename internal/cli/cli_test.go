@@ -238,3 +238,49 @@ func TestRecapOverProvider(t *testing.T) {
 		t.Fatalf("unknown provider: exit %d: %s", code, stderr)
 	}
 }
+
+// TestAnalyzeInsights runs the analyses beyond spec 002: their --json is
+// the API's body, and authors needs no AUTHOR_STATS on the command line.
+func TestAnalyzeInsights(t *testing.T) {
+	repo := sampleRepo(t)
+	data := t.TempDir()
+	out, stderr, code := run(t, data, "analyze", repo.Dir, "activity", "--json", "--period", "month")
+	var act struct {
+		Activity struct {
+			TimePeriod string `json:"timePeriod"`
+			Data       []struct {
+				Commits   int `json:"commits"`
+				Additions int `json:"additions"`
+				Authors   int `json:"authors"`
+			} `json:"data"`
+		} `json:"activity"`
+	}
+	if err := json.Unmarshal([]byte(out), &act); code != 0 || err != nil {
+		t.Fatalf("activity (exit %d, %v): %s%s", code, err, out, stderr)
+	}
+	commits, added, authors := 0, 0, 0
+	for _, p := range act.Activity.Data {
+		commits, added, authors = commits+p.Commits, added+p.Additions, max(authors, p.Authors)
+	}
+	if act.Activity.TimePeriod != "month" || commits != 2 || added != 4 || authors != 2 {
+		t.Errorf("activity %+v", act.Activity)
+	}
+	out, stderr, code = run(t, data, "analyze", repo.Dir, "authors", "--json")
+	var au struct {
+		Authors []struct {
+			Name    string `json:"name"`
+			Commits int    `json:"commits"`
+		} `json:"authors"`
+	}
+	if err := json.Unmarshal([]byte(out), &au); code != 0 || err != nil || len(au.Authors) != 2 {
+		t.Fatalf("authors (exit %d, %v): %s%s", code, err, out, stderr)
+	}
+	out, _, code = run(t, data, "analyze", repo.Dir, "punchcard")
+	if code != 0 || !strings.Contains(out, "2 commits, in each author's own time zone") {
+		t.Errorf("punchcard (exit %d):\n%s", code, out)
+	}
+	out, _, code = run(t, data, "analyze", repo.Dir, "churn", "--group-by", "directory", "--limit", "1")
+	if code != 0 || !strings.Contains(out, "DIRECTORY") || strings.Count(out, "main.go") != 1 || strings.Contains(out, "README.md") {
+		t.Errorf("churn by directory (exit %d):\n%s", code, out)
+	}
+}

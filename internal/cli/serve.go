@@ -132,6 +132,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		CORSOrigins:   origins(cfg),
 		Registry:      reg,
 		Logger:        log,
+		AuthorStats:   cfg.AuthorStats,
 	})
 	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)
 }

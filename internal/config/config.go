@@ -80,6 +80,9 @@ type Config struct {
 	CacheDiskMB int64 `env:"CACHE_DISK_MB" envDefault:"512"`
 	// ShutdownGrace is how long SIGTERM waits for requests in flight.
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" envDefault:"30s"`
+	// AuthorStats serves statistics per person (/api/repositories/authors);
+	// off by default, since spec 002's contributors carry none (GDPR).
+	AuthorStats bool `env:"AUTHOR_STATS"`
 
 	// SecretKey signs session tokens and encrypts sessions in Redis.
 	// Unset, serve keeps a generated key in the data directory.

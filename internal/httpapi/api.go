@@ -64,6 +64,9 @@ type Options struct {
 	// WebhookSecret, if set, serves the push webhooks (/api/hooks/github,
 	// /api/hooks/gitlab) signed with it; unset, they answer 404.
 	WebhookSecret string
+	// AuthorStats serves the reports of statistics per person
+	// (reports.Report.PersonalStats); without it they answer 404.
+	AuthorStats bool
 }
 
 // Paths served beside the route table.
@@ -81,6 +84,8 @@ type api struct {
 	deadline time.Duration
 	log      *slog.Logger
 	now      func() time.Time
+	// authorStats is Options.AuthorStats.
+	authorStats bool
 }
 
 // route is one entry of the route table.
@@ -93,7 +98,7 @@ type route struct {
 
 // New returns the HTTP handler of the whole API.
 func New(opts Options) http.Handler {
-	a := &api{svc: opts.Service, cache: opts.Cache, deadline: opts.Deadline, log: opts.Logger, now: opts.Now}
+	a := &api{svc: opts.Service, cache: opts.Cache, deadline: opts.Deadline, log: opts.Logger, now: opts.Now, authorStats: opts.AuthorStats}
 	if a.deadline <= 0 {
 		a.deadline = 30 * time.Second
 	}
@@ -156,13 +161,19 @@ var (
 		"churn":        "Code churn per file with risk levels",
 		"summary":      "Repository summary: age, last commit, totals, status",
 		"full-data":    "Commits and heatmap in one answer",
+		"activity":     "Commits, added and deleted lines and distinct authors per day, week or month",
+		"punchcard":    "Commits by weekday (0 = Sunday) and hour in each commit's own time zone, all 168 cells",
+		"authors":      "Statistics per mailmapped author (commits, lines, first and last commit), sorted by commits; 404 unless the server sets AUTHOR_STATS=true",
 	}
 	reportParams = map[string][]string{
 		"commits":      slices.Concat(pagingParams, authorDates),
 		"heatmap":      slices.Concat(authorDates, []string{query.ParamTimePeriod}),
 		"contributors": authorDates,
-		"churn":        churnParams,
+		"churn":        slices.Concat(churnParams, []string{query.ParamLimit, query.ParamGroupBy, query.ParamDepth}),
 		"full-data":    slices.Concat(pagingParams, authorDates, []string{query.ParamTimePeriod}),
+		"activity":     slices.Concat(authorDates, []string{query.ParamTimePeriod}),
+		"punchcard":    authorDates,
+		"authors":      authorDates,
 	}
 )
 
@@ -184,6 +195,10 @@ func (a *api) routes() []route {
 // statsPending set where it matters.
 func (a *api) analytics(report reports.Report) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if report.PersonalStats && !a.authorStats {
+			WriteFailure(w, r, a.log, errNoAuthorStats)
+			return
+		}
 		now := a.now()
 		params := r.URL.Query()
 		req, err := query.Parse(params, now)

@@ -50,6 +50,8 @@ type serverOpts struct {
 	clientAddr func(*http.Request) string
 	dataDir    string // the service's data directory; "" = a new temporary one
 	webhook    string // WEBHOOK_SECRET
+	// authorStats turns on the per-author statistics (AUTHOR_STATS).
+	authorStats bool
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -71,7 +73,8 @@ func newServer(t *testing.T, o serverOpts) *server {
 		t.Fatal(err)
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg,
-		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log, WebhookSecret: o.webhook}
+		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log, WebhookSecret: o.webhook,
+		AuthorStats: o.authorStats}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
 		opts.Recap.Origins = opts.CORSOrigins

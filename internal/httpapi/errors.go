@@ -76,6 +76,7 @@ var (
 	errMethodNotAllowed = fault.New(fault.Invalid, "method not allowed")
 	errNotReady         = fault.New(fault.Unavailable, "data directory is not writable")
 	errNotFound         = fault.New(fault.NotFound, "not found")
+	errNoAuthorStats    = fault.New(fault.NotFound, "author statistics are off on this server: its operator can turn them on with AUTHOR_STATS=true")
 	errNoOAuth          = fault.New(fault.Invalid, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET")
 )
 

@@ -10,7 +10,7 @@ import (
 var paramDocs = map[string]struct{ typ, doc string }{
 	query.ParamRepoURL:    {"string", "Repository URL, e.g. https://github.com/owner/name (required)"},
 	query.ParamPage:       {"integer", "Page number, 1-1000 (default 1)"},
-	query.ParamLimit:      {"integer", "Items per page, 1-100 (default 100)"},
+	query.ParamLimit:      {"integer", "Items per page, 1-100 (default 100); churn: keep this many files with the most changes (default all)"},
 	query.ParamFromDate:   {"string", "Start of the author-date range, ISO 8601 date or date-time"},
 	query.ParamToDate:     {"string", "End of the author-date range, ISO 8601; a date includes that whole day"},
 	query.ParamAuthor:     {"string", "One author: case-insensitive part of the name or e-mail (1-100 characters)"},
@@ -19,6 +19,8 @@ var paramDocs = map[string]struct{ typ, doc string }{
 	query.ParamExtensions: {"string", "Comma-separated file extensions (at most 20), with or without a dot"},
 	query.ParamPaths:      {"string", "Comma-separated path prefixes (at most 20)"},
 	query.ParamTimePeriod: {"string", "day, week or month (default: chosen from the range's length)"},
+	query.ParamGroupBy:    {"string", "churn: directory adds totals per directory (churnData.directories)"},
+	query.ParamDepth:      {"integer", "churn with groupBy=directory: path components per directory, 1-10 (default 1)"},
 	"start_date":          {"string", "Start of the period, ISO 8601"},
 	"end_date":            {"string", "End of the period, ISO 8601; a date includes that whole day"},
 }

@@ -29,7 +29,12 @@ const (
 	ParamExtensions = "extensions"
 	ParamPaths      = "paths"
 	ParamTimePeriod = "timePeriod"
+	ParamGroupBy    = "groupBy"
+	ParamDepth      = "depth"
 )
+
+// GroupDirectory is the one groupBy value: churn totals per directory.
+const GroupDirectory = "directory"
 
 // Limits on parameters (DESIGN.md, "Validation").
 const (
@@ -43,6 +48,8 @@ const (
 	MaxExtensions   = 20
 	MaxPaths        = 20
 	MaxRepoURLBytes = 2048
+	DefaultDepth    = 1
+	MaxDepth        = 10
 )
 
 // MinDate is the earliest fromDate or toDate accepted: git records no
@@ -81,6 +88,13 @@ type Request struct {
 	Limit      int
 	Filter     analytics.Filter
 	TimePeriod string // "", "day", "week" or "month"
+	// TopFiles is the limit when one was given, 0 otherwise: churn keeps
+	// that many files, and all of them without one (spec 002).
+	TopFiles int
+	// GroupBy is "" or GroupDirectory; Depth is the directory depth it
+	// groups by (DefaultDepth unless given).
+	GroupBy string
+	Depth   int
 }
 
 // Parse validates params as of now. Every parameter is single-valued
@@ -100,6 +114,11 @@ func Parse(params url.Values, now time.Time) (Request, error) {
 	req.Filter.Extensions = p.list(ParamExtensions, MaxExtensions, normaliseExtension)
 	req.Filter.Paths = p.list(ParamPaths, MaxPaths, strings.TrimSpace)
 	req.TimePeriod = p.timePeriod()
+	if _, given := params[ParamLimit]; given {
+		req.TopFiles = req.Limit
+	}
+	req.GroupBy = p.groupBy()
+	req.Depth = p.intRange(ParamDepth, DefaultDepth, 1, MaxDepth)
 	if len(p.errs) > 0 {
 		return Request{}, p.errs
 	}
@@ -277,9 +296,9 @@ func (p *parser) timePeriod() string {
 // are written in UTC.
 func (r Request) Key() string {
 	f := r.Filter
-	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q",
+	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d",
 		r.Page, r.Limit, keyTime(f.From), keyTime(f.To), keyList(f.Authors), f.MinChanges,
-		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod)
+		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod, r.TopFiles, r.GroupBy, r.Depth)
 }
 
 func keyTime(t time.Time) string {
@@ -300,6 +319,25 @@ func keyList(items []string) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+func (p *parser) groupBy() string {
+	switch v := strings.TrimSpace(p.get(ParamGroupBy)); v {
+	case "", GroupDirectory:
+		return v
+	default:
+		p.fail(ParamGroupBy, "must be %s, got %q", GroupDirectory, clip(v))
+		return ""
+	}
+}
+
+// ChurnOptions returns the shape r asks of a churn answer.
+func (r Request) ChurnOptions() analytics.ChurnOptions {
+	o := analytics.ChurnOptions{Limit: r.TopFiles}
+	if r.GroupBy == GroupDirectory {
+		o.DirectoryDepth = r.Depth
+	}
+	return o
 }
 
 // clip shortens a value echoed in an error message.

@@ -24,6 +24,11 @@ type Report struct {
 	// commits, heatmap and contributors answer from the first pass; churn
 	// is made of line statistics).
 	NeedsStats bool
+	// PersonalStats marks a report of statistics per person, which the
+	// HTTP API serves only when its operator enables them (spec 002's
+	// contributors carry none, for GDPR); the command line always answers
+	// it.
+	PersonalStats bool
 	// Answer computes the report's body, the JSON the API returns.
 	Answer func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any
 }
@@ -40,13 +45,22 @@ var All = []Report{
 		return analytics.ContributorsResponse{Contributors: v.Contributors(req.Filter)}
 	}},
 	{Name: "churn", NeedsStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
-		return analytics.ChurnResponse{ChurnData: v.Churn(req.Filter)}
+		return analytics.ChurnResponse{ChurnData: v.ChurnWith(req.Filter, req.ChurnOptions())}
 	}},
 	{Name: "summary", Answer: func(v *analytics.View, _ query.Request, info analytics.RepoInfo, now time.Time) any {
 		return analytics.SummaryResponse{Summary: v.Summary(info, now, false)}
 	}},
 	{Name: "full-data", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
 		return v.FullData(req.Filter, req.Page, req.Limit, now)
+	}},
+	{Name: "activity", NeedsStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+		return analytics.ActivityResponse{Activity: v.Activity(req.Filter, req.TimePeriod, now)}
+	}},
+	{Name: "punchcard", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+		return analytics.PunchcardResponse{Punchcard: v.Punchcard(req.Filter)}
+	}},
+	{Name: "authors", NeedsStats: true, PersonalStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+		return v.Authors(req.Filter)
 	}},
 }
 
