@@ -82,7 +82,7 @@ type Config struct {
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" envDefault:"30s"`
 	// AuthorStats serves statistics per person (/api/repositories/authors);
 	// off by default, since spec 002's contributors carry none (GDPR).
-	AuthorStats bool `env:"AUTHOR_STATS"`
+	AuthorStats bool `env:"AUTHOR_STATS" envDefault:"false"`
 
 	// SecretKey signs session tokens and encrypts sessions in Redis.
 	// Unset, serve keeps a generated key in the data directory.
