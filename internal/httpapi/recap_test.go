@@ -74,9 +74,20 @@ func (s *server) getAuth(path, token string, out any) *http.Response {
 	return resp
 }
 
-// wsRecap opens the WebSocket, sends msg and collects frames until the
-// end frame.
+// wsRecap opens the WebSocket, sends msg as JSON and collects frames
+// until the end frame.
 func wsRecap(t *testing.T, s *server, path string, msg any) (chunks []string, errs []string) {
+	t.Helper()
+	b, err := json.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wsSend(t, s, path, b)
+}
+
+// wsSend opens the WebSocket, sends msg as a text message and collects
+// frames until the end frame, after which the server must close normally.
+func wsSend(t *testing.T, s *server, path string, msg []byte) (chunks []string, errs []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -86,7 +97,7 @@ func wsRecap(t *testing.T, s *server, path string, msg any) (chunks []string, er
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 20)
-	if err := wsjson.Write(ctx, conn, msg); err != nil {
+	if err := conn.Write(ctx, websocket.MessageText, msg); err != nil {
 		t.Fatal(err)
 	}
 	for {
@@ -99,6 +110,9 @@ func wsRecap(t *testing.T, s *server, path string, msg any) (chunks []string, er
 			continue
 		}
 		if f.Chunk == "</end>" {
+			if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Fatalf("after the end frame: %v, want a normal close", err)
+			}
 			return chunks, errs
 		}
 		chunks = append(chunks, f.Chunk)
@@ -171,6 +185,31 @@ func TestRecapOverPlainGit(t *testing.T) {
 	// Release notes through the mode path.
 	if chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/release", map[string]any{"actions": acts.Actions, "n": 5}); len(errs) != 0 || len(chunks) == 0 {
 		t.Fatalf("release: %q %q", chunks, errs)
+	}
+}
+
+// TestWebSocketBadMessage: a message that is not JSON, or JSON of the
+// wrong shape, is answered like every other failure (an error frame, the
+// end frame, a normal close), not by closing with 1007 and no frames.
+func TestWebSocketBadMessage(t *testing.T) {
+	s := newServer(t, serverOpts{sessionTTL: time.Minute})
+	var in signIn
+	if s.post("/clone-repo", map[string]string{"url": fixture(t)}, &in); in.SessionID == "" {
+		t.Fatal("no session from /clone-repo")
+	}
+	for _, tc := range []struct{ name, msg, want string }{
+		{"not JSON", "recap please", "must be a JSON object"},
+		{"truncated JSON", `{"actions": "- x"`, "must be a JSON object"},
+		{"array", `[1, 2]`, "must be a JSON object"},
+		{"n a string", `{"actions": "- x", "n": "five"}`, `"n" must be a JSON number, not string`},
+		{"actions a number", `{"actions": 5, "n": 3}`, `"actions" must be a JSON string, not number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chunks, errs := wsSend(t, s, "/ws/"+in.SessionID+"/recap", []byte(tc.msg))
+			if len(chunks) != 0 || len(errs) != 1 || !strings.Contains(errs[0], tc.want) {
+				t.Fatalf("chunks %q errors %q, want one error saying %q", chunks, errs, tc.want)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -454,31 +455,29 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		return wsjson.Write(wctx, conn, f)
 	}
-	var req streamRequest
 	rctx, rcancel := context.WithTimeout(ctx, limits.FirstMessage)
-	err = wsjson.Read(rctx, conn, &req)
+	req, err := readRequest(rctx, conn)
+	late := errors.Is(rctx.Err(), context.DeadlineExceeded)
 	rcancel()
-	if err != nil {
-		switch {
-		case websocket.CloseStatus(err) == websocket.StatusMessageTooBig:
-			return // the library closed the socket with 1009
-		case rctx.Err() != nil:
-			conn.Close(websocket.StatusPolicyViolation, "no message in time")
-			return
+	switch {
+	case err == nil:
+		// From now on the client only listens: read (and drop) in the
+		// background so that its leaving cancels the generation.
+		ctx = conn.CloseRead(ctx)
+		var actions string
+		actions, err = ra.streamActions(ctx, s, mode, req)
+		if err == nil {
+			err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
+				return send(frame{Chunk: chunk})
+			})
 		}
-		_ = send(frame{Error: "the message must be JSON: {\"actions\": \"...\", \"n\": 5}"})
-		_ = send(frame{Chunk: endFrame})
-		conn.Close(websocket.StatusNormalClosure, "")
+	case websocket.CloseStatus(err) == websocket.StatusMessageTooBig:
+		return // the library closed the socket with 1009
+	case late:
+		conn.Close(websocket.StatusPolicyViolation, "no message in time")
 		return
-	}
-	// From now on the client only listens: read (and drop) in the
-	// background so that its leaving cancels the generation.
-	ctx = conn.CloseRead(ctx)
-	actions, err := ra.streamActions(ctx, s, mode, req)
-	if err == nil {
-		err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
-			return send(frame{Chunk: chunk})
-		})
+	case fault.KindOf(err) != fault.Invalid:
+		return // the client left or broke the protocol: nobody to answer
 	}
 	if err != nil {
 		// The frame says what the HTTP body would; internal errors are logged there.
@@ -490,6 +489,39 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = send(frame{Chunk: endFrame})
 	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// readRequest reads the client's one message. A message that is not a
+// JSON object of streamRequest's shape is a fault.Invalid saying what is
+// wrong, answered in frames like every other failure; other errors are
+// the connection's.
+func readRequest(ctx context.Context, conn *websocket.Conn) (streamRequest, error) {
+	var req streamRequest
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		return req, err
+	}
+	if err := json.Unmarshal(data, &req); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return req, fault.Errorf(fault.Invalid, "%q must be a JSON %s, not %s", te.Field, jsonType(te.Type.Kind()), te.Value)
+		}
+		return req, fault.New(fault.Invalid, `the message must be a JSON object: {"actions": "...", "n": 5}`)
+	}
+	return req, nil
+}
+
+// jsonType names the JSON type a Go value of kind k is decoded from.
+func jsonType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return k.String()
 }
 
 // streamActions is the text the model reads: the client's actions, or in
