@@ -18,7 +18,10 @@ const (
 )
 
 // Signer issues and checks session tokens: HS256 JWTs whose subject is a
-// session id.
+// session id. A token has no expiry of its own: it is good exactly as long
+// as its session, which the Store ends SESSION_TTL after its last use
+// (whether the client used the token or the raw id), so a session in use
+// never dies under its token.
 type Signer struct {
 	key    []byte
 	parser *jwt.Parser
@@ -35,18 +38,17 @@ func NewSigner(secretKey []byte) (*Signer, error) {
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithIssuer(issuer),
-			jwt.WithExpirationRequired(),
 		),
 	}, nil
 }
 
-// Issue returns a token naming sessionID that expires at expires.
-func (s *Signer) Issue(sessionID string, expires time.Time) (string, error) {
+// Issue returns a token naming sessionID, without an expiry: the session's
+// own sliding expiry in the Store decides how long it is good for.
+func (s *Signer) Issue(sessionID string) (string, error) {
 	claims := jwt.RegisteredClaims{
-		Subject:   sessionID,
-		Issuer:    issuer,
-		IssuedAt:  jwt.NewNumericDate(time.Now()),
-		ExpiresAt: jwt.NewNumericDate(expires),
+		Subject:  sessionID,
+		Issuer:   issuer,
+		IssuedAt: jwt.NewNumericDate(time.Now()),
 	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 	if err != nil {
@@ -55,10 +57,12 @@ func (s *Signer) Issue(sessionID string, expires time.Time) (string, error) {
 	return tok, nil
 }
 
-// Parse checks token and returns the session id it carries. It returns
-// ErrExpired for an expired token and an error wrapping ErrInvalidToken
-// for anything else that is wrong with it: only HS256 under this Signer's
-// key, from issuer "gitpulse", with an expiry, is accepted.
+// Parse checks token and returns the session id it carries; the caller
+// still asks the Store whether that session lives. It returns ErrExpired
+// for a token past an expiry it carries (tokens issued before tokens
+// stopped carrying one) and an error wrapping ErrInvalidToken for anything
+// else that is wrong with it: only HS256 under this Signer's key, from
+// issuer "gitpulse", with a subject, is accepted.
 func (s *Signer) Parse(token string) (sessionID string, err error) {
 	if len(token) > maxTokenLen {
 		return "", fmt.Errorf("%w: too long", ErrInvalidToken)

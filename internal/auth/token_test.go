@@ -31,7 +31,7 @@ func mustSigner(t *testing.T, key []byte) *Signer {
 func TestSignerRoundTrip(t *testing.T) {
 	s := mustSigner(t, testKey)
 	id := newID()
-	tok, err := s.Issue(id, time.Now().Add(time.Minute))
+	tok, err := s.Issue(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,13 @@ func TestSignerRoundTrip(t *testing.T) {
 	if err != nil || got != id {
 		t.Fatalf("Parse = %q, %v; want %q", got, err, id)
 	}
-	// The claims are the ones the brief names.
+	// The token names the session and nothing else: no expiry, so that
+	// the store's sliding expiry alone decides when a session in use ends.
 	var claims jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(tok, &claims); err != nil {
 		t.Fatal(err)
 	}
-	if claims.Subject != id || claims.Issuer != "gitpulse" || claims.IssuedAt == nil || claims.ExpiresAt == nil {
+	if claims.Subject != id || claims.Issuer != "gitpulse" || claims.IssuedAt == nil || claims.ExpiresAt != nil {
 		t.Errorf("claims %+v", claims)
 	}
 }
@@ -98,7 +99,7 @@ func TestSignerRejects(t *testing.T) {
 		{"RS256", rs256Tok, ErrInvalidToken},
 		{"HS512 with the right key", hs512Tok, ErrInvalidToken},
 		{"wrong issuer", hs256(testKey, claims(func(c *jwt.RegisteredClaims) { c.Issuer = "evil" })), ErrInvalidToken},
-		{"no expiry", hs256(testKey, claims(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil })), ErrInvalidToken},
+		{"no expiry, wrong key", hs256(bytes.Repeat([]byte("w"), 32), claims(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil })), ErrInvalidToken},
 		{"no subject", hs256(testKey, claims(func(c *jwt.RegisteredClaims) { c.Subject = "" })), ErrInvalidToken},
 		{"tampered payload", valid[:len(valid)-2] + "xx", ErrInvalidToken},
 		{"garbage", "not.a.jwt", ErrInvalidToken},
@@ -130,13 +131,18 @@ func TestSessionFromRequest(t *testing.T) {
 	s := mustSigner(t, testKey)
 	headerID, queryID, tokenID := newID(), newID(), newID()
 	issue := func(id string) string {
-		tok, err := s.Issue(id, time.Now().Add(time.Minute))
+		tok, err := s.Issue(id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	expired, _ := s.Issue(newID(), time.Now().Add(-time.Minute))
+	// A token from before tokens stopped carrying an expiry.
+	expired, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: newID(), Issuer: "gitpulse",
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(-time.Minute))}).SignedString(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string

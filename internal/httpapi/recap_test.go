@@ -263,6 +263,43 @@ func TestRecapRefusals(t *testing.T) {
 	}
 }
 
+// TestBearerSessionSlides: a session used only through its JWT lives on
+// past SESSION_TTL while in use, like one used through its session_id, and
+// ends SESSION_TTL after its last use (the JWT used to die SESSION_TTL after
+// sign-in however busy the session was).
+func TestBearerSessionSlides(t *testing.T) {
+	const ttl = 2 * time.Second
+	s := newServer(t, serverOpts{sessionTTL: ttl})
+	var in signIn
+	if s.post("/clone-repo", map[string]string{"url": fixture(t)}, &in); in.Token == "" {
+		t.Fatal("no token from /clone-repo")
+	}
+	var b httpapi.ErrorBody
+	for end := time.Now().Add(2 * ttl); time.Now().Before(end); time.Sleep(ttl / 4) {
+		if resp := s.getAuth("/repos", in.Token, &b); resp.StatusCode != 200 {
+			t.Fatalf("bearer request while the session is in use (%s left): %d %+v", time.Until(end), resp.StatusCode, b)
+		}
+	}
+	time.Sleep(ttl + 200*time.Millisecond)
+	for _, cred := range []string{"Bearer", "session_id"} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/repos?session_id="+in.SessionID, nil)
+		if cred == "Bearer" {
+			req, _ = http.NewRequest(http.MethodGet, s.URL+"/repos", nil)
+			req.Header.Set("Authorization", "Bearer "+in.Token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = httpapi.ErrorBody{}
+		_ = json.NewDecoder(resp.Body).Decode(&b)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || !strings.Contains(b.Detail, "expired") {
+			t.Fatalf("%s after SESSION_TTL unused: %d %+v, want 401 expired", cred, resp.StatusCode, b)
+		}
+	}
+}
+
 // TestClientLeavingCancelsGeneration streams from a model that sends one
 // chunk and then stalls: when the WebSocket client goes away, the request
 // to the model must be cancelled, not left running.

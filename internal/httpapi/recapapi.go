@@ -229,7 +229,7 @@ func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	token, err := ra.opts.Signer.Issue(s.ID, s.ExpiresAt)
+	token, err := ra.opts.Signer.Issue(s.ID)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return
