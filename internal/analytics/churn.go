@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -206,17 +207,10 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, minChanges, depth
 	}
 	// lastCommit[d] is 1 + the last commit counted for directory d.
 	lastCommit := make([]int, len(dirs))
-	q := v.compile(f)
-	for i := range q.timeOrdered() {
-		if x.IsMerge(i) {
-			continue
-		}
-		lo, hi := x.Changes(i)
-		for j := lo; j < hi; j++ {
-			if id := dirOf[x.ChangePath[j]]; id > 0 && lastCommit[id-1] != i+1 {
-				lastCommit[id-1] = i + 1
-				dirs[id-1].Commits++
-			}
+	for i, j := range v.changes(f) {
+		if id := dirOf[x.ChangePath[j]]; id > 0 && lastCommit[id-1] != i+1 {
+			lastCommit[id-1] = i + 1
+			dirs[id-1].Commits++
 		}
 	}
 	slices.SortFunc(dirs, func(a, b ChurnDirectory) int {
@@ -250,24 +244,38 @@ func directory(p string, depth int) string {
 func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 	x := v.x
 	totals := make([]pathTotals, len(x.Paths))
-	q := v.compile(f)
-	for i := range q.timeOrdered() {
-		if x.IsMerge(i) {
+	for _, j := range v.changes(f) {
+		p := x.ChangePath[j]
+		if keep != nil && !keep[p] {
 			continue
 		}
-		lo, hi := x.Changes(i)
-		for j := lo; j < hi; j++ {
-			p := x.ChangePath[j]
-			if keep != nil && !keep[p] {
-				continue
-			}
-			t := &totals[p]
-			t.added += uint64(x.ChangeAdded[j])
-			t.deleted += uint64(x.ChangeDeleted[j])
-			t.commits++
-		}
+		t := &totals[p]
+		t.added += uint64(x.ChangeAdded[j])
+		t.deleted += uint64(x.ChangeDeleted[j])
+		t.commits++
 	}
 	return totals
+}
+
+// changes yields (commit, change) index pairs for every file change of
+// the non-merge commits matching f (merges carry no diff), commits in
+// time order.
+func (v *View) changes(f Filter) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		x := v.x
+		q := v.compile(f)
+		for i := range q.timeOrdered() {
+			if x.IsMerge(i) {
+				continue
+			}
+			lo, hi := x.Changes(i)
+			for j := lo; j < hi; j++ {
+				if !yield(i, j) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // churnFiles lists the touched paths with at least minChanges changes,
