@@ -8,10 +8,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gitpulse/gitpulse/internal/fault"
 )
 
 const (
@@ -74,6 +77,16 @@ type record struct {
 	Token        string `json:"token"`
 }
 
+// storeDown wraps a failed Redis call of op: the request's own end (its
+// context) passes as it is, anything else means the session store is out
+// of order for now (fault.Down), which is no fault of the caller's.
+func storeDown(op string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fault.Wrap(fault.Down, "sessions are unavailable right now; retry shortly", fmt.Errorf("%s: %w", op, err))
+}
+
 // Create implements Store.
 func (r *RedisStore) Create(ctx context.Context, s Session) (Session, error) {
 	s.ID = newID()
@@ -91,7 +104,7 @@ func (r *RedisStore) Create(ctx context.Context, s Session) (Session, error) {
 		return nil
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("create session: %w", err)
+		return Session{}, storeDown("create session", err)
 	}
 	s.ExpiresAt = time.Now().Add(r.ttl)
 	return s, nil
@@ -119,7 +132,7 @@ func (r *RedisStore) Get(ctx context.Context, id string) (Session, error) {
 	res, err := getScript.Run(ctx, r.client, []string{sessionKey(id), markerKey(id)},
 		r.ttl.Milliseconds(), (r.ttl + expiredRetention).Milliseconds()).Result()
 	if err != nil {
-		return Session{}, fmt.Errorf("get session: %w", err)
+		return Session{}, storeDown("get session", err)
 	}
 	expiresAt := time.Now().Add(r.ttl)
 	switch v := res.(type) {
@@ -153,7 +166,7 @@ func (r *RedisStore) Delete(ctx context.Context, id string) error {
 		return nil
 	}
 	if err := r.client.Del(ctx, sessionKey(id), markerKey(id)).Err(); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+		return storeDown("delete session", err)
 	}
 	return nil
 }

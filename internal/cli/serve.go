@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -147,18 +148,24 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 }
 
 // listenAndServe serves until ctx ends (SIGINT/SIGTERM), then stops
-// taking connections and lets requests in flight finish.
+// taking connections and lets requests in flight finish for grace. What is
+// still running then is cancelled with httpapi.ErrShuttingDown, which
+// answers it 503 with Retry-After; a shutdown that answered everything it
+// took is a clean one (nil error, exit status 0).
 func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	base, cutOff := context.WithCancelCause(context.Background())
+	defer cutOff(nil)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
@@ -168,11 +175,28 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	log.Info("shutting down", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	// The grace is over: cut off what is left, give it a moment to write
+	// its 503, then close whatever still holds a connection.
+	cutOff(httpapi.ErrShuttingDown)
+	fctx, cancel := context.WithTimeout(context.Background(), cutOffWrite)
+	defer cancel()
+	if err := srv.Shutdown(fctx); err != nil {
+		_ = srv.Close() // its only error is the listener's, closed already
+		return errors.New("shutdown: requests still running after the grace did not finish their 503 answer and were closed")
+	}
+	log.Info("requests still running after the shutdown grace were answered 503")
+	return nil
 }
+
+// cutOffWrite is how long requests cancelled at the end of the shutdown
+// grace have to write their 503.
+const cutOffWrite = 2 * time.Second
 
 // cacheAdapter presents the tiered cache as the API's ResultCache.
 type cacheAdapter struct{ c *cache.Cache }

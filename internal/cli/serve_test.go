@@ -165,6 +165,18 @@ func TestServeSharesRedisAndSurvivesItsOutage(t *testing.T) {
 		}
 	}
 
+	// Sessions live in Redis: with it down a session endpoint says so with
+	// 503 and Retry-After (it said 500), naming no address.
+	resp, err = http.Get(a.url + "/repos?session_id=AAAAAAAAAAAAAAAAAAAAAA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "sessions are unavailable") || strings.Contains(string(body), "127.0.0.1") {
+		t.Fatalf("session endpoint with Redis down: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+
 	// SIGTERM: a clean exit.
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -447,6 +459,60 @@ func TestServeFinishesRequestsInFlightOnSIGTERM(t *testing.T) {
 		}
 	case <-time.After(100 * time.Second):
 		t.Fatal("the request in flight never finished")
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log)
+	}
+}
+
+// TestServeAnswersWhatTheShutdownGraceCutsOff: a request still waiting
+// when SHUTDOWN_GRACE runs out (here for a git host that never answers)
+// gets 503 with Retry-After instead of a dropped connection (it got 499
+// and the process exit status 1), and the process exits 0.
+func TestServeAnswersWhatTheShutdownGraceCutsOff(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered, until the test ends
+		}
+	}()
+	p := startServe(t, "REQUEST_TIMEOUT=120", "SHUTDOWN_GRACE=1")
+	repo := url.QueryEscape("http://" + silent.Addr().String() + "/never.git")
+	type answer struct {
+		status int
+		retry  string
+		body   string
+	}
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(p.url + "/api/repositories/summary?repoUrl=" + repo)
+		if err != nil {
+			got <- answer{status: -1, body: err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- answer{resp.StatusCode, resp.Header.Get("Retry-After"), string(b)}
+	}()
+	time.Sleep(500 * time.Millisecond) // the request is in flight
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-got:
+		if a.status != http.StatusServiceUnavailable || a.retry == "" || !strings.Contains(a.body, "shutting down") {
+			t.Fatalf("request cut off at shutdown: %d Retry-After %q %s\n%s", a.status, a.retry, a.body, p.log)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the request in flight was never answered\n%s", p.log)
 	}
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log)

@@ -1,6 +1,6 @@
 // Package fault is gitpulse's error vocabulary: a few kinds of failure
 // (invalid input, not found, unauthorized, forbidden, rate limited,
-// unavailable, timeout, internal) that lower packages wrap their failures
+// unavailable, timeout, down, internal) that lower packages wrap their failures
 // in, each with a message fit for the user who caused it. Interfaces (the
 // HTTP API, the command line) map a Kind to their own answer in one place
 // each; the message is all a client ever reads of an error, the cause is
@@ -41,9 +41,13 @@ const (
 	Unavailable
 	// Timeout means the work took longer than allowed; it may go on.
 	Timeout
+	// Down means a part of this service itself (its session store, its
+	// data disk, the server shutting down) is out of order for now, as
+	// opposed to Unavailable, an upstream this request reaches out to.
+	Down
 )
 
-var kindNames = [...]string{"internal", "invalid", "not found", "unauthorized", "forbidden", "rate limited", "unavailable", "timeout"}
+var kindNames = [...]string{"internal", "invalid", "not found", "unauthorized", "forbidden", "rate limited", "unavailable", "timeout", "down"}
 
 // String names the kind.
 func (k Kind) String() string {

@@ -70,11 +70,16 @@ func writePending(w http.ResponseWriter, r *http.Request, log *slog.Logger, repo
 	writeJSON(w, status, b)
 }
 
+// ErrShuttingDown is the cause with which a server cancels the requests
+// still running when its shutdown grace has passed; they are answered 503
+// with Retry-After, not dropped.
+var ErrShuttingDown = errors.New("server shutting down")
+
 // Answers that are not failures of a lower package but of the request's
 // shape or of this server; WriteFailure maps them like the rest.
 var (
 	errMethodNotAllowed = fault.New(fault.Invalid, "method not allowed")
-	errNotReady         = fault.New(fault.Unavailable, "data directory is not writable")
+	errNotReady         = fault.New(fault.Down, "data directory is not writable")
 	errNotFound         = fault.New(fault.NotFound, "not found")
 	errNoAuthorStats    = fault.New(fault.NotFound, "author statistics are off on this server: its operator can turn them on with AUTHOR_STATS=true")
 	errNoOAuth          = fault.New(fault.Invalid, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET")
@@ -102,10 +107,13 @@ func failure(h http.Header, r *http.Request, log *slog.Logger, err error) (int, 
 	switch {
 	case errors.Is(err, errMethodNotAllowed):
 		status = http.StatusMethodNotAllowed
-	case errors.Is(err, errNotReady):
-		status = http.StatusServiceUnavailable
 	case errors.Is(err, errNoOAuth):
 		status = http.StatusNotImplemented
+	case errors.Is(context.Cause(r.Context()), ErrShuttingDown):
+		// The server's shutdown grace ran out while this request was in
+		// flight: another instance (or this one, restarted) can answer it.
+		h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+		return http.StatusServiceUnavailable, body(http.StatusServiceUnavailable, "the server is shutting down; retry shortly", nil)
 	case f.Kind == fault.Internal && errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this.
 		return 499, body(499, "request cancelled", nil)
@@ -122,6 +130,12 @@ func failure(h http.Header, r *http.Request, log *slog.Logger, err error) (int, 
 	case f.Kind == fault.Unavailable:
 		status = http.StatusBadGateway
 		log.Warn("upstream unavailable", "request_id", requestID(r), "err", err)
+	case f.Kind == fault.Down:
+		status = http.StatusServiceUnavailable
+		if f.RetryAt.IsZero() {
+			h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+		}
+		log.Warn("service degraded", "request_id", requestID(r), "err", err)
 	case f.Kind == fault.Timeout:
 		status = http.StatusGatewayTimeout
 		if f.RetryAt.IsZero() {

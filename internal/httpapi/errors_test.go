@@ -41,7 +41,8 @@ func TestFailure(t *testing.T) {
 		{"deadline", fmt.Errorf("clone: %w", context.DeadlineExceeded), 504, "still working on the answer (a repository or a provider listing); retry shortly", "5"},
 		{"internal", errors.New("open /var/lib/gitpulse/secret: permission denied"), 500, "internal error (request )", ""},
 		{"method", errMethodNotAllowed, 405, "method not allowed", ""},
-		{"not ready", errNotReady, 503, "data directory is not writable", ""},
+		{"not ready", errNotReady, 503, "data directory is not writable", "5"},
+		{"session store down", fault.Wrap(fault.Down, "sessions are unavailable right now; retry shortly", errors.New("get session: dial tcp 10.0.0.53:6379: connect: connection refused")), 503, "sessions are unavailable right now; retry shortly", "5"},
 		{"no oauth", errNoOAuth, 501, errNoOAuth.Message, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,5 +63,23 @@ func TestFailure(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFailureAtShutdown: a request cancelled because the server's shutdown
+// grace ran out is answered 503 with Retry-After, while one whose client
+// went away is not answered as a server fault.
+func TestFailureAtShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(ErrShuttingDown)
+	h := http.Header{}
+	status, b := failure(h, httptest.NewRequest("GET", "/", nil).WithContext(ctx), nil, fmt.Errorf("wait for index: %w", context.Canceled))
+	if status != 503 || b.Error != "the server is shutting down; retry shortly" || h.Get("Retry-After") != "5" {
+		t.Fatalf("cut off at shutdown: %d %+v Retry-After %q", status, b, h.Get("Retry-After"))
+	}
+	gone, leave := context.WithCancel(context.Background())
+	leave()
+	if status, _ := failure(http.Header{}, httptest.NewRequest("GET", "/", nil).WithContext(gone), nil, context.Canceled); status != 499 {
+		t.Fatalf("client gone: status %d, want 499", status)
 	}
 }
