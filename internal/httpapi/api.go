@@ -183,6 +183,7 @@ func (a *api) routes() []route {
 		routes = append(routes, route{"GET", "/api/repositories/" + rep.Name, a.analytics(rep), reportDocs[rep.Name], reportParams[rep.Name]})
 	}
 	return append(routes,
+		route{"GET", statusPath, a.status, "How far the repository's preparation has come ({phase, done, total, ready: {metadata, lineStats}, authorStats}); answers at once and starts the preparation", nil},
 		route{"GET", healthzPath, a.healthz, "Liveness", nil},
 		route{"GET", readyzPath, a.readyz, "Readiness: the data directory is usable", nil},
 	)

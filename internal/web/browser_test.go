@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -47,8 +48,8 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// fixture is a repository with four commits by two authors in March 2024,
-// touching three files.
+// fixture is a repository with five commits by three authors in March
+// 2024, in two time zones, touching four files in two directories.
 func fixture(t *testing.T) string {
 	t.Helper()
 	r := testrepo.New(t)
@@ -61,6 +62,12 @@ func fixture(t *testing.T) string {
 		Files: map[string][]byte{"main.go": []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Exit(0) }\n")}})
 	r.Commit(testrepo.Commit{Author: "Bob Example <bob@example.com>", Date: day(11), Message: "feat: add helpers",
 		Files: map[string][]byte{"util.go": []byte("package main\n\nfunc helper() int { return 1 }\n")}})
+	// 23:30 in India is 18:00 UTC: the punch card says 23, the calendar the 20th.
+	r.Commit(testrepo.Commit{Author: "Carol Example <carol@example.com>", Date: time.Date(2024, 3, 20, 23, 30, 0, 0, time.FixedZone("IST", 5*3600+1800)),
+		Message: "docs: a guide", Files: map[string][]byte{
+			"docs/guide.md": []byte("# Guide\n\nRun it.\n\nThat is all.\n"),
+			"main.go":       []byte("package main\n\nfunc main() {}\n"),
+		}})
 	return r.Dir
 }
 
@@ -112,9 +119,10 @@ func dashboard(t *testing.T, f *faults) string {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(f.wrap(httpapi.New(httpapi.Options{
-		Service:   svc,
-		Dashboard: web.Handler(),
-		Recap:     &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Recaps: recaps.New(connect.Config{History: svc}, gen, nil)},
+		Service:     svc,
+		Dashboard:   web.Handler(),
+		AuthorStats: true,
+		Recap:       &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Recaps: recaps.New(connect.Config{History: svc}, gen, nil)},
 	})))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	return srv.URL
@@ -213,65 +221,56 @@ func TestDashboardInBrowser(t *testing.T) {
 	url := dashboard(t, &f)
 	b := newBrowser(t, ctx, exe)
 
-	// Analytics.
-	b.do("open the dashboard", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("analytics-form")))
-	b.do("analyze",
-		chromedp.SetValue(chromedp.ID("repo-url"), repo),
-		chromedp.SetValue(chromedp.ID("from-date"), "2024-03-01"),
-		chromedp.SetValue(chromedp.ID("to-date"), "2024-03-31"),
-		chromedp.Click(chromedp.ID("analyze")))
+	// Analytics: the address alone opens the view, no click.
+	view := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
+	b.do("open a view from its address", chromedp.Navigate(view))
 	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository (reading commits: 1,200 of 5,000)… retrying')`)
-	b.wait("summary", `!document.getElementById('summary').hidden && document.getElementById('summary-total-commits').textContent === '4'`)
-	if got := eval[string](b, `document.getElementById('summary-contributors').textContent`); got != "2" {
-		t.Errorf("summary contributors %q", got)
-	}
+	b.wait("settled", settled)
 	b.wait("status cleared", `document.getElementById('status').hidden`)
-	b.wait("heatmap", `document.querySelectorAll('#heatmap-chart svg rect.cell').length > 0`)
-	if n := eval[int](b, `document.querySelectorAll('#heatmap-chart svg rect.cell').length`); n != 31 {
-		t.Errorf("heatmap has %d cells, want one per day of March", n)
+	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(view, url) {
+		t.Errorf("address %q after loading %q", got, view)
 	}
-	busy := eval[[]string](b, `[...document.querySelectorAll('#heatmap-chart rect.cell:not(.lvl0)')].map(r => r.dataset.date + '=' + r.dataset.count + ' ' + r.querySelector('title').textContent)`)
-	if len(busy) != 4 || !strings.HasPrefix(busy[0], "2024-03-04=1 2024-03-04: 1 commit") {
-		t.Errorf("heatmap active cells %q", busy)
-	}
-	b.wait("contributors", `document.querySelectorAll('#contributors-rows tr').length === 2 && !document.getElementById('contributors-note').textContent.includes('counting')`)
-	rows := eval[[]string](b, `[...document.querySelectorAll('#contributors-rows tr')].map(tr => tr.textContent)`)
-	if strings.Join(rows, "|") != "Alice Example2|Bob Example2" {
-		t.Errorf("contributor rows %q", rows)
-	}
-	if n := eval[int](b, `document.querySelectorAll('#contributors-chart svg rect.bar').length`); n != 2 {
-		t.Errorf("contributor chart has %d bars", n)
-	}
-	b.wait("churn", `document.querySelectorAll('#churn-rows tr').length > 0`)
-	churn := eval[[]string](b, `[...document.querySelectorAll('#churn-rows tr')].map(tr => tr.cells[0].textContent + ' ' + tr.querySelector('.badge').textContent)`)
-	if len(churn) != 3 || churn[0] != "main.go low" {
-		t.Errorf("churn rows %q", churn)
-	}
-	b.wait("commits", `document.querySelectorAll('#commits-rows tr').length === 4`)
-	if got := eval[string](b, `document.getElementById('commits-page').textContent`); got != "Page 1 of 1 (4 commits)" {
-		t.Errorf("commits pager %q", got)
-	}
-	if !eval[bool](b, `document.getElementById('commits-next').disabled && document.getElementById('commits-prev').disabled`) {
-		t.Error("pager buttons enabled on the only page")
-	}
+	checkAgainstGit(t, b, repo, "2024-03-01", "2024-03-31")
 
-	// Two years: a week or month grid whose cells still add up to 4.
+	// No dates: the 12 months ending at the last commit (2024-03-20),
+	// said so, and the address keeps the dates unset.
+	bare := "/?" + neturl.Values{"repo": {repo}}.Encode()
+	b.do("open a view without dates", chromedp.Navigate(url+bare))
+	b.wait("settled without dates", settled)
+	if p := eval[string](b, `document.getElementById('period').textContent`); !strings.Contains(p, "2023-03-21 to 2024-03-20") || !strings.Contains(p, "12 months ending at the last commit") {
+		t.Errorf("default period %q", p)
+	}
+	if got := eval[string](b, `document.querySelector('#summary .sub').textContent`); got != "Whole repository" {
+		t.Errorf("summary subtitle %q", got)
+	}
+	if got := eval[string](b, `location.pathname + location.search`); got != bare {
+		t.Errorf("address %q, want %q", got, bare)
+	}
+	checkAgainstGit(t, b, repo, "2023-03-21", "2024-03-20")
+
+	// Analyze another period from the form; Back returns to the last one.
 	b.do("analyze two years",
 		chromedp.SetValue(chromedp.ID("from-date"), "2023-01-01"),
 		chromedp.SetValue(chromedp.ID("to-date"), "2024-12-31"),
 		chromedp.Click(chromedp.ID("analyze")))
-	b.wait("long heatmap", `!document.getElementById('heatmap').hidden && document.getElementById('heatmap-note').textContent.includes('2023-01-01')`)
-	sum := eval[int](b, `[...document.querySelectorAll('#heatmap-chart rect.cell')].reduce((n, r) => n + Number(r.dataset.count), 0)`)
-	note := eval[string](b, `document.getElementById('heatmap-note').textContent`)
-	if sum != 4 || strings.Contains(note, "per day") {
-		t.Errorf("two-year heatmap: %d commits in its cells, note %q", sum, note)
+	b.wait("two years", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-01-01 to 2024-12-31')`)
+	if note := eval[string](b, `document.getElementById('calendar-note').textContent`); !strings.Contains(note, "up to a year") {
+		t.Errorf("calendar note for two years %q", note)
 	}
-	b.wait("commits again", `document.querySelectorAll('#commits-rows tr').length === 4 && !document.getElementById('analyze').disabled`)
+	checkAgainstGit(t, b, repo, "2023-01-01", "2024-12-31")
+	if got := eval[string](b, `location.search`); !strings.Contains(got, "from=2023-01-01") || !strings.Contains(got, "to=2024-12-31") {
+		t.Errorf("address after Analyze %q", got)
+	}
+	b.do("back", chromedp.NavigateBack())
+	b.wait("back to the default period", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-03-21 to 2024-03-20')`)
+	if got := eval[string](b, `location.pathname + location.search`); got != bare {
+		t.Errorf("address after Back %q, want %q", got, bare)
+	}
 
 	// The layout holds at a phone's width: nothing scrolls sideways.
-	b.do("narrow", chromedp.EmulateViewport(400, 800))
-	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 400 {
-		t.Errorf("page is %d px wide at 400 px", w)
+	b.do("narrow", chromedp.EmulateViewport(390, 844))
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("page is %d px wide at 390 px", w)
 	}
 	b.do("wide", chromedp.EmulateViewport(1280, 900))
 
@@ -308,7 +307,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("end-date"), "2024-03-31"),
 		chromedp.Click(chromedp.ID("load-actions")))
 	b.wait("activity", `!document.getElementById('actions-section').hidden`)
-	if got := eval[string](b, `document.getElementById('actions-count').textContent`); !strings.HasPrefix(got, "4 items from 2024-03-01 to 2024-03-31") {
+	if got := eval[string](b, `document.getElementById('actions-count').textContent`); !strings.HasPrefix(got, "5 items from 2024-03-01 to 2024-03-31") {
 		t.Errorf("actions count %q", got)
 	}
 	if got := eval[string](b, `document.getElementById('actions-text').value`); !strings.Contains(got, "add helpers") {

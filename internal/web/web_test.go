@@ -65,6 +65,7 @@ func TestAssets(t *testing.T) {
 		"/assets/analytics.js": "text/javascript; charset=utf-8",
 		"/assets/recap.js":     "text/javascript; charset=utf-8",
 		"/assets/ui.js":        "text/javascript; charset=utf-8",
+		"/assets/period.js":    "text/javascript; charset=utf-8",
 		"/assets/style.css":    "text/css; charset=utf-8",
 	} {
 		rec := serve(t, http.MethodGet, path)

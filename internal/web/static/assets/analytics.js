@@ -1,18 +1,48 @@
-// analytics.js: the Analytics tab: the filter form and the summary,
-// heatmap, contributors, churn and commits views.
-import { request } from './api.js';
-import { bars, heatmap } from './charts.js';
-import { $, clearError, el, fmtDate, isAbort, setWaiting, showError } from './ui.js';
+// analytics.js: the Analytics tab. One analysis covers one period: the
+// dates the user set, or, with none, the 12 months ending at the
+// repository's last commit (asked for explicitly, so every card covers
+// the same days). The view lives in the URL (/?repo=&from=&to=&authors=
+// &extensions=), the repository's preparation is polled from
+// /api/repositories/status, and each card loads, fails and shows its
+// state on its own.
+import { request, retryNow } from './api.js';
+import { bars, calendar, punchcard, timeSeries } from './charts.js';
+import { days, fromURL, resolve, toURL } from './period.js';
+import { $, clearError, el, fmtDate, fmtNum, isAbort, plural, setWaiting, showError } from './ui.js';
 
 const PAGE_SIZE = 25;
-/** Contributor commit counts come from at most this many pages of 100 commits. */
-const SAMPLE_PAGES = 3;
-const MAX_CHURN_ROWS = 200;
-const CARDS = ['summary', 'heatmap', 'contributors', 'churn', 'commits'];
+/** The API serves pages 1 to MAX_PAGE. */
+const MAX_PAGE = 1000;
+const TOP_FILES = 50;
+const TOP_BARS = 15;
+/** The day calendar covers periods up to this many days. */
+const CALENDAR_DAYS = 366;
+const POLL_MS = 1000;
 
-/** The running analysis: its filters, abort controller and commits page. */
+/**
+ * CARDS are the views of an analysis, drawn in this order after the
+ * summary. A card is {id, stats, load(run)}: id is its <article>'s id,
+ * stats says it waits for line statistics, and load fills it from the
+ * API (run.params are the period's filters), rejecting on failure.
+ * A new view is an <article class="card"> in index.html and an entry here.
+ */
+const CARDS = [
+  { id: 'activity', stats: true, load: loadActivity },
+  { id: 'calendar', stats: false, load: loadCalendar },
+  { id: 'punchcard', stats: false, load: loadPunchcard },
+  { id: 'contributors', stats: false, load: loadContributors },
+  { id: 'hotspots', stats: true, load: loadHotspots },
+  { id: 'commits', stats: false, load: (r) => loadCommits(r, 1) },
+];
+
+/** The running analysis. */
 let run = null;
-
+/**
+ * The dates the page chose for a repository ({repo, from, to, asked}:
+ * asked is the view as the user gave it): the form shows them, the URL
+ * leaves them out, and Analyze with them unchanged asks as the user did.
+ */
+let defaults = null;
 let calls = 0;
 
 const PHASES = {
@@ -20,11 +50,11 @@ const PHASES = {
   complete: 'fetching file contents', linestats: 'reading line statistics',
 };
 
-/** describe turns a 504's progress into " (reading commits: 1,200 of 5,000)". */
+/** describe turns progress into " (reading commits: 1,200 of 5,000)". */
 function describe(progress) {
   const phase = PHASES[progress?.phase];
   if (!phase) return '';
-  const counts = progress.total > 0 ? `: ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}` : '';
+  const counts = progress.total > 0 ? `: ${fmtNum(progress.done)} of ${fmtNum(progress.total)}` : '';
   return ` (${phase}${counts})`;
 }
 
@@ -39,34 +69,171 @@ function get(what, params, signal) {
   });
 }
 
-function readFilters() {
-  const v = (id) => $(id).value.trim();
-  const repoUrl = v('repo-url');
-  const dates = { fromDate: v('from-date'), toDate: v('to-date'), authors: v('authors') };
-  return { summary: { repoUrl }, filter: { repoUrl, ...dates }, churn: { repoUrl, ...dates, extensions: v('extensions') } };
+const card = (id) => $(id);
+
+/** begin shows a card as a skeleton. */
+function begin(id) {
+  const c = card(id);
+  c.classList.add('loading');
+  c.setAttribute('aria-busy', 'true');
+  c.dataset.state = 'loading';
+  c.querySelector('.card-error')?.remove();
 }
 
-async function analyze() {
+/** settle marks a card loaded. */
+function settle(id) {
+  const c = card(id);
+  c.classList.remove('loading');
+  c.setAttribute('aria-busy', 'false');
+  c.dataset.state = 'ready';
+}
+
+/** fail shows err inside the card, where the user is looking. */
+function fail(id, err) {
+  const c = card(id);
+  c.classList.remove('loading');
+  c.setAttribute('aria-busy', 'false');
+  c.dataset.state = 'error';
+  c.querySelector('.card-error')?.remove();
+  const fields = (err?.details || []).map((d) => `${d.field}: ${d.message}`);
+  c.append(el('p', { class: 'card-error', role: 'alert' }, [err?.message || String(err), ...fields].join(' — ')));
+}
+
+/** sub writes a card's subtitle: the period and the filters it covers. */
+function sub(id, r, extra = '') {
+  const { from, to, authors, extensions } = r.params;
+  const parts = [`${from} to ${to}`];
+  if (authors) parts.push(`authors: ${authors}`);
+  if (extensions && id === 'hotspots') parts.push(`extensions: ${extensions}`);
+  card(id).querySelector('.sub').textContent = parts.join(' · ') + (extra ? ` · ${extra}` : '');
+}
+
+/** readForm is the view the form describes; dates the page filled in itself count as unset. */
+function readForm() {
+  const v = (id) => $(id).value.trim();
+  const view = { repo: v('repo-url'), from: v('from-date'), to: v('to-date'), authors: v('authors'), extensions: v('extensions') };
+  if (defaults && view.repo === defaults.repo && view.from === defaults.from && view.to === defaults.to) {
+    view.from = defaults.asked.from;
+    view.to = defaults.asked.to;
+  }
+  return view;
+}
+
+/** fillForm shows a view in the form. */
+function fillForm(view) {
+  $('repo-url').value = view.repo;
+  $('from-date').value = view.from;
+  $('to-date').value = view.to;
+  $('authors').value = view.authors;
+  $('extensions').value = view.extensions;
+  defaults = null;
+}
+
+/**
+ * keepURL writes view into the address bar: 'push' adds a history entry
+ * (a new analysis, so Back returns to the previous one), 'replace'
+ * rewrites the current one, 'none' leaves it (Back or Forward brought us
+ * here).
+ */
+function keepURL(view, how) {
+  const url = toURL(view);
+  const here = window.location.pathname + window.location.search;
+  if (how === 'push' && url !== here) window.history.pushState(null, '', url);
+  else if (how !== 'none' && url !== here) window.history.replaceState(null, '', url);
+}
+
+/** analyze runs one analysis of view, every card over one period. */
+async function analyze(view, how) {
   run?.controller.abort();
   const controller = new AbortController();
-  const current = { controller, params: readFilters(), page: 1 };
-  run = current;
-  clearError();
-  for (const id of CARDS) $(id).hidden = true;
-  $('analyze').disabled = true;
   const { signal } = controller;
-  const { summary, filter, churn } = current.params;
-  const results = await Promise.allSettled([
-    get('summary', summary, signal).then((d) => showSummary(d.summary)),
-    get('heatmap', filter, signal).then((d) => showHeatmap(d.heatmapData)),
-    get('contributors', filter, signal).then((d) => showContributors(d.contributors, filter, signal)),
-    get('churn', churn, signal).then((d) => showChurn(d.churnData)),
-    loadCommits(current, 1),
-  ]);
-  if (run !== current) return;
+  const r = { controller, view, page: 1, started: performance.now(), params: null, summary: null };
+  run = r;
+  keepURL(view, how);
+  clearError();
+  $('analyze').disabled = true;
+  $('cards').hidden = false;
+  $('cards').dataset.settled = 'false';
+  $('period').textContent = '';
+  for (const id of ['summary', ...CARDS.map((c) => c.id)]) begin(id);
+  r.status = poll(r);
+  try {
+    r.summary = (await get('summary', { repoUrl: view.repo }, signal)).summary;
+  } catch (err) {
+    if (isAbort(err) || run !== r) return;
+    $('cards').hidden = true;
+    $('analyze').disabled = false;
+    showError(err);
+    return;
+  }
+  if (run !== r) return;
+  showSummary(r.summary);
+  const p = resolve(view.from, view.to, r.summary);
+  r.params = { repoUrl: view.repo, fromDate: p.from, toDate: p.to, from: p.from, to: p.to, authors: view.authors, extensions: view.extensions };
+  $('from-date').value = p.from;
+  $('to-date').value = p.to;
+  defaults = view.from && view.to ? null : { repo: view.repo, from: p.from, to: p.to, asked: view };
+  $('period').textContent = `Every view below covers ${p.from} to ${p.to} (${plural(days(p.from, p.to), 'day')})`
+    + (p.why ? `: ${p.why}, as no dates were set. Set From and To to choose another period.` : '.');
+  const results = await Promise.allSettled(CARDS.map((c) => c.load(r).then(
+    () => { if (run === r) settle(c.id); },
+    (err) => { if (!isAbort(err) && run === r) fail(c.id, err); throw err; })));
+  if (run !== r) return;
   $('analyze').disabled = false;
-  const failed = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
-  if (failed) showError(failed.reason);
+  $('cards').dataset.settled = 'true';
+  $('cards').dataset.settleMs = String(Math.round(performance.now() - r.started));
+  const invalid = results.find((x) => x.status === 'rejected' && x.reason?.status === 400);
+  if (invalid) showError(invalid.reason);
+}
+
+/**
+ * poll asks /api/repositories/status every second while the analysis
+ * runs and the repository is being prepared: the progress line shows the
+ * phase and counts, the cards that wait for line statistics say so, and
+ * requests waiting to retry go at once when the data is ready. It
+ * resolves with the first answer (which says whether the server serves
+ * per-author statistics).
+ */
+function poll(r) {
+  let first;
+  const firstAnswer = new Promise((resolve) => { first = resolve; });
+  (async () => {
+    let sawMeta = false;
+    while (run === r) {
+      let s;
+      try {
+        s = await request('/api/repositories/status', { params: { repoUrl: r.view.repo }, signal: r.controller.signal });
+      } catch {
+        first(null);
+        $('progress').hidden = true;
+        return;
+      }
+      first(s);
+      if (run !== r) return;
+      const done = s.ready.metadata && s.ready.lineStats;
+      if (s.ready.metadata && !sawMeta) {
+        sawMeta = true;
+        retryNow();
+      }
+      if (done) retryNow();
+      $('progress').hidden = done;
+      $('progress').textContent = done ? '' : `Preparing the repository${describe(s)}`
+        + (s.ready.metadata ? '; commits are ready, line statistics are still being read' : '');
+      for (const c of CARDS) {
+        const n = card(c.id).querySelector('.note');
+        if (c.stats && n && card(c.id).dataset.state === 'loading') {
+          n.textContent = done ? '' : `Waiting for line statistics${describe(s)}…`;
+        }
+      }
+      if (done && r.commitsPending) {
+        r.commitsPending = false;
+        loadCommits(r, r.page).catch((err) => { if (!isAbort(err)) fail('commits', err); });
+      }
+      if (done && s.phase === 'done') return;
+      await new Promise((res) => { setTimeout(res, POLL_MS); });
+    }
+  })();
+  return firstAnswer;
 }
 
 function showSummary(s) {
@@ -77,96 +244,190 @@ function showSummary(s) {
   $('summary-last-commit').textContent = s.lastCommit
     ? `${fmtDate(s.lastCommit.date)} (${s.lastCommit.relativeTime}) by ${s.lastCommit.author}` : '—';
   $('summary-status').textContent = s.stats.status;
-  $('summary-total-commits').textContent = String(s.stats.totalCommits);
-  $('summary-contributors').textContent = String(s.stats.contributors);
-  $('summary').hidden = false;
+  $('summary-total-commits').textContent = fmtNum(s.stats.totalCommits);
+  $('summary-contributors').textContent = fmtNum(s.stats.contributors);
+  settle('summary');
 }
 
-function showHeatmap(h) {
-  const m = h.metadata;
-  $('heatmap-note').textContent = `${m.totalCommits} commits per ${h.timePeriod}, ${m.dateRange.start} to ${m.dateRange.end}`;
-  $('heatmap-chart').replaceChildren(heatmap(h));
-  $('heatmap').hidden = false;
+const num = (n) => el('td', { class: 'num' }, fmtNum(n));
+
+async function loadActivity(r) {
+  const d = (await get('activity', filters(r), r.controller.signal)).activity;
+  if (run !== r) return;
+  const m = d.metadata;
+  sub('activity', r, `per ${d.timePeriod}`);
+  $('activity-note').textContent = `${plural(m.totalCommits, 'commit')}, ${fmtNum(m.totalAdditions)} lines added, ${fmtNum(m.totalDeletions)} deleted. Drag across the chart to analyze a shorter period.`;
+  timeSeries($('activity-chart'), d, r.params.to, (from, to) => {
+    const view = { ...r.view, from, to };
+    fillForm(view);
+    analyze(view, 'push');
+  });
+  $('activity-rows').replaceChildren(...d.data.map((p) => el('tr', { 'data-date': p.date },
+    el('td', {}, p.date), num(p.commits), num(p.additions), num(p.deletions), num(p.authors))));
 }
 
-/**
- * showContributors lists the contributors, then counts their commits over
- * the newest pages of commits (the API lists names only) for the chart.
- */
-async function showContributors(list, filter, signal) {
-  const counts = new Map(list.map((c) => [c.login, 0]));
-  const render = (note) => {
-    const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    $('contributors-note').textContent = note;
-    $('contributors-chart').replaceChildren(bars(ranked.slice(0, 15).map(([label, value]) => ({ label, value }))));
-    $('contributors-rows').replaceChildren(...ranked.map(([login, n]) =>
-      el('tr', {}, el('td', {}, login), el('td', { class: 'num' }, n))));
-  };
-  render(`${list.length} contributors; counting commits…`);
-  $('contributors').hidden = false;
-  let seen = 0;
-  let total = 0;
-  for (let page = 1; page <= SAMPLE_PAGES; page++) {
-    const d = await get('commits', { ...filter, page, limit: 100 }, signal);
-    for (const c of d.commits) counts.set(c.author.name, (counts.get(c.author.name) || 0) + 1);
-    seen += d.commits.length;
-    total = d.total;
-    if (!d.hasMore) break;
+async function loadCalendar(r) {
+  const n = days(r.params.from, r.params.to);
+  if (n > CALENDAR_DAYS) {
+    sub('calendar', r);
+    $('calendar-note').textContent = `The day calendar covers periods of up to a year; this one has ${plural(n, 'day')}. The activity chart covers all of it.`;
+    $('calendar-chart').replaceChildren();
+    $('calendar-rows').replaceChildren();
+    return;
   }
-  render(seen >= total
-    ? `${list.length} contributors, commits counted over all ${total}`
-    : `${list.length} contributors, commits counted over the newest ${seen} of ${total}`);
+  const h = (await get('heatmap', { ...filters(r), timePeriod: 'day' }, r.controller.signal)).heatmapData;
+  if (run !== r) return;
+  sub('calendar', r);
+  const busy = h.data.filter((p) => p.count > 0);
+  $('calendar-note').textContent = `${plural(h.metadata.totalCommits, 'commit')} in total on ${plural(busy.length, 'day')} with commits.`;
+  calendar($('calendar-chart'), h);
+  $('calendar-rows').replaceChildren(...busy.map((p) => el('tr', { 'data-date': p.date }, el('td', {}, p.date), num(p.count), num(p.authors))));
 }
 
-function showChurn(c) {
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+async function loadPunchcard(r) {
+  const d = (await get('punchcard', filters(r), r.controller.signal)).punchcard;
+  if (run !== r) return;
+  sub('punchcard', r);
+  $('punchcard-note').textContent = `${plural(d.totalCommits, 'commit')} by weekday and hour, each in its author's own time zone.`;
+  punchcard($('punchcard-chart'), d);
+  const busy = d.data.filter((c) => c.commits > 0).sort((a, b) => a.day - b.day || a.hour - b.hour);
+  $('punchcard-rows').replaceChildren(...busy.map((c) => el('tr', { 'data-day': c.day, 'data-hour': c.hour },
+    el('td', {}, WEEKDAYS[c.day]), num(c.hour), num(c.commits))));
+}
+
+async function loadContributors(r) {
+  const status = await r.status;
+  if (status?.authorStats) {
+    const d = await get('authors', filters(r), r.controller.signal);
+    if (run !== r) return;
+    sub('contributors', r);
+    $('contributors-note').textContent = `${plural(d.authors.length, 'contributor')}, by commits in the period.`;
+    $('contributors-chart').replaceChildren(bars(d.authors.slice(0, TOP_BARS).map((a) => ({ label: a.name, value: a.commits }))));
+    $('contributors-head').replaceChildren(el('tr', {}, el('th', { scope: 'col' }, 'Contributor'), el('th', { scope: 'col', class: 'num' }, 'Commits'),
+      el('th', { scope: 'col', class: 'num' }, 'Added'), el('th', { scope: 'col', class: 'num' }, 'Deleted'),
+      el('th', { scope: 'col' }, 'First commit'), el('th', { scope: 'col' }, 'Last commit')));
+    $('contributors-rows').replaceChildren(...d.authors.map((a) => el('tr', {},
+      el('td', {}, a.name), num(a.commits), num(a.additions), num(a.deletions),
+      el('td', {}, a.firstCommit ? a.firstCommit.slice(0, 10) : '—'), el('td', {}, a.lastCommit ? a.lastCommit.slice(0, 10) : '—'))));
+    return;
+  }
+  const list = (await get('contributors', filters(r), r.controller.signal)).contributors;
+  if (run !== r) return;
+  sub('contributors', r);
+  $('contributors-note').textContent = `${plural(list.length, 'contributor')}. This server does not publish statistics per person (its operator can enable them with AUTHOR_STATS=true).`;
+  $('contributors-chart').replaceChildren();
+  $('contributors-head').replaceChildren(el('tr', {}, el('th', { scope: 'col' }, 'Contributor')));
+  $('contributors-rows').replaceChildren(...list.map((c) => el('tr', {}, el('td', {}, c.login))));
+}
+
+async function loadHotspots(r) {
+  const c = (await get('churn', { ...filters(r), extensions: r.params.extensions, limit: TOP_FILES, groupBy: 'directory', depth: 1 }, r.controller.signal)).churnData;
+  if (run !== r) return;
   const s = c.summary;
-  $('churn-note').textContent = c.statsPending
-    ? 'Line statistics are still being indexed; analyze again shortly.'
-    : `${s.totalFiles} files, ${s.highRiskFiles} high risk, ${s.averageChanges.toFixed(1)} changed lines on average`
-      + (c.files.length > MAX_CHURN_ROWS ? ` (the ${MAX_CHURN_ROWS} most changed shown)` : '');
-  $('churn-rows').replaceChildren(...c.files.slice(0, MAX_CHURN_ROWS).map((f) => el('tr', {},
-    el('td', { class: 'path' }, el('code', {}, f.path)),
-    el('td', { class: 'num' }, f.commits),
-    el('td', { class: 'num' }, f.additions),
-    el('td', { class: 'num' }, f.deletions),
+  const dirs = [...(c.directories || [])].sort((a, b) => b.changes - a.changes || a.path.localeCompare(b.path));
+  sub('hotspots', r);
+  $('hotspots-note').textContent = `${plural(s.totalFiles, 'file')} changed, ${fmtNum(s.highRiskFiles)} of high or critical risk`
+    + (s.totalFiles > c.files.length ? `; the ${fmtNum(c.files.length)} most changed are listed.` : '.');
+  $('hotspots-chart').replaceChildren(bars(dirs.slice(0, TOP_BARS).map((d) => ({ label: d.path, value: d.changes })), 'changed lines'));
+  $('hotspots-dirs').replaceChildren(...dirs.map((d) => el('tr', {},
+    el('td', { class: 'path' }, el('code', {}, d.path)), num(d.files), num(d.commits), num(d.additions), num(d.deletions))));
+  $('hotspots-rows').replaceChildren(...c.files.map((f) => el('tr', {},
+    el('td', { class: 'path' }, el('code', {}, f.path)), num(f.commits), num(f.additions), num(f.deletions),
     el('td', {}, el('span', { class: `badge risk-${f.riskLevel}` }, f.riskLevel)))));
-  $('churn').hidden = false;
+}
+
+/** filters are the API parameters of the run's period and authors. */
+const filters = (r) => ({ repoUrl: r.params.repoUrl, fromDate: r.params.fromDate, toDate: r.params.toDate, authors: r.params.authors });
+
+/** FORGES link a commit on the known forges, from the repository's https URL. */
+const FORGES = {
+  github: (base, sha) => `${base}/commit/${sha}`,
+  gitlab: (base, sha) => `${base}/-/commit/${sha}`,
+  bitbucket: (base, sha) => `${base}/commits/${sha}`,
+  azure: (base, sha) => `${base}/commit/${sha}`,
+  codeberg: (base, sha) => `${base}/commit/${sha}`,
+};
+
+/** commitLink is the URL of a commit on its forge, or '' for unknown hosts and local paths. */
+function commitLink(repo, sha) {
+  const url = repo?.url || '';
+  if (!url.startsWith('https://')) return '';
+  const base = url.replace(/\.git$/, '').replace(/\/+$/, '');
+  const forge = repo.platform === 'other' && new URL(base).hostname === 'codeberg.org' ? 'codeberg' : repo.platform;
+  return FORGES[forge]?.(base, sha) || '';
 }
 
 /** loadCommits shows page page of the commits of run r. */
 async function loadCommits(r, page) {
   $('commits-prev').disabled = true;
   $('commits-next').disabled = true;
-  const d = await get('commits', { ...r.params.filter, page, limit: PAGE_SIZE }, r.controller.signal);
+  const d = await get('commits', { ...filters(r), page, limit: PAGE_SIZE }, r.controller.signal);
   if (run !== r) return;
   r.page = d.page;
-  $('commits-rows').replaceChildren(...d.commits.map((c) => el('tr', {},
-    el('td', {}, fmtDate(c.date)),
-    el('td', { title: c.author.email }, c.author.name),
-    el('td', { class: 'msg' }, c.message),
-    c.stats ? el('td', { class: 'num' }, `+${c.stats.additions} −${c.stats.deletions}`)
-      : el('td', { class: 'num', title: 'line statistics are still being indexed' }, '…'),
-    el('td', {}, el('code', {}, c.sha.slice(0, 8))))));
-  const pages = Math.max(1, Math.ceil(d.total / d.limit));
-  $('commits-page').textContent = `Page ${d.page} of ${pages} (${d.total} commits)`;
+  r.commitsPending = d.statsPending;
+  sub('commits', r, d.statsPending ? 'line statistics are still being read' : '');
+  $('commits-rows').replaceChildren(...d.commits.map((c) => {
+    const link = commitLink(r.summary?.repository, c.sha);
+    const sha = el('code', {}, c.sha.slice(0, 8));
+    const stat = (n) => (c.stats ? num(n) : el('td', { class: 'num pending' }, '…'));
+    return el('tr', { 'data-sha': c.sha },
+      el('td', {}, fmtDate(c.date)),
+      el('td', {}, c.author.name),
+      el('td', { class: 'msg' }, c.message),
+      stat(c.stats?.additions), stat(c.stats?.deletions),
+      el('td', {}, link ? el('a', { href: link, rel: 'noopener noreferrer' }, sha) : sha));
+  }));
+  const pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(d.total / d.limit)));
+  $('commits-page').textContent = `Page ${fmtNum(d.page)} of ${fmtNum(pages)} (${plural(d.total, 'commit')}`
+    + (d.total > MAX_PAGE * d.limit ? `; the newest ${fmtNum(MAX_PAGE * d.limit)} can be paged)` : ')');
   $('commits-prev').disabled = d.page <= 1;
-  $('commits-next').disabled = !d.hasMore;
-  $('commits').hidden = false;
+  $('commits-next').disabled = !d.hasMore || d.page >= pages;
 }
 
 function turnPage(delta) {
   const r = run;
-  if (!r) return;
-  clearError();
-  loadCommits(r, r.page + delta).catch((err) => { if (!isAbort(err)) showError(err); });
+  if (!r?.params) return;
+  card('commits').querySelector('.card-error')?.remove();
+  loadCommits(r, r.page + delta).catch((err) => {
+    if (isAbort(err)) return;
+    fail('commits', err);
+    $('commits-prev').disabled = r.page <= 1;
+  });
 }
 
-/** init wires the Analytics tab. */
+/** openFromURL analyzes the view the address names, if it names a repository. */
+function openFromURL(how) {
+  const view = fromURL(window.location.search);
+  fillForm(view);
+  if (view.repo) {
+    analyze(view, how);
+    return;
+  }
+  run?.controller.abort();
+  run = null;
+  $('cards').hidden = true;
+  $('period').textContent = '';
+  $('analyze').disabled = false;
+}
+
+/** init wires the Analytics tab and opens the view in the address, if any. */
 export function init() {
   $('analytics-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    analyze();
+    analyze(readForm(), 'push');
+  });
+  $('repo-url').addEventListener('change', () => {
+    // Dates the page chose for another repository are not the user's.
+    if (defaults && $('from-date').value === defaults.from && $('to-date').value === defaults.to) {
+      $('from-date').value = defaults.asked.from;
+      $('to-date').value = defaults.asked.to;
+    }
+    defaults = null;
   });
   $('commits-prev').addEventListener('click', () => turnPage(-1));
   $('commits-next').addEventListener('click', () => turnPage(1));
+  window.addEventListener('popstate', () => openFromURL('none'));
+  openFromURL('replace');
 }

@@ -16,12 +16,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The resolvers of the retry waits now running, for retryNow. */
+const sleepers = new Set();
+
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+    const wake = () => { clearTimeout(t); sleepers.delete(wake); resolve(); };
+    const t = setTimeout(wake, ms);
+    sleepers.add(wake);
+    signal?.addEventListener('abort', () => { clearTimeout(t); sleepers.delete(wake); reject(signal.reason); }, { once: true });
   });
+}
+
+/** retryNow ends every retry wait at once: the status poll saw the repository become ready. */
+export function retryNow() {
+  for (const wake of [...sleepers]) wake();
 }
 
 function retryAfter(resp) {

@@ -57,3 +57,9 @@ export function fmtDate(iso, withTime = true) {
   if (Number.isNaN(d.getTime())) return iso;
   return withTime ? d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
+
+/** fmtNum writes a count with the reader's thousands separators. */
+export const fmtNum = (n) => Number(n).toLocaleString();
+
+/** plural writes "1 commit", "2,783 commits". */
+export const plural = (n, one, many = `${one}s`) => `${fmtNum(n)} ${n === 1 ? one : many}`;
