@@ -18,6 +18,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/version"
 )
 
 // Execute runs the command line given by args (without the program name)
@@ -72,7 +73,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// --version prints what `gitpulse version` does, before any
+		// settings are checked.
+		Version: version.Get().Version,
 	}
+	root.SetVersionTemplate(version.Get().String())
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -87,7 +92,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	fl.Var((*durationFlag)(&g.cfg.FetchInterval), "fetch-interval", "fetch a mirror older than this before answering; 0 = always (env GITPULSE_FETCH_INTERVAL)")
 	fl.Int64Var(&g.cfg.MaxMirrorMB, "max-mirror-mb", g.cfg.MaxMirrorMB, "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
 	fl.BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
-	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g))
+	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g), newVersion(g))
 	usageArgs(root)
 	return root
 }

@@ -25,7 +25,9 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "gitpulse")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/gitpulse").CombinedOutput()
+		// Stamped with the commit where the checkout is a git repository
+		// (GOFLAGS may turn stamping off), as a release build is.
+		out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binPath, "../../cmd/gitpulse").CombinedOutput()
 		if err != nil {
 			binErr = &buildError{string(out)}
 		}

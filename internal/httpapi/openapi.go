@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gitpulse/gitpulse/internal/query"
+	"github.com/gitpulse/gitpulse/internal/version"
 )
 
 // paramDocs describes each query parameter for the OpenAPI document.
@@ -63,7 +64,7 @@ func openAPI(routes []route) map[string]any {
 	}}
 	return map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "gitpulse", "version": "1"},
+		"info":    map[string]any{"title": "gitpulse", "version": version.Get().Version},
 		"paths":   paths,
 		"components": map[string]any{"schemas": map[string]any{"Error": map[string]any{
 			"type": "object",
