@@ -142,7 +142,7 @@ func New(opts Options) http.Handler {
 	if clientAddr == nil {
 		clientAddr = remoteHost
 	}
-	return withCommon(h, a.log, m, opts.CORSOrigins, clientAddr)
+	return withCommon(compressed(h), a.log, m, opts.CORSOrigins, clientAddr)
 }
 
 var (
@@ -241,7 +241,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 				return
 			}
 		}
-		writeBody(w, http.StatusOK, body)
+		writeValidated(w, r, body)
 	}
 }
 

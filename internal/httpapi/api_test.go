@@ -53,6 +53,8 @@ type serverOpts struct {
 	webhook    string // WEBHOOK_SECRET
 	// authorStats turns on the per-author statistics (AUTHOR_STATS).
 	authorStats bool
+	// dashboard is served at / and /assets/ when set.
+	dashboard http.Handler
 }
 
 func newServer(t *testing.T, o serverOpts) *server {
@@ -75,7 +77,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 	}
 	opts := httpapi.Options{Service: svc, Deadline: o.deadline, CORSOrigins: []string{"https://app.example"}, Registry: reg,
 		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log, WebhookSecret: o.webhook,
-		AuthorStats: o.authorStats}
+		AuthorStats: o.authorStats, Dashboard: o.dashboard}
 	if o.sessionTTL > 0 {
 		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
 		opts.Recap.Origins = opts.CORSOrigins

@@ -54,8 +54,9 @@ type file struct {
 // path is a 404 (there are no directory listings) and any other method a
 // 405. Every response sets Content-Security-Policy to
 // ContentSecurityPolicy, replacing whatever an outer middleware set, and
-// Cache-Control: no-cache with an ETag, so browsers revalidate and never
-// run stale code after an upgrade.
+// Cache-Control: no-cache with a weak ETag (weak, so that it holds for
+// the compressed forms the API's middleware sends too), so browsers
+// revalidate and never run stale code after an upgrade.
 func Handler() http.Handler {
 	files := load()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +112,7 @@ func load() map[string]file {
 			ct = "application/octet-stream"
 		}
 		sum := sha256.Sum256(body)
-		files[strings.TrimPrefix(p, "static/")] = file{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		files[strings.TrimPrefix(p, "static/")] = file{body: body, contentType: ct, etag: `W/"` + hex.EncodeToString(sum[:12]) + `"`}
 		return nil
 	})
 	if err != nil {
