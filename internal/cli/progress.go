@@ -10,30 +10,32 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
-// progress shows a repository's preparation (clone, index passes) as a bar
+// progressBar shows a repository's preparation (clone, index passes) as a bar
 // on a terminal, and nothing when standard error is not a terminal.
-type progress struct {
+type progressBar struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
-	phase string
+	phase progress.Phase
 }
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer) *progressBar {
 	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		return &progress{}
+		return &progressBar{}
 	}
-	return &progress{w: w}
+	return &progressBar{w: w}
 }
 
-var phaseNames = map[string]string{
-	history.PhaseStart: "starting", "clone": "cloning", "fetch": "fetching", "complete": "fetching file contents",
-	"metadata": "reading commits", "linestats": "reading line statistics",
+var phaseNames = map[progress.Phase]string{
+	progress.PhaseStart: "starting", progress.PhaseClone: "cloning", progress.PhaseFetch: "fetching",
+	progress.PhaseComplete: "fetching file contents", progress.PhaseMetadata: "reading commits",
+	progress.PhaseLineStats: "reading line statistics",
 }
 
-func (p *progress) show(st history.Progress) {
-	if p.w == nil || st.Phase == "done" || st.Phase == "" {
+func (p *progressBar) show(st progress.Progress) {
+	if p.w == nil || st.Phase == progress.PhaseDone || st.Phase == "" {
 		return
 	}
 	if st.Phase != p.phase || p.bar == nil {
@@ -58,7 +60,7 @@ func (p *progress) show(st history.Progress) {
 	_ = p.bar.Set(st.Done)
 }
 
-func (p *progress) finish() {
+func (p *progressBar) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 		p.bar = nil
@@ -66,7 +68,7 @@ func (p *progress) finish() {
 }
 
 // watch runs wait while showing r's progress; r may be nil until known.
-func watch[T any](ctx context.Context, p *progress, r *history.Repo, wait func() (T, error)) (T, error) {
+func watch[T any](ctx context.Context, p *progressBar, r *history.Repo, wait func() (T, error)) (T, error) {
 	done := make(chan struct{})
 	var v T
 	var err error

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
 // A step whose size is unknown (a clone: git does not say) shows a spinner
@@ -14,16 +14,16 @@ import (
 // known total shows a bar (issue 13, item 10).
 func TestProgressSpinnerWhileTotalUnknown(t *testing.T) {
 	var out bytes.Buffer
-	p := &progress{w: &out}
-	p.show(history.Progress{Phase: "clone"})
+	p := &progressBar{w: &out}
+	p.show(progress.Progress{Phase: progress.PhaseClone})
 	time.Sleep(1100 * time.Millisecond)
-	p.show(history.Progress{Phase: "clone"})
+	p.show(progress.Progress{Phase: progress.PhaseClone})
 	spinner := out.String()
 	if !strings.Contains(spinner, "cloning") || !strings.Contains(spinner, "[1s]") || strings.Contains(spinner, "%") {
 		t.Errorf("unknown total rendered %q, want a spinner saying \"cloning\" with the elapsed time [1s] and no percentage", spinner)
 	}
 	out.Reset()
-	p.show(history.Progress{Phase: "metadata", Done: 50, Total: 200})
+	p.show(progress.Progress{Phase: progress.PhaseMetadata, Done: 50, Total: 200})
 	p.finish()
 	if bar := out.String(); !strings.Contains(bar, "reading commits") || !strings.Contains(bar, "25%") {
 		t.Errorf("known total rendered %q, want a bar at 25%%", bar)

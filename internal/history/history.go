@@ -32,6 +32,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/index"
 	"github.com/gitpulse/gitpulse/internal/mirror"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 )
 
@@ -276,17 +277,6 @@ func (s *Service) indexPath(key string) string {
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// PhaseStart is the phase of a repository whose first preparation has
-// begun but not yet reached its first step.
-const PhaseStart = "start"
-
-// Progress is how far a repository's preparation has come.
-type Progress struct {
-	Phase string `json:"phase"` // start, clone, fetch, metadata, complete, linestats, done
-	Done  int    `json:"done"`
-	Total int    `json:"total"`
-}
-
 // Repo is one repository known to the Service.
 type Repo struct {
 	// Info is the parsed, vetted repository location.
@@ -295,7 +285,7 @@ type Repo struct {
 	git        *gitcli.Git
 	gitDir     atomic.Pointer[string] // the mirror's (or local repository's) git directory, once known
 	view       atomic.Pointer[analytics.View]
-	progress   atomic.Pointer[Progress]
+	progress   atomic.Pointer[progress.Progress]
 	statsReady chan struct{} // closed the first time a view has line stats
 
 	mu        sync.Mutex
@@ -359,11 +349,11 @@ func (r *Repo) Compare(ctx context.Context, base, head string, fn func(*gitcli.C
 func (r *Repo) View() *analytics.View { return r.view.Load() }
 
 // Progress returns the state of the repository's preparation.
-func (r *Repo) Progress() Progress {
+func (r *Repo) Progress() progress.Progress {
 	if p := r.progress.Load(); p != nil {
 		return *p
 	}
-	return Progress{Phase: "done"}
+	return progress.Progress{Phase: progress.PhaseDone}
 }
 
 // WaitStats waits until the view has line statistics and returns it.
@@ -405,7 +395,7 @@ func (r *Repo) err() error {
 	return errors.New("repository is not indexed yet")
 }
 
-func (r *Repo) setProgress(p Progress) { r.progress.Store(&p) }
+func (r *Repo) setProgress(p progress.Progress) { r.progress.Store(&p) }
 
 func (r *Repo) publish(x *index.Index) {
 	r.view.Store(analytics.NewView(x))
@@ -439,7 +429,7 @@ func (r *Repo) refresh(s *Service) {
 func (r *Repo) start(s *Service, force bool) {
 	r.checked = time.Now()
 	if r.view.Load() == nil {
-		r.setProgress(Progress{Phase: PhaseStart})
+		r.setProgress(progress.Progress{Phase: progress.PhaseStart})
 	}
 	r.running = make(chan struct{})
 	r.metaReady = make(chan struct{})
@@ -471,7 +461,7 @@ func (j *job) run(done chan struct{}) {
 	if err != nil {
 		j.s.log.Warn("refresh failed", "repo", r.Info.Key, "err", err)
 	}
-	r.setProgress(Progress{Phase: "done"})
+	r.setProgress(progress.Progress{Phase: progress.PhaseDone})
 	j.ready()
 	close(done)
 	// A push announced while this job ran: fetch again, unless another
@@ -492,17 +482,13 @@ func (j *job) work(ctx context.Context) error {
 	if j.force {
 		ensure = s.mirrors.Fetch
 	}
-	res, err := ensure(ctx, info.Key, info.URL, j.auth, func(p mirror.Progress) {
-		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
-	})
+	res, err := ensure(ctx, info.Key, info.URL, j.auth, r.setProgress)
 	if err != nil {
 		return err
 	}
 	s.metrics.since("mirror_"+res.Action, start)
 	r.gitDir.Store(&res.GitDir)
-	b := &index.Builder{Git: s.git, Workers: s.opts.Workers, OnProgress: func(p index.Progress) {
-		r.setProgress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total})
-	}}
+	b := &index.Builder{Git: s.git, Workers: s.opts.Workers, OnProgress: r.setProgress}
 	path := s.indexPath(info.Key)
 	cur := r.view.Load()
 	var old *index.Index
@@ -639,9 +625,7 @@ func (j *job) complete(ctx context.Context, res mirror.Result) error {
 	}
 	r := j.r
 	defer j.s.metrics.since("complete", time.Now())
-	return j.s.mirrors.Complete(ctx, r.Info.Key, r.Info.URL, j.auth, func(p mirror.Progress) {
-		r.setProgress(Progress{Phase: p.Phase, Done: p.Done, Total: p.Total})
-	})
+	return j.s.mirrors.Complete(ctx, r.Info.Key, r.Info.URL, j.auth, r.setProgress)
 }
 
 func (j *job) finish(x *index.Index, path string) error {

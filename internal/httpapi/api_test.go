@@ -362,7 +362,7 @@ func TestDeadlineAnswers504ThenWorkCompletes(t *testing.T) {
 	if resp.StatusCode != 504 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d retry-after %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if b.Progress == nil || b.Progress.Phase == "" || !strings.Contains(b.Detail, b.Progress.Phase) {
+	if b.Progress == nil || b.Progress.Phase == "" || !strings.Contains(b.Detail, string(b.Progress.Phase)) {
 		t.Fatalf("a 504 should say how far preparation has come: %+v", b)
 	}
 	// The work went on: soon the same question is answered.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
 // ErrorBody is the one error shape of every endpoint, readable by clients
@@ -25,7 +26,7 @@ type ErrorBody struct {
 	Details []fault.FieldError `json:"details,omitempty"`
 	// Progress says, in a 504 for a repository still being prepared, how
 	// far its preparation has come.
-	Progress *history.Progress `json:"progress,omitempty"`
+	Progress *progress.Progress `json:"progress,omitempty"`
 }
 
 // RetryAfterSeconds is what a 504 asks the client to wait: the work goes on

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/fault"
-	"github.com/gitpulse/gitpulse/internal/history"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/query"
 )
 
@@ -14,11 +14,11 @@ import (
 const statusPath = "/api/repositories/status"
 
 // StatusBody is the answer of GET /api/repositories/status: how far the
-// repository's preparation has come (history.Progress: phase, done,
+// repository's preparation has come (progress.Progress: phase, done,
 // total), what can be answered already, and whether this server serves
 // statistics per author (/api/repositories/authors).
 type StatusBody struct {
-	history.Progress
+	progress.Progress
 	Ready       Readiness `json:"ready"`
 	AuthorStats bool      `json:"authorStats"`
 }

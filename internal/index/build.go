@@ -12,24 +12,8 @@ import (
 	"sync/atomic"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
-
-// Phase names a stage of building an index.
-type Phase string
-
-// The phases of a build, in order.
-const (
-	PhaseMetadata  Phase = "metadata"  // pass 1: commit metadata
-	PhaseLineStats Phase = "linestats" // pass 2: per-file line statistics
-	PhaseDone      Phase = "done"
-)
-
-// Progress is how far a build has come.
-type Progress struct {
-	Phase Phase `json:"phase"`
-	Done  int   `json:"done"`  // commits processed in this phase
-	Total int   `json:"total"` // commits in this phase (0 if not yet known)
-}
 
 // Builder builds and extends indexes by running git.
 type Builder struct {
@@ -41,12 +25,14 @@ type Builder struct {
 	// Workers is how many git processes the line-statistics pass runs at
 	// once; zero means one per CPU.
 	Workers int
-	// OnProgress, if set, is called as a build advances. It may be called
-	// from several goroutines and must return quickly.
-	OnProgress func(Progress)
+	// OnProgress, if set, is called as a build advances through
+	// progress.PhaseMetadata, PhaseLineStats and PhaseDone, counting
+	// commits (Total is 0 until known). It may be called from several
+	// goroutines and must return quickly.
+	OnProgress func(progress.Progress)
 }
 
-func (b *Builder) report(p Progress) {
+func (b *Builder) report(p progress.Progress) {
 	if b.OnProgress != nil {
 		b.OnProgress(p)
 	}
@@ -120,7 +106,7 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		}
 	}()
 	defer func() { <-counted }()
-	b.report(Progress{Phase: PhaseMetadata})
+	b.report(progress.Progress{Phase: progress.PhaseMetadata})
 	x.grow(4096)
 	err = b.Git.LogMetadata(ctx, gitDir, head, exclude, func(c *gitcli.CommitMeta) error {
 		n := len(x.Hashes)
@@ -140,7 +126,7 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		x.Subjects = append(x.Subjects, c.Subject...)
 		x.SubjectOff = append(x.SubjectOff, uint32(len(x.Subjects)))
 		if done := x.Len(); done%4096 == 0 {
-			b.report(Progress{Phase: PhaseMetadata, Done: done, Total: int(total.Load())})
+			b.report(progress.Progress{Phase: progress.PhaseMetadata, Done: done, Total: int(total.Load())})
 		}
 		return nil
 	})
@@ -148,7 +134,7 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		return nil, false, fmt.Errorf("read commit metadata: %w", err)
 	}
 	x.Idents, x.RawIdents = idents.values, raw.values
-	b.report(Progress{Phase: PhaseMetadata, Done: x.Len(), Total: x.Len()})
+	b.report(progress.Progress{Phase: progress.PhaseMetadata, Done: x.Len(), Total: x.Len()})
 	return x, top.onTop(), nil
 }
 
@@ -287,7 +273,7 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	for i := 0; i < n; i++ {
 		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
 	}
-	b.report(Progress{Phase: PhaseLineStats, Total: n})
+	b.report(progress.Progress{Phase: progress.PhaseLineStats, Total: n})
 
 	parts := make([]*statsPart, workers)
 	var done atomic.Int64
@@ -318,7 +304,7 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 				}
 				p.add(i, files)
 				if c := done.Add(1); c%2048 == 0 {
-					b.report(Progress{Phase: PhaseLineStats, Done: int(c), Total: n})
+					b.report(progress.Progress{Phase: progress.PhaseLineStats, Done: int(c), Total: n})
 				}
 				return nil
 			})
@@ -333,7 +319,7 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	}
 	y := *x
 	assembleStats(&y, parts)
-	b.report(Progress{Phase: PhaseDone, Done: n, Total: n})
+	b.report(progress.Progress{Phase: progress.PhaseDone, Done: n, Total: n})
 	return &y, nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/index"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -383,8 +384,8 @@ func TestCancelledBuild(t *testing.T) {
 	g := newGit(t)
 	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 2000})
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &index.Builder{Git: g, Workers: 2, OnProgress: func(p index.Progress) {
-		if p.Phase == index.PhaseLineStats {
+	b := &index.Builder{Git: g, Workers: 2, OnProgress: func(p progress.Progress) {
+		if p.Phase == progress.PhaseLineStats {
 			cancel()
 		}
 	}}

@@ -6,9 +6,9 @@
 // clone with --filter=tree:0, which is enough to list history), then, on
 // Complete, every other object. A clone is written to a temporary directory
 // and renamed into place, so a crash never leaves a half mirror that looks
-// valid. One clone or fetch of a key runs at a time, in this process (where
-// concurrent callers share it) and across processes (an flock on a lock
-// file beside the mirror). Past a disk budget the least recently used
+// valid. One clone or fetch of a key runs at a time, in this process (a lock per
+// key) and across processes (an flock on a lock file beside the mirror);
+// whoever waited for it finds the mirror fresh. Past a disk budget the least recently used
 // mirrors are evicted.
 //
 // Local repositories (keys starting with "local/") are never copied: Ensure
@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
 // DefaultFetchInterval is the usual Options.FetchInterval, for callers
@@ -49,13 +50,6 @@ const (
 	Fetched = "fetched" // the mirror existed and was fetched
 	Fresh   = "fresh"   // the mirror was recent enough: nothing was done
 	Local   = "local"   // a local repository, read in place
-)
-
-// Phases reported through Progress.
-const (
-	PhaseClone    = "clone"
-	PhaseFetch    = "fetch"
-	PhaseComplete = "complete"
 )
 
 // Options configure a Manager.
@@ -93,13 +87,6 @@ type Auth struct {
 	Token string
 }
 
-// Progress tells how far a clone, fetch or completion has come.
-type Progress struct {
-	Phase string // PhaseClone, PhaseFetch or PhaseComplete
-	Done  int    // steps done: 0 when a phase starts, Total when it ends
-	Total int    // 0 while the amount of work is unknown (git does not say)
-}
-
 // Result is what Ensure made of a mirror.
 type Result struct {
 	// GitDir is the git directory to read: the mirror, or a local
@@ -125,10 +112,7 @@ type Manager struct {
 	maxBytes   int64
 	log        *slog.Logger
 
-	locks     keyLocks
-	ensures   flights[Result]
-	fetches   flights[Result]
-	completes flights[struct{}]
+	locks keyLocks
 
 	// remoteConfig is extra configuration for commands that talk to a
 	// remote; tests use it to trust their own HTTPS server.
@@ -262,15 +246,17 @@ func isLocal(key string) bool { return strings.HasPrefix(key, "local/") }
 // Ensure makes sure a mirror of url exists under key and is no older than
 // the fetch interval: it clones a missing mirror (commits only, when the
 // server allows it: see Result.Partial), fetches an old one, and never
-// re-clones a valid one. Concurrent callers for one key share one clone or
-// fetch and its result; the work is cancelled only when every caller has
-// given up. progress, which may be nil, is called from another goroutine.
+// re-clones a valid one. Callers for one key, in this process or another,
+// take turns under the key's lock, so concurrent callers share one clone:
+// the next finds the mirror fresh. A cancelled caller's work is undone
+// before Ensure returns. onProgress, which may be nil, is called on
+// the caller's goroutine.
 //
 // For a local key, url is a path and Ensure returns the repository's own
 // git directory. Failures are *Error values that match ErrNotFound,
 // ErrAuth, ErrUnreachable or a context error with errors.Is (or none of
 // them, for a failure on this machine).
-func (m *Manager) Ensure(ctx context.Context, key, url string, auth *Auth, progress func(Progress)) (Result, error) {
+func (m *Manager) Ensure(ctx context.Context, key, url string, auth *Auth, onProgress func(progress.Progress)) (Result, error) {
 	if isLocal(key) {
 		return m.openLocal(ctx, url)
 	}
@@ -279,26 +265,32 @@ func (m *Manager) Ensure(ctx context.Context, key, url string, auth *Auth, progr
 		m.touch(r.dir)
 		return Result{GitDir: r.dir, Partial: st.partial, Action: Fresh}, nil
 	}
-	res, err := m.ensures.do(ctx, key, progress, func(ctx context.Context, report func(Progress)) (Result, error) {
-		return m.ensure(ctx, r, report)
-	})
+	res, err := m.ensure(ctx, r, reporter(onProgress))
 	if err != nil {
 		return Result{}, asError("update", err)
 	}
 	return res, nil
 }
 
+// reporter returns onProgress, or a function that ignores reports if it
+// is nil.
+func reporter(onProgress func(progress.Progress)) func(progress.Progress) {
+	if onProgress == nil {
+		return func(progress.Progress) {}
+	}
+	return onProgress
+}
+
 // Fetch fetches key's existing mirror now, however recently it was
 // fetched (a push was announced), and never clones: a missing mirror is
-// an error. Concurrent Fetch callers for one key
-// share one fetch; it waits for a clone or fetch under way to end first.
-// For a local key it is Ensure.
-func (m *Manager) Fetch(ctx context.Context, key, url string, auth *Auth, progress func(Progress)) (Result, error) {
+// an error. It waits for a clone or fetch under way to end first. For a
+// local key it is Ensure.
+func (m *Manager) Fetch(ctx context.Context, key, url string, auth *Auth, onProgress func(progress.Progress)) (Result, error) {
 	if isLocal(key) {
 		return m.openLocal(ctx, url)
 	}
 	r := m.newRemote(key, url, auth)
-	res, err := m.fetches.do(ctx, key, progress, func(ctx context.Context, report func(Progress)) (Result, error) {
+	res, err := func() (Result, error) {
 		unlock, err := m.lock(ctx, r.name)
 		if err != nil {
 			return Result{}, err
@@ -308,8 +300,8 @@ func (m *Manager) Fetch(ctx context.Context, key, url string, auth *Auth, progre
 		if err != nil {
 			return Result{}, err
 		}
-		return m.fetch(ctx, r, st, report)
-	})
+		return m.fetch(ctx, r, st, reporter(onProgress))
+	}()
 	if err != nil {
 		return Result{}, asError("update", err)
 	}
@@ -327,18 +319,15 @@ func (m *Manager) Has(key string) bool {
 
 // Complete turns a partial (commits-only) mirror into a full one by
 // fetching every missing object; it does nothing for a full mirror or a
-// local repository. Concurrent callers share one completion. An
-// interrupted completion leaves the partial mirror usable, and a later
-// call starts over. A missing mirror is an error matching fs.ErrNotExist.
-func (m *Manager) Complete(ctx context.Context, key, url string, auth *Auth, progress func(Progress)) error {
+// local repository. Callers take turns under the key's lock: the next
+// finds the mirror complete. An interrupted completion leaves the partial
+// mirror usable, and a later call starts over. A missing mirror is an
+// error matching fs.ErrNotExist.
+func (m *Manager) Complete(ctx context.Context, key, url string, auth *Auth, onProgress func(progress.Progress)) error {
 	if isLocal(key) {
 		return nil
 	}
-	r := m.newRemote(key, url, auth)
-	_, err := m.completes.do(ctx, key, progress, func(ctx context.Context, report func(Progress)) (struct{}, error) {
-		return struct{}{}, m.complete(ctx, r, report)
-	})
-	if err != nil {
+	if err := m.complete(ctx, m.newRemote(key, url, auth), reporter(onProgress)); err != nil {
 		return asError("complete", err)
 	}
 	return nil

@@ -13,11 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -134,8 +134,8 @@ func TestEnsureClonesPartialThenStaysFresh(t *testing.T) {
 	m := newManager(t, g, Options{FetchInterval: time.Hour})
 	src := newSource(t, true)
 
-	var phases []Progress
-	res, err := m.Ensure(t.Context(), src.key, src.url, nil, func(p Progress) { phases = append(phases, p) })
+	var phases []progress.Progress
+	res, err := m.Ensure(t.Context(), src.key, src.url, nil, func(p progress.Progress) { phases = append(phases, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestEnsureClonesPartialThenStaysFresh(t *testing.T) {
 	}
 	// git does not say how far a clone has come: the start reports an
 	// unknown total (a spinner), not "0 of 1" (issue 13, item 10).
-	if len(phases) != 2 || phases[0] != (Progress{Phase: PhaseClone}) || phases[1].Done != phases[1].Total {
+	if len(phases) != 2 || phases[0] != (progress.Progress{Phase: progress.PhaseClone}) || phases[1].Done != phases[1].Total {
 		t.Errorf("progress = %+v, want a clone start with an unknown total and an end", phases)
 	}
 	if missingObjects(t, res.GitDir) == 0 {
@@ -220,8 +220,8 @@ func TestCompleteFetchesEveryObject(t *testing.T) {
 	if res := mustEnsure(t, m, src, nil); !res.Partial {
 		t.Fatalf("Ensure = %+v, want a partial mirror", res)
 	}
-	var phases []string
-	if err := m.Complete(t.Context(), src.key, src.url, nil, func(p Progress) { phases = append(phases, p.Phase) }); err != nil {
+	var phases []progress.Phase
+	if err := m.Complete(t.Context(), src.key, src.url, nil, func(p progress.Progress) { phases = append(phases, p.Phase) }); err != nil {
 		t.Fatal(err)
 	}
 	dir := m.Path(src.key)
@@ -231,14 +231,14 @@ func TestCompleteFetchesEveryObject(t *testing.T) {
 	if cfg := gitOut(t, dir, "config", "--list"); strings.Contains(cfg, "promisor") || strings.Contains(cfg, "partialclonefilter") {
 		t.Errorf("completed mirror still a promisor:\n%s", cfg)
 	}
-	if len(phases) != 2 || phases[0] != PhaseComplete {
+	if len(phases) != 2 || phases[0] != progress.PhaseComplete {
 		t.Errorf("progress phases = %v, want complete start and end", phases)
 	}
 	if res := mustEnsure(t, m, src, nil); res.Partial {
 		t.Errorf("Ensure after Complete = %+v, want a full mirror", res)
 	}
 	phases = nil
-	if err := m.Complete(t.Context(), src.key, src.url, nil, func(p Progress) { phases = append(phases, p.Phase) }); err != nil || phases != nil {
+	if err := m.Complete(t.Context(), src.key, src.url, nil, func(p progress.Progress) { phases = append(phases, p.Phase) }); err != nil || phases != nil {
 		t.Errorf("second Complete: err %v, progress %v; want a silent no-op", err, phases)
 	}
 }
@@ -339,8 +339,8 @@ func TestCancelledCloneLeavesNothing(t *testing.T) {
 	src := newSource(t, true)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, err := m.Ensure(ctx, src.key, src.url, nil, func(p Progress) {
-		if p.Phase == PhaseClone && p.Done == 0 {
+	_, err := m.Ensure(ctx, src.key, src.url, nil, func(p progress.Progress) {
+		if p.Phase == progress.PhaseClone && p.Done == 0 {
 			cancel() // git is about to start: it is killed mid-clone
 		}
 	})
@@ -361,47 +361,49 @@ func TestCancelledCloneLeavesNothing(t *testing.T) {
 	}
 }
 
+// A caller that gives up mid-clone undoes its work and lets the next
+// caller, waiting for the key's lock meanwhile, clone.
 func TestCancelledCallerDoesNotFailOthers(t *testing.T) {
 	m := newManager(t, newGit(t), Options{})
 	src := newSource(t, true)
-	started := make(chan struct{})
-	release := make(chan struct{})
 	ctx, cancel := context.WithCancel(t.Context())
 	first := make(chan error, 1)
+	second := make(chan error, 1)
 	go func() {
-		_, err := m.ensures.do(ctx, src.key, nil, func(ctx context.Context, _ func(Progress)) (Result, error) {
-			close(started)
-			<-release
-			return m.ensure(ctx, m.newRemote(src.key, src.url, nil), func(Progress) {})
+		_, err := m.Ensure(ctx, src.key, src.url, nil, func(p progress.Progress) {
+			if p.Phase != progress.PhaseClone || p.Done != 0 {
+				return
+			}
+			// The lock is held: start the second caller and wait until it
+			// waits for the lock, then give up.
+			go func() {
+				_, err := m.Ensure(t.Context(), src.key, src.url, nil, nil)
+				second <- err
+			}()
+			for !m.locks.waiting(mirrorName(src.key), 2) {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
 		})
 		first <- err
 	}()
-	<-started
-	second := make(chan error, 1)
-	go func() {
-		_, err := m.Ensure(t.Context(), src.key, src.url, nil, nil)
-		second <- err
-	}()
-	// Wait until the second caller has joined the call under way.
-	for !m.ensures.waiting(src.key, 2) {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
 	if err := <-first; !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled caller: %v, want context.Canceled", err)
 	}
-	close(release)
 	if err := <-second; err != nil {
 		t.Errorf("patient caller failed: %v", err)
 	}
+	if _, err := os.Stat(m.Path(src.key)); err != nil {
+		t.Errorf("the patient caller left no mirror: %v", err)
+	}
 }
 
-// waiting reports whether key's call has n waiters (for tests).
-func (fs *flights[T]) waiting(key string, n int) bool {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	c := fs.calls[key]
-	return c != nil && len(c.waiters) == n
+// waiting reports whether name's lock has n holders and waiters (for tests).
+func (l *keyLocks) waiting(name string, n int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := l.locks[name]
+	return k != nil && k.refs == n
 }
 
 func TestNewRemovesLeftovers(t *testing.T) {
@@ -661,37 +663,6 @@ func TestTokenNotSentOverPlainTransport(t *testing.T) {
 	res := mustEnsure(t, m, src, &Auth{Token: "ghp_FakeToken1234567890"})
 	if cfg := gitOut(t, res.GitDir, "config", "--list"); strings.Contains(cfg, "ghp_") || strings.Contains(cfg, "extraheader") {
 		t.Errorf("token stored in config:\n%s", cfg)
-	}
-}
-
-var errStop = errors.New("stop")
-
-func TestFlightsShareProgress(t *testing.T) {
-	var f flights[int]
-	var calls atomic.Int32
-	gate := make(chan struct{})
-	var seen [2]atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 2 {
-		wg.Go(func() {
-			v, err := f.do(t.Context(), "k", func(Progress) { seen[i].Add(1) }, func(ctx context.Context, report func(Progress)) (int, error) {
-				calls.Add(1)
-				<-gate
-				report(Progress{Phase: PhaseFetch})
-				return 7, errStop
-			})
-			if v != 7 || !errors.Is(err, errStop) {
-				t.Errorf("do = %d, %v", v, err)
-			}
-		})
-	}
-	for !f.waiting("k", 2) {
-		time.Sleep(time.Millisecond)
-	}
-	close(gate)
-	wg.Wait()
-	if calls.Load() != 1 || seen[0].Load() != 1 || seen[1].Load() != 1 {
-		t.Errorf("calls %d, progress seen %d/%d; want one call reported to both", calls.Load(), seen[0].Load(), seen[1].Load())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
 // remote is one repository being mirrored.
@@ -134,7 +135,7 @@ func (m *Manager) secure(ctx context.Context, gitDir string) error {
 
 // ensure clones, fetches or leaves alone r's mirror. It runs once per key
 // at a time, under the key's lock.
-func (m *Manager) ensure(ctx context.Context, r *remote, report func(Progress)) (Result, error) {
+func (m *Manager) ensure(ctx context.Context, r *remote, report func(progress.Progress)) (Result, error) {
 	unlock, err := m.lock(ctx, r.name)
 	if err != nil {
 		return Result{}, err
@@ -167,8 +168,8 @@ func (m *Manager) ensure(ctx context.Context, r *remote, report func(Progress)) 
 
 // clone writes a new mirror into a temporary directory and renames it into
 // place once it is complete and configured.
-func (m *Manager) clone(ctx context.Context, r *remote, report func(Progress)) (Result, error) {
-	report(Progress{Phase: PhaseClone})
+func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Progress)) (Result, error) {
+	report(progress.Progress{Phase: progress.PhaseClone})
 	start := time.Now()
 	tmp, err := os.MkdirTemp(m.dir, tmpPrefix+r.name+".")
 	if err != nil {
@@ -197,7 +198,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(Progress)) (
 		return Result{}, m.fail("clone", r, err)
 	}
 	m.touch(r.dir)
-	report(Progress{Phase: PhaseClone, Done: 1, Total: 1})
+	report(progress.Progress{Phase: progress.PhaseClone, Done: 1, Total: 1})
 	m.log.Info("mirror cloned", "repo", r.key, "partial", partial, "took", time.Since(start).Round(time.Millisecond))
 	m.evict(r.name)
 	return Result{GitDir: r.dir, Partial: partial, Changed: true, Action: Cloned}, nil
@@ -302,8 +303,8 @@ func (m *Manager) dropPromisor(ctx context.Context, gitDir string) error {
 }
 
 // fetch brings an existing mirror up to date with its remote.
-func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(Progress)) (Result, error) {
-	report(Progress{Phase: PhaseFetch})
+func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(progress.Progress)) (Result, error) {
+	report(progress.Progress{Phase: progress.PhaseFetch})
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return Result{}, m.fail("fetch", r, err)
 	}
@@ -333,7 +334,7 @@ func (m *Manager) fetch(ctx context.Context, r *remote, st state, report func(Pr
 		return Result{}, m.fail("fetch", r, err)
 	}
 	m.touch(r.dir)
-	report(Progress{Phase: PhaseFetch, Done: 1, Total: 1})
+	report(progress.Progress{Phase: progress.PhaseFetch, Done: 1, Total: 1})
 	m.log.Info("mirror fetched", "repo", r.key, "changed", changed)
 	return Result{GitDir: r.dir, Partial: st.partial, Changed: changed, Action: Fetched}, nil
 }
@@ -404,7 +405,7 @@ func parseSymref(out []byte) string {
 // complete fetches every object a partial mirror lacks, then drops its
 // promisor settings. Interrupted, it leaves the mirror partial and usable;
 // the state is written last, so a later call starts over.
-func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)) error {
+func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.Progress)) error {
 	unlock, err := m.lock(ctx, r.name)
 	if err != nil {
 		return err
@@ -420,7 +421,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 	if !st.partial {
 		return nil
 	}
-	report(Progress{Phase: PhaseComplete})
+	report(progress.Progress{Phase: progress.PhaseComplete})
 	start := time.Now()
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return m.fail("complete", r, err)
@@ -451,7 +452,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(Progress)
 		return m.fail("complete", r, err)
 	}
 	m.touch(r.dir)
-	report(Progress{Phase: PhaseComplete, Done: 1, Total: 1})
+	report(progress.Progress{Phase: progress.PhaseComplete, Done: 1, Total: 1})
 	m.log.Info("mirror completed", "repo", r.key, "took", time.Since(start).Round(time.Millisecond))
 	m.evict(r.name)
 	return nil

@@ -24,6 +24,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/mirror"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/recaps"
@@ -88,7 +89,7 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusGatewayTimeout)
 			_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: "the repository is still being prepared", Status: "error", Code: http.StatusGatewayTimeout,
-				Progress: &history.Progress{Phase: "metadata", Done: 1200, Total: 5000}})
+				Progress: &progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
 		default:
