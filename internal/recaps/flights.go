@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
@@ -19,62 +21,72 @@ const (
 // flights runs activity listings (which may ask a provider hundreds of
 // times) apart from the requests that start them: a request that reaches
 // its deadline answers 504 while its listing goes on, and the retry, or a
-// concurrent identical request, gets the same listing, kept for
-// flightKeep after it ends. Failed listings are not kept.
+// concurrent identical request, gets the same listing (one singleflight
+// call per key), kept for flightKeep after it ends. Failed listings are
+// not kept.
 type flights struct {
-	mu sync.Mutex
-	m  map[string]*flight
+	group singleflight.Group
+
+	mu   sync.Mutex
+	kept map[string]listing
 }
 
-// flight is one listing, running or finished.
-type flight struct {
-	done  chan struct{}
+// listing is a finished listing's items and when it ended.
+type listing struct {
 	items []activity.Item
-	err   error
-	ended time.Time // set when done closes
+	ended time.Time
 }
 
 // do returns the items of the listing under key, starting list if no
-// listing is running or kept, and waiting until it ends or ctx does.
+// listing is running or kept, and waiting until it ends or ctx does. list
+// gets ctx's values but neither its cancellation nor its deadline: it runs
+// for flightLimit at most.
 func (f *flights) do(ctx context.Context, key string, list func(context.Context) ([]activity.Item, error)) ([]activity.Item, error) {
-	fl := f.start(key, list)
+	if items, ok := f.lookup(key); ok {
+		return items, nil
+	}
+	detached := context.WithoutCancel(ctx)
+	ch := f.group.DoChan(key, func() (any, error) {
+		if items, ok := f.lookup(key); ok {
+			return items, nil // kept by a listing that just ended
+		}
+		ctx, cancel := context.WithTimeout(detached, flightLimit)
+		defer cancel()
+		items, err := list(ctx)
+		if err == nil {
+			f.keep(key, items)
+		}
+		return items, err
+	})
 	select {
-	case <-fl.done:
-		return fl.items, fl.err
+	case res := <-ch:
+		items, _ := res.Val.([]activity.Item)
+		return items, res.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// start finds or starts the listing under key, dropping the expired.
-func (f *flights) start(key string, list func(context.Context) ([]activity.Item, error)) *flight {
+// lookup returns the kept listing under key, dropping the expired.
+func (f *flights) lookup(key string) ([]activity.Item, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
-	for k, fl := range f.m {
-		if !fl.ended.IsZero() && now.Sub(fl.ended) > flightKeep {
-			delete(f.m, k)
+	for k, l := range f.kept {
+		if now.Sub(l.ended) > flightKeep {
+			delete(f.kept, k)
 		}
 	}
-	if fl, ok := f.m[key]; ok {
-		return fl
+	l, ok := f.kept[key]
+	return l.items, ok
+}
+
+// keep keeps items, a listing that just ended, under key.
+func (f *flights) keep(key string, items []activity.Item) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kept == nil {
+		f.kept = make(map[string]listing)
 	}
-	if f.m == nil {
-		f.m = make(map[string]*flight)
-	}
-	fl := &flight{done: make(chan struct{})}
-	f.m[key] = fl
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), flightLimit)
-		defer cancel()
-		items, err := list(ctx)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		fl.items, fl.err, fl.ended = items, err, time.Now()
-		if err != nil && f.m[key] == fl {
-			delete(f.m, key) // a failure is not kept: the next request tries again
-		}
-		close(fl.done)
-	}()
-	return fl
+	f.kept[key] = listing{items: items, ended: time.Now()}
 }

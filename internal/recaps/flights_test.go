@@ -39,7 +39,7 @@ func TestFlights(t *testing.T) {
 	}
 	// An expired listing is dropped and runs again.
 	f.mu.Lock()
-	f.m["k"].ended = time.Now().Add(-2 * flightKeep)
+	f.kept["k"] = listing{items: f.kept["k"].items, ended: time.Now().Add(-2 * flightKeep)}
 	f.mu.Unlock()
 	runs.Store(0)
 	if _, err := f.do(context.Background(), "k", ok); err != nil || runs.Load() != 1 {
@@ -59,5 +59,41 @@ func TestFlights(t *testing.T) {
 	close(release)
 	if items, err := f.do(context.Background(), "slow", slow); err != nil || items != nil {
 		t.Fatalf("the listing's own context was cancelled with the caller's: %v", err)
+	}
+}
+
+// Identical requests that arrive while a listing runs share it.
+func TestFlightsShareRunningListing(t *testing.T) {
+	var f flights
+	var runs atomic.Int32
+	started := make(chan struct{})
+	release := make(chan struct{})
+	slow := func(context.Context) ([]activity.Item, error) {
+		if runs.Add(1) == 1 {
+			close(started)
+		}
+		<-release
+		return []activity.Item{{Kind: activity.KindIssue}}, nil
+	}
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			items, err := f.do(t.Context(), "k", slow)
+			if err == nil && len(items) != 1 {
+				err = errors.New("wrong items")
+			}
+			errs <- err
+		}()
+	}
+	<-started
+	time.Sleep(50 * time.Millisecond) // let the others join
+	close(release)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs.Load() != 1 {
+		t.Errorf("three identical requests ran %d listings, want 1", runs.Load())
 	}
 }
