@@ -91,8 +91,9 @@ type Query struct {
 	Since time.Time
 	// Until is the end of the period, exclusive; zero means no bound.
 	Until time.Time
-	// Authors are the logins (or e-mail addresses, or display names) whose
-	// activity counts, the signed-in user among them. Empty means everyone.
+	// Authors select whose activity counts, the signed-in user among
+	// them: each is a part of a login, e-mail address or display name, as
+	// MatchAuthor says. Empty means everyone.
 	Authors []string
 	// Repos are the FullNames of the repositories to read; empty means all
 	// of the user's repositories.
@@ -105,17 +106,27 @@ func (q Query) In(t time.Time) bool {
 }
 
 // ByAuthor reports whether any of who (a login, e-mail address or display
-// name of one person) is one of the query's authors, ignoring case and
-// surrounding space. With no authors in the query everyone matches. It is
-// the one meaning of an author filter for every hosted provider.
+// name of one person) matches one of the query's authors as MatchAuthor
+// says. With no authors in the query everyone matches.
 func (q Query) ByAuthor(who ...string) bool {
-	if len(q.Authors) == 0 {
-		return true
-	}
-	for _, w := range who {
-		w = strings.TrimSpace(w)
-		if w != "" && slices.ContainsFunc(q.Authors, func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), w) }) {
-			return true
+	return len(q.Authors) == 0 || MatchAuthor(q.Authors, who...)
+}
+
+// MatchAuthor is the one meaning of an author filter, for plain git
+// repositories and every hosted provider alike: it reports whether one of
+// authors is a part of one of who (a person's name, e-mail address or
+// login), ignoring case and the author's surrounding space. An empty
+// author matches no one.
+func MatchAuthor(authors []string, who ...string) bool {
+	for _, a := range authors {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "" {
+			continue
+		}
+		for _, w := range who {
+			if strings.Contains(strings.ToLower(w), a) {
+				return true
+			}
 		}
 	}
 	return false

@@ -25,6 +25,34 @@ func TestQueryAndDedupe(t *testing.T) {
 	}
 }
 
+// One meaning of an author filter for plain git and hosted providers: a
+// case-insensitive part of a name, login or e-mail address.
+func TestMatchAuthor(t *testing.T) {
+	cases := []struct {
+		name    string
+		authors []string
+		who     []string
+		want    bool
+	}{
+		{"whole login", []string{"octocat"}, []string{"octocat"}, true},
+		{"part of a name, other case", []string{"ada"}, []string{"Ada Lovelace", "ada@example.com"}, true},
+		{"part of the e-mail only", []string{"@EXAMPLE.org"}, []string{"Ada", "ada@example.org"}, true},
+		{"space around the author ignored", []string{"  love "}, []string{"Ada Lovelace"}, true},
+		{"no part of any identity", []string{"grace"}, []string{"Ada Lovelace", "ada@example.com"}, false},
+		{"an identity shorter than the author", []string{"octocat"}, []string{"octo"}, false},
+		{"one of several authors", []string{"grace", "lovelace"}, []string{"Ada Lovelace"}, true},
+		{"an empty author matches no one", []string{" "}, []string{"Ada"}, false},
+		{"no identity", []string{"ada"}, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := MatchAuthor(c.authors, c.who...); got != c.want {
+				t.Errorf("MatchAuthor(%q, %q) = %v, want %v", c.authors, c.who, got, c.want)
+			}
+		})
+	}
+}
+
 func TestWithAuthor(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -35,6 +63,7 @@ func TestWithAuthor(t *testing.T) {
 		{"no authors: the user alone, not everyone", nil, "octocat", []string{"octocat"}},
 		{"others: the user added first", []string{"mona"}, "octocat", []string{"octocat", "mona"}},
 		{"the user already named, in another case: not twice", []string{"mona", "OctoCat"}, "octocat", []string{"mona", "OctoCat"}},
+		{"the user already matched by a part: not twice", []string{"octo"}, "octocat", []string{"octo"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,18 +3,18 @@ package analytics
 import (
 	"iter"
 	"math"
-	"strings"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/activity"
 	"github.com/gitpulse/gitpulse/internal/index"
 )
 
 // Filter selects the commits (and, for churn, the files) a query looks at.
 // The zero Filter selects everything.
 type Filter struct {
-	// Authors are case-insensitive substrings of the mailmapped author
-	// name or email; a commit matches if any of them does. Empty: every
-	// author.
+	// Authors select commits whose mailmapped author name or email one
+	// of them is a part of, as activity.MatchAuthor says (case is
+	// ignored). Empty: every author.
 	Authors []string
 	// From and To bound the author date, both inclusive; a zero time
 	// leaves that side open.
@@ -63,27 +63,12 @@ func (v *View) compile(f Filter) query {
 		q.from = max(q.from, index.UnknownTime+1)
 	}
 	if len(f.Authors) > 0 {
-		subs := make([]string, len(f.Authors))
-		for k, a := range f.Authors {
-			subs[k] = strings.ToLower(a)
-		}
 		q.authors = make([]bool, len(v.lowerName))
 		for id := range q.authors {
-			q.authors[id] = v.identMatches(id, subs)
+			q.authors[id] = activity.MatchAuthor(f.Authors, v.lowerName[id], v.lowerEmail[id])
 		}
 	}
 	return q
-}
-
-// identMatches reports whether identity id contains one of the lower-case
-// substrings subs in its name or email.
-func (v *View) identMatches(id int, subs []string) bool {
-	for _, s := range subs {
-		if strings.Contains(v.lowerName[id], s) || strings.Contains(v.lowerEmail[id], s) {
-			return true
-		}
-	}
-	return false
 }
 
 // author reports whether commit i passes the author filter.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/activity"
@@ -99,7 +98,7 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 		return nil, err
 	}
 	for _, t := range tags {
-		if q.In(t.Date) && (len(q.Authors) == 0 || byAuthorSubstring(q.Authors, t.Author)) {
+		if q.In(t.Date) && q.ByAuthor(t.Author) {
 			items = append(items, activity.Item{Kind: activity.KindRelease, Repo: r.Info.Name, Date: t.Date, Message: t.Name, Author: t.Author})
 		}
 	}
@@ -114,13 +113,6 @@ func commitItems(repo string, commits []analytics.Commit) []activity.Item {
 		items = append(items, activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Date, Message: c.Message, Author: c.Author.Name, SHA: c.SHA})
 	}
 	return items
-}
-
-// byAuthorSubstring reports whether one of authors is a substring of who,
-// ignoring case, as analytics.Filter matches authors.
-func byAuthorSubstring(authors []string, who string) bool {
-	who = strings.ToLower(who)
-	return slices.ContainsFunc(authors, func(a string) bool { return strings.Contains(who, strings.ToLower(a)) })
 }
 
 // Releases returns the newest n tags as releases.
