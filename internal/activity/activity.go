@@ -9,7 +9,8 @@ package activity
 
 import (
 	"context"
-	"slices"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,8 +23,9 @@ type Item struct {
 	Repo string `json:"repo"`
 	// Date is when the item happened; its location decides its day heading.
 	Date time.Time `json:"date"`
-	// Message is the commit message, or the title of a pull request, issue
-	// or release. Only its first line is rendered.
+	// Message is the whole commit message (subject and body, as far as
+	// the provider knows it), or the title of a pull request, issue or
+	// release. Only its first line is rendered.
 	Message string `json:"message"`
 	// Number is the pull-request or issue number, 0 if none.
 	Number int `json:"number,omitempty"`
@@ -32,6 +34,64 @@ type Item struct {
 	// SHA is a commit's hash (for a pull request's commit, the commit's), so
 	// that a commit listed twice is counted once; it is not rendered.
 	SHA string `json:"sha,omitempty"`
+	// Parents are a commit's parents' hashes, the first parent first (a
+	// merge has two or more), when the provider lists them.
+	Parents []string `json:"parents,omitempty"`
+	// Files are the paths a commit changes against its first parent, when
+	// the provider lists them (plain git does; hosted APIs list them only
+	// one commit per call, so their commits carry none). A merge lists
+	// none: its topic's commits do.
+	Files []string `json:"files,omitempty"`
+	// Additions and Deletions are the lines a commit adds and removes in
+	// Files.
+	Additions int `json:"additions,omitempty"`
+	Deletions int `json:"deletions,omitempty"`
+	// PullRequest is, for a commit, the number of the pull request (merge
+	// request) it came with: the one it was listed under, or the one its
+	// message cites (see CitedPullRequest); 0 if none.
+	PullRequest int `json:"pull_request,omitempty"`
+	// PullTitle is that pull request's title, when known.
+	PullTitle string `json:"pull_title,omitempty"`
+}
+
+// IsMerge reports whether the item is a commit with two or more parents.
+func (it Item) IsMerge() bool { return len(it.Parents) > 1 }
+
+var (
+	// "Merge pull request #123 from owner/branch", GitHub's merge commit.
+	githubMerge = regexp.MustCompile(`^Merge pull request #(\d+) from \S+`)
+	// "Subject (#123)" or "Subject (#123, #456)", a squash merge's subject.
+	squashCite = regexp.MustCompile(`\(#(\d+)(?:,\s*#\d+)*\)\s*$`)
+	// "See merge request group/project!123", GitLab's merge commit body.
+	gitlabMerge = regexp.MustCompile(`(?m)^See merge request \S*!(\d+)\s*$`)
+)
+
+// CitedPullRequest returns the pull request a commit message says the
+// commit brought, 0 if none: GitHub's "Merge pull request #N from ...",
+// whose body's first paragraph is then the title; a squash merge's
+// subject ending in "(#N)", the rest of the subject being the title; or
+// GitLab's "See merge request ...!N", whose body's first paragraph is the
+// title.
+func CitedPullRequest(message string) (number int, title string) {
+	subject, body, _ := strings.Cut(strings.TrimSpace(message), "\n")
+	subject = strings.TrimSpace(subject)
+	firstParagraph := func() string {
+		p, _, _ := strings.Cut(strings.TrimSpace(body), "\n\n")
+		return strings.Join(strings.Fields(p), " ")
+	}
+	if m := githubMerge.FindStringSubmatch(subject); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, firstParagraph()
+	}
+	if m := squashCite.FindStringSubmatchIndex(subject); m != nil {
+		n, _ := strconv.Atoi(subject[m[2]:m[3]])
+		return n, strings.TrimSpace(subject[:m[0]])
+	}
+	if m := gitlabMerge.FindStringSubmatch(body); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, firstParagraph()
+	}
+	return 0, ""
 }
 
 // Item kinds.
@@ -162,20 +222,29 @@ type Release struct {
 
 // Dedupe drops commit items whose repository and SHA an earlier item (a
 // pull request's commit listed again among the repository's commits)
-// already has, keeping the first of each. It reuses items' array.
+// already has, keeping the first of each; the pull request a dropped
+// listing names is kept on the first when it names none. It reuses
+// items' array.
 func Dedupe(items []Item) []Item {
-	seen := make(map[string]bool)
-	return slices.DeleteFunc(items, func(it Item) bool {
+	first := make(map[string]int)
+	out := items[:0]
+	for _, it := range items {
 		if it.SHA == "" {
-			return false
+			out = append(out, it)
+			continue
 		}
 		key := it.Repo + "\x00" + it.SHA
-		if seen[key] {
-			return true
+		if i, ok := first[key]; ok {
+			if out[i].PullRequest == 0 {
+				out[i].PullRequest, out[i].PullTitle = it.PullRequest, it.PullTitle
+			}
+			continue
 		}
-		seen[key] = true
-		return false
-	})
+		first[key] = len(out)
+		out = append(out, it)
+	}
+	clear(items[len(out):])
+	return out
 }
 
 // MaxItems bounds the items of one recap: a source need not list more,

@@ -17,11 +17,15 @@ func TestQueryAndDedupe(t *testing.T) {
 	}
 	items := []Item{
 		{Kind: KindCommit, Repo: "a", SHA: "1"}, {Kind: KindPullRequest, Repo: "a", Number: 1},
-		{Kind: KindCommit, Repo: "a", SHA: "1"}, {Kind: KindCommit, Repo: "b", SHA: "1"},
+		{Kind: KindCommit, Repo: "a", SHA: "1", PullRequest: 1, PullTitle: "t"}, {Kind: KindCommit, Repo: "b", SHA: "1"},
 		{Kind: KindIssue, Repo: "a", Number: 2},
 	}
 	if got := Dedupe(items); len(got) != 4 || got[2].Repo != "b" {
 		t.Errorf("Dedupe = %+v", got)
+	}
+	// The pull request a second listing names stays with the first.
+	if items[0].PullRequest != 1 || items[0].PullTitle != "t" {
+		t.Errorf("the first listing lost the pull request of the second: %+v", items[0])
 	}
 }
 
@@ -74,6 +78,28 @@ func TestWithAuthor(t *testing.T) {
 			}
 			if !slices.Equal(q.Authors, c.authors) {
 				t.Errorf("WithAuthor changed its receiver's authors to %q", q.Authors)
+			}
+		})
+	}
+}
+
+func TestCitedPullRequest(t *testing.T) {
+	for _, c := range []struct {
+		name, message string
+		number        int
+		title         string
+	}{
+		{"GitHub merge commit", "Merge pull request #42 from octo/fix-parser\n\nFix the parser\non empty input\n\nMore.", 42, "Fix the parser on empty input"},
+		{"squash merge", "Fix crash in CLUSTER SHARDS (#12832)\n\nbody", 12832, "Fix crash in CLUSTER SHARDS"},
+		{"squash merge citing two", "Use shard-id of the master (#12805, #12832)", 12805, "Use shard-id of the master"},
+		{"GitLab merge commit", "Merge branch 'fix' into 'main'\n\nFix the parser\n\nSee merge request group/app!7", 7, "Fix the parser"},
+		{"git.git topic merge", "Merge branch 'ps/foo'\n\nThe foo learned bar.\n\n* ps/foo:\n  foo: bar", 0, ""},
+		{"a number inside the subject", "Fix #12 in the middle", 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, title := CitedPullRequest(c.message)
+			if n != c.number || title != c.title {
+				t.Errorf("CitedPullRequest = %d, %q; want %d, %q", n, title, c.number, c.title)
 			}
 		})
 	}

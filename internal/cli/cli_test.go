@@ -192,7 +192,7 @@ func TestRecapCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if n := strings.Count(out, "\n- ") + strings.Count(out[:min(2, len(out))], "- "); n != 2 || !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
-		t.Fatalf("want exactly 2 bullets ending in one newline, got %q", out)
+		t.Fatalf("want 2 bullets (the sample has more topics) ending in one newline, got %q", out)
 	}
 	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", from, "-n", "16")
 	if code != 2 || !strings.Contains(stderr, "16") {
@@ -204,7 +204,7 @@ func TestRecapCommand(t *testing.T) {
 	repo.Commit(testrepo.Commit{Message: "feat: topic work", Files: map[string][]byte{"topic.go": []byte("package main\n")}})
 	repo.Git("checkout", "-q", head)
 	out, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--mode", "pull_request", "--src", "topic", "--target", head)
-	if code != 0 || !strings.Contains(out, "topic work") || strings.Contains(out, "fix: main") {
+	if code != 0 || !strings.Contains(out, "Topic work") || strings.Contains(out, "main") {
 		t.Fatalf("pull request: exit %d: %s%s", code, out, stderr)
 	}
 	if _, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--src", "topic"); code != 2 || !strings.Contains(stderr, "--target") {
@@ -224,8 +224,8 @@ func TestRecapOverProvider(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "signed in to github as octocat") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if n := strings.Count(out, "- "); n != 3 || !strings.Contains(out, "app") {
-		t.Fatalf("want 3 bullets about app, got %q", out)
+	if n := strings.Count(out, "- "); n != 3 || !strings.Contains(out, "Feature: Add search. (#7, 1 commit)") || strings.Count(out, "Add search") != 1 {
+		t.Fatalf("want 3 bullets, pull request #7 once with its commit, got %q", out)
 	}
 	t.Setenv("GITPULSE_TOKEN", "ghp_wrong_secret")
 	_, stderr, code = run(t, t.TempDir(), recapArgs...)

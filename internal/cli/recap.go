@@ -120,7 +120,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintf(g.stderr, "%d older items left out to fit the model's budget\n", res.Trimmed)
 	}
 	var last string
-	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), res.Actions, f.n, func(chunk string) error {
+	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
 		last = chunk
 		_, err := fmt.Fprint(g.stdout, chunk)
 		return err

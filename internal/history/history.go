@@ -345,6 +345,35 @@ func (r *Repo) Compare(ctx context.Context, base, head string, fn func(*gitcli.C
 	return r.git.LogMetadata(ctx, dir, gitcli.Branches+head, []string{gitcli.Branches + base}, fn)
 }
 
+// Details calls fn for each commit reachable from rev and not from any
+// of exclude, newest first, with its whole message and changed files (see
+// gitcli.LogDetails), as the mirror last fetched them. Call it after Ready.
+func (r *Repo) Details(ctx context.Context, rev string, exclude []string, fn func(*gitcli.CommitDetail) error) error {
+	dir, err := r.dir()
+	if err != nil {
+		return err
+	}
+	return r.git.LogDetails(ctx, dir, rev, exclude, fn)
+}
+
+// MainlineSpan returns the first-parent commits of rev that bound the
+// period [since, until) (see gitcli.MainlineSpan); zero times are no
+// bound. Call it after Ready.
+func (r *Repo) MainlineSpan(ctx context.Context, rev string, since, until time.Time) (top, base string, err error) {
+	dir, err := r.dir()
+	if err != nil {
+		return "", "", err
+	}
+	var s, u int64
+	if !since.IsZero() {
+		s = since.Unix()
+	}
+	if !until.IsZero() {
+		u = until.Unix()
+	}
+	return r.git.MainlineSpan(ctx, dir, rev, s, u)
+}
+
 // View returns the newest prepared view of the repository.
 func (r *Repo) View() *analytics.View { return r.view.Load() }
 

@@ -155,7 +155,7 @@ func TestRecapOverPlainGit(t *testing.T) {
 	}
 	// A pull-request description from the branches alone.
 	pr := map[string]any{"src": "feature", "target": br.Branches[0], "n": 1}
-	if chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", pr); len(errs) != 0 || !strings.Contains(strings.Join(chunks, ""), "branch work") {
+	if chunks, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", pr); len(errs) != 0 || !strings.Contains(strings.Join(chunks, ""), "Branch work") {
 		t.Fatalf("pull request from branches: %q %q", chunks, errs)
 	}
 	if _, errs := wsRecap(t, s, "/ws/"+in.SessionID+"/pull_request", map[string]any{"src": "feature", "n": 1}); len(errs) != 1 || !strings.Contains(errs[0], "src and target") {
@@ -177,6 +177,24 @@ func TestRecapOverPlainGit(t *testing.T) {
 	text := strings.Join(chunks, "")
 	if len(errs) != 0 || strings.Count(text, "\n- ")+boolInt(strings.HasPrefix(text, "- ")) != 2 {
 		t.Fatalf("recap of 2 bullets: errs %q text %q", errs, text)
+	}
+	// The text of /actions unchanged is summarised from its items, which
+	// alone know the line counts (git show --numstat: fix: app changes 3).
+	if !strings.Contains(text, "Fix: App. (1 commit, 1 file, 3 lines changed)") {
+		t.Fatalf("recap of the session's /actions text, not from its items: %q", text)
+	}
+	// Items sent with the text are read as they are.
+	var full struct{ Items []map[string]any }
+	s.getAuth("/actions?start_date=2026-10-01&end_date=2026-10-02", in.Token, &full)
+	chunks, errs = wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": "edited", "items": full.Items[:1], "n": 5})
+	if text := strings.Join(chunks, ""); len(errs) != 0 || strings.Count(text, "\n- ")+boolInt(strings.HasPrefix(text, "- ")) != 1 || !strings.Contains(text, "lines changed") {
+		t.Fatalf("recap of one item sent: %q %q", text, errs)
+	}
+	// Edited text (today's format, no items) is read line by line.
+	edited := acts.Actions + "- [commit] fixture: Add the extra widget\n"
+	chunks, errs = wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": edited, "n": 5})
+	if text := strings.Join(chunks, ""); len(errs) != 0 || !strings.Contains(text, "Add the extra widget.") || strings.Contains(text, "lines changed") {
+		t.Fatalf("recap of edited text: %q %q", text, errs)
 	}
 	// n out of range: an error frame, then the end frame.
 	if _, errs := wsRecap(t, s, "/ws/"+in.SessionID, map[string]any{"actions": acts.Actions, "n": 16}); len(errs) != 1 {

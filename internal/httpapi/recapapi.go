@@ -87,6 +87,7 @@ type recapAPI struct {
 	*api
 	opts    RecapOptions
 	sockets sockets
+	results lastResults
 }
 
 // sockets counts the open WebSockets, per client and in total.
@@ -340,29 +341,30 @@ func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
+	ra.results.remember(s.ID, res.Actions, res.Items)
 	writeJSON(w, http.StatusOK, res)
 }
 
 // repoRequest opens the session's provider and reads the repository a
 // release-notes or branches request names: its repo parameter, which a
 // plain-git session (with its one repository) may leave out.
-func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (activity.Provider, string, bool) {
+func (ra *recapAPI) repoRequest(w http.ResponseWriter, r *http.Request) (auth.Session, activity.Provider, string, bool) {
 	s, p, ok := ra.provider(w, r)
 	if !ok {
-		return nil, "", false
+		return s, nil, "", false
 	}
 	repo := strings.TrimSpace(r.URL.Query().Get("repo"))
 	if repo == "" && s.Provider != connect.Git {
 		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "repo", Message: "is required: a full_name from GET /repos"}))
-		return nil, "", false
+		return s, nil, "", false
 	}
-	return p, repo, true
+	return s, p, repo, true
 }
 
 // releaseNotes gathers what a release-notes writer reads: the activity
 // since the latest release and the notes of the releases before it.
 func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
-	p, repo, ok := ra.repoRequest(w, r)
+	s, p, repo, ok := ra.repoRequest(w, r)
 	if !ok {
 		return
 	}
@@ -382,12 +384,13 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
+	ra.results.remember(s.ID, res.Actions, res.Items)
 	writeJSON(w, http.StatusOK, res)
 }
 
 // branches lists a repository's branches.
 func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
-	p, repo, ok := ra.repoRequest(w, r)
+	_, p, repo, ok := ra.repoRequest(w, r)
 	if !ok {
 		return
 	}
@@ -411,6 +414,12 @@ type streamRequest struct {
 	Src    string `json:"src"`
 	Target string `json:"target"`
 	Repo   string `json:"repo"`
+	// Items, optional, are the activity items Actions shows (the items of
+	// GET /actions): the built-in summariser reads them instead of
+	// parsing Actions. Without them, the items of the session's recent
+	// GET /actions (or /release_notes) result are used when Actions is
+	// that result's text unchanged.
+	Items []activity.Item `json:"items"`
 }
 
 // frame is one server WebSocket message.
@@ -464,10 +473,10 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		// From now on the client only listens: read (and drop) in the
 		// background so that its leaving cancels the generation.
 		ctx = conn.CloseRead(ctx)
-		var actions string
-		actions, err = ra.streamActions(ctx, s, mode, req)
+		var in recap.Input
+		in, err = ra.streamInput(ctx, s, mode, req)
 		if err == nil {
-			err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, actions, req.N, func(chunk string) error {
+			err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, in, req.N, func(chunk string) error {
 				return send(frame{Chunk: chunk})
 			})
 		}
@@ -524,30 +533,39 @@ func jsonType(k reflect.Kind) string {
 	return k.String()
 }
 
-// streamActions is the text the model reads: the client's actions, or in
-// pull_request mode with src and target, the commits of src that target
-// lacks, before the client's actions.
-func (ra *recapAPI) streamActions(ctx context.Context, s auth.Session, mode recap.Mode, req streamRequest) (string, error) {
+// streamInput is what the response is written from: the items the
+// client sent, or those of the session's recent /actions or
+// /release_notes result whose text the client sends unchanged, or else
+// the client's text alone (which the built-in summariser parses); in pull_request mode with src and
+// target, the commits of src that target lacks come first.
+func (ra *recapAPI) streamInput(ctx context.Context, s auth.Session, mode recap.Mode, req streamRequest) (recap.Input, error) {
+	in := recap.Input{Items: req.Items, Actions: req.Actions}
+	if in.Items == nil {
+		in.Items = ra.results.lookup(s.ID, req.Actions)
+	}
 	if req.Src == "" && req.Target == "" {
-		return req.Actions, nil
+		return in, nil
 	}
 	if mode != recap.ModePullRequest || req.Src == "" || req.Target == "" {
-		return "", fault.Errorf(fault.Invalid, "%w: src and target go together, in pull_request mode (/ws/{session_id}/pull_request)", recap.ErrInvalid)
+		return in, fault.Errorf(fault.Invalid, "%w: src and target go together, in pull_request mode (/ws/{session_id}/pull_request)", recap.ErrInvalid)
 	}
 	if req.Repo == "" && s.Provider != connect.Git {
-		return "", fault.Errorf(fault.Invalid, "%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
+		return in, fault.Errorf(fault.Invalid, "%w: repo is required with src and target: a full_name from GET /repos", recap.ErrInvalid)
 	}
 	p, err := ra.opts.Recaps.Open(s)
 	if err != nil {
-		return "", err
+		return in, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ra.deadline)
 	defer cancel()
 	res, err := ra.opts.Recaps.PullRequest(ctx, p, req.Repo, req.Target, req.Src)
 	if err != nil {
-		return "", err
+		return in, err
 	}
-	return strings.TrimSpace(res.Actions + "\n" + req.Actions), nil
+	if req.Actions != "" && in.Items == nil {
+		in.Items = recap.ParseActions(req.Actions)
+	}
+	return recap.Input{Items: append(res.Items, in.Items...), Actions: strings.TrimSpace(res.Actions + "\n" + req.Actions)}, nil
 }
 
 // keepAlive pings conn every period until ctx ends, closing it when a

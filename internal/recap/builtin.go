@@ -4,138 +4,35 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
-// theme is what a group of items is about; themes are listed in the order
-// they are written.
-type theme int
-
-const (
-	themeFeat theme = iota
-	themeFix
-	themeDocs
-	themeRefactor
-	themeTest
-	themeChore
-	themeOther
-	themePullRequest
-	themeIssue
-	themeRelease
-)
-
-// themeNames holds each theme's singular and plural noun for recap bullets
-// and its heading for release notes.
-var themeNames = [...]struct{ one, many, heading string }{
-	themeFeat:        {"feature", "features", "Features"},
-	themeFix:         {"fix", "fixes", "Fixes"},
-	themeDocs:        {"docs change", "docs changes", "Documentation"},
-	themeRefactor:    {"refactor", "refactors", "Refactoring"},
-	themeTest:        {"test change", "test changes", "Tests"},
-	themeChore:       {"chore", "chores", "Chores"},
-	themeOther:       {"other commit", "other commits", "Other changes"},
-	themePullRequest: {"pull request", "pull requests", "Pull requests"},
-	themeIssue:       {"issue", "issues", "Issues"},
-	themeRelease:     {"release", "releases", "Releases"},
-}
-
-func (t theme) count(n int) string {
-	if n == 1 {
-		return "1 " + themeNames[t].one
-	}
-	return strconv.Itoa(n) + " " + themeNames[t].many
-}
-
-// commitTypes maps conventional-commit types to themes.
-var commitTypes = map[string]theme{
-	"feat": themeFeat, "feature": themeFeat,
-	"fix": themeFix, "bugfix": themeFix, "hotfix": themeFix,
-	"docs": themeDocs, "doc": themeDocs,
-	"refactor": themeRefactor, "perf": themeRefactor, "style": themeRefactor,
-	"test": themeTest, "tests": themeTest,
-	"chore": themeChore, "build": themeChore, "ci": themeChore, "deps": themeChore,
-}
-
-var conventional = regexp.MustCompile(`^([A-Za-z]+)(?:\([^)]*\))?!?:\s*(.+)$`)
-
-// entry is a parsed item with its theme and the message to show.
-type entry struct {
-	parsedItem
-	theme theme
-	text  string // message without the conventional-commit prefix, with "#n" for PRs and issues
-}
-
-func classify(it parsedItem) entry {
-	e := entry{parsedItem: it, text: it.message}
-	switch it.kind {
-	case activity.KindPullRequest:
-		e.theme = themePullRequest
-	case activity.KindIssue:
-		e.theme = themeIssue
-	case activity.KindRelease:
-		e.theme = themeRelease
-	default:
-		e.theme = themeOther
-		if m := conventional.FindStringSubmatch(it.message); m != nil {
-			if t, ok := commitTypes[strings.ToLower(m[1])]; ok {
-				e.theme, e.text = t, m[2]
-			}
-		}
-	}
-	if it.number > 0 {
-		e.text = "#" + strconv.Itoa(it.number) + " " + e.text
-	}
-	return e
-}
-
-// group is the entries of one repository and theme.
-type group struct {
-	repo    string
-	theme   theme
-	entries []entry
-}
-
-func (g group) compare(o group) int {
-	return cmp.Or(strings.Compare(g.repo, o.repo), cmp.Compare(g.theme, o.theme))
-}
-
-// groupEntries groups entries by repository and theme, in that order.
-func groupEntries(entries []entry) []group {
-	var groups []group
-	for _, e := range entries {
-		i := slices.IndexFunc(groups, func(g group) bool { return g.repo == e.repo && g.theme == e.theme })
-		if i < 0 {
-			groups = append(groups, group{repo: e.repo, theme: e.theme})
-			i = len(groups) - 1
-		}
-		groups[i].entries = append(groups[i].entries, e)
-	}
-	slices.SortStableFunc(groups, group.compare)
-	return groups
-}
-
 // summarise is the built-in summariser: it writes the response for mode
-// from rendered actions with no model, deterministically, one line (or
-// section) per chunk.
-func summarise(ctx context.Context, mode Mode, actions string, n int, emit func(string) error) error {
-	parsed := parseActions(actions)
-	entries := make([]entry, len(parsed))
-	for i, it := range parsed {
-		entries[i] = classify(it)
-	}
+// from items with no model, deterministically, one chunk per bullet (or
+// section). It groups the items into topics (merged branches, pull
+// requests, clusters of commits by subsystem), classifies and ranks them
+// by size.
+func summarise(ctx context.Context, mode Mode, items []activity.Item, n int, emit func(string) error) error {
+	topics, _ := buildTopics(items)
+	slices.SortStableFunc(topics, func(a, b *topic) int {
+		return cmp.Or(cmp.Compare(b.size(), a.size()), b.date.Compare(a.date), strings.Compare(a.title, b.title))
+	})
+	many := manyRepos(topics)
 	var chunks []string
 	switch mode {
 	case ModeRecap:
-		chunks = recapBullets(entries, n)
+		chunks = recapBullets(topics, n, many)
 	case ModeRelease:
-		chunks = releaseNotes(entries)
+		chunks = releaseNotes(topics, many)
 	case ModePullRequest:
-		chunks = pullRequestDescription(entries)
+		chunks = pullRequestDescription(topics, items)
 	}
 	for _, c := range chunks {
 		if err := ctx.Err(); err != nil {
@@ -148,197 +45,210 @@ func summarise(ctx context.Context, mode Mode, actions string, n int, emit func(
 	return nil
 }
 
-// listed is how many messages a recap bullet quotes.
-const listed = 3
+// manyRepos reports whether topics come from more than one repository,
+// when bullets name theirs.
+func manyRepos(topics []*topic) bool {
+	return slices.ContainsFunc(topics, func(t *topic) bool { return t.repo != topics[0].repo })
+}
 
-// recapBullets writes exactly n bullets: one per repository and theme when
-// they are n; the largest groups and one bullet for the rest when they are
-// more; groups split into single items, then totals, when they are fewer.
-func recapBullets(entries []entry, n int) []string {
-	groups := groupEntries(entries)
-	var rest []group
-	if len(groups) > n {
-		bySize := slices.Clone(groups)
-		slices.SortStableFunc(bySize, func(a, b group) int { return cmp.Compare(len(b.entries), len(a.entries)) })
-		keep := slices.Clone(bySize[:n-1])
-		rest = bySize[n-1:]
-		slices.SortStableFunc(keep, group.compare)
-		slices.SortStableFunc(rest, group.compare)
-		groups = keep
+// recapBullets writes at most n bullets, one per topic, the n biggest
+// (tests, CI and typo fixes only when nothing else happened), then says
+// how many topics were left out.
+func recapBullets(topics []*topic, n int, many bool) []string {
+	if len(topics) == 0 {
+		return []string{"No activity recorded in this period.\n"}
 	}
-	for rest == nil && len(groups) < n {
-		// Split the newest entry off the largest group.
-		i := -1
-		for j, g := range groups {
-			if len(g.entries) > 1 && (i < 0 || len(g.entries) > len(groups[i].entries)) {
-				i = j
+	major := slices.DeleteFunc(slices.Clone(topics), func(t *topic) bool { return t.minor })
+	if len(major) == 0 {
+		major = topics
+	}
+	shown := major[:min(n, len(major))]
+	chunks := make([]string, 0, len(shown)+1)
+	for _, t := range shown {
+		chunks = append(chunks, "- "+recapSentence(t, many)+"\n")
+	}
+	if left := len(topics) - len(shown); left > 0 {
+		chunks = append(chunks, fmt.Sprintf("\n%d smaller %s left out.\n", left, plural(left, "topic", "topics")))
+	}
+	return chunks
+}
+
+// recapSentence is one recap bullet: the kind of change, the topic's
+// title as a sentence, its pull request and size.
+func recapSentence(t *topic, many bool) string {
+	var b strings.Builder
+	if t.issue {
+		fmt.Fprintf(&b, "Issue #%d opened", t.number)
+	} else {
+		b.WriteString(themeNames[t.theme].label)
+	}
+	if many {
+		b.WriteString(" in " + t.repo)
+	}
+	b.WriteString(": " + sentence(t.title))
+	if t.issue {
+		return b.String()
+	}
+	var details []string
+	if t.number > 0 {
+		details = append(details, "#"+strconv.Itoa(t.number))
+	}
+	if t.commits > 0 {
+		details = append(details, count(t.commits, "commit", "commits"))
+	}
+	if len(t.files) > 0 {
+		details = append(details, count(len(t.files), "file", "files"))
+	}
+	if t.lines > 0 {
+		details = append(details, count(t.lines, "line", "lines")+" changed")
+	}
+	if len(details) == 0 {
+		return b.String()
+	}
+	return b.String() + " (" + strings.Join(details, ", ") + ")"
+}
+
+// sentence makes s a sentence: a capital first letter and a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if m := conventional.FindStringSubmatch(s); m != nil {
+		if _, ok := commitTypes[strings.ToLower(m[1])]; ok {
+			s = m[3]
+		}
+	}
+	if r, size := utf8.DecodeRuneInString(s); r != utf8.RuneError && unicode.IsLower(r) && !strings.ContainsAny(s[:strings.IndexFunc(s+" ", unicode.IsSpace)], ":/_.") {
+		s = string(unicode.ToUpper(r)) + s[size:]
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
+}
+
+// releaseNotes writes one section per theme, one bullet per topic,
+// biggest first, naming the repository when there are several; tests,
+// CI and typo fixes are left out and counted.
+func releaseNotes(topics []*topic, many bool) []string {
+	chunks := []string{"## Release notes\n"}
+	left := 0
+	for th := themeFeat; th <= themeInternal; th++ {
+		var b strings.Builder
+		for _, t := range topics {
+			if t.theme != th || t.issue {
+				continue
 			}
+			if t.minor {
+				left++
+				continue
+			}
+			if b.Len() == 0 {
+				b.WriteString("\n### " + themeNames[th].heading + "\n")
+			}
+			b.WriteString("- " + sentence(t.title))
+			if t.number > 0 {
+				b.WriteString(" (#" + strconv.Itoa(t.number) + ")")
+			}
+			if many {
+				b.WriteString(" (" + t.repo + ")")
+			}
+			b.WriteString("\n")
 		}
-		if i < 0 {
-			break
+		if b.Len() > 0 {
+			chunks = append(chunks, b.String())
 		}
-		g := &groups[i]
-		last := len(g.entries) - 1
-		split := group{repo: g.repo, theme: g.theme, entries: g.entries[last:]}
-		g.entries = g.entries[:last:last]
-		groups = slices.Insert(groups, i+1, split)
 	}
-	bullets := make([]string, 0, n)
-	for _, g := range groups {
-		bullets = append(bullets, groupBullet(g))
+	if len(chunks) == 1 {
+		chunks = append(chunks, "\nNo changes recorded.\n")
 	}
-	if len(rest) > 0 {
-		bullets = append(bullets, restBullet(rest))
+	if left > 0 {
+		chunks = append(chunks, fmt.Sprintf("\n%d %s of tests, CI and typo fixes left out.\n", left, plural(left, "topic", "topics")))
 	}
-	if len(bullets) < n {
-		bullets = append(bullets, totalsBullet(entries))
-	}
-	for len(bullets) < n {
-		bullets = append(bullets, "- No further activity recorded.\n")
-	}
-	return bullets
+	return chunks
 }
 
-func groupBullet(g group) string {
-	texts := make([]string, 0, listed)
-	for _, e := range g.entries[:min(len(g.entries), listed)] {
-		texts = append(texts, e.text)
+// pullRequestDescription writes a title (the biggest topic's), a summary
+// of the commits' size, kinds and directories, and one bullet per topic.
+func pullRequestDescription(topics []*topic, items []activity.Item) []string {
+	topics = slices.DeleteFunc(slices.Clone(topics), func(t *topic) bool { return t.issue })
+	if len(topics) == 0 {
+		return []string{"No changes\n\nThere are no commits to describe.\n"}
 	}
-	s := fmt.Sprintf("- %s: %s: %s", g.repo, g.theme.count(len(g.entries)), strings.Join(texts, "; "))
-	if more := len(g.entries) - listed; more > 0 {
-		s += fmt.Sprintf("; and %d more", more)
-	}
-	return s + "\n"
-}
-
-func restBullet(rest []group) string {
-	total := 0
-	parts := make([]string, 0, len(rest))
-	for _, g := range rest {
-		total += len(g.entries)
-		parts = append(parts, g.repo+": "+g.theme.count(len(g.entries)))
-	}
-	return fmt.Sprintf("- Also %d more: %s.\n", total, strings.Join(parts, ", "))
-}
-
-func totalsBullet(entries []entry) string {
-	if len(entries) == 0 {
-		return "- No activity recorded in this period.\n"
-	}
-	var commits, prs, issues, releases int
-	var repos, days []string
-	for _, e := range entries {
-		switch e.theme {
-		case themePullRequest:
-			prs++
-		case themeIssue:
-			issues++
-		case themeRelease:
-			releases++
-		default:
-			commits++
+	var commits, lines int
+	files := map[string]bool{}
+	kinds := map[theme]int{}
+	for _, t := range topics {
+		commits += t.commits
+		lines += t.lines
+		for f := range t.files {
+			files[f] = true
 		}
-		if !slices.Contains(repos, e.repo) {
-			repos = append(repos, e.repo)
-		}
-		if e.day != "" && !slices.Contains(days, e.day) {
-			days = append(days, e.day)
+		kinds[t.theme]++
+	}
+	var summary strings.Builder
+	fmt.Fprintf(&summary, "\n## Summary\n%s", count(commits, "commit", "commits"))
+	if len(files) > 0 {
+		fmt.Fprintf(&summary, " changing %s (%s)", count(len(files), "file", "files"), count(lines, "line", "lines"))
+		if dirs := topDirs(items, 3); len(dirs) > 0 {
+			fmt.Fprintf(&summary, ", mostly in %s", strings.Join(dirs, ", "))
 		}
 	}
 	var parts []string
-	add := func(n int, one, many string) {
-		if n > 0 {
-			parts = append(parts, strconv.Itoa(n)+" "+plural(n, one, many))
+	for th := themeFeat; th <= themeInternal; th++ {
+		if kinds[th] > 0 {
+			parts = append(parts, count(kinds[th], themeNames[th].one, themeNames[th].many))
 		}
 	}
-	add(commits, "commit", "commits")
-	add(prs, "pull request", "pull requests")
-	add(issues, "issue", "issues")
-	add(releases, "release", "releases")
-	s := fmt.Sprintf("- In total: %s in %d %s", strings.Join(parts, ", "), len(repos), plural(len(repos), "repository", "repositories"))
-	if len(days) > 0 {
-		s += fmt.Sprintf(" over %d %s", len(days), plural(len(days), "day", "days"))
+	fmt.Fprintf(&summary, ": %s.\n", strings.Join(parts, ", "))
+	var changes strings.Builder
+	changes.WriteString("\n## Changes\n")
+	for _, t := range topics {
+		fmt.Fprintf(&changes, "- %s: %s", themeNames[t.theme].label, sentence(t.title))
+		if t.commits > 1 {
+			fmt.Fprintf(&changes, " (%s)", count(t.commits, "commit", "commits"))
+		}
+		changes.WriteString("\n")
 	}
-	return s + ".\n"
+	// The title is the biggest topic's, a user-visible one if any.
+	main := topics[0]
+	if i := slices.IndexFunc(topics, func(t *topic) bool { return !t.minor && t.theme != themeInternal }); i >= 0 {
+		main = topics[i]
+	}
+	return []string{strings.TrimSuffix(sentence(main.title), ".") + "\n", summary.String(), changes.String()}
 }
+
+// topDirs returns up to n directories (first two levels) with the most
+// changed lines in items' commits, most first, each ending in "/".
+func topDirs(items []activity.Item, n int) []string {
+	lines := map[string]int{}
+	for _, it := range items {
+		for _, f := range it.Files {
+			d := path.Dir(f)
+			if parts := strings.SplitN(d, "/", 3); len(parts) > 2 {
+				d = parts[0] + "/" + parts[1]
+			}
+			if d != "." {
+				lines[d] += max(1, (it.Additions+it.Deletions)/max(1, len(it.Files)))
+			}
+		}
+	}
+	dirs := make([]string, 0, len(lines))
+	for d := range lines {
+		dirs = append(dirs, d)
+	}
+	slices.SortFunc(dirs, func(a, b string) int { return cmp.Or(cmp.Compare(lines[b], lines[a]), strings.Compare(a, b)) })
+	dirs = dirs[:min(n, len(dirs))]
+	for i := range dirs {
+		dirs[i] += "/"
+	}
+	return dirs
+}
+
+// count writes "1 commit", "3 commits".
+func count(n int, one, many string) string { return strconv.Itoa(n) + " " + plural(n, one, many) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
-}
-
-// releaseNotes writes one section per theme, listing every entry, naming
-// the repository when there are several.
-func releaseNotes(entries []entry) []string {
-	if len(entries) == 0 {
-		return []string{"## Release notes\n\nNo changes recorded.\n"}
-	}
-	repos := map[string]bool{}
-	for _, e := range entries {
-		repos[e.repo] = true
-	}
-	byTheme := slices.Clone(entries)
-	slices.SortStableFunc(byTheme, func(a, b entry) int { return cmp.Compare(a.theme, b.theme) })
-	chunks := []string{"## Release notes\n"}
-	var b strings.Builder
-	for i, e := range byTheme {
-		if i == 0 || e.theme != byTheme[i-1].theme {
-			if b.Len() > 0 {
-				chunks = append(chunks, b.String())
-				b.Reset()
-			}
-			b.WriteString("\n### " + themeNames[e.theme].heading + "\n")
-		}
-		b.WriteString("- " + e.text)
-		if len(repos) > 1 {
-			b.WriteString(" (" + e.repo + ")")
-		}
-		b.WriteString("\n")
-	}
-	return append(chunks, b.String())
-}
-
-// pullRequestDescription writes a title from the commits' main theme, a
-// one-line summary and the list of commits.
-func pullRequestDescription(entries []entry) []string {
-	commits := slices.DeleteFunc(slices.Clone(entries), func(e entry) bool { return e.kind != activity.KindCommit })
-	if len(commits) == 0 {
-		commits = entries
-	}
-	if len(commits) == 0 {
-		return []string{"No changes\n\nThere are no commits to describe.\n"}
-	}
-	counts := map[theme]int{}
-	for _, e := range commits {
-		counts[e.theme]++
-	}
-	main := commits[0].theme
-	for t, c := range counts {
-		if c > counts[main] || (c == counts[main] && t < main) {
-			main = t
-		}
-	}
-	i := slices.IndexFunc(commits, func(e entry) bool { return e.theme == main })
-	title := commits[i].message
-	if len(commits) > 1 {
-		title += fmt.Sprintf(" (+%d more)", len(commits)-1)
-	}
-	var kinds []string
-	for t := themeFeat; t <= themeRelease; t++ {
-		if counts[t] > 0 {
-			kinds = append(kinds, t.count(counts[t]))
-		}
-	}
-	var b strings.Builder
-	b.WriteString("\n## Commits\n")
-	for _, e := range commits {
-		b.WriteString("- " + e.message + "\n")
-	}
-	return []string{
-		title + "\n",
-		fmt.Sprintf("\n## Summary\n%d %s: %s.\n", len(commits), plural(len(commits), "change", "changes"), strings.Join(kinds, ", ")),
-		b.String(),
-	}
 }

@@ -25,7 +25,7 @@ type Mode string
 
 // Modes.
 const (
-	// ModeRecap writes exactly n bullets summarising the activity.
+	// ModeRecap writes at most n bullets, one per topic, the biggest.
 	ModeRecap Mode = "recap"
 	// ModeRelease writes release notes grouped by kind of change.
 	ModeRelease Mode = "release"
@@ -177,16 +177,27 @@ func (g *Generator) estimateStart(sorted []activity.Item, lo int) int {
 	return lo
 }
 
-// GenerateResponse writes the response for mode from actions (the text of
-// RenderActions, possibly edited by a client) and calls emit for each chunk.
-// For ModeRecap, n is the number of bullets, 1 to 15; other modes ignore n.
-// It uses the configured model, retrying refusals with status 429 or 5xx
-// until the first chunk is emitted, within the configured total Timeout, or
-// the built-in summariser when no model is configured. The model reads at
-// most MaxHistoryTokens of actions, the newest lines; the built-in
-// summariser reads them all.
+// Input is what a response is written from.
+type Input struct {
+	// Items are the activity. The built-in summariser reads them; a model
+	// reads their rendering when Actions is empty.
+	Items []activity.Item
+	// Actions is the activity as text (RenderActions' format, possibly
+	// edited by a client): what a model reads. The built-in summariser
+	// reads it, parsing it back into items, only when Items is nil.
+	Actions string
+}
+
+// GenerateResponse writes the response for mode from in and calls emit
+// for each chunk. For ModeRecap, n is the largest number of bullets, 1 to
+// 15; other modes ignore n. It uses the configured model, retrying
+// refusals with status 429 or 5xx until the first chunk is emitted,
+// within the configured total Timeout, or the built-in summariser when no
+// model is configured. The model reads at most MaxHistoryTokens of the
+// text, the newest lines; the built-in summariser reads all the items,
+// with no budget.
 // Errors caused by the input wrap ErrInvalid; API refusals are *StatusError.
-func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, actions string, n int, emit func(chunk string) error) error {
+func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, in Input, n int, emit func(chunk string) error) error {
 	switch mode {
 	case ModeRecap:
 		if n < 1 || n > MaxBullets {
@@ -199,9 +210,17 @@ func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, actions str
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
 	if g.streamer == nil {
-		return summarise(ctx, mode, actions, n, emit)
+		items := in.Items
+		if items == nil {
+			items = ParseActions(in.Actions)
+		}
+		return summarise(ctx, mode, items, n, emit)
 	}
-	system, user := prompts(mode, g.fitBudget(actions), n)
+	text := in.Actions
+	if text == "" {
+		text = RenderActions(in.Items)
+	}
+	system, user := prompts(mode, g.fitBudget(text), n)
 	return g.streamWithRetry(ctx, system, user, emit)
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gitpulse/gitpulse/internal/activity"
 )
@@ -19,8 +20,8 @@ import (
 //	- [commit] gitpulse: feat: add recap
 //	- [pull_request #12] gitpulse: Add recap
 //
-// Only the first line of a message is kept. The built-in summariser parses
-// this format back.
+// Only the first line of a message is kept. The built-in summariser
+// parses this format back when a client sends only text.
 func RenderActions(items []activity.Item) string {
 	var b strings.Builder
 	day := ""
@@ -66,26 +67,22 @@ func firstLine(s string) string {
 	return s
 }
 
-// parsedItem is one item line read back from rendered actions.
-type parsedItem struct {
-	kind, repo, message, day string
-	number                   int
-}
-
 var (
 	dayPattern  = regexp.MustCompile(`^##\s+(\S+)`)
 	itemPattern = regexp.MustCompile(`^[-*]\s+\[([a-z_]+)(?:\s+#(\d+))?\]\s+(.*?):\s+(.*)$`)
 )
 
-// parseActions reads text in the format of RenderActions, skipping lines
-// it does not recognise.
-func parseActions(text string) []parsedItem {
-	var items []parsedItem
-	day := ""
+// ParseActions reads text in the format of RenderActions back into items
+// (kind, number, repository, first line, day), skipping lines it does not
+// recognise: the built-in summariser's input when a client sends only
+// text. A commit's pull request is the one its line cites.
+func ParseActions(text string) []activity.Item {
+	var items []activity.Item
+	var day time.Time
 	for line := range strings.Lines(text) {
 		line = strings.TrimSpace(line)
 		if m := dayPattern.FindStringSubmatch(line); m != nil {
-			day = m[1]
+			day, _ = time.Parse(time.DateOnly, m[1]) // not a date: undated
 			continue
 		}
 		m := itemPattern.FindStringSubmatch(line)
@@ -93,7 +90,11 @@ func parseActions(text string) []parsedItem {
 			continue
 		}
 		num, _ := strconv.Atoi(m[2]) // digits only, or empty: 0
-		items = append(items, parsedItem{kind: m[1], number: num, repo: cmp.Or(m[3], "(unknown)"), message: m[4], day: day})
+		it := activity.Item{Kind: m[1], Number: num, Repo: cmp.Or(m[3], "(unknown)"), Message: m[4], Date: day}
+		if it.Kind == activity.KindCommit {
+			it.PullRequest, it.PullTitle = activity.CitedPullRequest(it.Message)
+		}
+		items = append(items, it)
 	}
 	return items
 }

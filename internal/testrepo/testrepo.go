@@ -103,6 +103,21 @@ func (r *Repo) Commit(c Commit) string {
 	return r.Git("rev-parse", "HEAD")
 }
 
+// Merge merges branch into the current branch with a merge commit (never
+// a fast-forward) whose message, author and date are c's (c.Files are
+// ignored), returning the merge's hash.
+func (r *Repo) Merge(branch string, c Commit) string {
+	r.tb.Helper()
+	msg := c.Message
+	if msg == "" {
+		msg = "Merge branch '" + branch + "'"
+	}
+	if _, err := Run(r.Dir, commitEnv(c), nil, "merge", "-q", "--no-ff", "--cleanup=verbatim", "-m", msg, "--end-of-options", branch); err != nil {
+		r.tb.Fatal(err)
+	}
+	return r.Git("rev-parse", "HEAD")
+}
+
 func commitEnv(c Commit) []string {
 	date := c.Date
 	if date.IsZero() {

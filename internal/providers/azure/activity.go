@@ -32,6 +32,8 @@ type commit struct {
 	Author    gitUser `json:"author"`
 	Committer gitUser `json:"committer"`
 	Comment   string  `json:"comment"`
+	// Parents are listed by some endpoints (a pull request's commits).
+	Parents []string `json:"parents"`
 }
 
 // identity is an identity reference (IdentityRef).
@@ -156,7 +158,9 @@ func (p *Provider) repoActivity(ctx context.Context, t target, q activity.Query)
 
 // commitItem turns a commit into an activity item of repository repo.
 func commitItem(repo string, c commit) activity.Item {
-	return activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID}
+	it := activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID, Parents: c.Parents}
+	it.PullRequest, it.PullTitle = activity.CitedPullRequest(c.Comment)
+	return it
 }
 
 // commits reads the default branch's commits of q's period, asking the API

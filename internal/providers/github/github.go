@@ -239,6 +239,7 @@ func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q activity.Que
 				return nil, wrap(ctx, fmt.Sprintf("list commits of pull request %s#%d", ref, pr.GetNumber()), err)
 			}
 			if it := commitItem(ref, c); q.In(it.Date) {
+				it.PullRequest, it.PullTitle = pr.GetNumber(), pr.GetTitle()
 				items = append(items, it)
 			}
 		}
@@ -330,7 +331,12 @@ func commitItem(ref repoRef, c *gh.RepositoryCommit) activity.Item {
 	if author == "" {
 		author = commit.GetAuthor().GetName()
 	}
-	return activity.Item{Kind: activity.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA()}
+	it := activity.Item{Kind: activity.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA()}
+	for _, parent := range c.Parents {
+		it.Parents = append(it.Parents, parent.GetSHA())
+	}
+	it.PullRequest, it.PullTitle = activity.CitedPullRequest(it.Message)
+	return it
 }
 
 // emptyRepo reports whether err is GitHub's 409 Conflict for listing the

@@ -296,6 +296,7 @@ func (p *Provider) mergeRequests(ctx context.Context, pr project, q activity.Que
 				return nil, err
 			}
 			if it := commitItem(pr, c); q.In(it.Date) {
+				it.PullRequest, it.PullTitle = int(mr.IID), mr.Title
 				items = append(items, it)
 			}
 		}
@@ -455,7 +456,9 @@ func commitItem(pr project, c *gl.Commit) activity.Item {
 	if msg == "" {
 		msg = c.Title
 	}
-	return activity.Item{Kind: activity.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID}
+	it := activity.Item{Kind: activity.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID, Parents: c.ParentIDs}
+	it.PullRequest, it.PullTitle = activity.CitedPullRequest(msg)
+	return it
 }
 
 // timeOf returns *t, or the zero time for nil.

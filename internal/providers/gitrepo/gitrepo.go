@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/activity"
-	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/providers"
@@ -76,9 +75,14 @@ func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
 	}}, nil
 }
 
-// Activity returns the repository's commits in q's period by q's authors
-// (matched as substrings of the author's name or e-mail address, as the
-// analytics API matches them), and its tags made then, as releases.
+// Activity returns the commits that reached the repository's default
+// branch in q's period by q's authors (matched against the author's name
+// and e-mail address as activity.MatchAuthor says),
+// and its tags made then, as releases. A commit reached the branch in the
+// period when the first-parent commit that brought it (itself, or the
+// merge of its topic) was committed in the period, however long before
+// it was written. Commits carry their whole message, parents, changed
+// files and line counts, and the pull request their message cites.
 func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.Item, error) {
 	r, err := p.open(ctx)
 	if err != nil {
@@ -87,12 +91,24 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 	if len(q.Repos) > 0 && !slices.Contains(q.Repos, fullName(r)) && !slices.Contains(q.Repos, r.Info.Name) {
 		return nil, nil
 	}
-	f := analytics.Filter{Authors: q.Authors, From: q.Since}
-	if !q.Until.IsZero() {
-		f.To = q.Until.Add(-time.Second) // Filter.To is inclusive, to the second
+	head := "HEAD"
+	if b := r.View().Index().Branch; b != "" {
+		head = gitcli.Branches + b
 	}
-	page := r.View().Commits(f, 1, activity.MaxItems)
-	items := commitItems(r.Info.Name, page.Commits)
+	top, base, err := r.MainlineSpan(ctx, head, q.Since, q.Until)
+	if err != nil {
+		return nil, err
+	}
+	var items []activity.Item
+	if top != "" && top != base {
+		var exclude []string
+		if base != "" {
+			exclude = []string{base}
+		}
+		if items, err = commitItems(ctx, r, top, exclude, q.Authors); err != nil {
+			return nil, err
+		}
+	}
 	tags, err := r.Refs(ctx, gitcli.Tags)
 	if err != nil {
 		return nil, err
@@ -105,14 +121,30 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 	return items, nil
 }
 
-// commitItems turns analytics commits of the repository named repo into
-// activity items, keeping their order.
-func commitItems(repo string, commits []analytics.Commit) []activity.Item {
-	items := make([]activity.Item, 0, len(commits))
-	for _, c := range commits {
-		items = append(items, activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Date, Message: c.Message, Author: c.Author.Name, SHA: c.SHA})
-	}
-	return items
+// commitItems reads the commits reachable from rev and not from exclude,
+// newest first, by authors (all when empty), as items of r with their
+// whole messages, parents, files and line counts: one git process.
+func commitItems(ctx context.Context, r *history.Repo, rev string, exclude, authors []string) ([]activity.Item, error) {
+	var items []activity.Item
+	err := r.Details(ctx, rev, exclude, func(c *gitcli.CommitDetail) error {
+		if len(authors) > 0 && !activity.MatchAuthor(authors, c.AuthorName, c.AuthorEmail) {
+			return nil
+		}
+		it := activity.Item{Kind: activity.KindCommit, Repo: r.Info.Name, Message: c.Message, Author: c.AuthorName,
+			SHA: c.Hash, Parents: c.Parents}
+		if c.AuthorTime != gitcli.UnknownTime {
+			it.Date = time.Unix(c.AuthorTime, 0).UTC()
+		}
+		for _, f := range c.Files {
+			it.Files = append(it.Files, string(f.Path))
+			it.Additions += int(f.Added)
+			it.Deletions += int(f.Deleted)
+		}
+		it.PullRequest, it.PullTitle = activity.CitedPullRequest(c.Message)
+		items = append(items, it)
+		return nil
+	})
+	return items, err
 }
 
 // Releases returns the newest n tags as releases.
@@ -164,13 +196,7 @@ func (p *Provider) Compare(ctx context.Context, repo, base, head string) ([]acti
 				Message: fmt.Sprintf("no branch %q", b)}
 		}
 	}
-	var items []activity.Item
-	err = r.Compare(ctx, base, head, func(c *gitcli.CommitMeta) error {
-		items = append(items, activity.Item{Kind: activity.KindCommit, Repo: r.Info.Name, Date: time.Unix(c.AuthorTime, 0).UTC(),
-			Message: string(c.Subject), Author: string(c.AuthorName), SHA: string(c.Hash)})
-		return nil
-	})
-	return items, err
+	return commitItems(ctx, r, gitcli.Branches+head, []string{gitcli.Branches + base}, nil)
 }
 
 // refs opens the repository named name (see repo) and lists its refs in

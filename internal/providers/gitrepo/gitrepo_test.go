@@ -131,9 +131,14 @@ func TestCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 || items[0].SHA != second || items[1].SHA != first || items[1].Message != "feat: one" ||
+	if len(items) != 2 || items[0].SHA != second || items[1].SHA != first || items[1].Message != "feat: one\n\nbody" ||
 		items[0].Author != "Ada" || !items[0].Date.Equal(day(3)) || items[0].Kind != activity.KindCommit {
-		t.Fatalf("Compare = %+v, want fix: two then feat: one", items)
+		t.Fatalf("Compare = %+v, want fix: two then feat: one (whole message)", items)
+	}
+	// Each commit carries its parents, files and line counts, as git has them.
+	if !slices.Equal(items[0].Parents, []string{first}) || !slices.Equal(items[0].Files, []string{"b"}) ||
+		items[0].Additions != 1 || items[0].Deletions != 1 || items[1].Additions != 1 || items[1].Deletions != 0 {
+		t.Errorf("details of %+v", items)
 	}
 	if _, err := p.Compare(context.Background(), "", main, "no-such-branch"); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("unknown branch: %v, want ErrNotFound", err)
@@ -170,4 +175,48 @@ func countKind(items []activity.Item, kind string) int {
 		}
 	}
 	return n
+}
+
+// TestActivityOfMergedTopics guards the period of a plain repository: a
+// topic written before the period but merged in it is the period's work,
+// with its merge's whole message, the merge's parents, each commit's
+// files and line counts, and the pull requests messages cite.
+func TestActivityOfMergedTopics(t *testing.T) {
+	r := testrepo.New(t)
+	r.Commit(testrepo.Commit{Date: day(1), Message: "base", Files: map[string][]byte{"a": []byte("1\n")}})
+	main := r.Git("symbolic-ref", "--short", "HEAD")
+	r.Git("checkout", "-q", "-b", "ps/topic")
+	topic := r.Commit(testrepo.Commit{Date: day(2), Message: "refs: teach the walker to stop early", Files: map[string][]byte{"refs/walk.c": []byte("x\ny\n")}})
+	r.Git("checkout", "-q", main)
+	r.Commit(testrepo.Commit{Date: day(3), Message: "Fix the parser on empty input (#34)", Files: map[string][]byte{"a": []byte("2\n")}})
+	merge := r.Merge("ps/topic", testrepo.Commit{Date: day(5), Message: "Merge branch 'ps/topic'\n\nThe ref walker learned to stop early.\n\n* ps/topic:\n  refs: teach the walker to stop early"})
+	p := gitrepo.New(newService(t), r.Dir)
+	items, err := p.Activity(context.Background(), activity.Query{Since: day(3).Truncate(24 * time.Hour), Until: day(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySHA := map[string]activity.Item{}
+	for _, it := range items {
+		bySHA[it.SHA] = it
+	}
+	if len(items) != 3 {
+		t.Fatalf("items = %v, want the merge, its topic's commit (written before the period) and the squash merge", messages(items))
+	}
+	m, ok := bySHA[merge]
+	if !ok || !m.IsMerge() || !strings.Contains(m.Message, "learned to stop early") || len(m.Files) != 0 {
+		t.Errorf("merge item = %+v", m)
+	}
+	if c := bySHA[topic]; !slices.Equal(c.Files, []string{"refs/walk.c"}) || c.Additions != 2 || c.Deletions != 0 || c.IsMerge() {
+		t.Errorf("topic commit = %+v", c)
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.Message, "Fix the parser") && (it.PullRequest != 34 || it.PullTitle != "Fix the parser on empty input") {
+			t.Errorf("squash merge cites #34: %+v", it)
+		}
+	}
+	// Before the merge the topic had not landed: March 3-4 is the squash merge alone.
+	items, err = p.Activity(context.Background(), activity.Query{Since: day(3).Truncate(24 * time.Hour), Until: day(4)})
+	if err != nil || len(items) != 1 || items[0].PullRequest != 34 {
+		t.Errorf("March 3 = %v, %v", messages(items), err)
+	}
 }
