@@ -16,7 +16,7 @@ import (
 )
 
 // binary builds cmd/gitpulse once for the package's tests.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "gitpulse-bin-")

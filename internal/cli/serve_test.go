@@ -33,7 +33,7 @@ type serveProc struct {
 	log *strings.Builder
 }
 
-func startServe(t *testing.T, env ...string) *serveProc {
+func startServe(t testing.TB, env ...string) *serveProc {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

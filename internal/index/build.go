@@ -95,16 +95,24 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 	if top != nil {
 		exclude = []string{top.baseHead}
 	}
-	// The total is only for progress reports: count on another core
-	// while the log streams, rather than before it.
+	// The total is only for progress reports. A fresh history takes the
+	// commit-graph's size (no walk; an upper estimate, raised to what has
+	// been read if it falls short), as a second walk beside the log costs
+	// as much CPU as the log itself; an extension counts its few new
+	// commits on another core while the log streams.
 	var total atomic.Int64
 	counted := make(chan struct{})
-	go func() {
-		defer close(counted)
-		if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
-			total.Store(int64(n))
-		}
-	}()
+	if top == nil {
+		total.Store(int64(b.Git.CommitGraphSize(ctx, gitDir)))
+		close(counted)
+	} else {
+		go func() {
+			defer close(counted)
+			if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
+				total.Store(int64(n))
+			}
+		}()
+	}
 	defer func() { <-counted }()
 	b.report(progress.Progress{Phase: progress.PhaseMetadata})
 	x.grow(4096)
@@ -126,7 +134,11 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		x.Subjects = append(x.Subjects, c.Subject...)
 		x.SubjectOff = append(x.SubjectOff, uint32(len(x.Subjects)))
 		if done := x.Len(); done%4096 == 0 {
-			b.report(progress.Progress{Phase: progress.PhaseMetadata, Done: done, Total: int(total.Load())})
+			t := int(total.Load())
+			if t > 0 {
+				t = max(t, done)
+			}
+			b.report(progress.Progress{Phase: progress.PhaseMetadata, Done: done, Total: t})
 		}
 		return nil
 	})

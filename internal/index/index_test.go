@@ -461,3 +461,45 @@ func TestUpdateFromPassOne(t *testing.T) {
 		t.Fatal("completed index differs from a full build")
 	}
 }
+
+// TestMetadataProgressTotal: pass 1 over a fresh history takes its total
+// from the commit-graph (no second walk of the history), raised to what it
+// has read if the graph falls short, and reports no total without one; the
+// last report is exact either way.
+func TestMetadataProgressTotal(t *testing.T) {
+	g := newGit(t)
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 9000})
+	gd := gitDir(t, g, dir)
+	totals := func() []progress.Progress {
+		var got []progress.Progress
+		b := &index.Builder{Git: g, OnProgress: func(p progress.Progress) {
+			if p.Phase == progress.PhaseMetadata {
+				got = append(got, p)
+			}
+		}}
+		if _, err := b.Metadata(context.Background(), gd, nil); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	check := func(name string, want int) {
+		t.Helper()
+		got := totals()
+		if len(got) < 3 {
+			t.Fatalf("%s: %d progress reports, want one per 4,096 commits and a last one", name, len(got))
+		}
+		for _, p := range got[:len(got)-1] {
+			if p.Total != want && !(want > 0 && p.Total == p.Done) {
+				t.Fatalf("%s: progress %+v, want total %d", name, p, want)
+			}
+		}
+		if last := got[len(got)-1]; last.Done != 9000 || last.Total != 9000 {
+			t.Fatalf("%s: last report %+v, want 9000 of 9000", name, last)
+		}
+	}
+	check("no commit-graph", 0)
+	if _, err := testrepo.Run(dir, nil, nil, "commit-graph", "write", "--reachable"); err != nil {
+		t.Fatal(err)
+	}
+	check("commit-graph", 9000)
+}

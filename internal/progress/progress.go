@@ -24,7 +24,10 @@ type Progress struct {
 	// Done is how many steps of the phase are done: 0 when it starts,
 	// Total when it ends.
 	Done int `json:"done"`
-	// Total is how many steps the phase has; 0 while git has not said
-	// (a clone or fetch), which a display shows as a spinner.
+	// Total is how many steps the phase has; 0 while it is not known
+	// (git has not said how big a clone or fetch is, or pass 1 reads a
+	// fresh history without a commit-graph), which a display shows as a
+	// spinner. Pass 1 of a fresh history takes the commit-graph's size, an
+	// upper estimate raised to Done if it falls short.
 	Total int `json:"total"`
 }
