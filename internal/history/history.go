@@ -44,7 +44,9 @@ type Options struct {
 	Policy repourl.Policy
 	// FetchInterval is how old a mirror may get before it is fetched
 	// again; zero fetches before every answer (mirror.DefaultFetchInterval
-	// is the usual value). Negative is an error.
+	// is the usual value). Negative is an error. Past the interval, answers
+	// go on from the loaded index while the fetch and update run behind
+	// them (stale while revalidating); with zero they wait for both.
 	FetchInterval time.Duration
 	// MaxMirrorBytes is the mirrors' disk budget; 0 means unlimited.
 	MaxMirrorBytes int64
@@ -210,6 +212,7 @@ func (s *Service) RefreshNow(ctx context.Context, info repourl.Repo) bool {
 		return true
 	}
 	r.start(s, true)
+	r.serveStale()
 	return true
 }
 
@@ -451,6 +454,28 @@ func (r *Repo) refresh(s *Service) {
 		return
 	}
 	r.start(s, false)
+	// Stale while revalidating: a good index is loaded, so answers go on
+	// from it while the job fetches and extends behind them (unless the
+	// operator asked for a fetch before every answer, interval 0).
+	if interval > 0 {
+		r.serveStale()
+	}
+}
+
+// serveStale lets requests be answered from the loaded index while the
+// running job refreshes it, if that index is good. r.mu is held.
+func (r *Repo) serveStale() {
+	if r.view.Load() != nil && r.lastErr == nil {
+		r.metaReady = nil
+	}
+}
+
+// Refreshing reports whether a job is fetching or extending the
+// repository behind the view answers are served from.
+func (r *Repo) Refreshing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running != nil
 }
 
 // start runs a job; force fetches however fresh the mirror is. r.mu is
@@ -499,6 +524,7 @@ func (j *job) run(done chan struct{}) {
 	if r.again && r.running == nil && j.s.ctx.Err() == nil {
 		r.again = false
 		r.start(j.s, true)
+		r.serveStale()
 	}
 	r.mu.Unlock()
 }

@@ -168,18 +168,54 @@ func TestFetchesNewCommits(t *testing.T) {
 	if _, err := r.WaitStats(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
+	old := r.View().Index().Head()
 	head := src.Commit(testrepo.Commit{Message: "two", Files: map[string][]byte{"a": []byte("2\n")}})
 	time.Sleep(5 * time.Millisecond)
-	r, err = s.Open(ctx(t), url, nil)
+	// Past the fetch interval the answer comes from the loaded index at
+	// once, while the fetch runs behind it; a later one has the commit.
+	deadline := time.Now().Add(30 * time.Second)
+	for stale := true; ; stale = false {
+		r, err = s.Open(ctx(t), url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := r.WaitStats(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stale && v.Index().Head() != old {
+			t.Fatalf("the first answer after the interval waited for the fetch: head %s, want the loaded %s", v.Index().Head(), old)
+		}
+		if v.Index().Head() == head && v.Index().Len() == 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a new commit: head %s len %d, want %s and 2", v.Index().Head(), v.Index().Len(), head)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestFetchIntervalZeroWaits: with a fetch interval of zero (fetch before
+// every answer) an answer waits for the fetch and has the new commit.
+func TestFetchIntervalZeroWaits(t *testing.T) {
+	src := testrepo.New(t)
+	src.Commit(testrepo.Commit{Message: "one", Files: map[string][]byte{"a": []byte("1\n")}})
+	s := newService(t, t.TempDir(), history.Options{})
+	url := "file://" + src.Dir
+	r, err := s.Open(ctx(t), url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := r.WaitStats(ctx(t))
-	if err != nil {
+	if _, err := r.WaitStats(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if v.Index().Head() != head || v.Index().Len() != 2 {
-		t.Fatalf("after a new commit: head %s len %d, want %s and 2", v.Index().Head(), v.Index().Len(), head)
+	head := src.Commit(testrepo.Commit{Message: "two", Files: map[string][]byte{"a": []byte("2\n")}})
+	if r, err = s.Open(ctx(t), url, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.View().Index().Head(); got != head {
+		t.Fatalf("interval 0: answered from %s, want the new head %s", got, head)
 	}
 }
 

@@ -226,6 +226,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 				return
 			}
 		}
+		describe(w.Header(), view, repo.Refreshing())
 		compute := func(context.Context) ([]byte, error) {
 			return json.Marshal(report.Answer(view, req, reports.Info(info), now))
 		}
@@ -242,6 +243,25 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 			}
 		}
 		writeValidated(w, r, body)
+	}
+}
+
+// Headers that say which history an analytics answer describes.
+const (
+	// HeaderHead is the commit the answer's index ends at.
+	HeaderHead = "X-Gitpulse-Head"
+	// HeaderRefreshing is "true" while a fetch or an update runs behind
+	// the answer: a newer one may follow shortly.
+	HeaderRefreshing = "X-Gitpulse-Refreshing"
+)
+
+// describe sets the headers that say which history view describes.
+func describe(h http.Header, view *analytics.View, refreshing bool) {
+	if head := view.Index().Head(); head != "" {
+		h.Set(HeaderHead, head)
+	}
+	if refreshing {
+		h.Set(HeaderRefreshing, "true")
 	}
 }
 

@@ -50,17 +50,20 @@ func TestPushWebhookRefreshesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	repoURL := testrepo.ServeHTTP(t, bare)
+	var head string // the X-Gitpulse-Head of the last answer
 	total := func() int {
 		var sum struct {
 			Summary struct{ Stats struct{ TotalCommits int } }
 		}
-		if resp := s.get("/api/repositories/summary", params("repoUrl", repoURL), &sum); resp.StatusCode != 200 {
+		resp := s.get("/api/repositories/summary", params("repoUrl", repoURL), &sum)
+		if resp.StatusCode != 200 {
 			t.Fatalf("summary: status %d", resp.StatusCode)
 		}
+		head = resp.Header.Get("X-Gitpulse-Head")
 		return sum.Summary.Stats.TotalCommits
 	}
-	if n := total(); n != 1 {
-		t.Fatalf("before the push: %d commits, want 1", n)
+	if n := total(); n != 1 || head != work.Git("rev-parse", "HEAD") {
+		t.Fatalf("before the push: %d commits at head %q, want 1 at %s", n, head, work.Git("rev-parse", "HEAD"))
 	}
 	work.Commit(testrepo.Commit{Message: "two", Files: map[string][]byte{"a": []byte("2\n")}})
 	work.Git("push", "-q", bare, "main")
@@ -96,6 +99,9 @@ func TestPushWebhookRefreshesAtOnce(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("pushed commit answered %v after the webhook", time.Since(start))
+	if want := work.Git("rev-parse", "HEAD"); head != want {
+		t.Fatalf("the answer with the pushed commit says head %q, want %s", head, want)
+	}
 
 	// GitLab, signed, for a repository never mirrored: 202, nothing cloned.
 	unknown, _ := json.Marshal(map[string]any{"project": map[string]string{"git_http_url": strings.Replace(repoURL, "hooked", "other", 1)}})
