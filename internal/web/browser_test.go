@@ -221,6 +221,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	f.preparing.Store(1)
 	url := dashboard(t, &f)
 	b := newBrowser(t, ctx, exe)
+	b.recordCSP()
+	axe := axeSource(t)
 
 	// Analytics: the address alone opens the view, no click.
 	view := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
@@ -232,6 +234,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("address %q after loading %q", got, view)
 	}
 	checkAgainstGit(t, b, repo, "2024-03-01", "2024-03-31")
+	b.audit("analytics", axe)
+	b.checkCSP("analytics")
+	b.errorsSoFar("analytics")
 
 	// No dates: the 12 months ending at the last commit (2024-03-20),
 	// said so, and the address keeps the dates unset.
@@ -332,6 +337,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval[bool](b, `document.getElementById('error').hidden`) {
 		t.Errorf("error after the recap:\n%s", b.state())
 	}
+	b.audit("recap", axe)
 
 	// An expired session: the page asks to sign in again.
 	f.expired.Store(true)
@@ -341,9 +347,6 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("expiry message %q", msg)
 	}
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, e := range b.errs {
-		t.Errorf("page error: %s", e)
-	}
+	b.checkCSP("recap")
+	b.errorsSoFar("recap")
 }
