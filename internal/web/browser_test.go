@@ -35,7 +35,7 @@ import (
 
 // chromium finds Debian's chromium (package chromium). Without one the
 // browser test is skipped, except on CI, where it must run.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -132,13 +132,13 @@ func dashboard(t *testing.T, f *faults) string {
 // browser drives one page of a headless chromium and collects the page's
 // uncaught exceptions and console errors (CSP violations among them).
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	mu   sync.Mutex
 	errs []string
 }
 
-func newBrowser(t *testing.T, ctx context.Context, exe string) *browser {
+func newBrowser(t testing.TB, ctx context.Context, exe string) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,

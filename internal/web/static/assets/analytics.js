@@ -157,33 +157,48 @@ async function analyze(view, how) {
   $('period').textContent = '';
   for (const id of ['summary', ...CARDS.map((c) => c.id)]) begin(id);
   r.status = poll(r);
+  // The summary names the last commit; only a period with both dates can
+  // be asked for before it comes.
+  r.summaryLoaded = get('summary', { repoUrl: view.repo }, signal).then((d) => {
+    r.summary = d.summary;
+    if (run === r) showSummary(d.summary);
+  });
+  let cards = Promise.resolve([]);
+  if (view.from && view.to) cards = loadCards(r, resolve(view.from, view.to, null));
   try {
-    r.summary = (await get('summary', { repoUrl: view.repo }, signal)).summary;
+    await r.summaryLoaded;
   } catch (err) {
     if (isAbort(err) || run !== r) return;
+    controller.abort();
+    run = null;
     $('cards').hidden = true;
     $('analyze').disabled = false;
     showError(err);
     return;
   }
   if (run !== r) return;
-  showSummary(r.summary);
-  const p = resolve(view.from, view.to, r.summary);
-  r.params = { repoUrl: view.repo, fromDate: p.from, toDate: p.to, from: p.from, to: p.to, authors: view.authors, extensions: view.extensions };
-  $('from-date').value = p.from;
-  $('to-date').value = p.to;
-  defaults = view.from && view.to ? null : { repo: view.repo, from: p.from, to: p.to, asked: view };
-  $('period').textContent = `Every view below covers ${p.from} to ${p.to} (${plural(days(p.from, p.to), 'day')})`
-    + (p.why ? `: ${p.why}, as no dates were set. Set From and To to choose another period.` : '.');
-  const results = await Promise.allSettled(CARDS.map((c) => c.load(r).then(
-    () => { if (run === r) settle(c.id); },
-    (err) => { if (!isAbort(err) && run === r) fail(c.id, err); throw err; })));
+  if (!r.params) cards = loadCards(r, resolve(view.from, view.to, r.summary));
+  const results = await cards;
   if (run !== r) return;
   $('analyze').disabled = false;
   $('cards').dataset.settled = 'true';
   $('cards').dataset.settleMs = String(Math.round(performance.now() - r.started));
   const invalid = results.find((x) => x.status === 'rejected' && x.reason?.status === 400);
   if (invalid) showError(invalid.reason);
+}
+
+/** loadCards sets run r's period p ({from, to, why}) and loads every card over it. */
+function loadCards(r, p) {
+  const { view } = r;
+  r.params = { repoUrl: view.repo, fromDate: p.from, toDate: p.to, from: p.from, to: p.to, authors: view.authors, extensions: view.extensions };
+  $('from-date').value = p.from;
+  $('to-date').value = p.to;
+  defaults = view.from && view.to ? null : { repo: view.repo, from: p.from, to: p.to, asked: view };
+  $('period').textContent = `Every view below covers ${p.from} to ${p.to} (${plural(days(p.from, p.to), 'day')})`
+    + (p.why ? `: ${p.why}, as no dates were set. Set From and To to choose another period.` : '.');
+  return Promise.allSettled(CARDS.map((c) => c.load(r).then(
+    () => { if (run === r) settle(c.id); },
+    (err) => { if (!isAbort(err) && run === r) fail(c.id, err); throw err; })));
 }
 
 /**
@@ -364,6 +379,7 @@ async function loadCommits(r, page) {
   $('commits-prev').disabled = true;
   $('commits-next').disabled = true;
   const d = await get('commits', { ...filters(r), page, limit: PAGE_SIZE }, r.controller.signal);
+  await r.summaryLoaded.catch(() => {}); // for the forge's URL
   if (run !== r) return;
   r.page = d.page;
   r.commitsPending = d.statsPending;
