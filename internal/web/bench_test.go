@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,13 +105,20 @@ func BenchmarkPage(b *testing.B) {
 		}
 		ms = eval[float64](br, `Number(document.getElementById('cards').dataset.settleMs)`)
 		type entry struct {
-			Name    string  `json:"name"`
-			Encoded float64 `json:"encoded"`
+			Name     string  `json:"name"`
+			Encoded  float64 `json:"encoded"`
+			Start    float64 `json:"start"`
+			Duration float64 `json:"duration"`
 		}
-		for _, e := range eval[[]entry](br, `performance.getEntriesByType('resource').filter(e => e.name.includes('/api/repositories/') && !e.name.includes('/status')).map(e => ({name: e.name, encoded: e.encodedBodySize}))`) {
+		var timings []string
+		for _, e := range eval[[]entry](br, `performance.getEntriesByType('resource').filter(e => e.name.includes('/api/repositories/') && !e.name.includes('/status')).map(e => ({name: e.name, encoded: e.encodedBodySize, start: e.startTime, duration: e.duration}))`) {
 			apiURLs = append(apiURLs, e.Name)
 			encoded += int(e.Encoded)
+			u, _ := neturl.Parse(e.Name)
+			timings = append(timings, fmt.Sprintf("%s at %.0f ms took %.0f ms", filepath.Base(u.Path), e.Start, e.Duration))
 		}
+		b.Logf("cards settled at (ms): %s", eval[string](br, `[...document.querySelectorAll('#cards .card')].map(c => c.id + ' ' + c.dataset.ms).join(', ')`))
+		b.Logf("analysis to %s: started at %.0f ms, settled in %.0f ms; %s", to.Format(time.DateOnly), eval[float64](br, `Number(document.getElementById('cards').dataset.startMs)`), ms, strings.Join(timings, ", "))
 		return ms, apiURLs, encoded
 	}
 	var settle []float64

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
@@ -79,6 +80,9 @@ type faults struct {
 	preparing atomic.Int32
 	// expired makes GET /actions answer 401 "session expired".
 	expired atomic.Bool
+	// statusPending is how many status requests still say the commits
+	// are being read.
+	statusPending atomic.Int32
 }
 
 func (f *faults) wrap(h http.Handler) http.Handler {
@@ -90,6 +94,9 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			w.WriteHeader(http.StatusGatewayTimeout)
 			_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: "the repository is still being prepared", Status: "error", Code: http.StatusGatewayTimeout,
 				Progress: &progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}})
+		case r.URL.Path == "/api/repositories/status" && f.statusPending.Add(-1) >= 0:
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(httpapi.StatusBody{Progress: progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}, AuthorStats: true})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
 		default:
@@ -226,10 +233,12 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Analytics: the address alone opens the view, no click.
 	view := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
+	f.statusPending.Store(2)
 	b.do("open a view from its address", chromedp.Navigate(view))
+	b.wait("progress", `document.getElementById('progress').textContent === 'Preparing the repository (reading commits: 1,200 of 5,000)' && document.getElementById('hotspots-note').textContent === 'Waiting for line statistics (reading commits: 1,200 of 5,000)…'`)
 	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository (reading commits: 1,200 of 5,000)… retrying')`)
 	b.wait("settled", settled)
-	b.wait("status cleared", `document.getElementById('status').hidden`)
+	b.wait("status cleared", `document.getElementById('status').hidden && document.getElementById('progress').hidden`)
 	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(view, url) {
 		t.Errorf("address %q after loading %q", got, view)
 	}
@@ -272,6 +281,35 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `location.pathname + location.search`); got != bare {
 		t.Errorf("address after Back %q, want %q", got, bare)
 	}
+
+	// The activity chart from the keyboard: the values of each bucket,
+	// and Shift+arrows then Enter analyze the span selected.
+	buckets := pageRows(t, b, "#activity-rows")
+	if len(buckets) < 3 {
+		t.Fatalf("%d activity buckets over a year", len(buckets))
+	}
+	b.do("read the first bucket", chromedp.Focus(`#activity-chart svg`), chromedp.KeyEvent(kb.Home))
+	if got := eval[string](b, `document.querySelector('#activity-chart p.sr').textContent`); !strings.HasPrefix(got, buckets[0][0]) ||
+		!strings.Contains(got, ": "+buckets[0][1]+" commit") {
+		t.Errorf("first bucket read as %q, want %s with %s commits", got, buckets[0][0], buckets[0][1])
+	}
+	// The last ten buckets, from the last one back: two commits.
+	steps := []chromedp.Action[chromedp.Void]{chromedp.KeyEvent(kb.End)}
+	for range 9 {
+		steps = append(steps, chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	}
+	b.do("select the last ten buckets", append(steps, chromedp.KeyEvent(kb.Enter))...)
+	spanFrom, spanTo := buckets[len(buckets)-10][0], "2024-03-20"
+	b.wait("the span analyzed", settled+` && document.querySelector('#commits .sub').textContent.startsWith('`+spanFrom+` to `+spanTo+`')`)
+	if got := eval[string](b, `location.search`); !strings.Contains(got, "from="+spanFrom) || !strings.Contains(got, "to="+spanTo) {
+		t.Errorf("address after the brush %q", got)
+	}
+	if n := len(inPeriod(gitLog(t, repo), spanFrom, spanTo)); n < 2 {
+		t.Errorf("the span %s to %s holds %d commits; the test wants a busy one", spanFrom, spanTo, n)
+	}
+	checkAgainstGit(t, b, repo, spanFrom, spanTo)
+	b.do("back from the span", chromedp.NavigateBack())
+	b.wait("back to the default period again", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-03-21 to 2024-03-20')`)
 
 	// The layout holds at a phone's width: nothing scrolls sideways.
 	b.do("narrow", chromedp.EmulateViewport(390, 844))

@@ -44,6 +44,8 @@ let run = null;
  */
 let defaults = null;
 let calls = 0;
+/** Whether the server serves /authors (AUTHOR_STATS), once a status answer said so. */
+let authorStats = null;
 
 const PHASES = {
   start: 'starting', clone: 'cloning', fetch: 'fetching', metadata: 'reading commits',
@@ -83,6 +85,7 @@ function begin(id) {
 /** settle marks a card loaded. */
 function settle(id) {
   const c = card(id);
+  if (run) c.dataset.ms = String(Math.round(performance.now() - run.started));
   c.classList.remove('loading');
   c.setAttribute('aria-busy', 'false');
   c.dataset.state = 'ready';
@@ -154,6 +157,7 @@ async function analyze(view, how) {
   $('analyze').disabled = true;
   $('cards').hidden = false;
   $('cards').dataset.settled = 'false';
+  $('cards').dataset.startMs = String(Math.round(r.started));
   $('period').textContent = '';
   for (const id of ['summary', ...CARDS.map((c) => c.id)]) begin(id);
   r.status = poll(r);
@@ -313,8 +317,9 @@ async function loadPunchcard(r) {
 }
 
 async function loadContributors(r) {
-  const status = await r.status;
-  if (status?.authorStats) {
+  // A server-wide setting: the first status answer of the page says it.
+  authorStats ??= (await r.status)?.authorStats ?? null;
+  if (authorStats) {
     const d = await get('authors', filters(r), r.controller.signal);
     if (run !== r) return;
     sub('contributors', r);

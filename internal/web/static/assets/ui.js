@@ -50,16 +50,22 @@ export function setWaiting(key, msg) {
 /** isAbort reports whether err comes from an aborted request. */
 export const isAbort = (err) => err?.name === 'AbortError';
 
+// One formatter of each kind: toLocaleString builds a new one per call,
+// which costs more than the rest of a table's rendering.
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const numbers = new Intl.NumberFormat();
+
 /** fmtDate formats an ISO time as a short local date and time. */
 export function fmtDate(iso, withTime = true) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return withTime ? d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return (withTime ? dateTime : dateOnly).format(d);
 }
 
 /** fmtNum writes a count with the reader's thousands separators. */
-export const fmtNum = (n) => Number(n).toLocaleString();
+export const fmtNum = (n) => numbers.format(n);
 
 /** plural writes "1 commit", "2,783 commits". */
 export const plural = (n, one, many = `${one}s`) => `${fmtNum(n)} ${n === 1 ? one : many}`;
