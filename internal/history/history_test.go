@@ -23,7 +23,7 @@ func localPolicy() repourl.Policy {
 	return p
 }
 
-func newService(t *testing.T, dataDir string, opts history.Options) *history.Service {
+func newService(t testing.TB, dataDir string, opts history.Options) *history.Service {
 	t.Helper()
 	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
 	if err != nil {
