@@ -88,6 +88,9 @@ func githubOAuth(c config.Config) *oauth2.Config {
 	root := strings.TrimRight(c.GitHubOAuthURL, "/")
 	return &oauth2.Config{
 		ClientID: c.GitHubClientID, ClientSecret: c.GitHubClientSecret,
+		// What a recap reads: the user, and the repositories (GitHub has
+		// no read-only scope for private ones).
+		Scopes:   []string{"read:user", "repo"},
 		Endpoint: oauth2.Endpoint{AuthURL: root + "/login/oauth/authorize", TokenURL: root + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams},
 	}
 }

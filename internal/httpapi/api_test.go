@@ -84,7 +84,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 		opts.Recap.WebSocket = o.ws
 		if o.github != "" {
 			opts.Recap.OAuth = &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",
-				Endpoint: oauth2.Endpoint{TokenURL: o.github + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
+				Endpoint: oauth2.Endpoint{AuthURL: o.github + "/login/oauth/authorize", TokenURL: o.github + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
 		}
 	}
 	if o.cached {

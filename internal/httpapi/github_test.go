@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strings"
@@ -158,5 +160,112 @@ func TestSlowProviderListingOutlivesTheRequest(t *testing.T) {
 	}
 	if asked := gh.Authors(); len(asked) != 1 {
 		t.Fatalf("commits listed %d times (%q), want once", len(asked), asked)
+	}
+}
+
+// TestGitHubOAuthStart: GET /login/github sends the browser to GitHub's
+// authorize page with a state and a PKCE challenge; the callback checks
+// the state against the browser's cookie and proves the verifier to
+// GitHub, then sends the browser back to ?return= with the session in the
+// fragment. A callback from another browser, a changed state, a code
+// exchanged without its verifier and a return to another host are refused.
+func TestGitHubOAuthStart(t *testing.T) {
+	gh := testforge.GitHub(t)
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, github: gh.URL})
+	gh.Callback = s.URL + "/external-signup"
+	browser := func() *http.Client {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Path == "/external-signup" || req.URL.Host != strings.TrimPrefix(s.URL, "http://") {
+				return nil // on to GitHub and back to the callback
+			}
+			return http.ErrUseLastResponse // stop at the page the callback sends us to
+		}}
+	}
+
+	// The whole flow in one browser.
+	resp, err := browser().Get(s.URL + "/login/github?return=/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/" {
+		t.Fatalf("end of the sign-in: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	frag, _ := url.ParseQuery(loc.Fragment)
+	if frag.Get("session_id") == "" || frag.Get("token") == "" || frag.Get("username") != "octocat" || loc.RawQuery != "" {
+		t.Fatalf("session not in the fragment: %q", loc.String())
+	}
+	var repos struct{ Repos []string }
+	if resp := s.getAuth("/repos", frag.Get("token"), &repos); resp.StatusCode != 200 || len(repos.Repos) == 0 {
+		t.Fatalf("the session from the sign-in: /repos %d %+v", resp.StatusCode, repos)
+	}
+
+	// The redirect to GitHub, step by step.
+	noFollow := browser()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = noFollow.Get(s.URL + "/login/github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	authorize, _ := url.Parse(resp.Header.Get("Location"))
+	q := authorize.Query()
+	if resp.StatusCode != http.StatusFound || authorize.Path != "/login/oauth/authorize" || q.Get("state") == "" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("client_id") != "client-id" {
+		t.Fatalf("redirect to GitHub: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") || !strings.Contains(c, "Path=/external-signup") {
+		t.Fatalf("sign-in cookie %q", c)
+	}
+	// GitHub's answer reaches a browser that did not start the sign-in.
+	resp, err = noFollow.Get(authorize.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	var b httpapi.ErrorBody
+	if resp := s.get(strings.TrimPrefix(callback, s.URL), nil, &b); resp.StatusCode != 400 || !strings.Contains(b.Error, "start again at /login/github") {
+		t.Fatalf("callback from another browser: %d %+v", resp.StatusCode, b)
+	}
+	// The starting browser with a changed state.
+	forged, _ := url.Parse(callback)
+	fq := forged.Query()
+	fq.Set("state", "forged")
+	forged.RawQuery = fq.Encode()
+	resp, err = noFollow.Get(forged.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("callback with a changed state: %d", resp.StatusCode)
+	}
+	// A code bound to a PKCE challenge, exchanged without its verifier (as
+	// spec 000's front-end flow, with no state, would): GitHub refuses it.
+	resp, err = noFollow.Get(s.URL + "/login/github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = noFollow.Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	stolen, _ := url.Parse(resp.Header.Get("Location"))
+	if resp := s.get("/external-signup", url.Values{"code": {stolen.Query().Get("code")}}, &b); resp.StatusCode != 401 {
+		t.Fatalf("code exchanged without its verifier: %d %+v", resp.StatusCode, b)
+	}
+	if resp := s.get("/login/github", url.Values{"return": {"https://evil.example/"}}, &b); resp.StatusCode != 400 || b.Details[0].Field != "return" {
+		t.Fatalf("return to another host: %d %+v", resp.StatusCode, b)
+	}
+	plain := newServer(t, serverOpts{sessionTTL: time.Minute})
+	if resp := plain.get("/login/github", nil, &b); resp.StatusCode != 501 || !strings.Contains(b.Detail, "VITE_GITHUB_CLIENT_ID") {
+		t.Fatalf("not configured: %d %+v", resp.StatusCode, b)
 	}
 }

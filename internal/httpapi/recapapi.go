@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -138,7 +139,8 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	return []route{
 		{"POST", "/pat", ra.signIn, "Open a session: {provider: github|gitlab|azure|git, token|pat, host?, organization?, url (git)}", nil},
 		{"POST", "/clone-repo", ra.signIn, "Open a plain-git session over {url}", nil},
-		{"GET", "/external-signup", ra.oauthSignIn, "GitHub OAuth callback: exchange ?code= and open a session", []string{"code"}},
+		{"GET", "/login/github", ra.oauthStart, "Start a GitHub sign-in: redirect to GitHub's authorize page with state and PKCE; ?return=/path comes back there with the session in the URL fragment", []string{"return"}},
+		{"GET", "/external-signup", ra.oauthSignIn, "GitHub OAuth callback: check the state of a sign-in started at /login/github, exchange ?code= and open a session", []string{"code", "state"}},
 		{"GET", "/repos", ra.repos, "Repositories the session can recap", nil},
 		{"GET", "/actions", ra.actions, "Activity in a period, as text for a model and as items", []string{"start_date", "end_date", "repo_filter", "authors"}},
 		{"GET", "/release_notes", ra.releaseNotes, "Activity since a repository's latest release, with older releases' notes", []string{"repo", "num_old_releases"}},
@@ -191,7 +193,9 @@ func (ra *recapAPI) signIn(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, fault.Fields(fault.FieldError{Field: "token", Message: "is required for provider " + provider}))
 		return
 	}
-	ra.openHosted(w, r, auth.Session{Provider: provider, Token: token, Organization: strings.TrimSpace(req.Organization)}, req.Host)
+	if in, ok := ra.openHosted(w, r, auth.Session{Provider: provider, Token: token, Organization: strings.TrimSpace(req.Organization)}, req.Host); ok {
+		writeJSON(w, http.StatusOK, in)
+	}
 }
 
 // openGit opens a plain-git session over the repository at url.
@@ -207,35 +211,38 @@ func (ra *recapAPI) openGit(w http.ResponseWriter, r *http.Request, url string) 
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	ra.issue(w, r, auth.Session{Provider: connect.Git, Username: gitrepo.FullName(info), RepoURL: url})
+	if in, ok := ra.issue(w, r, auth.Session{Provider: connect.Git, Username: gitrepo.FullName(info), RepoURL: url}); ok {
+		writeJSON(w, http.StatusOK, in)
+	}
 }
 
 // openHosted checks s's token against its provider (at host, if given)
 // and opens the session under the provider's user name.
-func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Session, host string) {
+func (ra *recapAPI) openHosted(w http.ResponseWriter, r *http.Request, s auth.Session, host string) (signInResponse, bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
 	s, _, err := ra.opts.Recaps.SignIn(ctx, s, host)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
-		return
+		return signInResponse{}, false
 	}
-	ra.issue(w, r, s)
+	return ra.issue(w, r, s)
 }
 
-// issue stores s as a new session and answers with its id and JWT.
-func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session) {
+// issue stores s as a new session and returns its id and JWT; on failure
+// it answers the request itself.
+func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session) (signInResponse, bool) {
 	s, err := ra.opts.Sessions.Create(r.Context(), s)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
-		return
+		return signInResponse{}, false
 	}
 	token, err := ra.opts.Signer.Issue(s.ID)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
-		return
+		return signInResponse{}, false
 	}
-	writeJSON(w, http.StatusOK, signInResponse{SessionID: s.ID, Token: token, Username: s.Username, Provider: s.Provider, ExpiresAt: s.ExpiresAt})
+	return signInResponse{SessionID: s.ID, Token: token, Username: s.Username, Provider: s.Provider, ExpiresAt: s.ExpiresAt}, true
 }
 
 // oauthSignIn is GitHub's OAuth callback: it exchanges the code for a
@@ -243,6 +250,11 @@ func (ra *recapAPI) issue(w http.ResponseWriter, r *http.Request, s auth.Session
 func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 	if ra.opts.OAuth == nil {
 		WriteFailure(w, r, ra.log, errNoOAuth)
+		return
+	}
+	flow, err := oauthCheck(w, r)
+	if err != nil {
+		WriteFailure(w, r, ra.log, err)
 		return
 	}
 	code := strings.TrimSpace(r.URL.Query().Get("code"))
@@ -255,7 +267,11 @@ func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 	if c := ra.opts.Recaps.HTTPClient(); c != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, c)
 	}
-	tok, err := ra.opts.OAuth.Exchange(ctx, code)
+	var opts []oauth2.AuthCodeOption
+	if flow.verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(flow.verifier))
+	}
+	tok, err := ra.opts.OAuth.Exchange(ctx, code, opts...)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		switch {
@@ -268,7 +284,19 @@ func (ra *recapAPI) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	ra.openHosted(w, r, auth.Session{Provider: connect.GitHub, Token: tok.AccessToken}, "")
+	s, ok := ra.openHosted(w, r, auth.Session{Provider: connect.GitHub, Token: tok.AccessToken}, "")
+	if !ok {
+		return
+	}
+	if flow.back == "" {
+		writeJSON(w, http.StatusOK, s)
+		return
+	}
+	// A browser sign-in: back to the page, the session in the fragment
+	// (never sent to a server, never in a Referer).
+	frag := url.Values{"session_id": {s.SessionID}, "token": {s.Token}, "username": {s.Username}, "provider": {s.Provider}}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, flow.back+"#"+frag.Encode(), http.StatusSeeOther)
 }
 
 // session finds the request's session (Bearer JWT, session_id or token

@@ -4,12 +4,16 @@
 package testforge
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +28,12 @@ type FakeGitHub struct {
 	*httptest.Server
 	authors atomic.Value // the author parameters of the last commit listings
 	delay   atomic.Int64 // how long a commit listing takes, in nanoseconds
+	// Callback is the OAuth app's registered callback URL, where the
+	// authorize page sends the browser back (as GitHub does when the
+	// request names no redirect_uri).
+	Callback   string
+	mu         sync.Mutex
+	challenges map[string]string // OAuth codes issued by the authorize page -> their PKCE challenge
 }
 
 // SlowCommits makes every later commit listing take d.
@@ -60,7 +70,7 @@ var ghCommits = []map[string]any{
 
 // GitHub starts a FakeGitHub for the length of the test.
 func GitHub(t testing.TB) *FakeGitHub {
-	f := &FakeGitHub{}
+	f := &FakeGitHub{challenges: map[string]string{}}
 	f.authors.Store([]string{})
 	mux := http.NewServeMux()
 	api := func(pattern, body string) {
@@ -106,8 +116,40 @@ func GitHub(t testing.TB) *FakeGitHub {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, mustJSON(t, out))
 	})
+	// The authorize page, as if the user approved at once: back to the
+	// callback with a new code and the state, the code bound to the PKCE
+	// challenge (S256) it was asked with.
+	mux.HandleFunc("GET /login/oauth/authorize", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("client_id") != "client-id" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("state") == "" {
+			http.Error(w, "bad authorize request: client_id, state and an S256 code_challenge are required here", http.StatusBadRequest)
+			return
+		}
+		code := fmt.Sprintf("code-%d", time.Now().UnixNano())
+		f.mu.Lock()
+		f.challenges[code] = q.Get("code_challenge")
+		f.mu.Unlock()
+		back := f.Callback
+		if u := q.Get("redirect_uri"); u != "" {
+			back = u
+		}
+		http.Redirect(w, r, back+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
+	})
 	mux.HandleFunc("POST /login/oauth/access_token", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		f.mu.Lock()
+		challenge, issued := f.challenges[r.FormValue("code")]
+		delete(f.challenges, r.FormValue("code")) // a code is good once
+		f.mu.Unlock()
+		if issued {
+			sum := sha256.Sum256([]byte(r.FormValue("code_verifier")))
+			if r.FormValue("client_id") != "client-id" || r.FormValue("client_secret") != "client-secret" || base64.RawURLEncoding.EncodeToString(sum[:]) != challenge {
+				fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
+				return
+			}
+			fmt.Fprint(w, `{"access_token": "`+GitHubToken+`", "token_type": "bearer", "scope": "repo,read:user"}`)
+			return
+		}
 		if r.FormValue("client_id") != "client-id" || r.FormValue("client_secret") != "client-secret" || r.FormValue("code") != GitHubCode {
 			// GitHub answers a bad code with 200 and an error field.
 			fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
