@@ -72,10 +72,9 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 		}
 		p := &a.Data[b]
 		p.Commits++
-		if x.HasStats {
-			p.Additions += int(x.Added[i])
-			p.Deletions += int(x.Deleted[i])
-		}
+		added, deleted := q.lines(i)
+		p.Additions += added
+		p.Deletions += deleted
 		if name := v.nameID[x.Author[i]]; lastBucket[name] != b+1 {
 			lastBucket[name] = b + 1
 			p.Authors++

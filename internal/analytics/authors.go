@@ -49,10 +49,9 @@ func (v *View) Authors(f Filter) AuthorsResponse {
 			a.first, a.last = maxTime, minTime
 		}
 		a.commits++
-		if x.HasStats {
-			a.added += int(x.Added[i])
-			a.deleted += int(x.Deleted[i])
-		}
+		added, deleted := q.lines(i)
+		a.added += added
+		a.deleted += deleted
 		if x.DateKnown(i) {
 			a.first, a.last = min(a.first, t), max(a.last, t)
 		}

@@ -110,7 +110,10 @@ type ChurnFilters struct {
 	Extensions []string `json:"extensions,omitempty"`
 	Paths      []string `json:"paths,omitempty"`
 	Authors    []string `json:"authors,omitempty"`
-	Limit      int      `json:"limit,omitempty"`
+	// ExcludeBots and Exclude echo Filter.ExcludeBots and Filter.Exclude.
+	ExcludeBots bool     `json:"excludeBots,omitempty"`
+	Exclude     []string `json:"exclude,omitempty"`
+	Limit       int      `json:"limit,omitempty"`
 	// Depth is the directory depth of Directories.
 	Depth int `json:"depth,omitempty"`
 }
@@ -158,7 +161,7 @@ func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 		Metadata: ChurnMetadata{
 			DateRange: v.historyRange(f.From, f.To),
 			Filters: ChurnFilters{MinChanges: f.MinChanges, Extensions: exts, Paths: paths, Authors: f.Authors,
-				Limit: max(opts.Limit, 0), Depth: max(opts.DirectoryDepth, 0)},
+				ExcludeBots: f.ExcludeBots, Exclude: f.Exclude, Limit: max(opts.Limit, 0), Depth: max(opts.DirectoryDepth, 0)},
 			RiskThresholds: RiskThresholds{Critical: CriticalCommits, High: HighCommits, Medium: MediumCommits},
 		},
 		StatsPending: !v.x.HasStats,
@@ -166,7 +169,7 @@ func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 	if d.StatsPending {
 		return d
 	}
-	totals := v.churnTotals(f, v.pathFilter(exts, paths))
+	totals := v.churnTotals(f, v.pathFilter(exts, paths, v.excluded(f.Exclude)))
 	d.Files = v.churnFiles(totals, f.MinChanges)
 	d.Summary = summarise(d.Files)
 	if opts.DirectoryDepth > 0 {
@@ -385,10 +388,10 @@ func pathPrefix(p string) string {
 }
 
 // pathFilter returns per path whether it has one of the (normalised)
-// extensions exts and lies at or under one of the (normalised) prefixes,
-// or nil when both lists are empty.
-func (v *View) pathFilter(exts, prefixes []string) []bool {
-	if len(exts) == 0 && len(prefixes) == 0 {
+// extensions exts, lies at or under one of the (normalised) prefixes and
+// is not excluded (see View.excluded), or nil when it keeps every path.
+func (v *View) pathFilter(exts, prefixes []string, excluded []bool) []bool {
+	if len(exts) == 0 && len(prefixes) == 0 && excluded == nil {
 		return nil
 	}
 	extOK := make([]bool, len(v.extID))
@@ -399,7 +402,8 @@ func (v *View) pathFilter(exts, prefixes []string) []bool {
 	}
 	keep := make([]bool, len(v.x.Paths))
 	for p, name := range v.x.Paths {
-		keep[p] = (len(exts) == 0 || extOK[v.pathExt[p]]) && (len(prefixes) == 0 || underAny(name, prefixes))
+		keep[p] = (len(exts) == 0 || extOK[v.pathExt[p]]) && (len(prefixes) == 0 || underAny(name, prefixes)) &&
+			(excluded == nil || !excluded[p])
 	}
 	return keep
 }

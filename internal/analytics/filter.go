@@ -30,6 +30,13 @@ type Filter struct {
 	// MinChanges keeps files with at least this many changed lines; zero
 	// means no minimum. Churn only.
 	MinChanges int
+	// ExcludeBots drops the commits of authors IsBot calls bots.
+	ExcludeBots bool
+	// Exclude drops the files these patterns match (see compilePattern;
+	// ExcludeDefault stands for DefaultExclude) from every count made of
+	// files or lines: churn and the line counts of activity and authors.
+	// Commits are still counted.
+	Exclude []string
 }
 
 const (
@@ -45,6 +52,9 @@ type query struct {
 	authors []bool
 	// from and to are the inclusive author time bounds in Unix seconds.
 	from, to int64
+	// excluded says per path whether Filter.Exclude drops it; nil drops
+	// none.
+	excluded []bool
 }
 
 func (v *View) compile(f Filter) query {
@@ -62,13 +72,35 @@ func (v *View) compile(f Filter) query {
 		// A commit whose date git cannot read is in no date range.
 		q.from = max(q.from, index.UnknownTime+1)
 	}
-	if len(f.Authors) > 0 {
+	if len(f.Authors) > 0 || f.ExcludeBots {
 		q.authors = make([]bool, len(v.lowerName))
 		for id := range q.authors {
-			q.authors[id] = activity.MatchAuthor(f.Authors, v.lowerName[id], v.lowerEmail[id])
+			q.authors[id] = (len(f.Authors) == 0 || activity.MatchAuthor(f.Authors, v.lowerName[id], v.lowerEmail[id])) &&
+				!(f.ExcludeBots && v.bot[id])
 		}
 	}
+	q.excluded = v.excluded(f.Exclude)
 	return q
+}
+
+// lines returns the lines commit i added and deleted in the files the
+// filter does not exclude (zero until line statistics are in).
+func (q *query) lines(i int) (added, deleted int) {
+	x := q.v.x
+	if !x.HasStats {
+		return 0, 0
+	}
+	if q.excluded == nil {
+		return int(x.Added[i]), int(x.Deleted[i])
+	}
+	lo, hi := x.Changes(i)
+	for j := lo; j < hi; j++ {
+		if !q.excluded[x.ChangePath[j]] {
+			added += int(x.ChangeAdded[j])
+			deleted += int(x.ChangeDeleted[j])
+		}
+	}
+	return added, deleted
 }
 
 // author reports whether commit i passes the author filter.

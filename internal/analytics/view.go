@@ -19,6 +19,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gitpulse/gitpulse/internal/index"
 )
@@ -33,6 +34,8 @@ type View struct {
 	// only).
 	lowerName, lowerEmail []string
 	nameID                []uint32
+	// bot says per identity whether IsBot calls it a bot.
+	bot []bool
 	// names are the distinct author names, sorted case-insensitively
 	// (ties by exact string): name id n is names[n].
 	names []string
@@ -53,11 +56,16 @@ type View struct {
 	// maxTime when no commit has a known date.
 	created      int64
 	exactCreated bool
+
+	// excludeMemo remembers the exclusion sets of Filter.Exclude lists
+	// (see excluded), under excludeMu.
+	excludeMu   sync.Mutex
+	excludeMemo map[string][]bool
 }
 
 // NewView prepares x for queries. x must not be modified afterwards.
 func NewView(x *index.Index) *View {
-	v := &View{x: x}
+	v := &View{x: x, excludeMemo: map[string][]bool{}}
 	v.prepareIdents()
 	v.preparePaths()
 	v.prepareTimes()
@@ -71,9 +79,11 @@ func (v *View) prepareIdents() {
 	ids := v.x.Idents
 	v.lowerName = make([]string, len(ids))
 	v.lowerEmail = make([]string, len(ids))
+	v.bot = make([]bool, len(ids))
 	for i, id := range ids {
 		v.lowerName[i] = strings.ToLower(id.Name)
 		v.lowerEmail[i] = strings.ToLower(id.Email)
+		v.bot[i] = IsBot(id.Name, id.Email)
 	}
 	// Idents holds committers too: only authors are contributors.
 	isAuthor := make([]bool, len(ids))

@@ -31,12 +31,14 @@ var flagNames = map[string]string{
 	query.ParamAuthors: "--authors", query.ParamMinChanges: "--min-changes",
 	query.ParamExtensions: "--extensions", query.ParamPaths: "--paths", query.ParamTimePeriod: "--period",
 	query.ParamGroupBy: "--group-by", query.ParamDepth: "--depth",
+	query.ParamExcludeBots: "--exclude-bots", query.ParamExclude: "--exclude",
 }
 
 type analyzeFlags struct {
-	params  map[string]*string
-	json    bool
-	timeout time.Duration
+	params      map[string]*string
+	excludeBots bool
+	json        bool
+	timeout     time.Duration
 }
 
 func newAnalyze(g *globals) *cobra.Command {
@@ -76,9 +78,11 @@ func newAnalyze(g *globals) *cobra.Command {
 		{query.ParamTimePeriod, "period", "heatmap, activity: day, week or month (default: from the range's length)"},
 		{query.ParamGroupBy, "group-by", "churn: directory adds totals per directory"},
 		{query.ParamDepth, "depth", "churn --group-by directory: path components per directory (1-10, default 1)"},
+		{query.ParamExclude, "exclude", "leave files matching these patterns out of file and line counts, comma-separated (vendor/,*.min.js; default: the documented vendored, generated and lock files)"},
 	} {
 		f.params[p.param] = fl.String(p.flag, "", p.help)
 	}
+	fl.BoolVar(&f.excludeBots, "exclude-bots", false, "leave out bot authors (dependabot[bot], renovate-bot, ...)")
 	fl.BoolVar(&f.json, "json", false, "print the HTTP API's JSON body instead of a table")
 	fl.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: no limit)")
 	return cmd
@@ -91,6 +95,9 @@ func (f *analyzeFlags) run(ctx context.Context, g *globals, repo string, report 
 		if *v != "" {
 			params.Set(name, *v)
 		}
+	}
+	if f.excludeBots {
+		params.Set(query.ParamExcludeBots, "true")
 	}
 	req, err := query.Parse(params, now)
 	var verrs query.Errors

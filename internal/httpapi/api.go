@@ -147,8 +147,10 @@ func New(opts Options) http.Handler {
 
 var (
 	pagingParams = []string{query.ParamPage, query.ParamLimit}
-	authorDates  = []string{query.ParamAuthor, query.ParamAuthors, query.ParamFromDate, query.ParamToDate}
-	churnParams  = []string{query.ParamFromDate, query.ParamToDate, query.ParamMinChanges, query.ParamExtensions, query.ParamPaths, query.ParamAuthor, query.ParamAuthors}
+	authorDates  = []string{query.ParamAuthor, query.ParamAuthors, query.ParamFromDate, query.ParamToDate, query.ParamExcludeBots}
+	churnParams  = []string{query.ParamFromDate, query.ParamToDate, query.ParamMinChanges, query.ParamExtensions, query.ParamPaths, query.ParamAuthor, query.ParamAuthors, query.ParamExcludeBots, query.ParamExclude}
+	// lineParams are the parameters of reports that count lines.
+	lineParams = slices.Concat(authorDates, []string{query.ParamExclude})
 )
 
 // reportDocs and reportParams describe each report's route for the
@@ -171,9 +173,9 @@ var (
 		"contributors": authorDates,
 		"churn":        slices.Concat(churnParams, []string{query.ParamLimit, query.ParamGroupBy, query.ParamDepth}),
 		"full-data":    slices.Concat(pagingParams, authorDates, []string{query.ParamTimePeriod}),
-		"activity":     slices.Concat(authorDates, []string{query.ParamTimePeriod}),
+		"activity":     slices.Concat(lineParams, []string{query.ParamTimePeriod}),
 		"punchcard":    authorDates,
-		"authors":      authorDates,
+		"authors":      lineParams,
 	}
 )
 
@@ -282,7 +284,7 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 // does, so entries written under an older encoding are never read.
 func cacheKey(path, repoKey string, v *analytics.View, req query.Request, now time.Time) string {
 	x := v.Index()
-	return fmt.Sprintf("v2 %q %q %q %t %s %s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly), req.Key())
+	return fmt.Sprintf("v3 %q %q %q %t %s %s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly), req.Key())
 }
 
 // markCached rewrites a summary served from the cache so that its

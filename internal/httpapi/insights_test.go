@@ -111,8 +111,18 @@ func TestInsightsOverHTTP(t *testing.T) {
 		t.Errorf("churn without limit or groupBy: %+v", plain.ChurnData)
 	}
 
+	// Exclusions are part of the cache key: the cached answer above is
+	// not served for them.
+	s.get("/api/repositories/churn", params("repoUrl", repo, "exclude", "src/"), &plain)
+	if len(plain.ChurnData.Files) != 1 || strings.HasPrefix(plain.ChurnData.Files[0].Path, "src/") {
+		t.Errorf("churn with exclude=src/: %+v", plain.ChurnData)
+	}
+
 	var bad struct {
 		Details []struct{ Field string }
+	}
+	if resp := s.get("/api/repositories/commits", params("repoUrl", repo, "excludeBots", "1", "exclude", "a/[b"), &bad); resp.StatusCode != http.StatusBadRequest || len(bad.Details) != 2 {
+		t.Errorf("bad excludeBots and exclude: %d %+v", resp.StatusCode, bad)
 	}
 	if resp := s.get("/api/repositories/churn", params("repoUrl", repo, "groupBy", "file", "depth", "0"), &bad); resp.StatusCode != http.StatusBadRequest || len(bad.Details) != 2 {
 		t.Errorf("bad groupBy and depth: %d %+v", resp.StatusCode, bad)

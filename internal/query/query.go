@@ -31,6 +31,11 @@ const (
 	ParamTimePeriod = "timePeriod"
 	ParamGroupBy    = "groupBy"
 	ParamDepth      = "depth"
+	// ParamExcludeBots drops bot authors (analytics.IsBot): true or false.
+	ParamExcludeBots = "excludeBots"
+	// ParamExclude drops files matching comma-separated patterns from
+	// file and line counts; "default" names analytics.DefaultExclude.
+	ParamExclude = "exclude"
 )
 
 // GroupDirectory is the one groupBy value: churn totals per directory.
@@ -47,6 +52,7 @@ const (
 	MaxMinChanges   = 1000
 	MaxExtensions   = 20
 	MaxPaths        = 20
+	MaxExclude      = 20
 	MaxRepoURLBytes = 2048
 	DefaultDepth    = 1
 	MaxDepth        = 10
@@ -113,6 +119,8 @@ func Parse(params url.Values, now time.Time) (Request, error) {
 	req.Filter.MinChanges = p.intRange(ParamMinChanges, 0, 1, MaxMinChanges)
 	req.Filter.Extensions = p.list(ParamExtensions, MaxExtensions, normaliseExtension)
 	req.Filter.Paths = p.list(ParamPaths, MaxPaths, strings.TrimSpace)
+	req.Filter.ExcludeBots = p.boolean(ParamExcludeBots)
+	req.Filter.Exclude = p.exclude()
 	req.TimePeriod = p.timePeriod()
 	if _, given := params[ParamLimit]; given {
 		req.TopFiles = req.Limit
@@ -279,6 +287,32 @@ func normaliseExtension(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "."))
 }
 
+// boolean reads a true/false parameter; absent is false.
+func (p *parser) boolean(name string) bool {
+	switch v := strings.TrimSpace(p.get(name)); v {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	default:
+		p.fail(name, "must be true or false, got %q", clip(v))
+		return false
+	}
+}
+
+// exclude reads the exclude patterns, each checked by
+// analytics.ValidExclude.
+func (p *parser) exclude() []string {
+	list := p.list(ParamExclude, MaxExclude, strings.TrimSpace)
+	for _, it := range list {
+		if err := analytics.ValidExclude(it); err != nil {
+			p.fail(ParamExclude, "each pattern %s", err)
+			return nil
+		}
+	}
+	return list
+}
+
 func (p *parser) timePeriod() string {
 	switch v := strings.TrimSpace(p.get(ParamTimePeriod)); v {
 	case "", "day", "week", "month":
@@ -296,9 +330,10 @@ func (p *parser) timePeriod() string {
 // are written in UTC.
 func (r Request) Key() string {
 	f := r.Filter
-	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d",
+	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d excludeBots=%t exclude=%s",
 		r.Page, r.Limit, keyTime(f.From), keyTime(f.To), keyList(f.Authors), f.MinChanges,
-		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod, r.TopFiles, r.GroupBy, r.Depth)
+		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod, r.TopFiles, r.GroupBy, r.Depth,
+		f.ExcludeBots, keyList(f.Exclude))
 }
 
 func keyTime(t time.Time) string {

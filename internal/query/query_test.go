@@ -51,6 +51,22 @@ func TestDefaultsAndNormalisation(t *testing.T) {
 	}
 }
 
+func TestExclusions(t *testing.T) {
+	req, err := parse(map[string]string{"repoUrl": "x", "excludeBots": "true", "exclude": " default , docs/*.md,/build "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := req.Filter; !f.ExcludeBots || !reflect.DeepEqual(f.Exclude, []string{"default", "docs/*.md", "/build"}) {
+		t.Errorf("filter %+v", f)
+	}
+	if req, err := parse(map[string]string{"repoUrl": "x", "excludeBots": "false"}); err != nil || req.Filter.ExcludeBots {
+		t.Errorf("excludeBots=false: %+v, %v", req.Filter, err)
+	}
+	if a, b := mustKey(t, "repoUrl=x&excludeBots=false"), mustKey(t, "repoUrl=x"); a != b {
+		t.Errorf("excludeBots=false is the default, but keys differ: %s, %s", a, b)
+	}
+}
+
 func TestDateForms(t *testing.T) {
 	for _, s := range []string{"2024-01-01T10:00:00Z", "2024-01-01T10:00:00+02:00", "2024-01-01T10:00:00.5Z", "2024-01-01T10:00:00"} {
 		if _, err := parse(map[string]string{"repoUrl": "x", "fromDate": s}); err != nil {
@@ -96,6 +112,14 @@ func TestValidation(t *testing.T) {
 		{"too many extensions", map[string]string{"extensions": strings.Repeat("a,", 20) + "a"}, "extensions", "at most 20"},
 		{"empty extension", map[string]string{"extensions": "ts,"}, "extensions", "empty"},
 		{"bad period", map[string]string{"timePeriod": "year"}, "timePeriod", "day, week or month"},
+		{"excludeBots not a boolean", map[string]string{"excludeBots": "yes"}, "excludeBots", "true or false"},
+		{"empty excludeBots", map[string]string{"excludeBots": ""}, "excludeBots", "empty"},
+		{"empty exclude", map[string]string{"exclude": ""}, "exclude", "empty"},
+		{"empty exclude item", map[string]string{"exclude": "vendor/,,go.sum"}, "exclude", "empty"},
+		{"exclude of slashes only", map[string]string{"exclude": "//"}, "exclude", "name a file or directory"},
+		{"bad glob", map[string]string{"exclude": "src/[a-"}, "exclude", "valid glob"},
+		{"long glob", map[string]string{"exclude": strings.Repeat("a", 201)}, "exclude", "at most 200"},
+		{"too many globs", map[string]string{"exclude": strings.Repeat("a,", 20) + "a"}, "exclude", "at most 20"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -190,6 +214,9 @@ func TestKeySeparatesLookAlikes(t *testing.T) {
 		{"repoUrl=x&paths=a%22,b", "repoUrl=x&paths=a,%22b"},
 		{"repoUrl=x&author=%FF", "repoUrl=x&author=%EF%BF%BD"}, // invalid UTF-8 against U+FFFD
 		{"repoUrl=x&toDate=2025-01-01", "repoUrl=x&toDate=2025-01-01T00:00:00Z"},
+		{"repoUrl=x", "repoUrl=x&excludeBots=true"},
+		{"repoUrl=x&exclude=vendor/", "repoUrl=x&exclude=vendor"},
+		{"repoUrl=x&exclude=a,b", "repoUrl=x&exclude=b,a"},
 	} {
 		if a, b := mustKey(t, pair[0]), mustKey(t, pair[1]); a == b {
 			t.Errorf("%s and %s share the key %s", pair[0], pair[1], a)
@@ -203,7 +230,8 @@ func sameQuestion(a, b Request) bool {
 	return a.Page == b.Page && a.Limit == b.Limit && a.TimePeriod == b.TimePeriod &&
 		fa.From.Equal(fb.From) && fa.To.Equal(fb.To) && fa.MinChanges == fb.MinChanges &&
 		slices.Equal(fa.Authors, fb.Authors) && slices.Equal(fa.Extensions, fb.Extensions) &&
-		slices.Equal(fa.Paths, fb.Paths)
+		slices.Equal(fa.Paths, fb.Paths) && fa.ExcludeBots == fb.ExcludeBots && slices.Equal(fa.Exclude, fb.Exclude) &&
+		a.TopFiles == b.TopFiles && a.GroupBy == b.GroupBy && a.Depth == b.Depth
 }
 
 // FuzzKey checks that two valid requests share a Key only when they ask
@@ -216,6 +244,9 @@ func FuzzKey(f *testing.F) {
 		{"repoUrl=x&paths=a%22,b&page=2", "repoUrl=x&paths=a,%22b&limit=2"},
 		{"repoUrl=x&fromDate=2024-01-01T10:00:00%2B02:00", "repoUrl=x&fromDate=2024-01-01T08:00:00Z"},
 		{"repoUrl=x&author=%FF&timePeriod=week", "repoUrl=x&author=%EF%BF%BD&minChanges=3"},
+		{"repoUrl=x&excludeBots=true", "repoUrl=x&excludeBots=false"},
+		{"repoUrl=x&exclude=vendor/,*.min.js", "repoUrl=x&exclude=vendor/&exclude=*.min.js"},
+		{"repoUrl=x&exclude=default", "repoUrl=x&exclude=%22default%22&depth=2"},
 	} {
 		f.Add(pair[0], pair[1])
 	}
