@@ -330,7 +330,7 @@ func TestRoutingErrorsAndHeaders(t *testing.T) {
 	var doc struct{ Paths map[string]any }
 	s.get("/api/openapi.json", nil, &doc)
 	for _, p := range []string{"/api/repositories/commits", "/api/repositories/heatmap", "/api/repositories/contributors",
-		"/api/repositories/churn", "/api/repositories/summary", "/api/repositories/full-data", "/healthz", "/readyz", "/api/openapi.json"} {
+		"/api/repositories/churn", "/api/repositories/summary", "/api/repositories/full-data", "/api/repositories/status", "/healthz", "/readyz", "/api/openapi.json"} {
 		if doc.Paths[p] == nil {
 			t.Errorf("openapi.json lacks %s", p)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
@@ -87,6 +88,10 @@ type faults struct {
 	// statusPending is how many status requests still say the commits
 	// are being read.
 	statusPending atomic.Int32
+	// commitsTotal, when set, makes every commits answer claim that many
+	// commits (the pages past the real ones empty), as a huge repository
+	// would; page 2 then fails with a 503.
+	commitsTotal atomic.Int32
 }
 
 func (f *faults) wrap(h http.Handler) http.Handler {
@@ -101,6 +106,26 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 		case r.URL.Path == "/api/repositories/status" && f.statusPending.Add(-1) >= 0:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(httpapi.StatusBody{Progress: progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}, AuthorStats: true})
+		case r.URL.Path == "/api/repositories/commits" && f.commitsTotal.Load() > 0:
+			if r.URL.Query().Get("page") == "2" {
+				httpapi.WriteFailure(w, r, nil, fault.New(fault.Down, "the history service is restarting"))
+				return
+			}
+			rec := httptest.NewRecorder()
+			r.Header.Del("If-None-Match")   // a 304 would leave the browser its true answer
+			r.Header.Del("Accept-Encoding") // to read the body here
+			h.ServeHTTP(rec, r)
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
+			}
+			total := int(f.commitsTotal.Load())
+			body["total"] = total
+			body["hasMore"] = int(body["page"].(float64))*int(body["limit"].(float64)) < total
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(body)
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
 		default:
@@ -225,7 +250,7 @@ func (b *browser) state() string {
 
 func TestDashboardInBrowser(t *testing.T) {
 	exe := chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	repo := fixture(t)
 	var f faults
@@ -314,6 +339,24 @@ func TestDashboardInBrowser(t *testing.T) {
 	checkAgainstGit(t, b, repo, spanFrom, spanTo)
 	b.do("back from the span", chromedp.NavigateBack())
 	b.wait("back to the default period again", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-03-21 to 2024-03-20')`)
+
+	// A history longer than the API pages: the pager stops at page 1,000
+	// and says so; a failed page is reported in the card.
+	f.commitsTotal.Store(123456)
+	b.do("a huge history", chromedp.Navigate(url+"/?repo="+neturl.QueryEscape(repo)+"&from=2024-03-01&to=2024-03-31"))
+	b.wait("huge history settled", settled)
+	if got, want := eval[string](b, `document.getElementById('commits-page').textContent`), "Page 1 of 1,000 (123,456 commits; the newest 25,000 can be paged)"; got != want {
+		t.Errorf("pager %q, want %q", got, want)
+	}
+	b.do("next page", chromedp.Click(chromedp.ID("commits-next")))
+	b.wait("page 2 failed", `document.querySelector('#commits .card-error') !== null && !document.getElementById('commits-next').disabled && document.getElementById('commits-prev').disabled`)
+	if msg := eval[string](b, `document.querySelector('#commits .card-error').textContent`); !strings.Contains(msg, "restarting") {
+		t.Errorf("the failed page says %q", msg)
+	}
+	if got := eval[string](b, `document.getElementById('commits-page').textContent`); !strings.HasPrefix(got, "Page 1 of 1,000") {
+		t.Errorf("after the failed page the pager says %q", got)
+	}
+	f.commitsTotal.Store(0)
 
 	// The layout holds at a phone's width: nothing scrolls sideways.
 	b.do("narrow", chromedp.EmulateViewport(390, 844))

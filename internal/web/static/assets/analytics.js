@@ -403,8 +403,14 @@ async function loadCommits(r, page) {
   const pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(d.total / d.limit)));
   $('commits-page').textContent = `Page ${fmtNum(d.page)} of ${fmtNum(pages)} (${plural(d.total, 'commit')}`
     + (d.total > MAX_PAGE * d.limit ? `; the newest ${fmtNum(MAX_PAGE * d.limit)} can be paged)` : ')');
-  $('commits-prev').disabled = d.page <= 1;
-  $('commits-next').disabled = !d.hasMore || d.page >= pages;
+  r.lastPage = d.hasMore ? pages : d.page;
+  pagerButtons(r);
+}
+
+/** pagerButtons lets the pager move where run r's commits go on. */
+function pagerButtons(r) {
+  $('commits-prev').disabled = r.page <= 1;
+  $('commits-next').disabled = r.page >= r.lastPage;
 }
 
 function turnPage(delta) {
@@ -414,7 +420,7 @@ function turnPage(delta) {
   loadCommits(r, r.page + delta).catch((err) => {
     if (isAbort(err)) return;
     fail('commits', err);
-    $('commits-prev').disabled = r.page <= 1;
+    pagerButtons(r); // the page shown stays, and so does the way on
   });
 }
 
