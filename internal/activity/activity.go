@@ -143,6 +143,17 @@ type Repo struct {
 	Private bool `json:"private"`
 	// DefaultBranch is its default branch, if known.
 	DefaultBranch string `json:"default_branch,omitempty"`
+	// LastActivity is when it last changed as its provider records it
+	// (GitHub: the last push; GitLab: the last activity of any kind); zero
+	// when unknown.
+	LastActivity time.Time `json:"last_activity,omitzero"`
+}
+
+// Quiet reports whether r is known to have had no activity since t (its
+// provider's record of its last activity is older), so reading its
+// activity from t on would find none and can be skipped.
+func (r Repo) Quiet(t time.Time) bool {
+	return !t.IsZero() && !r.LastActivity.IsZero() && r.LastActivity.Before(t)
 }
 
 // Query selects activity.

@@ -184,7 +184,7 @@ func repository(owner, name string, id int, private bool, defaultBranch string) 
 		"owner": simpleUser(owner, 1), "private": private, "html_url": "https://github.com/" + full,
 		"description": nil, "fork": false, "url": apiURL("repos/" + full), "default_branch": defaultBranch,
 		"visibility": visibility, "archived": false, "disabled": false,
-		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z", "pushed_at": "2024-02-01T00:00:00Z",
+		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2024-03-05T00:00:00Z", "pushed_at": "2024-03-05T00:00:00Z",
 		"permissions": map[string]any{"admin": true, "maintain": true, "push": true, "triage": true, "pull": true},
 	}
 }

@@ -83,6 +83,7 @@ func (p *Provider) Repos(ctx context.Context) ([]activity.Repo, error) {
 			Platform:      Name,
 			Private:       r.GetPrivate(),
 			DefaultBranch: r.GetDefaultBranch(),
+			LastActivity:  r.GetPushedAt().Time,
 		})
 	}
 	return repos, nil
@@ -107,7 +108,11 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 			return nil, err
 		}
 		for _, r := range repos {
-			targets = append(targets, repoRef{owner: r.Owner, name: r.Name})
+			// Not pushed since the period began: no commits, pull
+			// requests or releases of the period to find.
+			if !r.Quiet(q.Since) {
+				targets = append(targets, repoRef{owner: r.Owner, name: r.Name})
+			}
 		}
 	}
 	reads := make([]func(context.Context) ([]activity.Item, error), len(targets))
@@ -189,15 +194,25 @@ func (p *Provider) repoActivity(ctx context.Context, ref repoRef, q activity.Que
 	return items, nil
 }
 
-// commits lists ref's commits in q's period, once per author when q names
-// authors (GitHub filters by login or e-mail address).
+// commits lists ref's commits in q's period. GitHub filters commits by a
+// login or an e-mail address, so those authors are asked for one by one;
+// an author that is neither (a display name, "Mona Lisa") is matched
+// against each commit's login, git name and e-mail here, over one
+// unfiltered listing.
 func (p *Provider) commits(ctx context.Context, ref repoRef, q activity.Query) ([]activity.Item, error) {
-	authors := q.Authors
-	if len(authors) == 0 {
-		authors = []string{""}
+	var byAPI, byName []string
+	for _, a := range q.Authors {
+		if isLogin(a) || strings.Contains(a, "@") {
+			byAPI = append(byAPI, strings.TrimSpace(a))
+		} else if strings.TrimSpace(a) != "" {
+			byName = append(byName, a)
+		}
+	}
+	if len(q.Authors) == 0 || len(byName) > 0 {
+		byAPI = append(byAPI, "") // everyone's, filtered below for byName
 	}
 	var items []activity.Item
-	for _, author := range authors {
+	for _, author := range byAPI {
 		opts := &gh.CommitsListOptions{Author: author, Since: q.Since, Until: q.Until, ListOptions: gh.ListOptions{PerPage: perPage}}
 		for c, err := range p.client.Repositories.ListCommitsIter(ctx, ref.owner, ref.name, opts) {
 			if emptyRepo(err) {
@@ -205,6 +220,10 @@ func (p *Provider) commits(ctx context.Context, ref repoRef, q activity.Query) (
 			}
 			if err != nil {
 				return nil, wrap(ctx, "list commits of "+ref.String(), err)
+			}
+			who := c.GetCommit().GetAuthor()
+			if author == "" && len(q.Authors) > 0 && !activity.MatchAuthor(byName, c.GetAuthor().GetLogin(), who.GetName(), who.GetEmail()) {
+				continue
 			}
 			if it := commitItem(ref, c); q.In(it.Date) {
 				items = append(items, it)

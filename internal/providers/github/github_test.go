@@ -89,12 +89,15 @@ func TestRepos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pushed := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC) // the fixtures' pushed_at
 	want := []activity.Repo{
-		{Name: "Hello-World", Owner: "octocat", FullName: "octocat/Hello-World", URL: "https://github.com/octocat/Hello-World", Platform: "github", DefaultBranch: "master"},
-		{Name: "api", Owner: "octo-org", FullName: "octo-org/api", URL: "https://github.com/octo-org/api", Platform: "github", Private: true, DefaultBranch: "main"},
-		{Name: "web", Owner: "octo-org", FullName: "octo-org/web", URL: "https://github.com/octo-org/web", Platform: "github", Private: true, DefaultBranch: "trunk"},
+		{Name: "Hello-World", Owner: "octocat", FullName: "octocat/Hello-World", URL: "https://github.com/octocat/Hello-World", Platform: "github", DefaultBranch: "master", LastActivity: pushed},
+		{Name: "api", Owner: "octo-org", FullName: "octo-org/api", URL: "https://github.com/octo-org/api", Platform: "github", Private: true, DefaultBranch: "main", LastActivity: pushed},
+		{Name: "web", Owner: "octo-org", FullName: "octo-org/web", URL: "https://github.com/octo-org/web", Platform: "github", Private: true, DefaultBranch: "trunk", LastActivity: pushed},
 	}
-	if !slices.Equal(repos, want) {
+	if !slices.EqualFunc(repos, want, func(a, b activity.Repo) bool {
+		return a.LastActivity.Equal(b.LastActivity) && a.Name == b.Name && a.Owner == b.Owner && a.FullName == b.FullName && a.URL == b.URL && a.Private == b.Private && a.DefaultBranch == b.DefaultBranch && a.Platform == b.Platform
+	}) {
 		t.Errorf("Repos() =\n%+v\nwant\n%+v", repos, want)
 	}
 	qs := f.queries("/user/repos")
@@ -605,4 +608,51 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("error %+v, want status 429 and RetryAt about an hour from now", pe)
 		}
 	})
+}
+
+// TestActivityDisplayNameAndQuietRepos: GitHub filters commits by login or
+// e-mail address only, so a display name among the authors is matched
+// here over one unfiltered listing; a repository not pushed since the
+// period began is not read at all.
+func TestActivityDisplayNameAndQuietRepos(t *testing.T) {
+	f := newFake(t)
+	quiet := repository("octo", "old", 2, false, "main")
+	quiet["pushed_at"] = "2023-06-01T00:00:00Z"
+	f.handle("GET /user/repos", func(w http.ResponseWriter, r *http.Request) {
+		writePage(w, r, []any{repository("octo", "api", 1, false, "main"), quiet})
+	})
+	f.handle("GET /repos/octo/api/commits", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("author") {
+		case "octocat":
+			writePage(w, r, []any{commit("octo/api", "1111111111", "octocat", "Mona Octocat", day(1, 1), "one")})
+		case "":
+			writePage(w, r, []any{
+				commit("octo/api", "1111111111", "octocat", "Mona Octocat", day(1, 1), "one"),
+				commit("octo/api", "2222222222", "", "Jane Q. Public", day(2, 2), "two"),
+				commit("octo/api", "3333333333", "hubot", "Hubot", day(3, 3), "three"),
+			})
+		default:
+			t.Errorf("commit listing for author %q", r.URL.Query().Get("author"))
+			writePage(w, r, []any{})
+		}
+	})
+	for _, path := range []string{"pulls", "issues", "releases"} {
+		f.handle("GET /repos/octo/api/"+path, func(w http.ResponseWriter, r *http.Request) { writePage(w, r, []any{}) })
+	}
+	items, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until, Authors: []string{"octocat", "jane q. public"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shas []string
+	for _, it := range items {
+		shas = append(shas, it.SHA)
+	}
+	slices.Sort(shas)
+	// 1111111111 is listed twice (by login and unfiltered), kept once.
+	if want := []string{"1111111111", "2222222222"}; !slices.Equal(shas, want) {
+		t.Errorf("commits %q, want octocat's and Jane Q. Public's %q", shas, want)
+	}
+	if n := len(f.queries("/repos/octo/old/commits")); n != 0 {
+		t.Errorf("the repository not pushed since 2023 was read (%d commit listings)", n)
+	}
 }

@@ -81,6 +81,21 @@ func (f *fake) object(pattern string, v any) {
 	})
 }
 
+// users serves GET /users?username=, GitLab's user search, with the basic
+// fields it shows everyone (no e-mail address), for the given usernames
+// and their names; other usernames find nobody.
+func (f *fake) users(names map[string]string) {
+	f.mux.HandleFunc("GET /api/v4/users", func(w http.ResponseWriter, r *http.Request) {
+		found := []map[string]any{}
+		if name, ok := names[r.URL.Query().Get("username")]; ok {
+			u := r.URL.Query().Get("username")
+			found = append(found, map[string]any{"id": 7, "username": u, "name": name, "state": "active", "locked": false,
+				"avatar_url": "https://gitlab.example.com/uploads/user/avatar/7/a.png", "web_url": "https://gitlab.example.com/" + u})
+		}
+		writePage(f.t, w, r, [][]map[string]any{found})
+	})
+}
+
 // list serves a listing at pattern, one slice per page.
 func (f *fake) list(pattern string, pages ...[]map[string]any) {
 	f.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {

@@ -129,7 +129,10 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 			return nil, err
 		}
 		for _, r := range repos {
-			targets = append(targets, project{path: r.FullName, name: r.Name})
+			// No activity of any kind since the period began.
+			if !r.Quiet(q.Since) {
+				targets = append(targets, project{path: r.FullName, name: r.Name})
+			}
 		}
 	}
 	commitQ, err := p.withIdentities(ctx, q)
@@ -207,8 +210,9 @@ func (p *Provider) Branches(ctx context.Context, repo string) ([]string, error) 
 }
 
 // withIdentities returns q for matching commits: git commits carry a name
-// and e-mail address, not a username, so the signed-in user's username
-// among q's authors brings their name and addresses along.
+// and e-mail address, not a username, so each of q's authors that is a
+// GitLab username brings that user's name and public e-mail address along
+// (the signed-in user's private address too), as GitLab itself shows them.
 func (p *Provider) withIdentities(ctx context.Context, q activity.Query) (activity.Query, error) {
 	if len(q.Authors) == 0 {
 		return q, nil
@@ -217,11 +221,38 @@ func (p *Provider) withIdentities(ctx context.Context, q activity.Query) (activi
 	if err != nil {
 		return q, wrap(ctx, "check the user", resp, err)
 	}
-	if !q.ByAuthor(u.Username) {
-		return q, nil
+	var extra []string
+	for _, a := range q.Authors {
+		a = strings.TrimSpace(a)
+		switch {
+		case activity.MatchAuthor([]string{a}, u.Username):
+			extra = append(extra, u.Name, u.Email, u.PublicEmail)
+		case validUsername(a):
+			users, resp, err := p.client.Users.ListUsers(&gl.ListUsersOptions{Username: gl.Ptr(a)}, gl.WithContext(ctx))
+			if err != nil {
+				return q, wrap(ctx, "look up user "+a, resp, err)
+			}
+			for _, other := range users {
+				extra = append(extra, other.Name, other.PublicEmail)
+			}
+		}
 	}
-	q.Authors = slices.Concat(q.Authors, []string{u.Name, u.Email, u.PublicEmail})
+	q.Authors = slices.Concat(q.Authors, slices.DeleteFunc(extra, func(s string) bool { return strings.TrimSpace(s) == "" }))
 	return q, nil
+}
+
+// validUsername reports whether s can be a GitLab username (letters,
+// digits, '_', '-', '.'), so worth looking up.
+func validUsername(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // projectActivity reads one project's activity: commits for commitQ, the
@@ -410,6 +441,9 @@ func repo(p *gl.Project) activity.Repo {
 		Platform:      Name,
 		Private:       p.Visibility != gl.PublicVisibility,
 		DefaultBranch: p.DefaultBranch,
+	}
+	if p.LastActivityAt != nil {
+		r.LastActivity = *p.LastActivityAt
 	}
 	if r.Name == "" {
 		r.Name = p.Name

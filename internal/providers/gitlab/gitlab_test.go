@@ -82,15 +82,18 @@ func TestReposFollowsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	last := time.Date(2024, 3, 8, 13, 46, 2, 0, time.UTC) // the fixtures' last_activity_at
 	want := []activity.Repo{
 		{Name: "api", Owner: "acme/platform", FullName: "acme/platform/api", URL: "https://gitlab.example.com/acme/platform/api",
-			Platform: "gitlab", Private: true, DefaultBranch: "main"},
+			Platform: "gitlab", Private: true, DefaultBranch: "main", LastActivity: last},
 		{Name: "dotfiles", Owner: "john_smith", FullName: "john_smith/dotfiles", URL: "https://gitlab.example.com/john_smith/dotfiles",
-			Platform: "gitlab", Private: false, DefaultBranch: "master"},
+			Platform: "gitlab", Private: false, DefaultBranch: "master", LastActivity: last},
 		{Name: "handbook", Owner: "acme", FullName: "acme/handbook", URL: "https://gitlab.example.com/acme/handbook",
-			Platform: "gitlab", Private: true, DefaultBranch: "trunk"},
+			Platform: "gitlab", Private: true, DefaultBranch: "trunk", LastActivity: last},
 	}
-	if !slices.Equal(got, want) {
+	if !slices.EqualFunc(got, want, func(a, b activity.Repo) bool {
+		return a.LastActivity.Equal(b.LastActivity) && a.Name == b.Name && a.FullName == b.FullName && a.Owner == b.Owner && a.URL == b.URL && a.Private == b.Private && a.DefaultBranch == b.DefaultBranch && a.Platform == b.Platform
+	}) {
 		t.Errorf("Repos =\n%+v\nwant\n%+v", got, want)
 	}
 	qs := f.queries("/api/v4/projects")
@@ -132,6 +135,7 @@ const (
 // inclusive), other authors, and releases outside the period.
 func activityFake(t *testing.T) *fake {
 	f := newFake(t)
+	f.users(map[string]string{"jdoe": "John Doe"})
 	const id = "acme%2Fplatform%2Fapi"
 	f.list("GET /api/v4/projects/"+id+"/repository/commits",
 		[]map[string]any{
@@ -610,5 +614,55 @@ func TestCanceled(t *testing.T) {
 		if err := call(ctx, p); !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with a cancelled context = %v, want context.Canceled", name, err)
 		}
+	}
+}
+
+// TestActivityOtherUsersUsernameMapsToName: commits carry a git name, not a
+// username, so a username among the authors (not the signed-in user's) is
+// looked up (GET /users?username=) and its user's name matched too.
+func TestActivityOtherUsersUsernameMapsToName(t *testing.T) {
+	f := newFake(t)
+	f.object("GET /api/v4/user", userJSON("someone_else", "Someone Else"))
+	f.users(map[string]string{"jdoe": "John Doe"})
+	const id = "acme%2Fplatform%2Fapi"
+	f.list("GET /api/v4/projects/"+id+"/repository/commits", []map[string]any{
+		commitJSON(shaLimiter, "Add rate limiter", "John Doe", "john.doe@example.com", "2024-03-08T14:02:11.000Z", "2024-03-08T14:02:11.000Z"),
+		commitJSON(shaTypo, "Fix typo in README", "Alice Smith", "alice@example.com", "2024-03-07T10:00:00.000Z", "2024-03-07T10:00:00.000Z"),
+	})
+	for _, path := range []string{"merge_requests", "issues", "releases"} {
+		f.list("GET /api/v4/projects/"+id+"/"+path, []map[string]any{})
+	}
+	got, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until, Authors: []string{"jdoe", "nobody"}, Repos: []string{"acme/platform/api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := keys(got); len(k) != 1 || !strings.Contains(k[0], shaLimiter) {
+		t.Errorf("jdoe's activity %q, want John Doe's commit %s only", k, shaLimiter)
+	}
+	var asked []string
+	for _, q := range f.queries("/api/v4/users") {
+		asked = append(asked, q.Get("username"))
+	}
+	if slices.Sort(asked); !slices.Equal(asked, []string{"jdoe", "nobody"}) {
+		t.Errorf("users looked up %q, want jdoe and nobody", asked)
+	}
+}
+
+// TestActivitySkipsQuietProjects: a project whose last activity is older
+// than the period is not read at all.
+func TestActivitySkipsQuietProjects(t *testing.T) {
+	f := newFake(t)
+	quiet := projectJSON(10, "acme/team", "group", "old", "Old", "private", "main")
+	quiet["last_activity_at"] = "2023-01-01T00:00:00Z"
+	busy := projectJSON(11, "acme/team", "group", "busy", "Busy", "private", "main")
+	f.list("GET /api/v4/projects", []map[string]any{quiet, busy})
+	for _, path := range []string{"repository/commits", "merge_requests", "issues", "releases"} {
+		f.list("GET /api/v4/projects/acme%2Fteam%2Fbusy/"+path, []map[string]any{})
+	}
+	if _, err := f.provider().Activity(t.Context(), activity.Query{Since: since, Until: until}); err != nil {
+		t.Fatal(err) // a request for the quiet project would fail the test as unexpected
+	}
+	if n := len(f.queries("/api/v4/projects/acme%2Fteam%2Fbusy/repository/commits")); n != 1 {
+		t.Fatalf("the active project's commits were read %d times, want 1", n)
 	}
 }
