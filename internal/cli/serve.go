@@ -239,7 +239,8 @@ func recapOptions(cfg config.Config, key []byte, gen *recap.Generator, svc *hist
 	hosts := providerHosts(cfg)
 	// One client for every provider call: shared connections, and the
 	// calls counted in /metrics.
-	hosts.HTTPClient = providers.NewClient(providers.NewMetrics(reg).RoundTripper(nil))
+	hosts.Metrics = providers.NewMetrics(reg)
+	hosts.HTTPClient = providers.NewClient(hosts.Metrics.RoundTripper(nil))
 	hosts.History = svc // plain-git sessions read through the analytics' mirrors
 	var sessions auth.Store = auth.NewMemoryStore(cfg.SessionTTL)
 	if rdb != nil {

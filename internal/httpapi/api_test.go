@@ -26,6 +26,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/mirror"
+	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/repourl"
@@ -79,7 +80,9 @@ func newServer(t *testing.T, o serverOpts) *server {
 		Middleware: o.middleware, ClientAddr: o.clientAddr, Logger: o.log, WebhookSecret: o.webhook,
 		AuthorStats: o.authorStats, Dashboard: o.dashboard}
 	if o.sessionTTL > 0 {
-		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github})
+		calls := providers.NewMetrics(reg) // as serve wires it
+		opts.Recap = recapOptions(t, o.sessionTTL, o.llmURL, connect.Config{History: svc, GitHubAPI: o.github,
+			Metrics: calls, HTTPClient: providers.NewClient(calls.RoundTripper(nil))})
 		opts.Recap.Origins = opts.CORSOrigins
 		opts.Recap.WebSocket = o.ws
 		if o.github != "" {

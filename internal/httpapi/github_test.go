@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -160,6 +162,72 @@ func TestSlowProviderListingOutlivesTheRequest(t *testing.T) {
 	}
 	if asked := gh.Authors(); len(asked) != 1 {
 		t.Fatalf("commits listed %d times (%q), want once", len(asked), asked)
+	}
+}
+
+// TestProviderListingsSharedAndCounted: GET /repos slower than the request
+// deadline answers 504 and goes on, so its retry succeeds (each retry used
+// to start again at page 1 and could never finish); a second session
+// signed in with the same token shares the first one's listings; /metrics
+// counts the provider calls of each listing.
+func TestProviderListingsSharedAndCounted(t *testing.T) {
+	gh := testforge.GitHub(t)
+	s := newServer(t, serverOpts{sessionTTL: time.Minute, github: gh.URL, deadline: 300 * time.Millisecond})
+	var a, b struct{ Token string }
+	for _, in := range []any{&a, &b} {
+		if resp := s.post("/pat", map[string]string{"provider": "github", "token": testforge.GitHubToken}, in); resp.StatusCode != 200 {
+			t.Fatalf("sign in: %d", resp.StatusCode)
+		}
+	}
+	if a.Token == b.Token {
+		t.Fatal("two sign-ins gave one session")
+	}
+	gh.SlowRepos(time.Second)
+	var e httpapi.ErrorBody
+	if resp := s.getAuth("/repos", a.Token, &e); resp.StatusCode != 504 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("slow repository listing: %d %+v, want 504 with Retry-After", resp.StatusCode, e)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	var repos struct {
+		Repos []struct {
+			FullName string `json:"full_name"`
+		}
+	}
+	if resp := s.getAuth("/repos", a.Token, &repos); resp.StatusCode != 200 || len(repos.Repos) != 1 || repos.Repos[0].FullName != "octo/app" {
+		t.Fatalf("retry: %d %+v", resp.StatusCode, repos)
+	}
+	if resp := s.getAuth("/repos", b.Token, &repos); resp.StatusCode != 200 || len(repos.Repos) != 1 {
+		t.Fatalf("the other session: %d %+v", resp.StatusCode, repos)
+	}
+	if n := gh.RepoListings(); n != 1 {
+		t.Fatalf("repositories listed %d times for two sessions with one token, want 1", n)
+	}
+	gh.SlowRepos(0)
+	path := "/actions?start_date=2026-11-01&end_date=2026-11-05"
+	for _, tok := range []string{a.Token, b.Token} {
+		var acts struct{ Actions string }
+		if resp := s.getAuth(path, tok, &acts); resp.StatusCode != 200 || !strings.Contains(acts.Actions, "feat: add search") {
+			t.Fatalf("actions: %d %q", resp.StatusCode, acts.Actions)
+		}
+	}
+	if asked := gh.Authors(); len(asked) != 1 {
+		t.Fatalf("commits listed %d times for two sessions with one token, want once", len(asked))
+	}
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`gitpulse_provider_calls_per_listing_count{listing="actions"} 1`, `gitpulse_provider_calls_per_listing_count{listing="repos"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// The actions listing's calls: repositories, commits, pull requests
+	// (and one's commits), issues, releases.
+	if !regexp.MustCompile(`gitpulse_provider_calls_per_listing_sum\{listing="actions"\} ([5-9]|\d\d)\n`).Match(metrics) {
+		t.Errorf("calls per actions listing not counted:\n%s", regexp.MustCompile(`(?m)^gitpulse_provider_calls.*$`).FindAll(metrics, -1))
 	}
 }
 

@@ -336,13 +336,13 @@ func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Sessi
 
 // repos lists the session's repositories.
 func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := ra.provider(w, r)
+	s, p, ok := ra.provider(w, r)
 	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	repos, err := p.Repos(ctx)
+	repos, err := ra.opts.Recaps.Repos(ctx, s, p)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return

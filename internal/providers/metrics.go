@@ -1,8 +1,10 @@
 package providers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +17,7 @@ import (
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	listings *prometheus.HistogramVec
 }
 
 // NewMetrics registers the provider request metrics with reg.
@@ -29,9 +32,30 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time to the reply headers of provider API requests, by host.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10),
 		}, []string{"host"}),
+		listings: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gitpulse_provider_calls_per_listing",
+			Help:    "Provider API requests one listing made (listing: actions, one recap's activity; repos), retries included.",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
+		}, []string{"listing"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.listings)
 	return m
+}
+
+// ObserveListing records that one listing of kind made calls requests.
+func (m *Metrics) ObserveListing(kind string, calls int) {
+	m.listings.WithLabelValues(kind).Observe(float64(calls))
+}
+
+// callsKey is the context key of a call counter.
+type callsKey struct{}
+
+// CountCalls returns ctx with a counter of the provider requests made
+// under it (by a client whose transport is a Metrics RoundTripper), and a
+// function that reads the count.
+func CountCalls(ctx context.Context) (context.Context, func() int) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, callsKey{}, n), func() int { return int(n.Load()) }
 }
 
 // RoundTripper returns base (nil: http.DefaultTransport) recording each
@@ -48,6 +72,9 @@ func (m *Metrics) RoundTripper(base http.RoundTripper) http.RoundTripper {
 			code = strconv.Itoa(resp.StatusCode)
 		}
 		m.requests.WithLabelValues(r.URL.Host, code).Inc()
+		if n, ok := r.Context().Value(callsKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
 		m.duration.WithLabelValues(r.URL.Host).Observe(time.Since(start).Seconds())
 		return resp, err
 	})

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
-
-	"github.com/gitpulse/gitpulse/internal/activity"
 )
 
 // Limits of activity listings run in the background.
@@ -18,22 +16,22 @@ const (
 	flightLimit = 5 * time.Minute
 )
 
-// flights runs activity listings (which may ask a provider hundreds of
-// times) apart from the requests that start them: a request that reaches
-// its deadline answers 504 while its listing goes on, and the retry, or a
-// concurrent identical request, gets the same listing (one singleflight
-// call per key), kept for flightKeep after it ends. Failed listings are
-// not kept.
-type flights struct {
+// flights runs provider listings (activity, which may ask a provider
+// hundreds of times, and repositories, page after page) apart from the
+// requests that start them: a request that reaches its deadline answers
+// 504 while its listing goes on, and the retry, or a concurrent identical
+// request, gets the same listing (one singleflight call per key), kept for
+// flightKeep after it ends. Failed listings are not kept.
+type flights[T any] struct {
 	group singleflight.Group
 
 	mu   sync.Mutex
-	kept map[string]listing
+	kept map[string]listing[T]
 }
 
-// listing is a finished listing's items and when it ended.
-type listing struct {
-	items []activity.Item
+// listing is a finished listing's result and when it ended.
+type listing[T any] struct {
+	items T
 	ended time.Time
 }
 
@@ -41,7 +39,7 @@ type listing struct {
 // listing is running or kept, and waiting until it ends or ctx does. list
 // gets ctx's values but neither its cancellation nor its deadline: it runs
 // for flightLimit at most.
-func (f *flights) do(ctx context.Context, key string, list func(context.Context) ([]activity.Item, error)) ([]activity.Item, error) {
+func (f *flights[T]) do(ctx context.Context, key string, list func(context.Context) (T, error)) (T, error) {
 	if items, ok := f.lookup(key); ok {
 		return items, nil
 	}
@@ -60,15 +58,16 @@ func (f *flights) do(ctx context.Context, key string, list func(context.Context)
 	})
 	select {
 	case res := <-ch:
-		items, _ := res.Val.([]activity.Item)
+		items, _ := res.Val.(T)
 		return items, res.Err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
 // lookup returns the kept listing under key, dropping the expired.
-func (f *flights) lookup(key string) ([]activity.Item, bool) {
+func (f *flights[T]) lookup(key string) (T, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
@@ -82,11 +81,11 @@ func (f *flights) lookup(key string) ([]activity.Item, bool) {
 }
 
 // keep keeps items, a listing that just ended, under key.
-func (f *flights) keep(key string, items []activity.Item) {
+func (f *flights[T]) keep(key string, items T) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.kept == nil {
-		f.kept = make(map[string]listing)
+		f.kept = make(map[string]listing[T])
 	}
-	f.kept[key] = listing{items: items, ended: time.Now()}
+	f.kept[key] = listing[T]{items: items, ended: time.Now()}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestFlights(t *testing.T) {
-	var f flights
+	var f flights[[]activity.Item]
 	var runs atomic.Int32
 	ok := func(context.Context) ([]activity.Item, error) {
 		runs.Add(1)
@@ -39,7 +39,7 @@ func TestFlights(t *testing.T) {
 	}
 	// An expired listing is dropped and runs again.
 	f.mu.Lock()
-	f.kept["k"] = listing{items: f.kept["k"].items, ended: time.Now().Add(-2 * flightKeep)}
+	f.kept["k"] = listing[[]activity.Item]{items: f.kept["k"].items, ended: time.Now().Add(-2 * flightKeep)}
 	f.mu.Unlock()
 	runs.Store(0)
 	if _, err := f.do(context.Background(), "k", ok); err != nil || runs.Load() != 1 {
@@ -64,7 +64,7 @@ func TestFlights(t *testing.T) {
 
 // Identical requests that arrive while a listing runs share it.
 func TestFlightsShareRunningListing(t *testing.T) {
-	var f flights
+	var f flights[[]activity.Item]
 	var runs atomic.Int32
 	started := make(chan struct{})
 	release := make(chan struct{})

@@ -8,6 +8,8 @@ package recaps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/fault"
+	"github.com/gitpulse/gitpulse/internal/providers"
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
 )
@@ -39,7 +42,8 @@ type Service struct {
 	providers connect.Config
 	gen       *recap.Generator
 	now       func() time.Time
-	listings  flights
+	listings  flights[[]activity.Item]
+	repoLists flights[[]activity.Repo]
 }
 
 // New returns a Service that opens sessions' providers with providers
@@ -114,14 +118,17 @@ type Result struct {
 // Actions reads the activity q selects through p, sess's provider: a
 // hosted session's user is added to q's authors (authors add to the
 // signed-in user, never replace them). The listing, which may ask a
-// provider hundreds of times, is shared by the same session's identical
-// calls and outlives a caller that gives up, so that a retry gets it.
+// provider hundreds of times, is shared by identical calls with the same
+// credentials (another session signed in with the same token included)
+// and outlives a caller that gives up, so that a retry gets it.
 func (s *Service) Actions(ctx context.Context, sess auth.Session, p activity.Provider, q activity.Query) (Result, error) {
 	if sess.Provider != connect.Git {
 		q = q.WithAuthor(sess.Username)
 	}
-	key := strings.Join([]string{sess.ID, q.Since.String(), q.Until.String(), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
-	items, err := s.listings.do(ctx, key, func(ctx context.Context) ([]activity.Item, error) { return p.Activity(ctx, q) })
+	key := strings.Join([]string{credentials(sess), q.Since.String(), q.Until.String(), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
+	items, err := s.listings.do(ctx, key, func(ctx context.Context) ([]activity.Item, error) {
+		return counted(ctx, s.providers.Metrics, "actions", p.Activity, q)
+	})
 	if err != nil {
 		return Result{}, err
 	}
@@ -129,6 +136,37 @@ func (s *Service) Actions(ctx context.Context, sess auth.Session, p activity.Pro
 	res.Range = analytics.DateRange{Start: day(q.Since), End: day(q.Until.Add(-time.Nanosecond))}
 	res.Authors = q.Authors
 	return res, nil
+}
+
+// Repos lists the repositories sess's provider p can recap. Like Actions'
+// listings it is shared by calls with the same credentials and goes on
+// when a caller gives up, so a listing slower than one request's deadline
+// still ends, and the retry gets it.
+func (s *Service) Repos(ctx context.Context, sess auth.Session, p activity.Provider) ([]activity.Repo, error) {
+	return s.repoLists.do(ctx, credentials(sess), func(ctx context.Context) ([]activity.Repo, error) {
+		return counted(ctx, s.providers.Metrics, "repos", func(ctx context.Context, _ struct{}) ([]activity.Repo, error) { return p.Repos(ctx) }, struct{}{})
+	})
+}
+
+// credentials names what a session reads with: its provider, host,
+// organisation and token (hashed), or its repository for a plain-git
+// session. Sessions with equal credentials see the same activity, so they
+// may share listings; the session id is not part of it.
+func credentials(sess auth.Session) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{sess.Provider, sess.Host, sess.Organization, sess.Token, sess.RepoURL}, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// counted runs list with arg, counting the provider requests it makes in
+// m (if not nil) as one listing of kind.
+func counted[A, T any](ctx context.Context, m *providers.Metrics, kind string, list func(context.Context, A) (T, error), arg A) (T, error) {
+	if m == nil {
+		return list(ctx, arg)
+	}
+	ctx, calls := providers.CountCalls(ctx)
+	out, err := list(ctx, arg)
+	m.ObserveListing(kind, calls())
+	return out, err
 }
 
 // render dedupes items, keeps the newest that fit the item cap and the

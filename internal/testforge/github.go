@@ -26,8 +26,10 @@ import (
 // GitHub's do.
 type FakeGitHub struct {
 	*httptest.Server
-	authors atomic.Value // the author parameters of the last commit listings
-	delay   atomic.Int64 // how long a commit listing takes, in nanoseconds
+	authors   atomic.Value // the author parameters of the last commit listings
+	delay     atomic.Int64 // how long a commit listing takes, in nanoseconds
+	repoDelay atomic.Int64 // how long a repository listing takes, in nanoseconds
+	repoLists atomic.Int64 // repository listings answered
 	// Callback is the OAuth app's registered callback URL, where the
 	// authorize page sends the browser back (as GitHub does when the
 	// request names no redirect_uri).
@@ -38,6 +40,12 @@ type FakeGitHub struct {
 
 // SlowCommits makes every later commit listing take d.
 func (f *FakeGitHub) SlowCommits(d time.Duration) { f.delay.Store(int64(d)) }
+
+// SlowRepos makes every later repository listing (GET /user/repos) take d.
+func (f *FakeGitHub) SlowRepos(d time.Duration) { f.repoDelay.Store(int64(d)) }
+
+// RepoListings is how many repository listings were answered.
+func (f *FakeGitHub) RepoListings() int { return int(f.repoLists.Load()) }
 
 // GitHubToken is the only token FakeGitHub accepts, GitHubCode the only
 // OAuth code, exchanged with client "client-id" and "client-secret".
@@ -80,6 +88,10 @@ func GitHub(t testing.TB) *FakeGitHub {
 				w.WriteHeader(http.StatusUnauthorized)
 				fmt.Fprint(w, `{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}`)
 				return
+			}
+			if r.URL.Path == "/api/v3/user/repos" {
+				time.Sleep(time.Duration(f.repoDelay.Load()))
+				f.repoLists.Add(1)
 			}
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			fmt.Fprint(w, body)

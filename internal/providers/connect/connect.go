@@ -71,6 +71,9 @@ type Config struct {
 	AnyHost bool
 	// HTTPClient does the requests; nil means providers.NewClient(nil).
 	HTTPClient *http.Client
+	// Metrics, if set, is what HTTPClient's transport records requests
+	// in; listings are then counted in it too.
+	Metrics *providers.Metrics
 	// History opens plain-git repositories.
 	History *history.Service
 }
