@@ -42,7 +42,9 @@ func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
 		return nil, false, fmt.Errorf("secret key: %w", err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
+	// Once linked (or failed) the temporary name is not needed; one left
+	// behind (0600, like the key) is harmless.
+	defer func() { _ = os.Remove(tmp) }()
 	raw := make([]byte, MinSecretKeyLen)
 	_, _ = rand.Read(raw) // crypto/rand.Read never fails (Go 1.24+).
 	key = []byte(hex.EncodeToString(raw))

@@ -97,12 +97,10 @@ func openDisk(dir string, budget int64, ttl time.Duration, log *slog.Logger) (*d
 		index:  map[string]location{},
 	}
 	if err := d.load(time.Now()); err != nil {
-		d.closeFiles()
-		return nil, err
+		return nil, errors.Join(err, d.closeFiles())
 	}
 	if err := d.begin(); err != nil {
-		d.closeFiles()
-		return nil, err
+		return nil, errors.Join(err, d.closeFiles())
 	}
 	d.writes = newQueue(diskQueueSize, d.drain)
 	return d, nil
@@ -162,7 +160,7 @@ func (d *diskTier) openSegment(id uint64) (*segment, error) {
 	}
 	info, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close() // nothing was written through f
 		return nil, err
 	}
 	s := &segment{id: id, f: f, size: info.Size()}
@@ -177,7 +175,7 @@ func (d *diskTier) openSegment(id uint64) (*segment, error) {
 				delete(d.index, k)
 			}
 		}
-		f.Close()
+		_ = f.Close() // nothing was written through f
 		return nil, fmt.Errorf("segment %s: %w", segmentName(id), err)
 	}
 	return s, nil
@@ -194,8 +192,8 @@ func (d *diskTier) begin() error {
 		return fmt.Errorf("create disk cache segment: %w", err)
 	}
 	if _, err := f.Write(segmentMagic); err != nil {
-		f.Close()
-		_ = os.Remove(f.Name())
+		_ = f.Close()           // the file is removed: its content is lost anyway
+		_ = os.Remove(f.Name()) // a stray segment fails its checks and is moved aside
 		return fmt.Errorf("create disk cache segment: %w", err)
 	}
 	d.mu.Lock()
@@ -334,7 +332,7 @@ func (d *diskTier) dropOldest() {
 
 // delete closes and removes a segment's file.
 func (d *diskTier) delete(s *segment) {
-	s.f.Close()
+	_ = s.f.Close() // the file is removed next: what it holds is not needed
 	if err := os.Remove(s.f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		d.failed("remove", err)
 	}

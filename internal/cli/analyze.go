@@ -167,7 +167,31 @@ func printTable(w io.Writer, body any) error {
 	return fmt.Errorf("no table for %T", body)
 }
 
-func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+// tableWriter aligns tab-separated cells in columns and keeps the first
+// write error, so that a table fails once, at flush, not on every line.
+type tableWriter struct {
+	tw  *tabwriter.Writer
+	err error
+}
+
+func table(w io.Writer) *tableWriter {
+	return &tableWriter{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+}
+
+// printf writes one formatted piece of the table.
+func (t *tableWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.tw, format, args...)
+	}
+}
+
+// flush writes out the table and returns the first error.
+func (t *tableWriter) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	return t.tw.Flush()
+}
 
 func printSummary(w io.Writer, s analytics.Summary) error {
 	t := table(w)
@@ -176,18 +200,18 @@ func printSummary(w io.Writer, s analytics.Summary) error {
 	if repo.Owner != "" {
 		name = repo.Owner + "/" + name
 	}
-	fmt.Fprintf(t, "Repository\t%s (%s)\n", name, repo.Platform)
-	fmt.Fprintf(t, "Branch\t%s\n", repo.DefaultBranch)
+	t.printf("Repository\t%s (%s)\n", name, repo.Platform)
+	t.printf("Branch\t%s\n", repo.DefaultBranch)
 	if s.Created != nil {
-		fmt.Fprintf(t, "Created\t%s (%s old)\n", s.Created.Date.Format(time.DateOnly), s.Age.Formatted)
+		t.printf("Created\t%s (%s old)\n", s.Created.Date.Format(time.DateOnly), s.Age.Formatted)
 	}
 	if lc := s.LastCommit; lc != nil {
-		fmt.Fprintf(t, "Last commit\t%s %s by %s (%s)\n", lc.Date.Format(time.DateOnly), short(lc.SHA), lc.Author, lc.RelativeTime)
+		t.printf("Last commit\t%s %s by %s (%s)\n", lc.Date.Format(time.DateOnly), short(lc.SHA), lc.Author, lc.RelativeTime)
 	}
-	fmt.Fprintf(t, "Commits\t%d\n", s.Stats.TotalCommits)
-	fmt.Fprintf(t, "Contributors\t%d\n", s.Stats.Contributors)
-	fmt.Fprintf(t, "Status\t%s\n", s.Stats.Status)
-	return t.Flush()
+	t.printf("Commits\t%d\n", s.Stats.TotalCommits)
+	t.printf("Contributors\t%d\n", s.Stats.Contributors)
+	t.printf("Status\t%s\n", s.Stats.Status)
+	return t.flush()
 }
 
 func short(sha string) string {
@@ -199,19 +223,19 @@ func short(sha string) string {
 
 func printCommits(w io.Writer, p analytics.CommitsPage) error {
 	t := table(w)
-	fmt.Fprintln(t, "COMMIT\tDATE\tAUTHOR\t+\t-\tMESSAGE")
+	t.printf("COMMIT\tDATE\tAUTHOR\t+\t-\tMESSAGE\n")
 	for _, c := range p.Commits {
 		add, del := "", ""
 		if c.Stats != nil {
 			add, del = strconv.Itoa(c.Stats.Additions), strconv.Itoa(c.Stats.Deletions)
 		}
-		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", short(c.SHA), c.Date.Format(time.DateOnly), c.Author.Name, add, del, oneLine(c.Message, 72))
+		t.printf("%s\t%s\t%s\t%s\t%s\t%s\n", short(c.SHA), c.Date.Format(time.DateOnly), c.Author.Name, add, del, oneLine(c.Message, 72))
 	}
-	fmt.Fprintf(t, "page %d, %d of %d commits\n", p.Page, len(p.Commits), p.Total)
+	t.printf("page %d, %d of %d commits\n", p.Page, len(p.Commits), p.Total)
 	if p.StatsPending {
-		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+		t.printf("line statistics are still being indexed; run again for + and -\n")
 	}
-	return t.Flush()
+	return t.flush()
 }
 
 // oneLine makes a subject safe for a terminal table: control characters
@@ -235,12 +259,12 @@ func printHeatmap(w io.Writer, h analytics.HeatmapData) error {
 	for _, p := range h.Data {
 		peak = max(peak, p.Count)
 	}
-	fmt.Fprintf(t, "%s\tCOMMITS\tAUTHORS\t\n", strings.ToUpper(h.TimePeriod))
+	t.printf("%s\tCOMMITS\tAUTHORS\t\n", strings.ToUpper(h.TimePeriod))
 	for _, p := range h.Data {
-		fmt.Fprintf(t, "%s\t%d\t%d\t%s\n", p.Date, p.Count, p.Authors, strings.Repeat("█", (p.Count*40+peak-1)/peak))
+		t.printf("%s\t%d\t%d\t%s\n", p.Date, p.Count, p.Authors, strings.Repeat("█", (p.Count*40+peak-1)/peak))
 	}
-	fmt.Fprintf(t, "%d commits from %s to %s\n", h.Metadata.TotalCommits, h.Metadata.DateRange.Start, h.Metadata.DateRange.End)
-	return t.Flush()
+	t.printf("%d commits from %s to %s\n", h.Metadata.TotalCommits, h.Metadata.DateRange.Start, h.Metadata.DateRange.End)
+	return t.flush()
 }
 
 func printContributors(w io.Writer, cs []analytics.Contributor) error {
@@ -255,56 +279,56 @@ func printContributors(w io.Writer, cs []analytics.Contributor) error {
 
 func printChurn(w io.Writer, c analytics.ChurnData) error {
 	t := table(w)
-	fmt.Fprintln(t, "CHANGES\t+\t-\tCOMMITS\tRISK\tPATH")
+	t.printf("CHANGES\t+\t-\tCOMMITS\tRISK\tPATH\n")
 	for _, f := range c.Files {
-		fmt.Fprintf(t, "%d\t%d\t%d\t%d\t%s\t%s\n", f.Changes, f.Additions, f.Deletions, f.Commits, f.RiskLevel, oneLine(f.Path, 120))
+		t.printf("%d\t%d\t%d\t%d\t%s\t%s\n", f.Changes, f.Additions, f.Deletions, f.Commits, f.RiskLevel, oneLine(f.Path, 120))
 	}
-	fmt.Fprintf(t, "%d files, %d at high or critical risk, %.1f changed lines on average (%s to %s)\n",
+	t.printf("%d files, %d at high or critical risk, %.1f changed lines on average (%s to %s)\n",
 		c.Summary.TotalFiles, c.Summary.HighRiskFiles, c.Summary.AverageChanges, c.Metadata.DateRange.Start, c.Metadata.DateRange.End)
 	if c.Directories != nil {
-		fmt.Fprintln(t, "\nCHANGES\t+\t-\tCOMMITS\tFILES\tDIRECTORY")
+		t.printf("\nCHANGES\t+\t-\tCOMMITS\tFILES\tDIRECTORY\n")
 		for _, d := range c.Directories {
-			fmt.Fprintf(t, "%d\t%d\t%d\t%d\t%d\t%s\n", d.Changes, d.Additions, d.Deletions, d.Commits, d.Files, oneLine(d.Path, 120))
+			t.printf("%d\t%d\t%d\t%d\t%d\t%s\n", d.Changes, d.Additions, d.Deletions, d.Commits, d.Files, oneLine(d.Path, 120))
 		}
 	}
-	return t.Flush()
+	return t.flush()
 }
 
 func printActivity(w io.Writer, a analytics.ActivityData) error {
 	t := table(w)
-	fmt.Fprintf(t, "%s\tCOMMITS\t+\t-\tAUTHORS\n", strings.ToUpper(a.TimePeriod))
+	t.printf("%s\tCOMMITS\t+\t-\tAUTHORS\n", strings.ToUpper(a.TimePeriod))
 	for _, p := range a.Data {
-		fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\n", p.Date, p.Commits, p.Additions, p.Deletions, p.Authors)
+		t.printf("%s\t%d\t%d\t%d\t%d\n", p.Date, p.Commits, p.Additions, p.Deletions, p.Authors)
 	}
 	m := a.Metadata
-	fmt.Fprintf(t, "%d commits, +%d -%d, from %s to %s\n", m.TotalCommits, m.TotalAdditions, m.TotalDeletions, m.DateRange.Start, m.DateRange.End)
+	t.printf("%d commits, +%d -%d, from %s to %s\n", m.TotalCommits, m.TotalAdditions, m.TotalDeletions, m.DateRange.Start, m.DateRange.End)
 	if a.StatsPending {
-		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+		t.printf("line statistics are still being indexed; run again for + and -\n")
 	}
-	return t.Flush()
+	return t.flush()
 }
 
 func printPunchcard(w io.Writer, p analytics.PunchcardData) error {
 	t := table(w)
-	fmt.Fprint(t, "HOUR")
+	t.printf("HOUR")
 	for h := range 24 {
-		fmt.Fprintf(t, "\t%d", h)
+		t.printf("\t%d", h)
 	}
-	fmt.Fprintln(t)
+	t.printf("\n")
 	for d, name := range []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"} {
-		fmt.Fprint(t, name)
+		t.printf("%s", name)
 		for _, c := range p.Data[d*24 : d*24+24] {
-			fmt.Fprintf(t, "\t%d", c.Commits)
+			t.printf("\t%d", c.Commits)
 		}
-		fmt.Fprintln(t)
+		t.printf("\n")
 	}
-	fmt.Fprintf(t, "%d commits, in each author's own time zone\n", p.TotalCommits)
-	return t.Flush()
+	t.printf("%d commits, in each author's own time zone\n", p.TotalCommits)
+	return t.flush()
 }
 
 func printAuthors(w io.Writer, a analytics.AuthorsResponse) error {
 	t := table(w)
-	fmt.Fprintln(t, "COMMITS\t+\t-\tFIRST\tLAST\tAUTHOR")
+	t.printf("COMMITS\t+\t-\tFIRST\tLAST\tAUTHOR\n")
 	day := func(d *time.Time) string {
 		if d == nil {
 			return "?"
@@ -312,11 +336,11 @@ func printAuthors(w io.Writer, a analytics.AuthorsResponse) error {
 		return d.Format(time.DateOnly)
 	}
 	for _, s := range a.Authors {
-		fmt.Fprintf(t, "%d\t%d\t%d\t%s\t%s\t%s\n", s.Commits, s.Additions, s.Deletions, day(s.FirstCommit), day(s.LastCommit), oneLine(s.Name, 100))
+		t.printf("%d\t%d\t%d\t%s\t%s\t%s\n", s.Commits, s.Additions, s.Deletions, day(s.FirstCommit), day(s.LastCommit), oneLine(s.Name, 100))
 	}
-	fmt.Fprintf(t, "%d authors\n", len(a.Authors))
+	t.printf("%d authors\n", len(a.Authors))
 	if a.StatsPending {
-		fmt.Fprintln(t, "line statistics are still being indexed; run again for + and -")
+		t.printf("line statistics are still being indexed; run again for + and -\n")
 	}
-	return t.Flush()
+	return t.flush()
 }

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,9 +72,9 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 	var rows []benchRow
 	add := func(what, value, target string) {
 		rows = append(rows, benchRow{what, value, target})
-		fmt.Fprintf(g.stderr, "  %s: %s\n", what, value)
+		g.note("  %s: %s", what, value)
 	}
-	fmt.Fprintf(g.stderr, "benchmarking %s at %s (%d CPUs)\n", gitDir, base, runtime.NumCPU())
+	g.note("benchmarking %s at %s (%d CPUs)", gitDir, base, runtime.NumCPU())
 
 	// Pass 1 against git log without diffs.
 	// Pass 1 against git log without diffs, then the full index against
@@ -108,7 +107,7 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer g.removeTemp(dir)
 	path := filepath.Join(dir, "index")
 	if err := full.Save(path); err != nil {
 		return err
@@ -135,7 +134,7 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 	}
 
 	if f.clone {
-		d, commits, err := firstAnswer(ctx, git, gitDir)
+		d, commits, err := g.firstAnswer(ctx, git, gitDir)
 		if err != nil {
 			return err
 		}
@@ -147,12 +146,12 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 		add("query "+q.name, fmt.Sprintf("p50 %s  p99 %s  (%d runs)", millis(q.p50), millis(q.p99), q.n), "p50 <= 2 ms, p99 <= 10 ms")
 	}
 
-	t := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(t, "MEASURE\tRESULT\tTARGET")
+	t := table(g.stdout)
+	t.printf("MEASURE\tRESULT\tTARGET\n")
 	for _, r := range rows {
-		fmt.Fprintf(t, "%s\t%s\t%s\n", r.what, r.value, r.target)
+		t.printf("%s\t%s\t%s\n", r.what, r.value, r.target)
 	}
-	return t.Flush()
+	return t.flush()
 }
 
 // gitLog runs git log on rev with args and drains its output, as a
@@ -344,12 +343,12 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 
 // firstAnswer times a never-seen repository from nothing to its summary:
 // commits-only clone into an empty data directory, pass 1, summary.
-func firstAnswer(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
+func (g *globals) firstAnswer(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
 	dataDir, err := os.MkdirTemp("", "gitpulse-bench-data-")
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.RemoveAll(dataDir)
+	defer g.removeTemp(dataDir)
 	svc, err := history.New(git, history.Options{DataDir: dataDir, Policy: cliPolicy()})
 	if err != nil {
 		return 0, 0, err

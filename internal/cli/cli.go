@@ -31,7 +31,9 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "gitpulse:", err)
+	// Nothing is left to report a failed write of the error to: the exit
+	// status still says it.
+	_, _ = fmt.Fprintln(stderr, "gitpulse:", err)
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2
@@ -132,6 +134,20 @@ func (d *durationFlag) Set(s string) error {
 
 // Type implements pflag.Value.
 func (d *durationFlag) Type() string { return "duration" }
+
+// note writes a line for the user to standard error: progress, or what
+// happened besides the answer. A failed write is ignored: the answer, or
+// the error, and the exit status still say what matters.
+func (g *globals) note(format string, args ...any) {
+	_, _ = fmt.Fprintf(g.stderr, format+"\n", args...)
+}
+
+// removeTemp removes a temporary directory, saying so if it cannot.
+func (g *globals) removeTemp(dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		g.note("could not remove %s: %v", dir, err)
+	}
+}
 
 func (g *globals) logger() *slog.Logger {
 	if !g.verbose {

@@ -107,7 +107,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		if sess, p, err = f.signIn(ctx, rs, g.cfg.Token); err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stderr, "signed in to %s as %s\n", sess.Provider, sess.Username)
+		g.note("signed in to %s as %s", sess.Provider, sess.Username)
 	}
 	res, err := f.gather(ctx, rs, sess, p, q)
 	if err != nil {
@@ -117,7 +117,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("no activity between %s and %s", since.Format(time.DateOnly), orNow(f.to))
 	}
 	if res.Trimmed > 0 {
-		fmt.Fprintf(g.stderr, "%d older items left out to fit the model's budget\n", res.Trimmed)
+		g.note("%d older items left out to fit the model's budget", res.Trimmed)
 	}
 	var last string
 	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
@@ -129,7 +129,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		return usageError{err}
 	}
 	if err == nil && !strings.HasSuffix(last, "\n") {
-		fmt.Fprintln(g.stdout)
+		_, err = fmt.Fprintln(g.stdout)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -91,7 +92,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		// made every request wait while Redis was down.
 		opts.DialerRetries = 1
 		rdb = redis.NewClient(opts)
-		defer rdb.Close()
+		defer closeLogged(log, "redis client", rdb)
 	}
 	// Earlier versions kept the disk tier in one bbolt file, whose entries
 	// are under an older key version and never read again.
@@ -106,7 +107,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	defer results.Close()
+	defer closeLogged(log, "result cache", results)
 	registerCacheStats(reg, results)
 
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(cfg.RateLimit, cfg.Window)
@@ -192,6 +193,14 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time
 	}
 	log.Info("requests still running after the shutdown grace were answered 503")
 	return nil
+}
+
+// closeLogged closes c at shutdown, logging a failure (the disk cache's
+// last writes, a Redis connection) that can no longer change the exit.
+func closeLogged(log *slog.Logger, what string, c io.Closer) {
+	if err := c.Close(); err != nil {
+		log.Warn("close "+what, "err", err)
+	}
 }
 
 // cutOffWrite is how long requests cancelled at the end of the shutdown

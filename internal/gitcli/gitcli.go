@@ -304,13 +304,16 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 	}
 	if err := cmd.Start(); err != nil {
 		if pr != nil {
-			pr.Close()
-			pw.Close()
+			// Nothing was written through the pipe.
+			_ = pr.Close()
+			_ = pw.Close()
 		}
 		return c.wrap(err, -1, "")
 	}
 	if pw != nil {
-		pw.Close()
+		// git holds its own copy of the write end; closing ours only lets
+		// the reader see the end of the output. It cannot lose data.
+		_ = pw.Close()
 	}
 	// Kill the whole process group when the context ends, so that helpers
 	// such as git-remote-https or upload-pack die with git.
@@ -323,7 +326,7 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 		if consumeErr != nil {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
-		pr.Close()
+		_ = pr.Close() // the read end: closing it cannot lose data
 	}
 	waitErr := cmd.Wait()
 	stop()

@@ -124,8 +124,7 @@ func checkWritable(dir string) error {
 	if err != nil {
 		return err
 	}
-	f.Close()
-	return os.Remove(f.Name())
+	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
 // removeLeftovers deletes temporary index files a crash left behind.
@@ -140,10 +139,9 @@ func removeLeftovers(dir string, log *slog.Logger) {
 
 // Close cancels background work and waits for it to stop. Files being
 // written are abandoned whole: nothing half-written is left in place.
-func (s *Service) Close() error {
+func (s *Service) Close() {
 	s.cancel()
 	s.jobs.Wait()
-	return nil
 }
 
 // Open vets raw (a repository URL, or a local path when the policy allows

@@ -323,12 +323,11 @@ func probeWritable(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
 	_, err = f.Write(make([]byte, readyProbeBytes))
 	if err == nil {
 		err = f.Sync()
 	}
-	return errors.Join(err, f.Close())
+	return errors.Join(err, f.Close(), os.Remove(f.Name()))
 }
 
 // notFoundOrMethod answers every request no route took: 405 with Allow

@@ -480,7 +480,8 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the client
 	}
-	defer conn.CloseNow()
+	// After a Close, CloseNow only reports that the socket is closed.
+	defer func() { _ = conn.CloseNow() }()
 	conn.SetReadLimit(ra.opts.MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -511,7 +512,7 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	case websocket.CloseStatus(err) == websocket.StatusMessageTooBig:
 		return // the library closed the socket with 1009
 	case late:
-		conn.Close(websocket.StatusPolicyViolation, "no message in time")
+		_ = conn.Close(websocket.StatusPolicyViolation, "no message in time") // a silent client may be gone: nothing more to tell it
 		return
 	case fault.KindOf(err) != fault.Invalid:
 		return // the client left or broke the protocol: nobody to answer
@@ -525,7 +526,7 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		_ = send(frame{Error: b.Error})
 	}
 	_ = send(frame{Chunk: endFrame})
-	conn.Close(websocket.StatusNormalClosure, "")
+	_ = conn.Close(websocket.StatusNormalClosure, "") // the answer is sent; a client gone before the close handshake changes nothing
 }
 
 // readRequest reads the client's one message. A message that is not a
@@ -610,7 +611,7 @@ func keepAlive(ctx context.Context, conn *websocket.Conn, every time.Duration) {
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {
-				conn.CloseNow()
+				_ = conn.CloseNow() // the peer is gone: its error says no more
 				return
 			}
 		}

@@ -35,8 +35,10 @@ func (x *Index) Save(path string) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			// Abandoned: a file left behind is removed when the data
+			// directory is next opened (history.New).
+			_ = f.Close()
+			_ = os.Remove(f.Name())
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
@@ -52,8 +54,8 @@ func (x *Index) Save(path string) (err error) {
 		return fmt.Errorf("save index: %w", err)
 	}
 	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
+		_ = d.Sync()  // best effort: not every file system syncs directories
+		_ = d.Close() // opened read-only, to sync
 	}
 	return nil
 }

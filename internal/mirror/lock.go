@@ -26,7 +26,7 @@ func (m *Manager) lock(ctx context.Context, name string) (unlock func(), err err
 		return nil, err
 	}
 	return func() {
-		f.Close() // releases the flock
+		closeLock(f)
 		release()
 	}, nil
 }
@@ -41,7 +41,7 @@ func (m *Manager) tryLock(name string) (unlock func(), ok bool) {
 	if err == nil {
 		err = tryFlock(f)
 		if err != nil {
-			f.Close()
+			closeLock(f)
 		}
 	}
 	if err != nil {
@@ -49,7 +49,7 @@ func (m *Manager) tryLock(name string) (unlock func(), ok bool) {
 		return nil, false
 	}
 	return func() {
-		f.Close()
+		closeLock(f)
 		release()
 	}, true
 }
@@ -58,6 +58,11 @@ func (m *Manager) tryLock(name string) (unlock func(), ok bool) {
 // never deleted: deleting one another process has open would let two
 // processes hold "the" lock at once.
 func (m *Manager) lockPath(name string) string { return filepath.Join(m.dir, name+".lock") }
+
+// closeLock closes a lock file, which releases its flock. Nothing is ever
+// written to a lock file, and the kernel drops the flock with the file
+// descriptor whatever Close reports, so its error is of no use.
+func closeLock(f *os.File) { _ = f.Close() }
 
 func openLockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -78,12 +83,12 @@ func flock(ctx context.Context, path string) (*os.File, error) {
 			return f, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
+			closeLock(f)
 			return nil, err
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
+			closeLock(f)
 			return nil, ctx.Err()
 		case <-t.C:
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -175,7 +176,11 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 	if err != nil {
 		return Result{}, m.fail("clone", r, err)
 	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
+	defer func() { // a no-op once renamed
+		if err := os.RemoveAll(tmp); err != nil {
+			m.log.Warn("could not remove a temporary clone; the next start removes it", "dir", filepath.Base(tmp), "err", err)
+		}
+	}()
 	filter := m.canFilter(ctx, r)
 	c, nctx, cancel, err := m.netCommand(ctx, r, "")
 	if err != nil {

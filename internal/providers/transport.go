@@ -105,7 +105,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			// Drain a little so the connection can be reused, then retry.
 			_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-			resp.Body.Close()
+			_ = resp.Body.Close() // read, not written: its Close has nothing to report
 		}
 		if err := sleep(req.Context(), wait); err != nil {
 			return nil, err

@@ -70,6 +70,7 @@ func ceilSeconds(d time.Duration) int64 {
 func denyJSON(w http.ResponseWriter, _ *http.Request, res Result) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusTooManyRequests)
-	fmt.Fprintf(w, `{"error":"Too many requests","detail":"rate limit of %d requests exceeded; retry in %d s","status":"error","code":%d}`+"\n",
+	// A client that cannot take the answer is gone; nothing is left to do.
+	_, _ = fmt.Fprintf(w, `{"error":"Too many requests","detail":"rate limit of %d requests exceeded; retry in %d s","status":"error","code":%d}`+"\n",
 		res.Limit, max(ceilSeconds(res.RetryAfter), 1), http.StatusTooManyRequests)
 }

@@ -131,7 +131,7 @@ func streamRequest(ctx context.Context, client *http.Client, provider, key, url 
 		}
 		return fmt.Errorf("%s: %w", provider, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read, not written: its Close has nothing to report
 	if resp.StatusCode/100 != 2 {
 		var e apiError
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e) // the body may be empty or not JSON

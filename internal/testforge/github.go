@@ -86,7 +86,7 @@ func GitHub(t testing.TB) *FakeGitHub {
 			if r.Header.Get("Authorization") != "Bearer "+GitHubToken {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusUnauthorized)
-				fmt.Fprint(w, `{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}`)
+				_, _ = fmt.Fprint(w, `{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}`)
 				return
 			}
 			if r.URL.Path == "/api/v3/user/repos" {
@@ -94,7 +94,7 @@ func GitHub(t testing.TB) *FakeGitHub {
 				f.repoLists.Add(1)
 			}
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			fmt.Fprint(w, body)
+			_, _ = fmt.Fprint(w, body) // a test client that left sees its own error
 		})
 	}
 	api("GET /api/v3/user", ghUser)
@@ -126,7 +126,7 @@ func GitHub(t testing.TB) *FakeGitHub {
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, mustJSON(t, out))
+		_, _ = fmt.Fprint(w, mustJSON(t, out))
 	})
 	// The authorize page, as if the user approved at once: back to the
 	// callback with a new code and the state, the code bound to the PKCE
@@ -156,18 +156,18 @@ func GitHub(t testing.TB) *FakeGitHub {
 		if issued {
 			sum := sha256.Sum256([]byte(r.FormValue("code_verifier")))
 			if r.FormValue("client_id") != "client-id" || r.FormValue("client_secret") != "client-secret" || base64.RawURLEncoding.EncodeToString(sum[:]) != challenge {
-				fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
+				_, _ = fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
 				return
 			}
-			fmt.Fprint(w, `{"access_token": "`+GitHubToken+`", "token_type": "bearer", "scope": "repo,read:user"}`)
+			_, _ = fmt.Fprint(w, `{"access_token": "`+GitHubToken+`", "token_type": "bearer", "scope": "repo,read:user"}`)
 			return
 		}
 		if r.FormValue("client_id") != "client-id" || r.FormValue("client_secret") != "client-secret" || r.FormValue("code") != GitHubCode {
 			// GitHub answers a bad code with 200 and an error field.
-			fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
+			_, _ = fmt.Fprint(w, `{"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired.", "error_uri": "https://docs.github.com/apps"}`)
 			return
 		}
-		fmt.Fprint(w, `{"access_token": "`+GitHubToken+`", "token_type": "bearer", "scope": "repo,read:user"}`)
+		_, _ = fmt.Fprint(w, `{"access_token": "`+GitHubToken+`", "token_type": "bearer", "scope": "repo,read:user"}`)
 	})
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Close)

@@ -114,7 +114,7 @@ func (p *Provider) do(ctx context.Context, op, method, u string, body, out any) 
 		// Refused connections, resets and the client's own timeout.
 		return nil, &providers.Error{Provider: name, Op: op, Kind: providers.ErrUnavailable, Err: networkError(err)}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read, not written: its Close has nothing to report
 	if resp.StatusCode == http.StatusNonAuthoritativeInfo {
 		// Azure DevOps answers a bad token with its sign-in page and 203.
 		return nil, &providers.Error{Provider: name, Op: op, Status: resp.StatusCode, Kind: providers.ErrUnauthorized, Message: "Azure DevOps answered with its sign-in page"}
