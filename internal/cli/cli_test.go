@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/gitpulse/gitpulse/internal/testforge"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
@@ -160,12 +162,15 @@ var (
 	binErr  error
 )
 
+// TestMain removes the built binary after the tests, and fails them if
+// any goroutine outlives them.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if binPath != "" {
+			os.RemoveAll(filepath.Dir(binPath))
+		}
+		os.Exit(code)
+	}))
 }
 
 func TestBadEnvironmentSetting(t *testing.T) {
