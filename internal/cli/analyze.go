@@ -38,8 +38,14 @@ type analyzeFlags struct {
 	params      map[string]*string
 	excludeBots bool
 	json        bool
+	table       bool
+	top         int
 	timeout     time.Duration
 }
+
+// DefaultTop is how many files `analyze churn` lists on a terminal
+// without --top.
+const DefaultTop = 20
 
 func newAnalyze(g *globals) *cobra.Command {
 	f := &analyzeFlags{params: map[string]*string{}}
@@ -48,7 +54,13 @@ func newAnalyze(g *globals) *cobra.Command {
 		Short: "Answer a question about a repository's history",
 		Long: `Analyze a repository given as a URL (https://github.com/owner/name) or a local path
 (read in place). The first run mirrors and indexes it; later runs reuse the index.
---json prints exactly the body the HTTP API returns for the same question.`,
+--json prints exactly the body the HTTP API returns for the same question.
+
+On a terminal, heatmap draws a calendar (weeks by weekday, as GitHub does) of the
+365 days ending at the last commit, or of --from/--to; --table prints its rows
+instead, as it does when the output is not a terminal. churn lists the 20 most
+changed files on a terminal (--top N for another number, --top 0 for all), and all
+of them when the output is not a terminal.`,
 		Example: "  gitpulse analyze . summary\n  gitpulse analyze https://github.com/jonasyr/gitray churn --extensions ts,tsx --min-changes 10",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
@@ -59,8 +71,26 @@ func newAnalyze(g *globals) *cobra.Command {
 			}
 			return nil
 		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveDefault // a path, or a URL typed out
+			}
+			if len(args) == 1 {
+				return analyses, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			report, _ := reports.Find(args[1])
+			if cmd.Flags().Changed("top") && f.json {
+				return usageError{errors.New("--top shortens tables; with --json use --limit")}
+			}
+			if f.top < 0 {
+				return usageError{errors.New("--top must be 0 (all) or more")}
+			}
+			if !cmd.Flags().Changed("top") {
+				f.top = -1
+			}
 			return f.run(cmd.Context(), g, args[0], report)
 		},
 	}
@@ -84,6 +114,10 @@ func newAnalyze(g *globals) *cobra.Command {
 	}
 	fl.BoolVar(&f.excludeBots, "exclude-bots", false, "leave out bot authors (dependabot[bot], renovate-bot, ...)")
 	fl.BoolVar(&f.json, "json", false, "print the HTTP API's JSON body instead of a table")
+	fl.BoolVar(&f.table, "table", false, "heatmap: print rows, not the calendar a terminal gets")
+	fl.IntVar(&f.top, "top", DefaultTop, "churn: list this many files, most changed first; 0: all (default 20 on a terminal, all otherwise)")
+	completeValues(cmd, "period", analytics.PeriodDay, analytics.PeriodWeek, analytics.PeriodMonth)
+	completeValues(cmd, "group-by", query.GroupDirectory)
 	fl.DurationVar(&f.timeout, "timeout", 0, "give up after this long (0: no limit)")
 	return cmd
 }
@@ -135,28 +169,54 @@ func (f *analyzeFlags) run(ctx context.Context, g *globals, repo string, report 
 		}
 	}
 	bar.finish()
+	d := display{top: f.top}
+	if g.terminal && !f.json {
+		d.calendar = !f.table
+		if d.top < 0 {
+			d.top = DefaultTop
+		}
+	}
+	if d.calendar && report.Name == "heatmap" && req.Filter.From.IsZero() && req.Filter.To.IsZero() {
+		// The year to the last commit, as the dashboard shows it: the
+		// year to today is blank for a repository at rest.
+		if last := view.Summary(reports.Info(r.Info), now, false).LastCommit; last != nil {
+			req.Filter.To = last.Date
+		}
+	}
 	body := report.Answer(view, req, reports.Info(r.Info), now)
 	if f.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(body)
 	}
-	return printTable(g.stdout, body)
+	return printTable(g.stdout, body, d)
 }
 
-// printTable prints a report's body as a table.
-func printTable(w io.Writer, body any) error {
+// display says how a report is shown beyond its body.
+type display struct {
+	// calendar draws a heatmap of days as a calendar instead of rows.
+	calendar bool
+	// top is how many churn files to list; 0 or less lists all.
+	top int
+}
+
+// printTable prints a report's body as a table (a heatmap of days as a
+// calendar if d says so).
+func printTable(w io.Writer, body any, d display) error {
 	switch b := body.(type) {
 	case analytics.SummaryResponse:
 		return printSummary(w, b.Summary)
 	case analytics.CommitsPage:
 		return printCommits(w, b)
 	case analytics.HeatmapResponse:
+		if d.calendar && b.HeatmapData.TimePeriod == analytics.PeriodDay {
+			return printCalendar(w, b.HeatmapData)
+		}
 		return printHeatmap(w, b.HeatmapData)
 	case analytics.ContributorsResponse:
 		return printContributors(w, b.Contributors)
 	case analytics.ChurnResponse:
-		return printChurn(w, b.ChurnData)
+		return printChurn(w, b.ChurnData, d.top)
 	case analytics.ActivityResponse:
 		return printActivity(w, b.Activity)
 	case analytics.PunchcardResponse:
@@ -277,11 +337,20 @@ func printContributors(w io.Writer, cs []analytics.Contributor) error {
 	return err
 }
 
-func printChurn(w io.Writer, c analytics.ChurnData) error {
+// printChurn prints the churn of files, the top most changed if top > 0,
+// then the directories if grouped.
+func printChurn(w io.Writer, c analytics.ChurnData, top int) error {
 	t := table(w)
 	t.printf("CHANGES\t+\t-\tCOMMITS\tRISK\tPATH\n")
-	for _, f := range c.Files {
+	files := c.Files
+	if top > 0 && len(files) > top {
+		files = files[:top] // most changed first
+	}
+	for _, f := range files {
 		t.printf("%d\t%d\t%d\t%d\t%s\t%s\n", f.Changes, f.Additions, f.Deletions, f.Commits, f.RiskLevel, oneLine(f.Path, 120))
+	}
+	if len(files) < c.Summary.TotalFiles {
+		t.printf("%d of %d files shown (--top N for more, --top 0 for all)\n", len(files), c.Summary.TotalFiles)
 	}
 	t.printf("%d files, %d at high or critical risk, %.1f changed lines on average (%s to %s)\n",
 		c.Summary.TotalFiles, c.Summary.HighRiskFiles, c.Summary.AverageChanges, c.Metadata.DateRange.Start, c.Metadata.DateRange.End)

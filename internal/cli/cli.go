@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/gitpulse/gitpulse/internal/config"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
@@ -25,7 +26,13 @@ import (
 // and returns the process exit code: 0 on success, 1 on failure, 2 for
 // bad usage.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	return execute(ctx, args, stdout, stderr, isTerminal(stdout))
+}
+
+// execute is Execute with the answer's destination said to be a terminal
+// or not (tests draw what a terminal gets into a buffer).
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
+	root := newRoot(stdout, stderr, terminal)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -56,10 +63,26 @@ type globals struct {
 	verbose bool
 	stdout  io.Writer
 	stderr  io.Writer
+	// terminal says stdout is a terminal: tables are drawn for a person
+	// (a heatmap calendar, the top churn files) rather than for scripts.
+	terminal bool
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// completeValues makes the shell complete flag of cmd with values.
+func completeValues(cmd *cobra.Command, flag string, values ...string) {
+	// It fails only for a flag cmd lacks or one registered twice, which
+	// TestCompletion would see: every completed flag is tested there.
+	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func newRoot(stdout, stderr io.Writer, terminal bool) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr, terminal: terminal}
 	g.cfg, g.envErr = config.Load(os.Environ())
 	root := &cobra.Command{
 		Use:           "gitpulse",

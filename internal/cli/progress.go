@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"io"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/progress"
@@ -22,7 +20,7 @@ type progressBar struct {
 }
 
 func newProgress(w io.Writer) *progressBar {
-	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(w) {
 		return &progressBar{}
 	}
 	return &progressBar{w: w}

@@ -65,6 +65,8 @@ for the LLM_* settings.`,
 	fl.StringVar(&f.org, "organization", "", "with --provider azure: the organization")
 	fl.StringVar(&f.src, "src", "", "with --mode pull_request: describe this branch's commits that --target lacks")
 	fl.StringVar(&f.target, "target", "", "with --src: the branch the pull request goes into")
+	completeValues(cmd, "mode", string(recap.ModeRecap), string(recap.ModeRelease), string(recap.ModePullRequest))
+	completeValues(cmd, "provider", connect.GitHub, connect.GitLab, connect.Azure)
 	return cmd
 }
 
