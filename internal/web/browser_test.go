@@ -55,8 +55,8 @@ func chromium(t testing.TB) string {
 // leftOut is the built-in summariser's note of the topics past its bullets.
 var leftOut = regexp.MustCompile(`^\d+ smaller topics? left out\.$`)
 
-// fixture is a repository with five commits by three authors in March
-// 2024, in two time zones, touching four files in two directories.
+// fixture is a repository with six commits by three people and a bot in
+// March 2024, in two time zones, touching five files in two directories.
 func fixture(t *testing.T) string {
 	t.Helper()
 	r := testrepo.New(t)
@@ -69,6 +69,8 @@ func fixture(t *testing.T) string {
 		Files: map[string][]byte{"main.go": []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Exit(0) }\n")}})
 	r.Commit(testrepo.Commit{Author: "Bob Example <bob@example.com>", Date: day(11), Message: "feat: add helpers",
 		Files: map[string][]byte{"util.go": []byte("package main\n\nfunc helper() int { return 1 }\n")}})
+	r.Commit(testrepo.Commit{Author: "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>", Date: day(15), Message: "build(deps): bump a tool",
+		Files: map[string][]byte{"docs/tools.txt": []byte("tool 1.2.3\n")}})
 	// 23:30 in India is 18:00 UTC: the punch card says 23, the calendar the 20th.
 	r.Commit(testrepo.Commit{Author: "Carol Example <carol@example.com>", Date: time.Date(2024, 3, 20, 23, 30, 0, 0, time.FixedZone("IST", 5*3600+1800)),
 		Message: "docs: a guide", Files: map[string][]byte{
@@ -261,20 +263,32 @@ func TestDashboardInBrowser(t *testing.T) {
 	axe := axeSource(t)
 
 	// Analytics: the address alone opens the view, no click.
-	view := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
+	march := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
 	f.statusPending.Store(2)
-	b.do("open a view from its address", chromedp.Navigate(view))
+	b.do("open a view from its address", chromedp.Navigate(march))
 	b.wait("progress", `document.getElementById('progress').textContent === 'Preparing the repository (reading commits: 1,200 of 5,000)' && document.getElementById('hotspots-note').textContent === 'Waiting for line statistics (reading commits: 1,200 of 5,000)…'`)
 	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository (reading commits: 1,200 of 5,000)… retrying')`)
 	b.wait("settled", settled)
 	b.wait("status cleared", `document.getElementById('status').hidden && document.getElementById('progress').hidden`)
-	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(view, url) {
-		t.Errorf("address %q after loading %q", got, view)
+	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(march, url) {
+		t.Errorf("address %q after loading %q", got, march)
 	}
-	checkAgainstGit(t, b, repo, "2024-03-01", "2024-03-31")
+	checkAgainstGit(t, b, repo, view{from: "2024-03-01", to: "2024-03-31"})
 	b.audit("analytics", axe)
 	b.checkCSP("analytics")
 	b.errorsSoFar("analytics")
+
+	// Without bots and without the files under docs/: the form and every
+	// card say so, and the numbers are git's without them.
+	b.do("leave out bots and docs/", chromedp.Navigate(march+"&exclude=docs%2F&excludeBots=true"))
+	b.wait("settled without bots", settled)
+	if !eval[bool](b, `document.getElementById('exclude-bots').checked && document.getElementById('exclude').value === 'docs/'`) {
+		t.Error("the form does not show the bots and files left out")
+	}
+	if got := eval[string](b, `document.querySelector('#hotspots .sub').textContent`); got != "2024-03-01 to 2024-03-31 · bots left out · files left out: docs/" {
+		t.Errorf("hotspots subtitle %q", got)
+	}
+	checkAgainstGit(t, b, repo, view{from: "2024-03-01", to: "2024-03-31", noBots: true, leaveOut: "docs/"})
 
 	// No dates: the 12 months ending at the last commit (2024-03-20),
 	// said so, and the address keeps the dates unset.
@@ -290,7 +304,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `location.pathname + location.search`); got != bare {
 		t.Errorf("address %q, want %q", got, bare)
 	}
-	checkAgainstGit(t, b, repo, "2023-03-21", "2024-03-20")
+	checkAgainstGit(t, b, repo, view{from: "2023-03-21", to: "2024-03-20"})
 
 	// Analyze another period from the form; Back returns to the last one.
 	b.do("analyze two years",
@@ -301,7 +315,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if note := eval[string](b, `document.getElementById('calendar-note').textContent`); !strings.Contains(note, "up to a year") {
 		t.Errorf("calendar note for two years %q", note)
 	}
-	checkAgainstGit(t, b, repo, "2023-01-01", "2024-12-31")
+	checkAgainstGit(t, b, repo, view{from: "2023-01-01", to: "2024-12-31"})
 	if got := eval[string](b, `location.search`); !strings.Contains(got, "from=2023-01-01") || !strings.Contains(got, "to=2024-12-31") {
 		t.Errorf("address after Analyze %q", got)
 	}
@@ -336,7 +350,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if n := len(inPeriod(gitLog(t, repo), spanFrom, spanTo)); n < 2 {
 		t.Errorf("the span %s to %s holds %d commits; the test wants a busy one", spanFrom, spanTo, n)
 	}
-	checkAgainstGit(t, b, repo, spanFrom, spanTo)
+	checkAgainstGit(t, b, repo, view{from: spanFrom, to: spanTo})
 	b.do("back from the span", chromedp.NavigateBack())
 	b.wait("back to the default period again", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-03-21 to 2024-03-20')`)
 
@@ -398,7 +412,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("end-date"), "2024-03-31"),
 		chromedp.Click(chromedp.ID("load-actions")))
 	b.wait("activity", `!document.getElementById('actions-section').hidden`)
-	if got := eval[string](b, `document.getElementById('actions-count').textContent`); !strings.HasPrefix(got, "5 items from 2024-03-01 to 2024-03-31") {
+	if got := eval[string](b, `document.getElementById('actions-count').textContent`); !strings.HasPrefix(got, "6 items from 2024-03-01 to 2024-03-31") {
 		t.Errorf("actions count %q", got)
 	}
 	if got := eval[string](b, `document.getElementById('actions-text').value`); !strings.Contains(got, "add helpers") {

@@ -17,18 +17,18 @@ const settled = `document.getElementById('cards').dataset.settled === 'true'`
 
 // commitFacts is one commit as git reports it.
 type commitFacts struct {
-	sha, author, day, punch string // day: UTC date; punch: "weekday hour" in the author's zone
-	at                      time.Time
-	merge                   bool
-	added, deleted          int
-	files                   map[string][2]int
+	sha, author, email, day, punch string // day: UTC date; punch: "weekday hour" in the author's zone
+	at                             time.Time
+	merge                          bool
+	added, deleted                 int
+	files                          map[string][2]int
 }
 
 // gitLog reads every commit of HEAD with its numstat, as git prints them.
 func gitLog(t *testing.T, dir string) []commitFacts {
 	t.Helper()
 	out, err := testrepo.Run(dir, nil, nil, "log", "--no-renames", "--numstat", "--date=format:%w %H",
-		"--format=@%H|%at|%aN|%ad|%P")
+		"--format=@%H|%at|%aN|%ad|%P|%aE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func gitLog(t *testing.T, dir string) []commitFacts {
 			f := strings.Split(rest, "|")
 			at, _ := strconv.ParseInt(f[1], 10, 64)
 			when := time.Unix(at, 0).UTC()
-			cs = append(cs, commitFacts{sha: f[0], at: when, author: f[2], punch: f[3], day: when.Format(time.DateOnly),
+			cs = append(cs, commitFacts{sha: f[0], at: when, author: f[2], email: f[5], punch: f[3], day: when.Format(time.DateOnly),
 				merge: strings.Contains(f[4], " "), files: map[string][2]int{}})
 			continue
 		}
@@ -69,6 +69,40 @@ func inPeriod(cs []commitFacts, from, to string) []commitFacts {
 	return keep
 }
 
+// view is what a page shows: a period, and optionally without bots
+// (excludeBots) or without the files of one top-level directory (exclude=dir/).
+type view struct {
+	from, to string
+	noBots   bool
+	leaveOut string // a top-level directory, "docs/"
+}
+
+// shown keeps the commits of v: without the bot authors (the fixture's
+// bots write [bot] in their name) and without the lines of the files
+// left out (the commits themselves still count).
+func (v view) shown(cs []commitFacts) []commitFacts {
+	var keep []commitFacts
+	for _, c := range inPeriod(cs, v.from, v.to) {
+		if v.noBots && strings.Contains(c.author+c.email, "[bot]") {
+			continue
+		}
+		if v.leaveOut != "" {
+			files := map[string][2]int{}
+			c.added, c.deleted = 0, 0
+			for p, n := range c.files {
+				if !strings.HasPrefix(p, v.leaveOut) {
+					files[p] = n
+					c.added += n[0]
+					c.deleted += n[1]
+				}
+			}
+			c.files = files
+		}
+		keep = append(keep, c)
+	}
+	return keep
+}
+
 // pageNumbers reads the rows of a table body as text cells, with the
 // thousands separators of the page's numbers removed.
 func pageRows(t *testing.T, b *browser, tbody string) [][]string {
@@ -80,10 +114,11 @@ func pageRows(t *testing.T, b *browser, tbody string) [][]string {
 // period from-to with git's own: summary totals, the period in every
 // subtitle, activity buckets, calendar days, the punch card, contributor
 // statistics, churn per file and per directory, and the commits table.
-func checkAgainstGit(t *testing.T, b *browser, dir, from, to string) {
+func checkAgainstGit(t *testing.T, b *browser, dir string, v view) {
 	t.Helper()
 	all := gitLog(t, dir)
-	cs := inPeriod(all, from, to)
+	cs := v.shown(all)
+	from, to := v.from, v.to
 	check := func(what string, got, want any) {
 		t.Helper()
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -259,9 +294,12 @@ func checkAgainstGit(t *testing.T, b *browser, dir, from, to string) {
 	slices.Sort(gotDirs)
 	check("churn directories", gotDirs, wantDirs)
 
-	// Commits, newest first, with their line counts.
+	// Commits, newest first, with their line counts (all their files:
+	// exclude leaves files out of line statistics, not out of commits).
+	whole := v
+	whole.leaveOut = ""
 	var wantCommits, gotCommits []string
-	for _, c := range cs[:min(len(cs), 25)] {
+	for _, c := range whole.shown(all)[:min(len(cs), 25)] {
 		wantCommits = append(wantCommits, words(c.sha, c.added, c.deleted))
 	}
 	for _, r := range eval[[][]string](b, `[...document.querySelectorAll('#commits-rows tr')].map(tr => [tr.dataset.sha, tr.cells[3].textContent.replaceAll(',', ''), tr.cells[4].textContent.replaceAll(',', '')])`) {

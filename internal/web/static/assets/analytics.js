@@ -2,7 +2,7 @@
 // dates the user set, or, with none, the 12 months ending at the
 // repository's last commit (asked for explicitly, so every card covers
 // the same days). The view lives in the URL (/?repo=&from=&to=&authors=
-// &extensions=), the repository's preparation is polled from
+// &extensions=&exclude=&excludeBots=true), the repository's preparation is polled from
 // /api/repositories/status, and each card loads, fails and shows its
 // state on its own.
 import { request, retryNow } from './api.js';
@@ -104,17 +104,22 @@ function fail(id, err) {
 
 /** sub writes a card's subtitle: the period and the filters it covers. */
 function sub(id, r, extra = '') {
-  const { from, to, authors, extensions } = r.params;
+  const { from, to, authors, extensions, exclude, excludeBots } = r.params;
   const parts = [`${from} to ${to}`];
   if (authors) parts.push(`authors: ${authors}`);
+  if (excludeBots) parts.push('bots left out');
   if (extensions && id === 'hotspots') parts.push(`extensions: ${extensions}`);
+  if (exclude && LINE_CARDS.includes(id)) parts.push(`files left out: ${exclude}`);
   card(id).querySelector('.sub').textContent = parts.join(' · ') + (extra ? ` · ${extra}` : '');
 }
 
 /** readForm is the view the form describes; dates the page filled in itself count as unset. */
 function readForm() {
   const v = (id) => $(id).value.trim();
-  const view = { repo: v('repo-url'), from: v('from-date'), to: v('to-date'), authors: v('authors'), extensions: v('extensions') };
+  const view = {
+    repo: v('repo-url'), from: v('from-date'), to: v('to-date'), authors: v('authors'), extensions: v('extensions'),
+    exclude: v('exclude'), excludeBots: $('exclude-bots').checked ? 'true' : '',
+  };
   if (defaults && view.repo === defaults.repo && view.from === defaults.from && view.to === defaults.to) {
     view.from = defaults.asked.from;
     view.to = defaults.asked.to;
@@ -129,6 +134,8 @@ function fillForm(view) {
   $('to-date').value = view.to;
   $('authors').value = view.authors;
   $('extensions').value = view.extensions;
+  $('exclude').value = view.exclude;
+  $('exclude-bots').checked = view.excludeBots === 'true';
   defaults = null;
 }
 
@@ -194,7 +201,10 @@ async function analyze(view, how) {
 /** loadCards sets run r's period p ({from, to, why}) and loads every card over it. */
 function loadCards(r, p) {
   const { view } = r;
-  r.params = { repoUrl: view.repo, fromDate: p.from, toDate: p.to, from: p.from, to: p.to, authors: view.authors, extensions: view.extensions };
+  r.params = {
+    repoUrl: view.repo, fromDate: p.from, toDate: p.to, from: p.from, to: p.to, authors: view.authors,
+    extensions: view.extensions, exclude: view.exclude, excludeBots: view.excludeBots,
+  };
   $('from-date').value = p.from;
   $('to-date').value = p.to;
   defaults = view.from && view.to ? null : { repo: view.repo, from: p.from, to: p.to, asked: view };
@@ -271,7 +281,7 @@ function showSummary(s) {
 const num = (n) => el('td', { class: 'num' }, fmtNum(n));
 
 async function loadActivity(r) {
-  const d = (await get('activity', filters(r), r.controller.signal)).activity;
+  const d = (await get('activity', lineFilters(r), r.controller.signal)).activity;
   if (run !== r) return;
   const m = d.metadata;
   sub('activity', r, `per ${d.timePeriod}`);
@@ -280,7 +290,7 @@ async function loadActivity(r) {
     const view = { ...r.view, from, to };
     fillForm(view);
     analyze(view, 'push');
-  });
+  }, card('activity').clientWidth - 34);
   $('activity-rows').replaceChildren(...d.data.map((p) => el('tr', { 'data-date': p.date },
     el('td', {}, p.date), num(p.commits), num(p.additions), num(p.deletions), num(p.authors))));
 }
@@ -320,7 +330,7 @@ async function loadContributors(r) {
   // A server-wide setting: the first status answer of the page says it.
   authorStats ??= (await r.status)?.authorStats ?? null;
   if (authorStats) {
-    const d = await get('authors', filters(r), r.controller.signal);
+    const d = await get('authors', lineFilters(r), r.controller.signal);
     if (run !== r) return;
     sub('contributors', r);
     $('contributors-note').textContent = `${plural(d.authors.length, 'contributor')}, by commits in the period.`;
@@ -343,7 +353,7 @@ async function loadContributors(r) {
 }
 
 async function loadHotspots(r) {
-  const c = (await get('churn', { ...filters(r), extensions: r.params.extensions, limit: TOP_FILES, groupBy: 'directory', depth: 1 }, r.controller.signal)).churnData;
+  const c = (await get('churn', { ...lineFilters(r), extensions: r.params.extensions, limit: TOP_FILES, groupBy: 'directory', depth: 1 }, r.controller.signal)).churnData;
   if (run !== r) return;
   const s = c.summary;
   const dirs = [...(c.directories || [])].sort((a, b) => b.changes - a.changes || a.path.localeCompare(b.path));
@@ -359,7 +369,15 @@ async function loadHotspots(r) {
 }
 
 /** filters are the API parameters of the run's period and authors. */
-const filters = (r) => ({ repoUrl: r.params.repoUrl, fromDate: r.params.fromDate, toDate: r.params.toDate, authors: r.params.authors });
+const filters = (r) => ({
+  repoUrl: r.params.repoUrl, fromDate: r.params.fromDate, toDate: r.params.toDate, authors: r.params.authors, excludeBots: r.params.excludeBots,
+});
+
+/** The cards that count lines, which the files left out (exclude) change. */
+const LINE_CARDS = ['activity', 'contributors', 'hotspots'];
+
+/** lineFilters are filters plus the files left out, for the reports that count lines. */
+const lineFilters = (r) => ({ ...filters(r), exclude: r.params.exclude });
 
 /** FORGES link a commit on the known forges, from the repository's https URL. */
 const FORGES = {

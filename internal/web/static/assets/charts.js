@@ -111,7 +111,7 @@ export function calendar(host, data) {
   const width = Math.max(left + cols * (cell + gap), 200);
   const height = top + 7 * (cell + gap) + cell + 10;
   const root = svg('svg', {
-    viewBox: `0 0 ${width} ${height}`, width: Math.round(width * 1.4), height: Math.round(height * 1.4),
+    viewBox: `0 0 ${width} ${height}`, width: Math.round(width * 1.4), height: Math.round(height * 1.4), class: 'fixed',
     role: 'group', 'aria-label': `Commits per day; use the arrow keys to read each day`,
   });
   points.forEach((p, i) => {
@@ -148,7 +148,7 @@ export function punchcard(host, data) {
   const top = 8;
   const width = left + 24 * step;
   const height = top + 7 * step + 18;
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': 'Commits by weekday and hour; use the arrow keys to read each hour' });
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'fixed', role: 'group', 'aria-label': 'Commits by weekday and hour; use the arrow keys to read each hour' });
   WEEKDAYS.forEach((name, d) => root.append(svg('text', { x: 0, y: top + d * step + step / 2 + 4 }, name)));
   for (let h = 0; h < 24; h += 3) root.append(svg('text', { x: left + h * step + step / 2, y: height - 4, 'text-anchor': 'middle' }, String(h)));
   const sorted = [...cellsData].sort((a, b) => a.day - b.day || a.hour - b.hour);
@@ -171,12 +171,13 @@ export function punchcard(host, data) {
  * (up) and deleted (down) lines per bucket. Pointer and arrow keys show
  * a bucket's values; dragging across buckets (or Shift+arrows, then
  * Enter) selects a span and calls onBrush(fromDay, toDay). end is the
- * period's last day, the end of the last bucket.
+ * period's last day, the end of the last bucket; width the pixels the
+ * chart is drawn for.
  */
-export function timeSeries(host, data, end, onBrush) {
+export function timeSeries(host, data, end, onBrush, width = 900) {
   const pts = data?.data || [];
   const n = Math.max(1, pts.length);
-  const W = 900;
+  const W = Math.max(300, Math.round(width)); // drawn at the size shown, so text keeps its size on a phone
   const left = 56;
   const right = 8;
   const plotW = W - left - right;
@@ -203,7 +204,7 @@ export function timeSeries(host, data, end, onBrush) {
     svg('line', { class: 'axis', x1: left, x2: W - right, y1: top1 + h1, y2: top1 + h1 }),
     svg('line', { class: 'axis', x1: left, x2: W - right, y1: mid, y2: mid }),
   );
-  const labelEvery = Math.max(1, Math.ceil(n / 6));
+  const labelEvery = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 110))));
   pts.forEach((p, i) => {
     const x = left + i * bw;
     const w = Math.max(0.6, bw - (bw > 3 ? 1 : 0));

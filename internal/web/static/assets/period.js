@@ -1,8 +1,9 @@
 // period.js: the one period every view of an analysis covers, and the
-// dashboard's URL contract (/?repo=&from=&to=&authors=&extensions=).
+// dashboard's URL contract (/?repo=&from=&to=&authors=&extensions=, plus
+// &exclude= and &excludeBots=true).
 
 /** The URL parameters of a view, in the order they are written. */
-export const URL_PARAMS = ['repo', 'from', 'to', 'authors', 'extensions'];
+export const URL_PARAMS = ['repo', 'from', 'to', 'authors', 'extensions', 'exclude', 'excludeBots'];
 
 const DAY = 86400000;
 
@@ -42,6 +43,7 @@ export function fromURL(search) {
   const q = new URLSearchParams(search);
   const v = {};
   for (const k of URL_PARAMS) v[k] = (q.get(k) || '').trim();
+  v.excludeBots = v.excludeBots === 'true' ? 'true' : '';
   return v;
 }
 
