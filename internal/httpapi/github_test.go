@@ -213,13 +213,19 @@ func TestProviderListingsSharedAndCounted(t *testing.T) {
 	if asked := gh.Authors(); len(asked) != 1 {
 		t.Fatalf("commits listed %d times for two sessions with one token, want once", len(asked))
 	}
+	// Another period is another listing, but the repositories have not
+	// changed: GitHub answers their listing 304, which costs no rate limit.
+	var acts struct{ Actions string }
+	if resp := s.getAuth("/actions?start_date=2026-11-02&end_date=2026-11-05", a.Token, &acts); resp.StatusCode != 200 || !strings.Contains(acts.Actions, "feat: add search") {
+		t.Fatalf("actions of another period: %d %q", resp.StatusCode, acts.Actions)
+	}
 	resp, err := http.Get(s.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`gitpulse_provider_calls_per_listing_count{listing="actions"} 1`, `gitpulse_provider_calls_per_listing_count{listing="repos"} 1`} {
+	for _, want := range []string{`gitpulse_provider_calls_per_listing_count{listing="actions"} 2`, `gitpulse_provider_calls_per_listing_count{listing="repos"} 1`, `code="304"`} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -38,10 +38,11 @@ const (
 	ClientTimeout = 60 * time.Second
 )
 
-// NewClient returns an HTTP client for provider APIs: retries as Transport
-// does, over base (nil: http.DefaultTransport), with ClientTimeout.
+// NewClient returns an HTTP client for provider APIs: repeated GETs made
+// conditional (Conditional), retries as Transport does, over base (nil:
+// http.DefaultTransport), with ClientTimeout.
 func NewClient(base http.RoundTripper) *http.Client {
-	return &http.Client{Transport: &Transport{Base: base}, Timeout: ClientTimeout}
+	return &http.Client{Transport: NewConditional(&Transport{Base: base}), Timeout: ClientTimeout}
 }
 
 // RoundTrip implements http.RoundTripper.

@@ -6,6 +6,7 @@ package testforge
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -92,6 +93,15 @@ func GitHub(t testing.TB) *FakeGitHub {
 			if r.URL.Path == "/api/v3/user/repos" {
 				time.Sleep(time.Duration(f.repoDelay.Load()))
 				f.repoLists.Add(1)
+			}
+			// GitHub tags every reply with a weak ETag and answers a
+			// request carrying it in If-None-Match with 304 and no body.
+			sum := sha256.Sum256([]byte(body))
+			etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+			w.Header().Set("ETag", etag)
+			if r.Header.Get("If-None-Match") == etag {
+				w.WriteHeader(http.StatusNotModified)
+				return
 			}
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = fmt.Fprint(w, body) // a test client that left sees its own error
