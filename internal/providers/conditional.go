@@ -71,7 +71,7 @@ func (c *Conditional) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The kept reply, with this reply's fresh headers (rate-limit
 		// counters, dates) over its own.
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close() // read to its end (or failed): nothing left to report
 		h := prev.header.Clone()
 		for k, v := range resp.Header {
 			h[k] = v
@@ -84,7 +84,7 @@ func (c *Conditional) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	case resp.StatusCode == http.StatusOK && resp.Header.Get("ETag") != "" && resp.ContentLength <= ConditionalBytes/16:
 		body, err := io.ReadAll(io.LimitReader(resp.Body, ConditionalBytes/16+1))
-		resp.Body.Close()
+		_ = resp.Body.Close() // read to its end (or failed): nothing left to report
 		if err != nil {
 			return nil, err
 		}
