@@ -209,7 +209,7 @@ func printTable(w io.Writer, body any, d display) error {
 	case analytics.CommitsPage:
 		return printCommits(w, b)
 	case analytics.HeatmapResponse:
-		if d.calendar && b.HeatmapData.TimePeriod == analytics.PeriodDay {
+		if d.calendar && b.HeatmapData.TimePeriod == analytics.PeriodDay && len(b.HeatmapData.Data) <= maxCalendarDays {
 			return printCalendar(w, b.HeatmapData)
 		}
 		return printHeatmap(w, b.HeatmapData)

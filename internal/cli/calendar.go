@@ -13,6 +13,10 @@ import (
 // four levels up to the busiest day.
 var calendarGlyphs = [5]string{"·", "░", "▒", "▓", "█"}
 
+// maxCalendarDays is the longest range drawn as a calendar (53 weeks
+// wide); a longer one, asked for with --period day, prints rows.
+const maxCalendarDays = 366
+
 // calendarLabel is the width of the weekday labels left of the grid.
 const calendarLabel = 4
 

@@ -192,6 +192,12 @@ func TestHeatmapCalendarRangeAndTable(t *testing.T) {
 		t.Errorf("totals %q, want %d commits on 51 days from %s to %s", lines[len(lines)-1], total, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 
+	// Longer than a year of days: rows, not a calendar 60 weeks wide.
+	long, _, code := runTerminal(t, true, "analyze", repo.Dir, "heatmap", "--period", "day", "--to", newest, "--from", end.AddDate(0, 0, -400).Format(time.DateOnly))
+	if lines := strings.Split(strings.TrimSpace(long), "\n"); code != 0 || !strings.HasPrefix(lines[0], "DAY") || len(lines) != 1+401+1 {
+		t.Errorf("401 days of --period day: exit %d, want 401 rows:\n%.300s", code, long)
+	}
+
 	for _, tc := range []struct {
 		name     string
 		terminal bool
