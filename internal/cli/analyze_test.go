@@ -130,6 +130,11 @@ func TestAnalyzeDisplayUsage(t *testing.T) {
 // Shells complete the questions and the values of --period, --group-by,
 // --mode and --provider through cobra's __complete entry point.
 func TestCompletion(t *testing.T) {
+	// Completion reads no settings: a wrong one does not silence it.
+	t.Setenv("GITPULSE_FETCH_INTERVAL", "bad")
+	if out, stderr, code := runTerminal(t, false, "completion", "bash"); code != 0 || !strings.Contains(out, "gitpulse") {
+		t.Errorf("completion bash: exit %d %s", code, stderr)
+	}
 	for _, tc := range []struct {
 		args      []string
 		want      []string

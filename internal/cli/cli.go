@@ -74,6 +74,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// isCompletion reports whether cmd is cobra's: a shell's request for
+// completions, or the completion script of a shell.
+func isCompletion(cmd *cobra.Command) bool {
+	switch cmd.Name() {
+	case cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return cmd.HasParent() && cmd.Parent().Name() == "completion"
+}
+
 // completeValues makes the shell complete flag of cmd with values.
 func completeValues(cmd *cobra.Command, flag string, values ...string) {
 	// It fails only for a flag cmd lacks or one registered twice, which
@@ -106,7 +116,10 @@ func newRoot(stdout, stderr io.Writer, terminal bool) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if isCompletion(cmd) {
+			return nil // completing a command line reads no settings, as version does
+		}
 		if err := errors.Join(g.envErr, g.cfg.Validate()); err != nil {
 			return usageError{fmt.Errorf("invalid settings:\n%w", err)}
 		}
