@@ -162,7 +162,7 @@ func BenchmarkPage(b *testing.B) {
 
 // benchServer serves the API, dashboard and a memory cache as serve does,
 // with local repositories allowed, over data.
-func benchServer(b *testing.B, data string) string {
+func benchServer(b testing.TB, data string) string {
 	b.Helper()
 	g, err := gitcli.New(context.Background(), gitcli.Options{Home: b.TempDir()})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -279,8 +280,11 @@ func checkAgainstGit(t *testing.T, b *browser, dir string, v view) {
 		f := files[p]
 		wantFiles = append(wantFiles, words(p, f.commits, f.added, f.deleted))
 	}
-	for _, r := range pageRows(t, b, "#hotspots-rows") {
-		gotFiles = append(gotFiles, strings.Join(r[:4], " "))
+	for _, r := range pageRows(t, b, "#hotspots-rows") { // file, risk, commits, added, deleted
+		gotFiles = append(gotFiles, words(r[0], r[2], r[3], r[4]))
+		if f := files[r[0]]; f != nil {
+			check(r[0]+" risk", r[1], risk(f.commits))
+		}
 	}
 	slices.Sort(gotFiles)
 	check("churn files", gotFiles, wantFiles)
@@ -308,6 +312,19 @@ func checkAgainstGit(t *testing.T, b *browser, dir string, v view) {
 	check("commits", gotCommits, wantCommits)
 	pages := max(1, (len(cs)+24)/25)
 	check("pager", eval[string](b, `document.getElementById('commits-page').textContent`), fmt.Sprintf("Page 1 of %d (%d commit%s)", pages, len(cs), map[bool]string{true: "", false: "s"}[len(cs) == 1]))
+}
+
+// risk is the level the API gives a file changed by that many commits.
+func risk(commits int) string {
+	switch {
+	case commits >= analytics.CriticalCommits:
+		return "critical"
+	case commits >= analytics.HighCommits:
+		return "high"
+	case commits >= analytics.MediumCommits:
+		return "medium"
+	}
+	return "low"
 }
 
 func atoi(s string) int {

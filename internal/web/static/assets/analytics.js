@@ -310,6 +310,8 @@ async function loadCalendar(r) {
   const busy = h.data.filter((p) => p.count > 0);
   $('calendar-note').textContent = `${plural(h.metadata.totalCommits, 'commit')} in total on ${plural(busy.length, 'day')} with commits.`;
   calendar($('calendar-chart'), h);
+  // Where it scrolls (a phone), the latest weeks first, once the card shows.
+  requestAnimationFrame(() => { $('calendar-chart').scrollLeft = $('calendar-chart').scrollWidth; });
   $('calendar-rows').replaceChildren(...busy.map((p) => el('tr', { 'data-date': p.date }, el('td', {}, p.date), num(p.count), num(p.authors))));
 }
 
@@ -340,7 +342,7 @@ async function loadContributors(r) {
       el('th', { scope: 'col' }, 'First commit'), el('th', { scope: 'col' }, 'Last commit')));
     $('contributors-rows').replaceChildren(...d.authors.map((a) => el('tr', {},
       el('td', {}, a.name), num(a.commits), num(a.additions), num(a.deletions),
-      el('td', {}, a.firstCommit ? a.firstCommit.slice(0, 10) : '—'), el('td', {}, a.lastCommit ? a.lastCommit.slice(0, 10) : '—'))));
+      el('td', { class: 'date' }, a.firstCommit ? a.firstCommit.slice(0, 10) : '—'), el('td', { class: 'date' }, a.lastCommit ? a.lastCommit.slice(0, 10) : '—'))));
     return;
   }
   const list = (await get('contributors', filters(r), r.controller.signal)).contributors;
@@ -364,8 +366,9 @@ async function loadHotspots(r) {
   $('hotspots-dirs').replaceChildren(...dirs.map((d) => el('tr', {},
     el('td', { class: 'path' }, el('code', {}, d.path)), num(d.files), num(d.commits), num(d.additions), num(d.deletions))));
   $('hotspots-rows').replaceChildren(...c.files.map((f) => el('tr', {},
-    el('td', { class: 'path' }, el('code', {}, f.path)), num(f.commits), num(f.additions), num(f.deletions),
-    el('td', {}, el('span', { class: `badge risk-${f.riskLevel}` }, f.riskLevel)))));
+    el('td', { class: 'path' }, el('code', {}, f.path)),
+    el('td', {}, el('span', { class: `badge risk-${f.riskLevel}` }, f.riskLevel)),
+    num(f.commits), num(f.additions), num(f.deletions))));
 }
 
 /** filters are the API parameters of the run's period and authors. */
@@ -412,7 +415,7 @@ async function loadCommits(r, page) {
     const sha = el('code', {}, c.sha.slice(0, 8));
     const stat = (n) => (c.stats ? num(n) : el('td', { class: 'num pending' }, '…'));
     return el('tr', { 'data-sha': c.sha },
-      el('td', {}, fmtDate(c.date)),
+      el('td', { class: 'date' }, fmtDate(c.date)),
       el('td', {}, c.author.name),
       el('td', { class: 'msg' }, c.message),
       stat(c.stats?.additions), stat(c.stats?.deletions),
