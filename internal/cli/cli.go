@@ -130,7 +130,7 @@ func newRoot(stdout, stderr io.Writer, terminal bool) *cobra.Command {
 	fl.Var((*durationFlag)(&g.cfg.FetchInterval), "fetch-interval", "fetch a mirror older than this before answering; 0 = always (env GITPULSE_FETCH_INTERVAL)")
 	fl.Int64Var(&g.cfg.MaxMirrorMB, "max-mirror-mb", g.cfg.MaxMirrorMB, "disk budget for mirrors in MB, least recently used evicted past it; 0 = unlimited (env GITPULSE_MAX_MIRROR_MB)")
 	fl.BoolVarP(&g.verbose, "verbose", "v", false, "log what happens to standard error")
-	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g), newVersion(g))
+	root.AddCommand(newAnalyze(g), newRecap(g), newBench(g), newServe(g), newWorker(g), newVersion(g))
 	usageArgs(root)
 	return root
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/config"
 	"github.com/gitpulse/gitpulse/internal/fault"
+	"github.com/gitpulse/gitpulse/internal/fleet"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
@@ -74,26 +75,28 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	svc, err := history.New(git, historyOptions(cfg, serverPolicy(cfg), reg, log))
+	reg := newRegistry()
+	var rdb redis.UniversalClient
+	if cfg.RedisURL != "" {
+		rdb = redisClient(cfg)
+		defer closeLogged(log, "redis client", rdb)
+	}
+	hopts := historyOptions(cfg, serverPolicy(cfg), reg, log)
+	if cfg.JobQueue == config.JobQueueRedis {
+		// A fleet's API instance: workers clone and index.
+		q, err := fleet.NewQueue(rdb)
+		if err != nil {
+			return err
+		}
+		defer closeLogged(log, "job queue", q)
+		hopts.Queue = q
+		fleet.RegisterQueueMetrics(reg, rdb)
+	}
+	svc, err := history.New(git, hopts)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-
-	var rdb redis.UniversalClient
-	if cfg.RedisURL != "" {
-		opts, _ := redis.ParseURL(cfg.RedisURL) // checked by Validate
-		// Per-call deadlines from the context bound every Redis call, so
-		// an outage costs each request little.
-		opts.ContextTimeoutEnabled = true
-		// One dial attempt: go-redis's default of five, 100 ms apart,
-		// made every request wait while Redis was down.
-		opts.DialerRetries = 1
-		rdb = redis.NewClient(opts)
-		defer closeLogged(log, "redis client", rdb)
-	}
 	// Earlier versions kept the disk tier in one bbolt file, whose entries
 	// are under an older key version and never read again.
 	_ = os.Remove(filepath.Join(cfg.DataDir, "cache", "results.db"))
@@ -137,6 +140,26 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		AuthorStats:   cfg.AuthorStats,
 	})
 	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)
+}
+
+// newRegistry is a metrics registry with the Go runtime's and the
+// process's own.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// redisClient connects to REDIS_URL (set and checked by Validate).
+func redisClient(cfg config.Config) redis.UniversalClient {
+	opts, _ := redis.ParseURL(cfg.RedisURL)
+	// Per-call deadlines from the context bound every Redis call, so an
+	// outage costs each request little.
+	opts.ContextTimeoutEnabled = true
+	// One dial attempt: go-redis's default of five, 100 ms apart, made
+	// every request wait while Redis was down.
+	opts.DialerRetries = 1
+	return redis.NewClient(opts)
 }
 
 // redisLogger passes go-redis's messages to the server's log, so that

@@ -56,6 +56,10 @@ type Config struct {
 	Port int `env:"PORT" envDefault:"3001"`
 	// RedisURL is the shared result cache, rate limits and sessions.
 	RedisURL string `env:"REDIS_URL" secret:"password"`
+	// JobQueue is where clones and indexing run: "local" in the serving
+	// process, "redis" on `gitpulse worker` processes through asynq on
+	// REDIS_URL.
+	JobQueue string `env:"JOB_QUEUE" envDefault:"local"`
 	// RateLimit is the requests a client may make per Window.
 	RateLimit int `env:"RATE_LIMIT" envDefault:"30"`
 	// Window is the rate limit's window.
@@ -125,6 +129,12 @@ type Config struct {
 	// MaxHistoryTokens is the budget activity is trimmed to, oldest first.
 	MaxHistoryTokens int `env:"MAX_HISTORY_TOKENS" envDefault:"16000"`
 }
+
+// The values of JOB_QUEUE.
+const (
+	JobQueueLocal = "local"
+	JobQueueRedis = "redis"
+)
 
 // Load reads the settings from environ (os.Environ() in production; a
 // variable set to the empty string counts as unset). A value that does not
@@ -280,6 +290,15 @@ func (c Config) Validate() error {
 		if _, err := redis.ParseURL(c.RedisURL); err != nil {
 			bad("REDIS_URL is not a redis://, rediss:// or unix:// URL")
 		}
+	}
+	switch c.JobQueue {
+	case JobQueueLocal:
+	case JobQueueRedis:
+		if c.RedisURL == "" {
+			bad("JOB_QUEUE=redis needs REDIS_URL")
+		}
+	default:
+		bad("JOB_QUEUE=%q: want local or redis", c.JobQueue)
 	}
 	if c.RateLimit < 1 {
 		bad("RATE_LIMIT=%d: want at least 1", c.RateLimit)

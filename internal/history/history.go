@@ -64,6 +64,14 @@ type Options struct {
 	Registry prometheus.Registerer
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
+	// Queue, if set, makes the Service an API instance of a fleet
+	// (JOB_QUEUE=redis): it never clones or indexes, but asks workers for
+	// jobs through Queue and serves the indexes they publish.
+	Queue Queue
+	// Publisher, if set, receives the progress and the finished indexes of
+	// this Service's work, for the rest of a fleet: a worker's Service has
+	// one.
+	Publisher Publisher
 }
 
 // Service opens repositories and keeps their indexes current. It is safe
@@ -193,6 +201,9 @@ func (s *Service) RefreshNow(ctx context.Context, info repourl.Repo) bool {
 	s.mu.Lock()
 	r, known := s.repos[info.Key]
 	s.mu.Unlock()
+	if s.opts.Queue != nil {
+		return s.refreshShared(ctx, info, r)
+	}
 	if !known {
 		if !s.mirrors.Has(info.Key) {
 			return false
@@ -256,7 +267,7 @@ func (s *Service) repo(info repourl.Repo, auth *mirror.Auth) *Repo {
 	defer s.mu.Unlock()
 	r, ok := s.repos[info.Key]
 	if !ok {
-		r = &Repo{Info: info, git: s.git, statsReady: make(chan struct{})}
+		r = &Repo{Info: info, git: s.git, statsReady: make(chan struct{}), share: s.opts.Publisher, fleet: s.opts.Queue != nil}
 		s.repos[info.Key] = r
 	}
 	if auth != nil {
@@ -289,7 +300,13 @@ type Repo struct {
 	progress   atomic.Pointer[progress.Progress]
 	statsReady chan struct{} // closed the first time a view has line stats
 
+	share   Publisher   // where progress goes besides this process, if anywhere
+	fleet   bool        // served from the indexes workers publish
+	peeking atomic.Bool // a look for a newer published index is under way
+
 	mu        sync.Mutex
+	shown     Publication // the published index being served (fleet)
+	peeked    time.Time   // when the newest publication was last looked up (fleet)
 	auth      *mirror.Auth
 	running   chan struct{} // closed when the running job ends; nil if none
 	metaReady chan struct{} // closed when the running job has a view to serve
@@ -329,6 +346,9 @@ func (r *Repo) Refs(ctx context.Context, namespace string) ([]gitcli.Ref, error)
 
 // dir is the git directory the last preparation used.
 func (r *Repo) dir() (string, error) {
+	if r.fleet {
+		return "", errNoMirror
+	}
 	dir := r.gitDir.Load()
 	if dir == nil {
 		return "", fmt.Errorf("open %s: not prepared yet", r.Info.Key)
@@ -425,7 +445,12 @@ func (r *Repo) err() error {
 	return errors.New("repository is not indexed yet")
 }
 
-func (r *Repo) setProgress(p progress.Progress) { r.progress.Store(&p) }
+func (r *Repo) setProgress(p progress.Progress) {
+	r.progress.Store(&p)
+	if r.share != nil {
+		r.share.Progress(r.Info.Key, p)
+	}
+}
 
 func (r *Repo) publish(x *index.Index) {
 	r.view.Store(analytics.NewView(x))
@@ -449,6 +474,9 @@ func (r *Repo) refresh(s *Service) {
 	}
 	if r.view.Load() != nil && r.lastErr == nil && time.Since(r.checked) < interval {
 		r.metaReady = nil
+		if r.fleet {
+			r.peek(s)
+		}
 		return
 	}
 	r.start(s, false)
@@ -485,13 +513,16 @@ func (r *Repo) start(s *Service, force bool) {
 	}
 	r.running = make(chan struct{})
 	r.metaReady = make(chan struct{})
-	job := &job{s: s, r: r, auth: r.auth, force: force, metaReady: r.metaReady}
+	job := &job{s: s, r: r, auth: r.auth, force: force, metaReady: r.metaReady, ctx: s.ctx, at: r.checked}
 	s.jobs.Add(1)
 	go job.run(r.running)
 }
 
-// job is one refresh of one repository: mirror, then index.
+// job is one refresh of one repository: mirror, then index (or, in a
+// fleet's API instance, a worker's job followed to its end).
 type job struct {
+	ctx       context.Context
+	at        time.Time // when it started: its mirror is at least this fresh
 	s         *Service
 	r         *Repo
 	auth      *mirror.Auth
@@ -504,7 +535,11 @@ func (j *job) ready() { j.metaOnce.Do(func() { close(j.metaReady) }) }
 
 func (j *job) run(done chan struct{}) {
 	defer j.s.jobs.Done()
-	err := j.work(j.s.ctx)
+	work := j.work
+	if j.r.fleet {
+		work = j.follow
+	}
+	err := work(j.ctx)
 	r := j.r
 	r.mu.Lock()
 	r.lastErr = err
@@ -586,12 +621,14 @@ func (j *job) work(ctx context.Context) error {
 		}
 		early.cancel()
 		s.metrics.since("linestats", start)
-		return j.finish(full, path)
+		return j.finish(ctx, full, path)
 	}
 	if res.Partial {
 		// Recovering from a crash between the two clone steps: serve the
 		// index we have while the missing objects arrive.
-		r.publish(old)
+		if err := j.publish(ctx, old); err != nil {
+			return err
+		}
 		j.ready()
 		if err := j.complete(ctx, res); err != nil {
 			return err
@@ -599,7 +636,9 @@ func (j *job) work(ctx context.Context) error {
 	}
 	start = time.Now()
 	x, rebuilt, err := b.Update(ctx, res.GitDir, old, func(m *index.Index) {
-		r.publish(m)
+		if err := j.publish(ctx, m); err != nil {
+			j.s.log.Warn("could not share the commits-only index", "repo", info.Key, "err", err)
+		}
 		j.ready()
 	})
 	if err != nil {
@@ -608,14 +647,14 @@ func (j *job) work(ctx context.Context) error {
 	s.metrics.since("update", start)
 	if x == old {
 		if cur == nil {
-			r.publish(old)
+			return j.publish(ctx, old)
 		}
 		return nil
 	}
 	if rebuilt {
 		s.log.Info("history rewritten, index rebuilt", "repo", info.Key)
 	}
-	return j.finish(x, path)
+	return j.finish(ctx, x, path)
 }
 
 // SmallHistory is the most commits a repository may have for its first
@@ -640,7 +679,9 @@ func (j *job) publishAfter(x *index.Index, wait time.Duration) *provisional {
 		defer p.mu.Unlock()
 		if !p.done {
 			p.done = true
-			j.r.publish(x)
+			if err := j.publish(j.ctx, x); err != nil {
+				j.s.log.Warn("could not share the commits-only index", "repo", j.r.Info.Key, "err", err)
+			}
 			j.ready()
 		}
 	}
@@ -681,12 +722,21 @@ func (j *job) complete(ctx context.Context, res mirror.Result) error {
 	return j.s.mirrors.Complete(ctx, r.Info.Key, r.Info.URL, j.auth, r.setProgress)
 }
 
-func (j *job) finish(x *index.Index, path string) error {
-	j.r.publish(x)
+func (j *job) finish(ctx context.Context, x *index.Index, path string) error {
+	err := j.publish(ctx, x)
 	j.ready()
 	if err := x.Save(path); err != nil {
 		// The index stays usable in memory; the next start rebuilds it.
 		j.s.log.Warn("could not save index", "repo", j.r.Info.Key, "err", err)
 	}
-	return nil
+	return err
+}
+
+// publish serves x here and, on a worker, shares it with the fleet.
+func (j *job) publish(ctx context.Context, x *index.Index) error {
+	j.r.publish(x)
+	if j.r.share == nil {
+		return nil
+	}
+	return j.r.share.Index(ctx, j.r.Info.Key, x, j.at)
 }
