@@ -185,7 +185,19 @@ func (r *Repo) peek(s *Service) {
 		ctx, cancel := context.WithTimeout(s.ctx, peekInterval*5)
 		defer cancel()
 		p, ok, err := s.opts.Queue.Latest(ctx, r.Info.Key)
-		if err == nil && ok {
+		switch {
+		case err != nil || !ok:
+		case !p.Stats:
+			// A job is under way (a push, another instance's request):
+			// follow it, so that what waits for line statistics waits
+			// for its end.
+			r.mu.Lock()
+			if r.running == nil {
+				r.start(s, false)
+				r.serveStale()
+			}
+			r.mu.Unlock()
+		default:
 			j := &job{s: s, r: r, metaReady: make(chan struct{})}
 			err = j.load(ctx, p)
 		}

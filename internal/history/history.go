@@ -267,7 +267,7 @@ func (s *Service) repo(info repourl.Repo, auth *mirror.Auth) *Repo {
 	defer s.mu.Unlock()
 	r, ok := s.repos[info.Key]
 	if !ok {
-		r = &Repo{Info: info, git: s.git, statsReady: make(chan struct{}), share: s.opts.Publisher, fleet: s.opts.Queue != nil}
+		r = &Repo{Info: info, git: s.git, share: s.opts.Publisher, fleet: s.opts.Queue != nil}
 		s.repos[info.Key] = r
 	}
 	if auth != nil {
@@ -294,11 +294,12 @@ type Repo struct {
 	// Info is the parsed, vetted repository location.
 	Info repourl.Repo
 
-	git        *gitcli.Git
-	gitDir     atomic.Pointer[string] // the mirror's (or local repository's) git directory, once known
-	view       atomic.Pointer[analytics.View]
-	progress   atomic.Pointer[progress.Progress]
-	statsReady chan struct{} // closed the first time a view has line stats
+	git      *gitcli.Git
+	gitDir   atomic.Pointer[string] // the mirror's (or local repository's) git directory, once known
+	view     atomic.Pointer[analytics.View]
+	progress atomic.Pointer[progress.Progress]
+	viewMu   sync.Mutex
+	changed  chan struct{} // closed and replaced whenever view changes
 
 	share   Publisher   // where progress goes besides this process, if anywhere
 	fleet   bool        // served from the indexes workers publish
@@ -313,7 +314,6 @@ type Repo struct {
 	checked   time.Time     // when the last job started
 	again     bool          // a push arrived while a job ran: fetch again after it
 	lastErr   error
-	statsOnce sync.Once
 }
 
 // Ready waits until the repository's commit metadata can be queried, or
@@ -406,26 +406,40 @@ func (r *Repo) Progress() progress.Progress {
 	return progress.Progress{Phase: progress.PhaseDone}
 }
 
-// WaitStats waits until the view has line statistics and returns it.
+// WaitStats waits until the view has line statistics and returns it. A
+// view published without them after one with them (a rebuilt history's
+// pass 1, in a fleet a worker's pass 1) is waited past too.
 func (r *Repo) WaitStats(ctx context.Context) (*analytics.View, error) {
-	if v := r.view.Load(); v != nil && v.Index().HasStats {
-		return v, nil
-	}
-	r.mu.Lock()
-	running := r.running
-	r.mu.Unlock()
-	select {
-	case <-r.statsReady:
-		return r.view.Load(), nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for line statistics: %w", ctx.Err())
-	case <-closedIfNil(running):
-		// The job ended without stats: it failed.
-		if v := r.view.Load(); v != nil && v.Index().HasStats {
+	for {
+		v, changed := r.viewAndChange()
+		if v != nil && v.Index().HasStats {
 			return v, nil
 		}
-		return nil, r.err()
+		r.mu.Lock()
+		running := r.running
+		r.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for line statistics: %w", ctx.Err())
+		case <-closedIfNil(running):
+			// The job ended without stats: it failed.
+			if v := r.view.Load(); v != nil && v.Index().HasStats {
+				return v, nil
+			}
+			return nil, r.err()
+		}
 	}
+}
+
+// viewAndChange returns the view and a channel closed when it changes.
+func (r *Repo) viewAndChange() (*analytics.View, chan struct{}) {
+	r.viewMu.Lock()
+	defer r.viewMu.Unlock()
+	if r.changed == nil {
+		r.changed = make(chan struct{})
+	}
+	return r.view.Load(), r.changed
 }
 
 func closedIfNil(c chan struct{}) chan struct{} {
@@ -453,9 +467,12 @@ func (r *Repo) setProgress(p progress.Progress) {
 }
 
 func (r *Repo) publish(x *index.Index) {
+	r.viewMu.Lock()
+	defer r.viewMu.Unlock()
 	r.view.Store(analytics.NewView(x))
-	if x.HasStats {
-		r.statsOnce.Do(func() { close(r.statsReady) })
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
 	}
 }
 
@@ -567,7 +584,9 @@ func (j *job) work(ctx context.Context) error {
 	info := r.Info
 	start := time.Now()
 	ensure := s.mirrors.Ensure
-	if j.force {
+	// A forced fetch on a worker that has no mirror of the repository yet
+	// (another worker made the fleet's first one) clones it here.
+	if j.force && s.mirrors.Has(info.Key) {
 		ensure = s.mirrors.Fetch
 	}
 	res, err := ensure(ctx, info.Key, info.URL, j.auth, r.setProgress)
