@@ -274,6 +274,21 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("address %q after loading %q", got, march)
 	}
 	checkAgainstGit(t, b, repo, view{from: "2024-03-01", to: "2024-03-31"})
+	// The calendar's days and the punch card's hours from the keyboard:
+	// one tab stop each, the arrows move, the tooltip reads the value.
+	b.do("calendar keys", chromedp.Focus(`#calendar-chart rect.cell[tabindex="0"]`), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowDown))
+	if got := eval[string](b, `document.activeElement.dataset.date + ' ' + document.querySelector('#calendar-chart .tip').textContent`); got != "2024-03-09 2024-03-09: 0 commits" {
+		t.Errorf("calendar after Right, Down: %q", got)
+	}
+	b.do("punch card keys", chromedp.Focus(`#punchcard-chart [tabindex="0"]`), chromedp.KeyEvent(kb.End))
+	if got := eval[string](b, `document.activeElement.dataset.day + ' ' + document.activeElement.dataset.hour + ' ' + document.querySelector('#punchcard-chart .tip').textContent`); got != "6 23 Sat 23:00: 0 commits" {
+		t.Errorf("punch card after End: %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#calendar-chart [tabindex="0"], #punchcard-chart [tabindex="0"]').length`); n != 2 {
+		t.Errorf("%d tab stops in the calendar and punch card, want one each", n)
+	}
+	b.do("leave the charts", chromedp.Focus(`#repo-url`))
+
 	b.audit("analytics", axe)
 	b.checkCSP("analytics")
 	b.errorsSoFar("analytics")
