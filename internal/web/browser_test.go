@@ -90,6 +90,9 @@ type faults struct {
 	// statusPending is how many status requests still say the commits
 	// are being read.
 	statusPending atomic.Int32
+	// forge, when set ("platform url"), makes the summary name that forge
+	// and URL as the repository's.
+	forge atomic.Pointer[[2]string]
 	// commitsTotal, when set, makes every commits answer claim that many
 	// commits (the pages past the real ones empty), as a huge repository
 	// would; page 2 then fails with a 503.
@@ -108,32 +111,45 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 		case r.URL.Path == "/api/repositories/status" && f.statusPending.Add(-1) >= 0:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(httpapi.StatusBody{Progress: progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}, AuthorStats: true})
+		case r.URL.Path == "/api/repositories/summary" && f.forge.Load() != nil:
+			forge := f.forge.Load()
+			f.rewrite(w, r, h, func(body map[string]any) {
+				repo := body["summary"].(map[string]any)["repository"].(map[string]any)
+				repo["platform"], repo["url"] = forge[0], forge[1]
+			})
 		case r.URL.Path == "/api/repositories/commits" && f.commitsTotal.Load() > 0:
 			if r.URL.Query().Get("page") == "2" {
 				httpapi.WriteFailure(w, r, nil, fault.New(fault.Down, "the history service is restarting"))
 				return
 			}
-			rec := httptest.NewRecorder()
-			r.Header.Del("If-None-Match")   // a 304 would leave the browser its true answer
-			r.Header.Del("Accept-Encoding") // to read the body here
-			h.ServeHTTP(rec, r)
-			var body map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
-				w.WriteHeader(rec.Code)
-				_, _ = w.Write(rec.Body.Bytes())
-				return
-			}
 			total := int(f.commitsTotal.Load())
-			body["total"] = total
-			body["hasMore"] = int(body["page"].(float64))*int(body["limit"].(float64)) < total
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(body)
+			f.rewrite(w, r, h, func(body map[string]any) {
+				body["total"] = total
+				body["hasMore"] = int(body["page"].(float64))*int(body["limit"].(float64)) < total
+			})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
 		default:
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// rewrite answers r with h's JSON answer as edit changes it.
+func (f *faults) rewrite(w http.ResponseWriter, r *http.Request, h http.Handler, edit func(map[string]any)) {
+	rec := httptest.NewRecorder()
+	r.Header.Del("If-None-Match")   // a 304 would leave the browser its true answer
+	r.Header.Del("Accept-Encoding") // to read the body here
+	h.ServeHTTP(rec, r)
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	edit(body)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // dashboard serves the API with the dashboard and the recap endpoints, as
@@ -372,6 +388,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// A history longer than the API pages: the pager stops at page 1,000
 	// and says so; a failed page is reported in the card.
 	f.commitsTotal.Store(123456)
+	f.forge.Store(&[2]string{"github", "https://github.com/example/demo.git"})
 	b.do("a huge history", chromedp.Navigate(url+"/?repo="+neturl.QueryEscape(repo)+"&from=2024-03-01&to=2024-03-31"))
 	b.wait("huge history settled", settled)
 	if got, want := eval[string](b, `document.getElementById('commits-page').textContent`), "Page 1 of 1,000 (123,456 commits; the newest 25,000 can be paged)"; got != want {
@@ -385,7 +402,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.getElementById('commits-page').textContent`); !strings.HasPrefix(got, "Page 1 of 1,000") {
 		t.Errorf("after the failed page the pager says %q", got)
 	}
+	links := eval[[]string](b, `[...document.querySelectorAll('#commits-rows tr')].map(tr => tr.dataset.sha + ' ' + tr.querySelector('a').href)`)
+	for _, l := range links {
+		sha, href, _ := strings.Cut(l, " ")
+		if href != "https://github.com/example/demo/commit/"+sha {
+			t.Errorf("commit %s links to %s", sha, href)
+		}
+	}
+	if len(links) == 0 {
+		t.Error("no commit links on a GitHub repository")
+	}
 	f.commitsTotal.Store(0)
+	f.forge.Store(nil)
 
 	// The layout holds at a phone's width: nothing scrolls sideways.
 	b.do("narrow", chromedp.EmulateViewport(390, 844))
