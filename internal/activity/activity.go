@@ -8,6 +8,7 @@
 package activity
 
 import (
+	"cmp"
 	"context"
 	"regexp"
 	"strconv"
@@ -262,3 +263,97 @@ func Dedupe(items []Item) []Item {
 // and the recap writer keeps the newest MaxItems before trimming to its
 // token budget.
 const MaxItems = 5000
+
+// releaseVersion reads a release tag: "v2.44.0", "7.2.4", "1.2"; a
+// suffix ("-rc2", "-beta") makes it a pre-release of that version.
+var releaseVersion = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.(\d+))?(-?\S+)?$`)
+
+// Version is a release tag's number, major.minor.patch.
+type Version struct {
+	Major, Minor, Patch int
+	// Pre is a pre-release suffix ("-rc2"), empty for a release.
+	Pre string
+}
+
+// ParseVersion reads a release tag ("v2.44.0", "7.2.4", "v2.44.0-rc2").
+func ParseVersion(tag string) (Version, bool) {
+	m := releaseVersion.FindStringSubmatch(tag)
+	if m == nil {
+		return Version{}, false
+	}
+	var v Version
+	v.Major, _ = strconv.Atoi(m[1])
+	v.Minor, _ = strconv.Atoi(m[2])
+	v.Patch, _ = strconv.Atoi(m[3]) // empty: 0
+	v.Pre = m[4]
+	return v, true
+}
+
+// compare orders versions by number, a pre-release before its release.
+func (v Version) compare(o Version) int {
+	if c := cmp.Or(cmp.Compare(v.Major, o.Major), cmp.Compare(v.Minor, o.Minor), cmp.Compare(v.Patch, o.Patch)); c != 0 {
+		return c
+	}
+	switch {
+	case v.Pre == o.Pre:
+		return 0
+	case v.Pre == "":
+		return 1
+	case o.Pre == "":
+		return -1
+	}
+	return strings.Compare(v.Pre, o.Pre)
+}
+
+// PreviousRelease returns the release before tag on tag's line, among
+// tags: for a maintenance release (x.y.z, z > 0, or its pre-release) the
+// greatest x.y.w with w < z; for a feature release (x.y.0) the greatest
+// earlier x'.y'.0. Pre-releases and tags that are no version are never
+// the answer, so v2.44.0 follows v2.43.0, not v2.44.0-rc2 nor v2.43.3.
+// ok is false when there is none (or tag is no version).
+func PreviousRelease(tags []string, tag string) (string, bool) {
+	cur, ok := ParseVersion(tag)
+	if !ok {
+		return "", false
+	}
+	best, bestV, found := "", Version{}, false
+	for _, t := range tags {
+		v, ok := ParseVersion(t)
+		if !ok || v.Pre != "" || v.compare(Version{Major: cur.Major, Minor: cur.Minor, Patch: cur.Patch}) >= 0 {
+			continue
+		}
+		if cur.Patch > 0 && (v.Major != cur.Major || v.Minor != cur.Minor) {
+			continue
+		}
+		if cur.Patch == 0 && v.Patch != 0 {
+			continue
+		}
+		if !found || v.compare(bestV) > 0 {
+			best, bestV, found = t, v, true
+		}
+	}
+	return best, found
+}
+
+// LatestRelease returns the greatest feature release (x.y.0) among tags:
+// where a line of development's unreleased changes start.
+func LatestRelease(tags []string) (string, bool) {
+	best, bestV, found := "", Version{}, false
+	for _, t := range tags {
+		if v, ok := ParseVersion(t); ok && v.Pre == "" && v.Patch == 0 && (!found || v.compare(bestV) > 0) {
+			best, bestV, found = t, v, true
+		}
+	}
+	return best, found
+}
+
+// ReleaseReader is implemented by providers that read a release's changes
+// from history by revision range rather than by date (plain git).
+type ReleaseReader interface {
+	// ReleaseActivity returns the commits of release tag of repo since
+	// the release before it on its line (see PreviousRelease), or, with
+	// tag empty, the default branch's commits since the latest feature
+	// release (see LatestRelease); and that earlier release, nil if there
+	// is none (then all of tag's history, up to MaxItems commits).
+	ReleaseActivity(ctx context.Context, repo, tag string) ([]Item, *Release, error)
+}

@@ -104,3 +104,31 @@ func TestCitedPullRequest(t *testing.T) {
 		})
 	}
 }
+
+func TestPreviousRelease(t *testing.T) {
+	git := []string{"v2.42.0", "v2.43.0-rc0", "v2.43.0", "v2.43.1", "v2.43.3", "v2.44.0-rc2", "v2.44.0", "v2.44.1", "gitgui-0.10", "v1.9.0"}
+	redis := []string{"7.0.0", "7.0.15", "7.2-rc1", "7.2.0", "7.2.3", "7.2.4", "2.6.7-1", "with-deprecated-diskstore"}
+	for _, c := range []struct {
+		tags      []string
+		tag, want string
+	}{
+		{git, "v2.44.0", "v2.43.0"},     // not the rc, not the maintenance release
+		{git, "v2.44.0-rc2", "v2.43.0"}, // a pre-release: since the last feature release
+		{git, "v2.43.3", "v2.43.1"},     // a maintenance release: the one before it on its line
+		{git, "v2.44.1", "v2.44.0"},
+		{git, "v2.42.0", "v1.9.0"},
+		{redis, "7.2.4", "7.2.3"},
+		{redis, "7.2.0", "7.0.0"},
+		{redis, "7.0.15", "7.0.0"},
+		{redis, "7.0.0", ""},
+		{redis, "with-deprecated-diskstore", ""},
+	} {
+		got, ok := PreviousRelease(c.tags, c.tag)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("PreviousRelease(%s) = %q, %v; want %q", c.tag, got, ok, c.want)
+		}
+	}
+	if got, _ := LatestRelease(git); got != "v2.44.0" {
+		t.Errorf("LatestRelease = %q, want v2.44.0", got)
+	}
+}

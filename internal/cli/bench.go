@@ -43,6 +43,7 @@ timed; git is timed on the same history.`,
 			return f.run(cmd.Context(), g, args[0])
 		},
 	}
+	cmd.AddCommand(newBenchRecap(g))
 	cmd.Flags().IntVar(&f.runs, "runs", 5, "runs of each fast step (medians are printed)")
 	cmd.Flags().IntVar(&f.slowRuns, "slow-runs", 3, "runs of git log --numstat and of the full index, in turns")
 	cmd.Flags().IntVar(&f.back, "back", 100, "index from a first-parent ancestor at least this many commits behind HEAD, then time extending it to HEAD")

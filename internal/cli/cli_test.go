@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -289,5 +290,60 @@ func TestAnalyzeInsights(t *testing.T) {
 	out, _, code = run(t, data, "analyze", repo.Dir, "churn", "--group-by", "directory", "--limit", "1")
 	if code != 0 || !strings.Contains(out, "DIRECTORY") || strings.Count(out, "main.go") != 1 || strings.Contains(out, "README.md") {
 		t.Errorf("churn by directory (exit %d):\n%s", code, out)
+	}
+}
+
+// TestRecapReleaseTag: --mode release --tag writes the notes of that
+// release since the release before it on its line, from the commits
+// between the two tags; without --tag, since the latest feature release.
+func TestRecapReleaseTag(t *testing.T) {
+	repo := sampleRepo(t)
+	repo.Git("tag", "v1.0.0")
+	repo.Commit(testrepo.Commit{Message: "Add the frobnicator to the main loop", Files: map[string][]byte{"frob.go": []byte("package main\n")}})
+	repo.Git("tag", "v1.1.0-rc0")
+	repo.Commit(testrepo.Commit{Message: "Fix a crash in the frobnicator on empty input", Files: map[string][]byte{"frob.go": []byte("package main\n\n")}})
+	repo.Git("tag", "v1.1.0")
+	repo.Commit(testrepo.Commit{Message: "Support twisting in the frobnicator", Files: map[string][]byte{"twist.go": []byte("package main\n")}})
+	data := t.TempDir()
+	out, stderr, code := run(t, data, "recap", repo.Dir, "--mode", "release", "--tag", "v1.1.0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "### Features\n- Add the frobnicator to the main loop.\n") || !strings.Contains(out, "### Fixes\n- Fix a crash in the frobnicator on empty input.\n") ||
+		strings.Contains(out, "twisting") || strings.Contains(out, "main.") {
+		t.Errorf("release v1.1.0 (since v1.0.0, not the rc):\n%s", out)
+	}
+	out, _, code = run(t, data, "recap", repo.Dir, "--mode", "release")
+	if code != 0 || !strings.Contains(out, "Support twisting") || strings.Contains(out, "crash") {
+		t.Errorf("unreleased since v1.1.0: exit %d\n%s", code, out)
+	}
+	if _, stderr, code = run(t, data, "recap", repo.Dir, "--tag", "v1.1.0"); code != 2 || !strings.Contains(stderr, "--tag") {
+		t.Errorf("--tag without --mode release: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = run(t, data, "recap", repo.Dir, "--mode", "release", "--tag", "v9.9.9"); code != 1 || !strings.Contains(stderr, "v9.9.9") {
+		t.Errorf("unknown tag: exit %d: %s", code, stderr)
+	}
+}
+
+// TestBenchRecap scores a release whose human notes the repository holds,
+// as git.git keeps them: one of its two items has a topic, the other none.
+func TestBenchRecap(t *testing.T) {
+	r := testrepo.New(t)
+	r.Commit(testrepo.Commit{Message: "initial", Files: map[string][]byte{"frob.c": []byte("1\n")}})
+	r.Git("tag", "v1.0.0")
+	r.Git("checkout", "-q", "-b", "ab/frob-twist")
+	r.Commit(testrepo.Commit{Message: "frob: twist", Files: map[string][]byte{"frob.c": []byte("1\n2\n")}})
+	r.Git("checkout", "-q", "main")
+	r.Merge("ab/frob-twist", testrepo.Commit{Message: "Merge branch 'ab/frob-twist'\n\n\"git frob\" learned to twist what it frobs.\n\n* ab/frob-twist:\n  frob: twist\n"})
+	r.Commit(testrepo.Commit{Message: "Git 1.1", Files: map[string][]byte{
+		"Documentation/RelNotes/1.1.0.txt": []byte("Git 1.1 Release Notes\n\n * \"git frob\" learned to twist what it\n   frobs.\n\n * A change nobody made.\n")}})
+	r.Git("tag", "v1.1.0")
+	out, stderr, code := run(t, t.TempDir(), "bench", "recap", r.Dir, "--tags", "v1.1.0", "--show")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	row := regexp.MustCompile(`(?m)^v1\.1\.0\s+v1\.0\.0\s+2\s+1\s+1\s+0\s+50\.0%\s+100\.0%\s+0\s+held out$`)
+	if !row.MatchString(out) || !strings.Contains(out, "  * A change nobody made.") {
+		t.Errorf("want 2 human items, 1 bullet covering one, the other listed as uncovered:\n%s", out)
 	}
 }

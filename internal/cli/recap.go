@@ -30,6 +30,7 @@ type recapFlags struct {
 	mode                     string
 	provider, host, org      string
 	src, target              string
+	tag                      string
 }
 
 func newRecap(g *globals) *cobra.Command {
@@ -39,6 +40,10 @@ func newRecap(g *globals) *cobra.Command {
 		Short: "Write a recap of the activity of a period",
 		Long: `recap gathers the activity of a period and prints a summary as it streams: n bullets
 (recap), release notes (--mode release) or a pull-request description (--mode pull_request).
+
+Release notes without --from cover what came since the latest release: for a repository,
+since the latest feature release tag (x.y.0) on the default branch, or with --tag, release
+--tag since the release before it on its line (v2.44.0 since v2.43.0, 7.2.4 since 7.2.3).
 
 Without --provider it reads the commits and tags of one repository (a path or URL). With
 --provider github, gitlab or azure it signs in with the token in ` + EnvToken + ` and reads
@@ -65,6 +70,7 @@ for the LLM_* settings.`,
 	fl.StringVar(&f.org, "organization", "", "with --provider azure: the organization")
 	fl.StringVar(&f.src, "src", "", "with --mode pull_request: describe this branch's commits that --target lacks")
 	fl.StringVar(&f.target, "target", "", "with --src: the branch the pull request goes into")
+	fl.StringVar(&f.tag, "tag", "", "with --mode release and a repository: notes of this release tag, since the release before it on its line")
 	completeValues(cmd, "mode", string(recap.ModeRecap), string(recap.ModeRelease), string(recap.ModePullRequest))
 	completeValues(cmd, "provider", connect.GitHub, connect.GitLab, connect.Azure)
 	return cmd
@@ -116,6 +122,9 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if len(res.Items) == 0 {
+		if res.Latest != nil || f.tag != "" {
+			return errors.New("no changes in this release")
+		}
 		return fmt.Errorf("no activity between %s and %s", since.Format(time.DateOnly), orNow(f.to))
 	}
 	if res.Trimmed > 0 {
@@ -136,9 +145,23 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 	return err
 }
 
-// gather reads the period's activity, or with --src and --target the
-// commits of a pull request.
+// gather reads the period's activity; release notes without a period,
+// the changes since the latest release (or of --tag); with --src and
+// --target, the commits of a pull request.
 func (f *recapFlags) gather(ctx context.Context, rs *recaps.Service, sess auth.Session, p activity.Provider, q activity.Query) (recaps.Result, error) {
+	if f.tag != "" && (f.mode != string(recap.ModeRelease) || f.provider != "" || f.from != "") {
+		return recaps.Result{}, usageError{errors.New("--tag goes with --mode release on a repository, without --from")}
+	}
+	if f.mode == string(recap.ModeRelease) && f.from == "" && f.to == "" && f.src == "" {
+		repo := ""
+		if f.provider != "" {
+			if len(q.Repos) != 1 {
+				return recaps.Result{}, usageError{errors.New("release notes need one repository in --repos (or a period: --from)")}
+			}
+			repo = q.Repos[0]
+		}
+		return rs.ReleaseNotes(ctx, p, repo, f.tag, 0)
+	}
 	if f.src == "" && f.target == "" {
 		return rs.Actions(ctx, sess, p, q)
 	}

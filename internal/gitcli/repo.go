@@ -127,3 +127,11 @@ func (g *Git) MailmapBlob(ctx context.Context, gitDir, rev string) (string, erro
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// FileAt returns the contents of the file at path in commit (or tag) rev.
+func (g *Git) FileAt(ctx context.Context, gitDir, rev, path string) ([]byte, error) {
+	if err := checkDynamic(path); err != nil {
+		return nil, err
+	}
+	return g.Command(gitDir).Args("cat-file", "blob").AddRevisions(rev + ":" + path).Output(ctx)
+}

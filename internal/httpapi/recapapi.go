@@ -143,7 +143,7 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 		{"GET", "/external-signup", ra.oauthSignIn, "GitHub OAuth callback: check the state of a sign-in started at /login/github, exchange ?code= and open a session", []string{"code", "state"}},
 		{"GET", "/repos", ra.repos, "Repositories the session can recap", nil},
 		{"GET", "/actions", ra.actions, "Activity in a period, as text for a model and as items", []string{"start_date", "end_date", "repo_filter", "authors"}},
-		{"GET", "/release_notes", ra.releaseNotes, "Activity since a repository's latest release, with older releases' notes", []string{"repo", "num_old_releases"}},
+		{"GET", "/release_notes", ra.releaseNotes, "Activity since a repository's latest release, with older releases' notes", []string{"repo", "num_old_releases", "tag"}},
 		{"GET", "/branches", ra.branches, "A repository's branches, the default first", []string{"repo"}},
 		{"GET", "/ws/{session_id}", ra.stream, "WebSocket: send {actions, n}, receive {chunk} frames ending with </end>", nil},
 		{"GET", "/ws/{session_id}/{mode}", ra.stream, "WebSocket for recap, release or pull_request", nil},
@@ -407,7 +407,7 @@ func (ra *recapAPI) releaseNotes(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ra.deadline)
 	defer cancel()
-	res, err := ra.opts.Recaps.ReleaseNotes(ctx, p, repo, old)
+	res, err := ra.opts.Recaps.ReleaseNotes(ctx, p, repo, strings.TrimSpace(r.URL.Query().Get("tag")), old)
 	if err != nil {
 		WriteFailure(w, r, ra.log, err)
 		return

@@ -52,8 +52,9 @@ func manyRepos(topics []*topic) bool {
 }
 
 // recapBullets writes at most n bullets, one per topic, the n biggest
-// (tests, CI and typo fixes only when nothing else happened), then says
-// how many topics were left out.
+// (documentation and internal work weighing half; tests, CI and typo
+// fixes only when nothing else happened), then says how many topics were
+// left out.
 func recapBullets(topics []*topic, n int, many bool) []string {
 	if len(topics) == 0 {
 		return []string{"No activity recorded in this period.\n"}
@@ -62,6 +63,14 @@ func recapBullets(topics []*topic, n int, many bool) []string {
 	if len(major) == 0 {
 		major = topics
 	}
+	// What users see first: documentation and internal work weigh half.
+	weight := func(t *topic) float64 {
+		if t.theme == themeDocs || t.theme == themeInternal {
+			return t.size() / 2
+		}
+		return t.size()
+	}
+	slices.SortStableFunc(major, func(a, b *topic) int { return cmp.Compare(weight(b), weight(a)) })
 	shown := major[:min(n, len(major))]
 	chunks := make([]string, 0, len(shown)+1)
 	for _, t := range shown {
@@ -126,8 +135,9 @@ func sentence(s string) string {
 }
 
 // releaseNotes writes one section per theme, one bullet per topic,
-// biggest first, naming the repository when there are several; tests,
-// CI and typo fixes are left out and counted.
+// biggest first, naming the repository when there are several; minor and
+// terse topics (tests, CI, typo fixes, "Doc update.") are left out and
+// counted.
 func releaseNotes(topics []*topic, many bool) []string {
 	chunks := []string{"## Release notes\n"}
 	left := 0
@@ -137,7 +147,7 @@ func releaseNotes(topics []*topic, many bool) []string {
 			if t.theme != th || t.issue {
 				continue
 			}
-			if t.minor {
+			if t.minor || t.terse() {
 				left++
 				continue
 			}
@@ -161,7 +171,7 @@ func releaseNotes(topics []*topic, many bool) []string {
 		chunks = append(chunks, "\nNo changes recorded.\n")
 	}
 	if left > 0 {
-		chunks = append(chunks, fmt.Sprintf("\n%d %s of tests, CI and typo fixes left out.\n", left, plural(left, "topic", "topics")))
+		chunks = append(chunks, fmt.Sprintf("\n%d minor %s (tests, CI, typo fixes, small clean-ups) left out.\n", left, plural(left, "topic", "topics")))
 	}
 	return chunks
 }

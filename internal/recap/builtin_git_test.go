@@ -144,7 +144,7 @@ func TestReleaseNotesOneBulletPerTopic(t *testing.T) {
 	if got != total {
 		t.Errorf("%d bullets for %d topics:\n%s", got, total, out)
 	}
-	if !strings.Contains(out, "1 topic of tests, CI and typo fixes left out") {
+	if !strings.Contains(out, "1 minor topic (tests, CI, typo fixes, small clean-ups) left out") {
 		t.Errorf("the test-only commit is neither left out nor counted:\n%s", out)
 	}
 }

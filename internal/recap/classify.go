@@ -75,23 +75,26 @@ var (
 	docWords  = regexp.MustCompile(`(?i)(^(doc|docs|documentation)\b|\b(documentation|manual page|man ?page|docs)\b (has|have) been|\bdocument(ed|s)?\b)`)
 	intWords  = regexp.MustCompile(`(?i)\b(tests?|test suite|CI|GitHub Actions|refactor(ed|ing)?|clean[- ]?ups?|cleaned up|code clean|coccinelle|build fix|simplif(y|ied)|internal|reorganiz|linter|compiler warnings?)\b`)
 	featWords = regexp.MustCompile(`(?i)\b(learn(s|ed|t)?|new|now (supports?|allows?|accepts?|takes?|gives?|shows?|can)|adds?|added|introduc(e|es|ed)|support(s|ed)?|option|configuration variable|command)\b`)
-	// minorWords mark a title of work a changelog leaves out.
-	minorWords = regexp.MustCompile(`(?i)\b(typos?|typofix|spelling|whitespace|comment(s)? only|readme|ci|github actions|workflow)\b`)
+	// trivialWords mark a title of work a changelog leaves out.
+	trivialWords = regexp.MustCompile(`(?i)\b(typos?|typofix(es)?|grammofix(es)?|spelling|whitespace|comments?|(compile|compiler|clang|gcc|unused \w+) warnings?|dead code|readme)\b`)
+	// cycleFixup marks a fix-up of work of the same release cycle, which
+	// release notes never list: "Fix-up for what has been merged recently",
+	// "Docfix for topic already in -rc0".
+	cycleFixup = regexp.MustCompile(`(?i)(\bfix-?ups? (for|to) (what|a topic|the topic|topics?)\b|\balready in (-rc\d|'?master'?|the release)|\bin -rc\d|\bmerged to '?master'? recently|\bprevious round\b|\brecent fix-?up\b)`)
+	// testWords mark tests and CI work.
+	testWords = regexp.MustCompile(`(?i)(\b(tests?|test suite|testsuite|CI|GitHub Actions|workflows?|flaky|flakiness)\b|^t\d{4}\b)`)
 )
 
 // classifyTopic decides a topic's theme from its conventional-commit
 // prefix, else the leading verb of its title, else the words of its
-// title, its commits' subjects and its paths; minor marks tests, CI,
-// typo and README-only work.
+// title, its commits' subjects and its paths; and whether it is minor
+// (see minorTopic).
 func classifyTopic(t *topic) (theme, bool) {
 	if t.issue {
 		return themeIssue, false
 	}
 	pathTheme, pathKnown := themeOfPaths(t.files)
-	minor := minorWords.MatchString(t.title) || (pathKnown && pathTheme == themeInternal)
-	if pathKnown && pathTheme == themeDocs && len(t.files) == 1 && isReadme(t.files) {
-		return themeInternal, true
-	}
+	minor := minorTopic(t, pathKnown && pathTheme == themeInternal)
 	if th, ok := themeOfText(t.title); ok {
 		if pathKnown && (pathTheme == themeDocs || pathTheme == themeInternal) && th != themeFix {
 			return pathTheme, minor
@@ -115,6 +118,27 @@ func classifyTopic(t *topic) (theme, bool) {
 		}
 	}
 	return best, minor
+}
+
+// minorTopic reports whether a changelog and a recap leave t out: typo,
+// comment, warning and README-only work; fix-ups of work of the same
+// release cycle; and tests or CI work (testsOnly: by its paths) that no
+// description of its own explains.
+func minorTopic(t *topic, testsOnly bool) bool {
+	switch {
+	case trivialWords.MatchString(t.title), cycleFixup.MatchString(t.title), len(t.files) > 0 && isReadme(t.files):
+		return true
+	case testsOnly, testWords.MatchString(t.title):
+		return !t.described
+	}
+	return false
+}
+
+// terse reports whether t's title is too short to say what changed
+// ("Doc update.", "Code clean-up."): three words or fewer, and no pull
+// request's. Release notes leave such topics out; a recap keeps them.
+func (t *topic) terse() bool {
+	return t.number == 0 && len(strings.Fields(t.title)) <= 3
 }
 
 // themeOfText reads a theme from a title or subject: its conventional

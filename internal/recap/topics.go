@@ -28,8 +28,11 @@ type topic struct {
 	subsystem string
 	theme     theme
 	// minor marks work a changelog leaves out: tests, CI, typo fixes,
-	// README-only changes.
+	// README-only changes (see minorTopic).
 	minor bool
+	// described marks a topic whose title is a description written for
+	// it (a merge body), not a commit's subject or a pull request's title.
+	described bool
 	// commits, lines and files measure the topic's size.
 	commits, lines int
 	files          map[string]bool
@@ -44,8 +47,12 @@ func (t *topic) size() float64 {
 	return float64(max(t.commits, 1)) + float64(t.lines)/200 + float64(len(t.files))/10
 }
 
-// add counts commit it in the topic.
+// add counts commit it in the topic; a merge (of the topic's own
+// branches) adds nothing.
 func (t *topic) add(it activity.Item) {
+	if it.IsMerge() {
+		return
+	}
 	t.commits++
 	t.lines += it.Additions + it.Deletions
 	if t.files == nil {
@@ -96,7 +103,11 @@ func mergeInfo(msg string) (branch, description string, integrates bool) {
 			return branch, "", true
 		}
 	}
-	return branch, describe(body), false
+	desc := describe(body)
+	if versionOnly.MatchString(desc) {
+		desc = "" // "Merge Redis 6.2.1\n\nRedis 6.2.1": a release, described by its commits
+	}
+	return branch, desc, false
 }
 
 // describe returns the prose paragraphs at the start of a merge body, up
@@ -107,7 +118,7 @@ func describe(body string) string {
 	for line := range strings.Lines(body) {
 		l := strings.TrimSpace(line)
 		switch {
-		case strings.HasPrefix(l, "* ") && strings.HasSuffix(l, ":"),
+		case shortlog.MatchString(l),
 			strings.HasPrefix(l, "# "), strings.HasPrefix(l, "Conflicts:"),
 			strings.HasPrefix(l, "See merge request "),
 			trailer.MatchString(l):
@@ -117,6 +128,10 @@ func describe(body string) string {
 	}
 	return strings.Join(words, " ")
 }
+
+// shortlog starts the list of merged commits: "* ps/topic:", "* ps/topic:
+// (33 commits)", "* 'topic' of https://...:".
+var shortlog = regexp.MustCompile(`^\* .*:(\s*\(\d+ commits\))?$`)
 
 // trailer is a "Signed-off-by: ..." style line.
 var trailer = regexp.MustCompile(`^[A-Z][\w-]*-by: `)
@@ -161,9 +176,15 @@ func (s *topicSet) merge(m activity.Item) *topic {
 		return s.pullRequest(m.Repo, m.PullRequest, m.PullTitle)
 	}
 	branch, desc, _ := mergeInfo(m.Message)
-	return s.get(topicKey{repo: m.Repo, kind: "merge", name: cmp.Or(branch, m.SHA)}, func() *topic {
-		return &topic{repo: m.Repo, title: desc, subsystem: branchSubsystem(branch), date: m.Date}
+	t := s.get(topicKey{repo: m.Repo, kind: "merge", name: cmp.Or(branch, m.SHA)}, func() *topic {
+		return &topic{repo: m.Repo, subsystem: branchSubsystem(branch), date: m.Date}
 	})
+	if t.title == "" && desc != "" {
+		// The same branch merged twice (into maint, then master): the
+		// merge that describes it names the topic.
+		t.title, t.described = desc, true
+	}
+	return t
 }
 
 // buildTopics groups items into topics, in no particular order, and
@@ -295,10 +316,12 @@ func bookkeeping(it activity.Item) bool {
 
 // assignToMerges finds, for each commit, the first-parent merge that
 // brought it into its repository's history: owner[i] is the index of
-// that merge, or -1 for commits on the first-parent line itself (and for
-// commits no merge in the list brought). Integrated[i] marks the
+// that merge, or -1 for commits on the first-parent line itself, commits
+// no merge in the list brought, and commits of a merge that brought
+// topics of their own (see bringsTopics). Integrated[i] marks the
 // integration merges (of maintenance branches, tags, other repositories)
-// and the commits they brought, which are no topic of their own.
+// and the commits they brought, which are no topic of their own, and the
+// merges that brought topics of their own.
 func assignToMerges(commits []activity.Item) (owner []int, integrated []bool) {
 	owner = make([]int, len(commits))
 	integrated = make([]bool, len(commits))
@@ -329,9 +352,11 @@ func assignToMerges(commits []activity.Item) (owner []int, integrated []bool) {
 		}
 	}
 	slices.SortStableFunc(merges, func(a, b int) int { return commits[a].Date.Compare(commits[b].Date) })
+	claimed := make([]bool, len(commits))
 	for _, m := range merges {
 		_, _, integrates := mergeInfo(commits[m].Message)
 		integrated[m] = integrates
+		var members []int
 		stack := []string{}
 		for _, p := range commits[m].Parents[1:] {
 			stack = append(stack, commits[m].Repo+"\x00"+p)
@@ -340,19 +365,46 @@ func assignToMerges(commits []activity.Item) (owner []int, integrated []bool) {
 			k := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			j, ok := index[k]
-			if !ok || mainline[j] || owner[j] >= 0 || integrated[j] {
+			if !ok || mainline[j] || claimed[j] {
 				continue
 			}
-			owner[j], integrated[j] = m, integrates
-			if integrates {
-				owner[j] = -1
-			}
+			claimed[j] = true
+			members = append(members, j)
 			for _, p := range commits[j].Parents {
 				stack = append(stack, commits[j].Repo+"\x00"+p)
 			}
 		}
+		dissolve := !integrates && bringsTopics(commits, members)
+		integrated[m] = integrates || dissolve
+		for _, j := range members {
+			switch {
+			case integrates:
+				integrated[j] = true
+			case !dissolve:
+				owner[j] = m
+			}
+		}
 	}
 	return owner, integrated
+}
+
+// bringsTopics reports whether the commits a merge brought (members) are
+// topics of their own: they cite two or more pull requests, as a release
+// branch merged whole does ("Merge Redis 6.2.1", "Merge pull request #1
+// from user/release-7.0.1"). Such a merge is no topic: its commits are
+// summarised as if committed on the first-parent line.
+func bringsTopics(commits []activity.Item, members []int) bool {
+	first := 0
+	for _, j := range members {
+		switch pr := commits[j].PullRequest; {
+		case pr == 0 || pr == first:
+		case first == 0:
+			first = pr
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // first is the first of s, or "".

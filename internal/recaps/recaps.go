@@ -182,11 +182,43 @@ func (s *Service) render(items []activity.Item) Result {
 
 // ReleaseNotes gathers what a release-notes writer reads: the activity of
 // repo since its latest release (the last 90 days if it has none), and
-// the notes of the old releases before it (0 to MaxOldReleases).
-func (s *Service) ReleaseNotes(ctx context.Context, p activity.Provider, repo string, old int) (Result, error) {
+// the notes of the old releases before it (0 to MaxOldReleases). A
+// provider that reads releases by revision range (plain git) gives the
+// commits since the latest release of the default branch's line, or with
+// tag, those of release tag since the release before it on its line; a
+// tag for another provider is an error wrapping recap.ErrInvalid.
+func (s *Service) ReleaseNotes(ctx context.Context, p activity.Provider, repo, tag string, old int) (Result, error) {
+	rr, byRange := p.(activity.ReleaseReader)
+	if tag != "" && !byRange {
+		return Result{}, fault.Errorf(fault.Invalid, "%w: a release tag can be named only for a plain git repository", recap.ErrInvalid)
+	}
 	rels, err := p.Releases(ctx, repo, old+1)
 	if err != nil {
 		return Result{}, err
+	}
+	if byRange {
+		items, since, err := rr.ReleaseActivity(ctx, repo, tag)
+		if err != nil {
+			return Result{}, err
+		}
+		if since != nil || tag != "" {
+			res := s.render(items)
+			end := s.now()
+			if tag != "" {
+				end = time.Time{}
+				for _, it := range items {
+					end = maxTime(end, it.Date)
+				}
+			}
+			res.Range = analytics.DateRange{End: day(end)}
+			if since != nil {
+				res.Range.Start = day(since.Date)
+			}
+			res.Latest = since
+			res.Previous = without(rels, since)
+			res.Actions += renderReleases(rels)
+			return res, nil
+		}
 	}
 	q := activity.Query{Until: s.now()}
 	q.Since = q.Until.AddDate(0, 0, -unreleasedDays)
@@ -211,6 +243,21 @@ func (s *Service) ReleaseNotes(ctx context.Context, p activity.Provider, repo st
 	}
 	res.Actions += renderReleases(rels)
 	return res, nil
+}
+
+// without returns rels less since.
+func without(rels []activity.Release, since *activity.Release) []activity.Release {
+	if since == nil {
+		return rels
+	}
+	return slices.DeleteFunc(slices.Clone(rels), func(r activity.Release) bool { return r.Tag == since.Tag })
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // renderReleases appends the earlier releases' notes, for the model to

@@ -123,7 +123,7 @@ func TestReleaseNotes(t *testing.T) {
 			{Tag: "v1.0.0", Date: latest.AddDate(0, -1, 0), Body: "- older"},
 		},
 	}
-	res, err := newService(t, today).ReleaseNotes(context.Background(), p, "octo/app", 1)
+	res, err := newService(t, today).ReleaseNotes(context.Background(), p, "octo/app", "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestReleaseNotes(t *testing.T) {
 		t.Errorf("the earlier notes are not quoted in the actions:\n%s", res.Actions)
 	}
 
-	res, err = newService(t, today).ReleaseNotes(context.Background(), &memProvider{}, "", 1)
+	res, err = newService(t, today).ReleaseNotes(context.Background(), &memProvider{}, "", "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,6 +147,48 @@ func commitItems(ctx context.Context, r *history.Repo, rev string, exclude, auth
 	return items, err
 }
 
+var _ activity.ReleaseReader = (*Provider)(nil)
+
+// ReleaseActivity returns the commits of release tag since the release
+// before it on its line (v2.44.0 since v2.43.0, 7.2.4 since 7.2.3: see
+// activity.PreviousRelease), read by revision range, and that release; with
+// tag empty, the default branch's commits since the latest feature
+// release. An unknown tag is a providers.ErrNotFound error.
+func (p *Provider) ReleaseActivity(ctx context.Context, repo, tag string) ([]activity.Item, *activity.Release, error) {
+	r, tags, err := p.refs(ctx, repo, gitcli.Tags)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = t.Name
+	}
+	var rev, prev string
+	if tag == "" {
+		rev = "HEAD"
+		if b := r.View().Index().Branch; b != "" {
+			rev = gitcli.Branches + b
+		}
+		prev, _ = activity.LatestRelease(names)
+	} else {
+		if !slices.Contains(names, tag) {
+			return nil, nil, &providers.Error{Provider: Platform, Op: "release " + tag, Kind: providers.ErrNotFound,
+				Message: fmt.Sprintf("no tag %q", tag)}
+		}
+		rev = gitcli.Tags + tag
+		prev, _ = activity.PreviousRelease(names, tag)
+	}
+	var exclude []string
+	var since *activity.Release
+	if prev != "" {
+		exclude = []string{gitcli.Tags + prev}
+		rel := release(tags[slices.Index(names, prev)])
+		since = &rel
+	}
+	items, err := commitItems(ctx, r, rev, exclude, nil)
+	return items, since, err
+}
+
 // Releases returns the newest n tags as releases.
 func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity.Release, error) {
 	_, tags, err := p.refs(ctx, repo, gitcli.Tags)
@@ -155,13 +197,18 @@ func (p *Provider) Releases(ctx context.Context, repo string, n int) ([]activity
 	}
 	var out []activity.Release
 	for _, t := range tags[:min(n, len(tags))] {
-		rel := activity.Release{Tag: t.Name, Name: t.Name, Date: t.Date, Author: t.Author}
-		if t.Annotated {
-			rel.Body = t.Message
-		}
-		out = append(out, rel)
+		out = append(out, release(t))
 	}
 	return out, nil
+}
+
+// release is tag t as a release: an annotated tag's message is its notes.
+func release(t gitcli.Ref) activity.Release {
+	rel := activity.Release{Tag: t.Name, Name: t.Name, Date: t.Date, Author: t.Author}
+	if t.Annotated {
+		rel.Body = t.Message
+	}
+	return rel
 }
 
 // Branches returns the repository's branches, the default one first and

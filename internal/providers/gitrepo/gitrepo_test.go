@@ -220,3 +220,47 @@ func TestActivityOfMergedTopics(t *testing.T) {
 		t.Errorf("March 3 = %v, %v", messages(items), err)
 	}
 }
+
+// TestReleaseActivity: a release's commits are read by revision range
+// from the release before it on its line, never from a pre-release or a
+// maintenance release of an older line.
+func TestReleaseActivity(t *testing.T) {
+	r := testrepo.New(t)
+	commit := func(d int, msg string) string {
+		return r.Commit(testrepo.Commit{Date: day(d), Message: msg, Files: map[string][]byte{"f": []byte(msg)}})
+	}
+	commit(1, "one")
+	r.Git("tag", "v1.0.0")
+	r.Git("branch", "maint")
+	commit(2, "two")
+	r.Git("tag", "v1.1.0-rc0")
+	r.Git("checkout", "-q", "maint")
+	commit(3, "a fix on maint")
+	r.Git("tag", "v1.0.1")
+	r.Git("checkout", "-q", "main")
+	commit(4, "three")
+	r.Git("tag", "v1.1.0")
+	commit(5, "unreleased")
+	p := gitrepo.New(newService(t), r.Dir)
+	for _, c := range []struct {
+		tag, since string
+		want       []string
+	}{
+		{"v1.1.0", "v1.0.0", []string{"commit:three", "commit:two"}},
+		{"v1.0.1", "v1.0.0", []string{"commit:a fix on maint"}},
+		{"", "v1.1.0", []string{"commit:unreleased"}},
+		{"v1.0.0", "", []string{"commit:one"}},
+	} {
+		items, since, err := p.ReleaseActivity(context.Background(), "", c.tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := messages(items)
+		if (since == nil) != (c.since == "") || since != nil && since.Tag != c.since || !slices.Equal(got, c.want) {
+			t.Errorf("release %q: since %+v, %v; want since %q, %v", c.tag, since, got, c.since, c.want)
+		}
+	}
+	if _, _, err := p.ReleaseActivity(context.Background(), "", "v9"); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("unknown tag: %v, want ErrNotFound", err)
+	}
+}
