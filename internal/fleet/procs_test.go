@@ -136,7 +136,8 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	p.cmd = exec.Command(gitpulseBinary(t), append(args, "--addr", addr)...)
-	p.cmd.Env = append(append(os.Environ(), "GITPULSE_DATA_DIR="+filepath.Join(dir, "data")), env...)
+	// The data directory last: it stands for the image's volume.
+	p.cmd.Env = append(append(os.Environ(), env...), "GITPULSE_DATA_DIR="+filepath.Join(dir, "data"))
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -384,10 +385,19 @@ func TestFleetClonesOnceAndRefreshesOnPush(t *testing.T) {
 	dir := filepath.Join(root, "shared.git")
 	git := newGitServer(t, root)
 
-	env := fleetEnv(rs.URL())
+	// The containers of compose.yaml, as processes: its environment and
+	// commands, the image's entrypoint, with this test's Redis and git
+	// server in place of the compose network's.
+	vars := map[string]string{"SECRET_KEY": strings.Repeat("k", 32), "WEBHOOK_SECRET": hookSecret}
+	here := []string{"REDIS_URL=" + rs.URL(), "ALLOWED_GIT_HOSTS=*", "ALLOW_HTTP_GIT=true", "ALLOW_PRIVATE_GIT_HOSTS=true", "RATE_LIMIT=100000", "REQUEST_TIMEOUT=5s"}
+	workerArgs, workerEnv := container(t, "worker", vars)
+	serveArgs, serveEnv := container(t, "serve1", vars)
 	// Two workers, so that a job run twice would show at the git server.
-	workers := []*proc{start(t, "worker1", env, "worker", "--concurrency", "2"), start(t, "worker2", env, "worker", "--concurrency", "2")}
-	api := []*proc{start(t, "serve1", env, "serve"), start(t, "serve2", env, "serve")}
+	workers := []*proc{start(t, "worker1", append(workerEnv, here...), workerArgs...), start(t, "worker2", append(workerEnv, here...), workerArgs...)}
+	api := []*proc{start(t, "serve1", append(serveEnv, here...), serveArgs...), start(t, "serve2", append(serveEnv, here...), serveArgs...)}
+	for _, p := range append(workers, api...) {
+		checkHealth(t, p)
+	}
 
 	// What one process's clone costs: a lone serve in local mode.
 	alone := start(t, "alone", []string{"ALLOWED_GIT_HOSTS=*", "ALLOW_HTTP_GIT=true", "ALLOW_PRIVATE_GIT_HOSTS=true", "RATE_LIMIT=100000", "REQUEST_TIMEOUT=5s"}, "serve")
