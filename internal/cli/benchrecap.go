@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -91,17 +91,17 @@ func (f *benchRecapFlags) run(ctx context.Context, g *globals, repo string) erro
 		return err
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintf(g.stderr, "skipped (no human notes for them at their tags): %s\n", strings.Join(skipped, ", "))
+		g.note("skipped (no human notes for them at their tags): %s", strings.Join(skipped, ", "))
 	}
-	t := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(t, "RELEASE\tSINCE\tHUMAN\tBULLETS\tMATCHED\tWEAK\tRECALL\tPRECISION\tFILLER\tSET")
+	t := table(g.stdout)
+	t.printf("RELEASE\tSINCE\tHUMAN\tBULLETS\tMATCHED\tWEAK\tRECALL\tPRECISION\tFILLER\tSET\n")
 	for _, r := range releases {
 		set := "held out"
 		if r.Tuned {
 			set = "tuned"
 		}
 		s := r.Score
-		fmt.Fprintf(t, "%s\t%s\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%s\n", r.Tag, r.Since, s.Human, s.Bullets, s.Matched, s.Weak, 100*s.Recall(), 100*s.Precision(), s.Filler, set)
+		t.printf("%s\t%s\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%s\n", r.Tag, r.Since, s.Human, s.Bullets, s.Matched, s.Weak, 100*s.Recall(), 100*s.Precision(), s.Filler, set)
 	}
 	tuned, held := recapbench.Totals(releases)
 	for _, row := range []struct {
@@ -109,15 +109,17 @@ func (f *benchRecapFlags) run(ctx context.Context, g *globals, repo string) erro
 		s    recapbench.Score
 	}{{"all tuned", tuned}, {"all held out", held}} {
 		if row.s.Human > 0 {
-			fmt.Fprintf(t, "%s\t\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t\n", row.name, row.s.Human, row.s.Bullets, row.s.Matched, row.s.Weak, 100*row.s.Recall(), 100*row.s.Precision(), row.s.Filler)
+			t.printf("%s\t\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t\n", row.name, row.s.Human, row.s.Bullets, row.s.Matched, row.s.Weak, 100*row.s.Recall(), 100*row.s.Precision(), row.s.Filler)
 		}
 	}
-	if err := t.Flush(); err != nil {
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if f.show {
 		for _, r := range releases {
-			showRelease(g, r)
+			if err := showRelease(g.stdout, r); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -125,12 +127,13 @@ func (f *benchRecapFlags) run(ctx context.Context, g *globals, repo string) erro
 
 // showRelease prints a release's written notes, marking the bullets that
 // cover a human item, and the human items no bullet covers.
-func showRelease(g *globals, r recapbench.Release) {
+func showRelease(w io.Writer, r recapbench.Release) error {
 	covered, matched := map[int]bool{}, map[int]bool{}
 	for _, p := range r.Score.Pairs {
 		matched[p[0]], covered[p[1]] = true, true
 	}
-	fmt.Fprintf(g.stdout, "\n=== %s (since %s)\n", r.Tag, r.Since)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n=== %s (since %s)\n", r.Tag, r.Since)
 	i := 0
 	for line := range strings.Lines(r.Written) {
 		if strings.HasPrefix(line, "- ") {
@@ -141,12 +144,14 @@ func showRelease(g *globals, r recapbench.Release) {
 			line = mark + line
 			i++
 		}
-		fmt.Fprint(g.stdout, line)
+		b.WriteString(line)
 	}
-	fmt.Fprintln(g.stdout, "--- human items no bullet covers:")
+	b.WriteString("--- human items no bullet covers:\n")
 	for j, h := range r.Human {
 		if !covered[j] {
-			fmt.Fprintln(g.stdout, "  * "+h.Text)
+			b.WriteString("  * " + h.Text + "\n")
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
