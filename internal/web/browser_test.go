@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -350,6 +352,36 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `location.search`); !strings.Contains(got, "from=2023-01-01") || !strings.Contains(got, "to=2024-12-31") {
 		t.Errorf("address after Analyze %q", got)
 	}
+
+	// Dragging across the chart from the first busy bucket to the next
+	// analyzes those two buckets; on the way the tooltip reads each.
+	rows := pageRows(t, b, "#activity-rows")
+	first := slices.IndexFunc(rows, func(r []string) bool { return r[1] != "0" })
+	if first < 0 || first+2 >= len(rows) {
+		t.Fatalf("activity rows %q", rows)
+	}
+	xy := eval[[]float64](b, fmt.Sprintf(`(() => {
+		const s = document.querySelector('#activity-chart svg');
+		s.scrollIntoView({block: 'center'});
+		const r = s.getBoundingClientRect(), W = s.viewBox.baseVal.width, o = s.querySelector('.overlay');
+		const left = o.x.baseVal.value, bw = o.width.baseVal.value / %d;
+		const x = (i) => r.left + (left + (i + 0.5) * bw) * r.width / W;
+		return [x(%d), x(%d), r.top + r.height / 3];
+	})()`, len(rows), first, first+1))
+	b.do("drag across two buckets",
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[0], xy[2]),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, xy[0], xy[2], chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, (xy[0]+xy[1])/2, xy[2], chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[1], xy[2], chromedp.ButtonLeft))
+	if tip := eval[string](b, `document.querySelector('#activity-chart .tip').textContent`); !strings.HasPrefix(tip, rows[first+1][0]+" to ") {
+		t.Errorf("tooltip while dragging over %s: %q", rows[first+1][0], tip)
+	}
+	b.do("drop", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, xy[1], xy[2], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	dragTo := mustDay(t, rows[first+2][0]).AddDate(0, 0, -1).Format(time.DateOnly)
+	b.wait("the dragged span analyzed", settled+` && document.querySelector('#commits .sub').textContent.startsWith('`+rows[first][0]+` to `+dragTo+`')`)
+	checkAgainstGit(t, b, repo, view{from: rows[first][0], to: dragTo})
+	b.do("back to two years", chromedp.NavigateBack())
+	b.wait("two years again", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-01-01 to 2024-12-31')`)
 	b.do("back", chromedp.NavigateBack())
 	b.wait("back to the default period", settled+` && document.querySelector('#calendar .sub').textContent.startsWith('2023-03-21 to 2024-03-20')`)
 	if got := eval[string](b, `location.pathname + location.search`); got != bare {
