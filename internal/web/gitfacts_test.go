@@ -104,10 +104,13 @@ func (v view) shown(cs []commitFacts) []commitFacts {
 	return keep
 }
 
-// pageNumbers reads the rows of a table body as text cells, with the
-// thousands separators of the page's numbers removed.
+// pageRows reads the rows of a table body as text cells, with the
+// thousands separators of the page's numbers removed. A chart's data
+// table is opened first: its rows are built when it is.
 func pageRows(t *testing.T, b *browser, tbody string) [][]string {
 	t.Helper()
+	eval[bool](b, fmt.Sprintf(`(() => { const d = document.querySelector(%q).closest('details'); if (d) d.open = true; return true; })()`, tbody))
+	b.wait("the rows of "+tbody, fmt.Sprintf(`document.querySelector(%q).dataset.filled !== 'false'`, tbody))
 	return eval[[][]string](b, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(tr => [...tr.cells].map(td => td.textContent.trim().replaceAll(',', '')))`, tbody+" tr"))
 }
 

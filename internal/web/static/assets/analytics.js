@@ -280,6 +280,36 @@ function showSummary(s) {
 
 const num = (n) => el('td', { class: 'num' }, fmtNum(n));
 
+/** The rows of each closed data table, by its tbody's id, built when it is opened. */
+const pendingRows = new Map();
+
+/**
+ * dataRows fills a chart's data table, which sits in a closed <details>:
+ * now if it is open, else when it is first opened, so an analysis does
+ * not build hundreds of rows nobody reads. tbody.dataset.filled says
+ * whether the rows are in.
+ */
+function dataRows(id, rows) {
+  const tbody = $(id);
+  const details = tbody.closest('details');
+  if (details && !pendingRows.has(id)) {
+    details.addEventListener('toggle', () => { if (details.open) fillRows(id); });
+  }
+  pendingRows.set(id, rows);
+  tbody.replaceChildren();
+  tbody.dataset.filled = 'false';
+  if (!details || details.open) fillRows(id);
+}
+
+/** fillRows builds the pending rows of table body id. */
+function fillRows(id) {
+  const rows = pendingRows.get(id);
+  if (!rows) return;
+  pendingRows.set(id, null);
+  $(id).replaceChildren(...rows());
+  $(id).dataset.filled = 'true';
+}
+
 async function loadActivity(r) {
   const d = (await get('activity', lineFilters(r), r.controller.signal)).activity;
   if (run !== r) return;
@@ -291,7 +321,7 @@ async function loadActivity(r) {
     fillForm(view);
     analyze(view, 'push');
   }, card('activity').clientWidth - 34);
-  $('activity-rows').replaceChildren(...d.data.map((p) => el('tr', { 'data-date': p.date },
+  dataRows('activity-rows', () => d.data.map((p) => el('tr', { 'data-date': p.date },
     el('td', {}, p.date), num(p.commits), num(p.additions), num(p.deletions), num(p.authors))));
 }
 
@@ -301,7 +331,7 @@ async function loadCalendar(r) {
     sub('calendar', r);
     $('calendar-note').textContent = `The day calendar covers periods of up to a year; this one has ${plural(n, 'day')}. The activity chart covers all of it.`;
     $('calendar-chart').replaceChildren();
-    $('calendar-rows').replaceChildren();
+    dataRows('calendar-rows', () => []);
     return;
   }
   const h = (await get('heatmap', { ...filters(r), timePeriod: 'day' }, r.controller.signal)).heatmapData;
@@ -312,7 +342,7 @@ async function loadCalendar(r) {
   calendar($('calendar-chart'), h);
   // Where it scrolls (a phone), the latest weeks first, once the card shows.
   requestAnimationFrame(() => { $('calendar-chart').scrollLeft = $('calendar-chart').scrollWidth; });
-  $('calendar-rows').replaceChildren(...busy.map((p) => el('tr', { 'data-date': p.date }, el('td', {}, p.date), num(p.count), num(p.authors))));
+  dataRows('calendar-rows', () => busy.map((p) => el('tr', { 'data-date': p.date }, el('td', {}, p.date), num(p.count), num(p.authors))));
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -324,7 +354,7 @@ async function loadPunchcard(r) {
   $('punchcard-note').textContent = `${plural(d.totalCommits, 'commit')} by weekday and hour, each in its author's own time zone.`;
   punchcard($('punchcard-chart'), d);
   const busy = d.data.filter((c) => c.commits > 0).sort((a, b) => a.day - b.day || a.hour - b.hour);
-  $('punchcard-rows').replaceChildren(...busy.map((c) => el('tr', { 'data-day': c.day, 'data-hour': c.hour },
+  dataRows('punchcard-rows', () => busy.map((c) => el('tr', { 'data-day': c.day, 'data-hour': c.hour },
     el('td', {}, WEEKDAYS[c.day]), num(c.hour), num(c.commits))));
 }
 
@@ -363,7 +393,7 @@ async function loadHotspots(r) {
   $('hotspots-note').textContent = `${plural(s.totalFiles, 'file')} changed, ${fmtNum(s.highRiskFiles)} of high or critical risk`
     + (s.totalFiles > c.files.length ? `; the ${fmtNum(c.files.length)} most changed are listed.` : '.');
   $('hotspots-chart').replaceChildren(bars(dirs.slice(0, TOP_BARS).map((d) => ({ label: d.path, value: d.changes })), 'changed lines'));
-  $('hotspots-dirs').replaceChildren(...dirs.map((d) => el('tr', {},
+  dataRows('hotspots-dirs', () => dirs.map((d) => el('tr', {},
     el('td', { class: 'path' }, el('code', {}, d.path)), num(d.files), num(d.commits), num(d.additions), num(d.deletions))));
   $('hotspots-rows').replaceChildren(...c.files.map((f) => el('tr', {},
     el('td', { class: 'path' }, el('code', {}, f.path)),

@@ -205,17 +205,23 @@ export function timeSeries(host, data, end, onBrush, width = 900) {
     svg('line', { class: 'axis', x1: left, x2: W - right, y1: mid, y2: mid }),
   );
   const labelEvery = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 110))));
+  // One path per series, a rectangle per bucket: three elements however
+  // many buckets (a rect each made thousands to lay out).
+  const w = Math.max(0.6, bw - (bw > 3 ? 1 : 0)).toFixed(2);
+  const bar = (x, y, h) => (h > 0 ? `M${x.toFixed(2)} ${y.toFixed(2)}h${w}v${h.toFixed(2)}h-${w}z` : '');
+  let commits = '';
+  let added = '';
+  let deleted = '';
   pts.forEach((p, i) => {
     const x = left + i * bw;
-    const w = Math.max(0.6, bw - (bw > 3 ? 1 : 0));
     const hc = (h1 * p.commits) / maxC;
     const ha = ((h2 / 2) * p.additions) / maxL;
-    const hd = ((h2 / 2) * p.deletions) / maxL;
-    if (p.commits) root.append(svg('rect', { class: 'bar', x, y: top1 + h1 - hc, width: w, height: hc }));
-    if (p.additions) root.append(svg('rect', { class: 'add', x, y: mid - ha, width: w, height: ha }));
-    if (p.deletions) root.append(svg('rect', { class: 'del', x, y: mid, width: w, height: hd }));
+    commits += bar(x, top1 + h1 - hc, hc);
+    added += bar(x, mid - ha, ha);
+    deleted += bar(x, mid, ((h2 / 2) * p.deletions) / maxL);
     if (i % labelEvery === 0) root.append(svg('text', { x, y: H - 6 }, p.date.slice(0, data?.timePeriod === 'month' ? 7 : 10)));
   });
+  root.append(svg('path', { class: 'bar', d: commits }), svg('path', { class: 'add', d: added }), svg('path', { class: 'del', d: deleted }));
   const hover = svg('rect', { class: 'hover', x: 0, y: top1, width: bw, height: top2 + h2 - top1, visibility: 'hidden' });
   const brush = svg('rect', { class: 'brush', x: 0, y: top1, width: 0, height: top2 + h2 - top1, visibility: 'hidden' });
   const overlay = svg('rect', { class: 'overlay', x: left, y: 0, width: plotW, height: H });
