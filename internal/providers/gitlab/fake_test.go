@@ -128,8 +128,7 @@ func (f *fake) requests() int {
 // page parameter asks for (default 1), the offset-pagination headers
 // (X-Page, X-Per-Page, X-Prev-Page, X-Next-Page, X-Total, X-Total-Pages,
 // empty where there is none) and a Link header with prev, next, first and
-// last. Like GitLab's merge request and issue listings, an author_username
-// parameter keeps only that author's items.
+// last.
 func writePage(t *testing.T, w http.ResponseWriter, r *http.Request, pages [][]map[string]any) {
 	q := r.URL.Query()
 	page := 1
@@ -143,15 +142,6 @@ func writePage(t *testing.T, w http.ResponseWriter, r *http.Request, pages [][]m
 	items := []map[string]any{}
 	if page >= 1 && page <= len(pages) {
 		items = pages[page-1]
-	}
-	if login := q.Get("author_username"); login != "" {
-		var mine []map[string]any
-		for _, it := range items {
-			if author, _ := it["author"].(map[string]any); author["username"] == login {
-				mine = append(mine, it)
-			}
-		}
-		items = mine
 	}
 	total := 0
 	for _, p := range pages {

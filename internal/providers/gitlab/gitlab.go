@@ -296,11 +296,12 @@ func (p *Provider) commits(ctx context.Context, pr project, q activity.Query) ([
 }
 
 // mergeRequests lists the merge requests q's authors opened in q's period,
-// each with its commits of the period. GitLab filters by creation time and,
-// for a single username, by author; the rest is checked here.
+// each with its commits of the period. GitLab filters by creation time;
+// authors are matched here (activity.MatchAuthor: a part of a username or
+// name, which GitLab's author_username, a whole username, cannot do).
 func (p *Provider) mergeRequests(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
 	opts := &gl.ListProjectMergeRequestsOptions{ListOptions: gl.ListOptions{PerPage: perPage}, State: gl.Ptr("all"),
-		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until), AuthorUsername: singleLogin(q)}
+		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until)}
 	var items []activity.Item
 	for mr, err := range scan(ctx, "list merge requests of "+pr.path, func(o ...gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
 		return p.client.MergeRequests.ListProjectMergeRequests(pr.path, opts, o...)
@@ -336,11 +337,10 @@ func (p *Provider) mergeRequests(ctx context.Context, pr project, q activity.Que
 }
 
 // issues lists the issues q's authors opened in q's period. GitLab filters
-// by creation time and, for a single username, by author; the rest is
-// checked here.
+// by creation time; authors are matched here, as for merge requests.
 func (p *Provider) issues(ctx context.Context, pr project, q activity.Query) ([]activity.Item, error) {
 	opts := &gl.ListProjectIssuesOptions{ListOptions: gl.ListOptions{PerPage: perPage},
-		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until), AuthorUsername: singleLogin(q)}
+		CreatedAfter: timePtr(q.Since), CreatedBefore: timePtr(q.Until)}
 	var items []activity.Item
 	for is, err := range scan(ctx, "list issues of "+pr.path, func(o ...gl.RequestOptionFunc) ([]*gl.Issue, *gl.Response, error) {
 		return p.client.Issues.ListProjectIssues(pr.path, opts, o...)
@@ -509,20 +509,6 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return gl.Ptr(t.UTC())
-}
-
-// singleLogin returns q's only author for GitLab's author_username filter
-// when q names exactly one and it can be a username (no '@' or space);
-// otherwise nil, and the authors are matched after listing.
-func singleLogin(q activity.Query) *string {
-	if len(q.Authors) != 1 {
-		return nil
-	}
-	a := strings.TrimSpace(q.Authors[0])
-	if a == "" || strings.ContainsAny(a, "@ \t") {
-		return nil
-	}
-	return &a
 }
 
 // project is a GitLab project: its full path with namespace, which
