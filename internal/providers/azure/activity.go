@@ -164,7 +164,8 @@ func commitItem(repo string, c commit) activity.Item {
 }
 
 // commits reads the default branch's commits of q's period, asking the API
-// for the period and, when there is exactly one, the author.
+// for the period; authors are matched here (activity.MatchAuthor: a part
+// of a name or e-mail, which searchCriteria.author cannot do).
 func (p *Provider) commits(ctx context.Context, r gitRepo, q activity.Query) ([]activity.Item, error) {
 	v := url.Values{}
 	if !q.Since.IsZero() {
@@ -173,17 +174,13 @@ func (p *Provider) commits(ctx context.Context, r gitRepo, q activity.Query) ([]
 	if !q.Until.IsZero() {
 		v.Set("searchCriteria.toDate", apiTime(q.Until))
 	}
-	oneAuthor := len(q.Authors) == 1
-	if oneAuthor {
-		v.Set("searchCriteria.author", q.Authors[0])
-	}
 	commits, err := allBySkip[commit](ctx, p, "list commits of "+r.Project.Name+"/"+r.Name, r.path()+"/commits", v, "searchCriteria.$top", "searchCriteria.$skip")
 	if err != nil {
 		return nil, err
 	}
 	var items []activity.Item
 	for _, c := range commits {
-		if q.In(c.Author.Date) && (oneAuthor || q.ByAuthor(c.Author.Name, c.Author.Email)) {
+		if q.In(c.Author.Date) && q.ByAuthor(c.Author.Name, c.Author.Email) {
 			items = append(items, commitItem(r.Name, c))
 		}
 	}
@@ -283,7 +280,8 @@ const workItemBatch = 200
 const workItemFields = "System.Title,System.CreatedDate,System.CreatedBy,System.WorkItemType"
 
 // workItems reads the work items of project projectName created in q's
-// period by q's authors, as issues under the project's name.
+// period by q's authors (matched here, as commits are), as issues under the
+// project's name.
 func (p *Provider) workItems(ctx context.Context, projectName string, q activity.Query) ([]activity.Item, error) {
 	op := "query work items of " + projectName
 	var b strings.Builder
@@ -293,9 +291,6 @@ func (p *Provider) workItems(ctx context.Context, projectName string, q activity
 	}
 	if !q.Until.IsZero() {
 		b.WriteString(" AND [System.CreatedDate] < " + wiqlString(apiTime(q.Until)))
-	}
-	if len(q.Authors) == 1 {
-		b.WriteString(" AND [System.CreatedBy] = " + wiqlString(q.Authors[0]))
 	}
 	b.WriteString(" ORDER BY [System.Id]")
 	var res wiqlResult
