@@ -210,6 +210,11 @@ func TestFetchIntervalZeroWaits(t *testing.T) {
 	if _, err := r.WaitStats(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
+	// The first job may still be saving the index after publishing it; a
+	// request meanwhile joins it rather than starting another.
+	for r.Refreshing() {
+		time.Sleep(5 * time.Millisecond)
+	}
 	head := src.Commit(testrepo.Commit{Message: "two", Files: map[string][]byte{"a": []byte("2\n")}})
 	if r, err = s.Open(ctx(t), url, nil); err != nil {
 		t.Fatal(err)
