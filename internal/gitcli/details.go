@@ -45,11 +45,11 @@ const detailFields = 6
 const MaxDetailCommits = 5000
 
 // LogDetails streams the commits reachable from rev and not from any of
-// exclude, newest first, with whole messages and per-file line counts
-// (git log --numstat: one git process for all of them), calling fn for
-// each; at most MaxDetailCommits are read. Identities are mapped through
-// the .mailmap committed at rev.
-func (g *Git) LogDetails(ctx context.Context, gitDir, rev string, exclude []string, fn func(*CommitDetail) error) error {
+// exclude, newest first, with whole messages and, with stats, per-file
+// line counts (git log --numstat: one git process for all of them),
+// calling fn for each; at most MaxDetailCommits are read. Identities are
+// mapped through the .mailmap committed at rev.
+func (g *Git) LogDetails(ctx context.Context, gitDir, rev string, exclude []string, stats bool, fn func(*CommitDetail) error) error {
 	revs := []string{rev}
 	for _, e := range exclude {
 		if err := checkDynamic(e); err != nil {
@@ -59,9 +59,11 @@ func (g *Git) LogDetails(ctx context.Context, gitDir, rev string, exclude []stri
 	}
 	cmd := g.Command(gitDir).
 		Config("mailmap.blob", rev+":.mailmap").
-		Args("log", "-z", "--date=raw", "--use-mailmap", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv",
-			"--max-count=5000", detailFormat).
-		AddRevisions(revs...)
+		Args("log", "-z", "--date=raw", "--use-mailmap", "--max-count=5000", detailFormat)
+	if stats {
+		cmd.Args("--numstat", "--no-renames", "--no-ext-diff", "--no-textconv")
+	}
+	cmd.AddRevisions(revs...)
 	return cmd.Stream(ctx, func(r *os.File) error {
 		return ParseDetails(r, fn)
 	})

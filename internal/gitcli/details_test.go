@@ -27,7 +27,7 @@ func TestLogDetails(t *testing.T) {
 	dir := r.Git("rev-parse", "--absolute-git-dir")
 	g := newGit(t)
 	var got []CommitDetail
-	if err := g.LogDetails(context.Background(), dir, "HEAD", nil, func(c *CommitDetail) error {
+	if err := g.LogDetails(context.Background(), dir, "HEAD", nil, true, func(c *CommitDetail) error {
 		got = append(got, *c)
 		return nil
 	}); err != nil {
@@ -54,7 +54,12 @@ func TestLogDetails(t *testing.T) {
 	}
 	// Excluding the base leaves the merge and its topic.
 	var n int
-	if err := g.LogDetails(context.Background(), dir, "HEAD", []string{base}, func(*CommitDetail) error { n++; return nil }); err != nil || n != 2 {
+	if err := g.LogDetails(context.Background(), dir, "HEAD", []string{base}, false, func(c *CommitDetail) error {
+		if n++; len(c.Files) != 0 {
+			t.Errorf("files read without stats: %+v", c)
+		}
+		return nil
+	}); err != nil || n != 2 {
 		t.Errorf("HEAD ^base: %d commits, %v", n, err)
 	}
 	// The span of March 2-3 (committer dates): top is the merge, base the first commit.

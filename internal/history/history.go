@@ -12,6 +12,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -366,15 +367,83 @@ func (r *Repo) Compare(ctx context.Context, base, head string, fn func(*gitcli.C
 	return r.git.LogMetadata(ctx, dir, gitcli.Branches+head, []string{gitcli.Branches + base}, fn)
 }
 
-// Details calls fn for each commit reachable from rev and not from any
-// of exclude, newest first, with its whole message and changed files (see
-// gitcli.LogDetails), as the mirror last fetched them. Call it after Ready.
-func (r *Repo) Details(ctx context.Context, rev string, exclude []string, fn func(*gitcli.CommitDetail) error) error {
+// Details returns the commits reachable from rev and not from any of
+// exclude, newest first, with their whole messages and changed files (see
+// gitcli.LogDetails), as the mirror last fetched them: messages from one
+// git log; files and line counts from the index's line statistics, and
+// for commits the index lacks (another branch's, or all of them while
+// the statistics are pending) from one git diff-tree for all of them.
+// Call it after Ready.
+func (r *Repo) Details(ctx context.Context, rev string, exclude []string) ([]gitcli.CommitDetail, error) {
 	dir, err := r.dir()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.git.LogDetails(ctx, dir, rev, exclude, fn)
+	var commits []gitcli.CommitDetail
+	if err := r.git.LogDetails(ctx, dir, rev, exclude, false, func(c *gitcli.CommitDetail) error {
+		commits = append(commits, *c)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	missing := r.statsFromIndex(commits)
+	if len(missing) == 0 {
+		return commits, nil
+	}
+	at := make(map[string]int, len(missing))
+	hashes := make([][]byte, len(missing))
+	for k, i := range missing {
+		at[commits[i].Hash] = i
+		hashes[k] = []byte(commits[i].Hash)
+	}
+	err = r.git.Numstat(ctx, dir, hashes, func(hash []byte, files []gitcli.FileStat) error {
+		c := &commits[at[string(hash)]]
+		for _, f := range files {
+			f.Path = bytes.Clone(f.Path)
+			c.Files = append(c.Files, f)
+		}
+		return nil
+	})
+	return commits, err
+}
+
+// statsFromIndex fills in the files of those of commits the index has
+// line statistics for, and returns the positions of the others that are
+// no merge (merges have no diff).
+func (r *Repo) statsFromIndex(commits []gitcli.CommitDetail) (missing []int) {
+	var x *index.Index
+	if v := r.view.Load(); v != nil && v.Index().HasStats {
+		x = v.Index()
+	}
+	pos := map[string]int{} // binary name -> index position
+	if x != nil {
+		for _, c := range commits {
+			if b, err := hex.DecodeString(c.Hash); err == nil && len(b) == x.HashSize {
+				pos[string(b)] = -1
+			}
+		}
+		for i := range x.Len() {
+			if p, ok := pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])]; ok && p < 0 {
+				pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = i
+			}
+		}
+	}
+	for k := range commits {
+		c := &commits[k]
+		b, _ := hex.DecodeString(c.Hash)
+		i, ok := pos[string(b)]
+		if !ok || i < 0 {
+			if len(c.Parents) < 2 {
+				missing = append(missing, k)
+			}
+			continue
+		}
+		lo, hi := x.Changes(i)
+		for j := lo; j < hi; j++ {
+			c.Files = append(c.Files, gitcli.FileStat{Path: []byte(x.Paths[x.ChangePath[j]]), Added: x.ChangeAdded[j], Deleted: x.ChangeDeleted[j]})
+		}
+	}
+	return missing
 }
 
 // MainlineSpan returns the first-parent commits of rev that bound the

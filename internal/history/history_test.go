@@ -3,8 +3,10 @@ package history_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -354,5 +356,55 @@ func TestSmallRepositoryFirstAnswerHasStats(t *testing.T) {
 	}
 	if v, err := large.WaitStats(ctx(t)); err != nil || !v.Index().HasStats {
 		t.Fatalf("line statistics of the large repository: %v", err)
+	}
+}
+
+// TestDetailsStatsAgreeWithGit: Details gives each commit git's own files
+// and line counts, whether they come from the index's statistics (the
+// indexed branch) or from git diff-tree (a branch the index lacks).
+func TestDetailsStatsAgreeWithGit(t *testing.T) {
+	src := testrepo.New(t)
+	for i := range 6 {
+		src.Commit(testrepo.Commit{Message: fmt.Sprintf("change %d\n\nbody %d", i, i), Files: map[string][]byte{
+			fmt.Sprintf("d%d/f.txt", i%2): []byte(strings.Repeat("line\n", i+1)), "bin.dat": {0, byte(i)}}})
+	}
+	src.Git("checkout", "-q", "-b", "side")
+	src.Commit(testrepo.Commit{Message: "side work", Files: map[string][]byte{"side.txt": []byte("a\nb\n"), "d0/f.txt": nil}})
+	src.Git("checkout", "-q", "main")
+	s := newService(t, t.TempDir(), history.Options{StatsWait: time.Minute})
+	r, err := s.Open(ctx(t), src.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WaitStats(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ rev, exclude string }{{"refs/heads/main", "HEAD~4"}, {"refs/heads/side", "refs/heads/main"}} {
+		commits, err := r.Details(ctx(t), c.rev, []string{c.exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(commits) == 0 {
+			t.Fatalf("%s: no commits", c.rev)
+		}
+		for _, cm := range commits {
+			var got []string
+			for _, f := range cm.Files {
+				got = append(got, fmt.Sprintf("%d\t%d\t%s", f.Added, f.Deleted, f.Path))
+			}
+			// git's own numstat, binary files counted 0/0 as the index does.
+			out := src.Git("show", "--numstat", "--no-renames", "--format=", cm.Hash)
+			var want []string
+			for line := range strings.Lines(out) {
+				if line = strings.TrimSpace(strings.ReplaceAll(line, "-\t-\t", "0\t0\t")); line != "" {
+					want = append(want, line)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) || !strings.Contains(cm.Message, "\n\n") && c.rev == "refs/heads/main" {
+				t.Errorf("%s %s: files %q, git says %q (message %q)", c.rev, cm.Hash, got, want, cm.Message)
+			}
+		}
 	}
 }

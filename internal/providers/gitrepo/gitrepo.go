@@ -123,12 +123,16 @@ func (p *Provider) Activity(ctx context.Context, q activity.Query) ([]activity.I
 
 // commitItems reads the commits reachable from rev and not from exclude,
 // newest first, by authors (all when empty), as items of r with their
-// whole messages, parents, files and line counts: one git process.
+// whole messages, parents, files and line counts (see history.Repo.Details).
 func commitItems(ctx context.Context, r *history.Repo, rev string, exclude, authors []string) ([]activity.Item, error) {
+	commits, err := r.Details(ctx, rev, exclude)
+	if err != nil {
+		return nil, err
+	}
 	var items []activity.Item
-	err := r.Details(ctx, rev, exclude, func(c *gitcli.CommitDetail) error {
+	for _, c := range commits {
 		if len(authors) > 0 && !activity.MatchAuthor(authors, c.AuthorName, c.AuthorEmail) {
-			return nil
+			continue
 		}
 		it := activity.Item{Kind: activity.KindCommit, Repo: r.Info.Name, Message: c.Message, Author: c.AuthorName,
 			SHA: c.Hash, Parents: c.Parents}
@@ -142,9 +146,8 @@ func commitItems(ctx context.Context, r *history.Repo, rev string, exclude, auth
 		}
 		it.PullRequest, it.PullTitle = activity.CitedPullRequest(c.Message)
 		items = append(items, it)
-		return nil
-	})
-	return items, err
+	}
+	return items, nil
 }
 
 var _ activity.ReleaseReader = (*Provider)(nil)
