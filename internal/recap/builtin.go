@@ -102,6 +102,9 @@ func recapSentence(t *topic, many bool) string {
 	if t.number > 0 {
 		details = append(details, "#"+strconv.Itoa(t.number))
 	}
+	if t.terse() && t.branch != "" {
+		details = append(details, t.branch) // "Leakfixes." says more with its branch
+	}
 	if t.commits > 0 {
 		details = append(details, count(t.commits, "commit", "commits"))
 	}

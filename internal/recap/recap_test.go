@@ -655,3 +655,31 @@ func TestClientsErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestTerseTopicNamesItsBranch: a merged topic described in a word or
+// two ("Leakfixes.") is named with its branch in a recap, and left out of
+// release notes, which count it.
+func TestTerseTopicNamesItsBranch(t *testing.T) {
+	items := []activity.Item{
+		{Kind: activity.KindCommit, Repo: "git", SHA: "m", Parents: []string{"b", "c2"}, Date: day(3, 0),
+			Message: "Merge branch 'ps/leakfixes-part-5'\n\nLeakfixes.\n\n* ps/leakfixes-part-5:\n  a\n"},
+		{Kind: activity.KindCommit, Repo: "git", SHA: "c2", Parents: []string{"c1"}, Date: day(2, 0), Message: "builtin/log: plug a leak", Files: []string{"builtin/log.c"}, Additions: 3},
+		{Kind: activity.KindCommit, Repo: "git", SHA: "c1", Parents: []string{"b"}, Date: day(1, 0), Message: "revision: plug a leak", Files: []string{"revision.c"}, Additions: 2},
+		{Kind: activity.KindCommit, Repo: "git", SHA: "b", Date: day(1, 0), Message: "base"},
+	}
+	g := mustNew(t, Config{})
+	var b strings.Builder
+	if err := g.GenerateResponse(t.Context(), ModeRecap, Input{Items: items}, 5, func(c string) error { b.WriteString(c); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "- Fix: Leakfixes. (ps/leakfixes-part-5, 2 commits, 2 files, 5 lines changed)\n") {
+		t.Errorf("recap:\n%s", b.String())
+	}
+	b.Reset()
+	if err := g.GenerateResponse(t.Context(), ModeRelease, Input{Items: items}, 0, func(c string) error { b.WriteString(c); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Leakfixes") || !strings.Contains(b.String(), "2 minor topics") { // and "base"
+		t.Errorf("release notes:\n%s", b.String())
+	}
+}

@@ -24,9 +24,11 @@ type topic struct {
 	// issue marks an issue (number is then the issue's).
 	issue bool
 	// subsystem is the common subject prefix or conventional scope of a
-	// cluster of commits.
+	// cluster of commits, or what a merged branch's name says.
 	subsystem string
-	theme     theme
+	// branch is a merged branch's name, "" for other topics.
+	branch string
+	theme  theme
 	// minor marks work a changelog leaves out: tests, CI, typo fixes,
 	// README-only changes (see minorTopic).
 	minor bool
@@ -177,7 +179,7 @@ func (s *topicSet) merge(m activity.Item) *topic {
 	}
 	branch, desc, _ := mergeInfo(m.Message)
 	t := s.get(topicKey{repo: m.Repo, kind: "merge", name: cmp.Or(branch, m.SHA)}, func() *topic {
-		return &topic{repo: m.Repo, subsystem: branchSubsystem(branch), date: m.Date}
+		return &topic{repo: m.Repo, branch: branch, subsystem: branchSubsystem(branch), date: m.Date}
 	})
 	if t.title == "" && desc != "" {
 		// The same branch merged twice (into maint, then master): the
