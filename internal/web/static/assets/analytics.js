@@ -71,11 +71,9 @@ function get(what, params, signal) {
   });
 }
 
-const card = (id) => $(id);
-
 /** begin shows a card as a skeleton. */
 function begin(id) {
-  const c = card(id);
+  const c = $(id);
   c.classList.add('loading');
   c.setAttribute('aria-busy', 'true');
   c.dataset.state = 'loading';
@@ -84,7 +82,7 @@ function begin(id) {
 
 /** settle marks a card loaded. */
 function settle(id) {
-  const c = card(id);
+  const c = $(id);
   if (run) c.dataset.ms = String(Math.round(performance.now() - run.started));
   c.classList.remove('loading');
   c.setAttribute('aria-busy', 'false');
@@ -93,7 +91,7 @@ function settle(id) {
 
 /** fail shows err inside the card, where the user is looking. */
 function fail(id, err) {
-  const c = card(id);
+  const c = $(id);
   c.classList.remove('loading');
   c.setAttribute('aria-busy', 'false');
   c.dataset.state = 'error';
@@ -110,7 +108,7 @@ function sub(id, r, extra = '') {
   if (excludeBots) parts.push('bots left out');
   if (extensions && id === 'hotspots') parts.push(`extensions: ${extensions}`);
   if (exclude && LINE_CARDS.includes(id)) parts.push(`files left out: ${exclude}`);
-  card(id).querySelector('.sub').textContent = parts.join(' · ') + (extra ? ` · ${extra}` : '');
+  $(id).querySelector('.sub').textContent = parts.join(' · ') + (extra ? ` · ${extra}` : '');
 }
 
 /** readForm is the view the form describes; dates the page filled in itself count as unset. */
@@ -249,8 +247,8 @@ function poll(r) {
       $('progress').textContent = done ? '' : `Preparing the repository${describe(s)}`
         + (s.ready.metadata ? '; commits are ready, line statistics are still being read' : '');
       for (const c of CARDS) {
-        const n = card(c.id).querySelector('.note');
-        if (c.stats && n && card(c.id).dataset.state === 'loading') {
+        const n = $(c.id).querySelector('.note');
+        if (c.stats && n && $(c.id).dataset.state === 'loading') {
           n.textContent = done ? '' : `Waiting for line statistics${describe(s)}…`;
         }
       }
@@ -320,7 +318,7 @@ async function loadActivity(r) {
     const view = { ...r.view, from, to };
     fillForm(view);
     analyze(view, 'push');
-  }, card('activity').clientWidth - 34);
+  }, $('activity').clientWidth - 34);
   dataRows('activity-rows', () => d.data.map((p) => el('tr', { 'data-date': p.date },
     el('td', {}, p.date), num(p.commits), num(p.additions), num(p.deletions), num(p.authors))));
 }
@@ -467,7 +465,7 @@ function pagerButtons(r) {
 function turnPage(delta) {
   const r = run;
   if (!r?.params) return;
-  card('commits').querySelector('.card-error')?.remove();
+  $('commits').querySelector('.card-error')?.remove();
   loadCommits(r, r.page + delta).catch((err) => {
     if (isAbort(err)) return;
     fail('commits', err);
