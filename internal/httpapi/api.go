@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -88,12 +89,59 @@ type api struct {
 	authorStats bool
 }
 
-// route is one entry of the route table.
+// route is one entry of the route table, which the router and the
+// OpenAPI document are both built from.
 type route struct {
 	method, path string
 	handler      http.HandlerFunc
-	doc          string   // for the OpenAPI description
-	params       []string // query parameters it reads
+	doc          string   // summary in the OpenAPI document
+	params       []string // query and header parameters it reads (see paramDocs)
+	// body is the type of its JSON request body; nil for none.
+	body reflect.Type
+	// ok is its success status; 0 means 200.
+	ok int
+	// redirect is the status of the redirect (to its Location) it answers
+	// instead of a success, or of its only answer where it has no reply
+	// and no ok; 0 for none.
+	redirect int
+	// revalidated: its success carries an ETag, and If-None-Match naming
+	// it is answered 304 (writeValidated).
+	revalidated bool
+	// reply is the type of its success body (string: plain text); nil for
+	// none.
+	reply reflect.Type
+	// fails are the statuses of its failures besides those every route
+	// behind the middleware can answer (429, 500, 503) and a session
+	// route's 401; textFails those of them answered in plain text (by
+	// the WebSocket library), not as an ErrorBody.
+	fails, textFails []int
+	// session: it needs a session (security scheme bearer, sessionId or
+	// sessionToken).
+	session bool
+	// ops: an operational route, which monitors poll: served outside the
+	// middleware (never rate limited).
+	ops bool
+}
+
+// success is rt's success status.
+func (rt route) success() int {
+	if rt.ok == 0 {
+		return http.StatusOK
+	}
+	return rt.ok
+}
+
+// tag groups rt in the OpenAPI document.
+func (rt route) tag() string {
+	switch {
+	case rt.ops || rt.path == openAPIPath:
+		return "operations"
+	case strings.HasPrefix(rt.path, "/api/repositories/"):
+		return "analytics"
+	case strings.HasPrefix(rt.path, "/api/hooks/"):
+		return "webhooks"
+	}
+	return "recap"
 }
 
 // New returns the HTTP handler of the whole API.
@@ -109,17 +157,23 @@ func New(opts Options) http.Handler {
 		a.now = time.Now
 	}
 	routes := slices.Concat(a.routes(), a.recapRoutes(opts.Recap), newHooks(a, opts.WebhookSecret, opts.Registry).routes())
-	mux := http.NewServeMux()
-	for _, rt := range routes {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
-	}
-	mux.HandleFunc("GET "+openAPIPath, func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, openAPI(routes))
-	})
+	var doc map[string]any // the document of every route, this one included
+	routes = append(routes, route{method: "GET", path: openAPIPath, doc: "This document (OpenAPI 3.1)", reply: reflect.TypeFor[map[string]any](),
+		handler: func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, doc) }})
 	var m *metrics
 	if opts.Registry != nil {
 		m = newMetrics(opts.Registry)
-		mux.Handle("GET "+metricsPath, metricsHandler(opts.Registry))
+		routes = append(routes, route{method: "GET", path: metricsPath, doc: "Prometheus metrics (text exposition format)", reply: reflect.TypeFor[string](), ops: true,
+			handler: metricsHandler(opts.Registry).ServeHTTP})
+	}
+	doc = openAPI(routes)
+	mux := http.NewServeMux()
+	ops := map[string]bool{}
+	for _, rt := range routes {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
+		if rt.ops {
+			ops[rt.path] = true
+		}
 	}
 	if opts.Dashboard != nil {
 		mux.Handle("GET /{$}", opts.Dashboard)
@@ -131,12 +185,11 @@ func New(opts Options) http.Handler {
 		limited = opts.Middleware[i](limited)
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case healthzPath, readyzPath, metricsPath:
+		if ops[r.URL.Path] {
 			mux.ServeHTTP(w, r)
-		default:
-			limited.ServeHTTP(w, r)
+			return
 		}
+		limited.ServeHTTP(w, r)
 	})
 	clientAddr := opts.ClientAddr
 	if clientAddr == nil {
@@ -182,12 +235,16 @@ var (
 func (a *api) routes() []route {
 	var routes []route
 	for _, rep := range reports.All {
-		routes = append(routes, route{"GET", "/api/repositories/" + rep.Name, a.analytics(rep), reportDocs[rep.Name], reportParams[rep.Name]})
+		routes = append(routes, route{method: "GET", path: "/api/repositories/" + rep.Name, handler: a.analytics(rep), doc: reportDocs[rep.Name],
+			params: append([]string{query.ParamRepoURL}, reportParams[rep.Name]...), reply: rep.Body, revalidated: true,
+			fails: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusBadGateway, http.StatusGatewayTimeout}})
 	}
 	return append(routes,
-		route{"GET", statusPath, a.status, "How far the repository's preparation has come ({phase, done, total, ready: {metadata, lineStats}, authorStats}); answers at once and starts the preparation", nil},
-		route{"GET", healthzPath, a.healthz, "Liveness", nil},
-		route{"GET", readyzPath, a.readyz, "Readiness: the data directory is usable", nil},
+		route{method: "GET", path: statusPath, handler: a.status, doc: "How far the repository's preparation has come; answers at once and starts the preparation",
+			params: []string{query.ParamRepoURL}, reply: reflect.TypeFor[StatusBody](), fails: []int{http.StatusBadRequest}},
+		route{method: "GET", path: healthzPath, handler: a.healthz, doc: "Liveness", reply: reflect.TypeFor[healthBody](), ops: true},
+		route{method: "GET", path: readyzPath, handler: a.readyz, doc: "Readiness: the data directory takes data", reply: reflect.TypeFor[healthBody](), ops: true,
+			fails: []int{http.StatusServiceUnavailable}},
 	)
 }
 
@@ -299,8 +356,13 @@ func markCached(body []byte) ([]byte, error) {
 	return json.Marshal(s)
 }
 
+// healthBody is the answer of /healthz and /readyz.
+type healthBody struct {
+	Status string `json:"status"` // ok, ready
+}
+
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, healthBody{Status: "ok"})
 }
 
 // readyProbeBytes is what readyz writes to prove the data directory can
@@ -313,7 +375,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, a.log, errNotReady)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, healthBody{Status: "ready"})
 }
 
 // probeWritable writes readyProbeBytes to a new file in dir and syncs it,

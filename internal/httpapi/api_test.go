@@ -98,7 +98,7 @@ func newServer(t *testing.T, o serverOpts) *server {
 		t.Cleanup(func() { c.Close() })
 		opts.Cache = adapter{c}
 	}
-	srv := httptest.NewServer(httpapi.New(opts))
+	srv := httptest.NewServer(conforming(t, httpapi.New(opts)))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	return &server{URL: srv.URL, t: t}
 }

@@ -2,13 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/gitpulse/gitpulse/internal/web"
 )
@@ -43,27 +40,11 @@ func fetch(t *testing.T, target, encoding, etag string) (*http.Response, []byte)
 // decode undoes a response's Content-Encoding.
 func decode(t *testing.T, resp *http.Response, body []byte) []byte {
 	t.Helper()
-	var r io.Reader
-	switch enc := resp.Header.Get("Content-Encoding"); enc {
-	case "":
+	enc := resp.Header.Get("Content-Encoding")
+	if enc == "" {
 		return body
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	case "zstd":
-		zr, err := zstd.NewReader(bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		t.Fatalf("content encoding %q", enc)
 	}
-	out, err := io.ReadAll(r)
+	out, err := decoded(enc, body)
 	if err != nil {
 		t.Fatal(err)
 	}

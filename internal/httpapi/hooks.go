@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -28,6 +29,19 @@ const (
 	hookIgnored      = "ignored"      // not a push, or a repository not mirrored here
 	hookUnauthorized = "unauthorized" // missing or wrong signature or token
 	hookInvalid      = "invalid"      // unreadable, oversized or not JSON
+)
+
+// hookReply is the answer to a webhook delivery: whether it started a
+// refresh, and of which repositories (their keys).
+type hookReply struct {
+	Status     string   `json:"status"`
+	Refreshing []string `json:"refreshing"`
+}
+
+// Statuses of a hookReply.
+const (
+	hookStatusRefreshing = "refreshing"
+	hookStatusIgnored    = "ignored"
 )
 
 // hooks answers push webhooks from GitHub and GitLab.
@@ -54,8 +68,12 @@ func (h *hooks) routes() []route {
 		return nil
 	}
 	return []route{
-		{"POST", "/api/hooks/github", h.github, "GitHub push webhook (X-Hub-Signature-256 with WEBHOOK_SECRET): refreshes a mirrored repository at once", nil},
-		{"POST", "/api/hooks/gitlab", h.gitlab, "GitLab push webhook (X-Gitlab-Token = WEBHOOK_SECRET): refreshes a mirrored repository at once", nil},
+		{method: "POST", path: "/api/hooks/github", handler: h.github, doc: "GitHub push webhook (X-Hub-Signature-256 with WEBHOOK_SECRET): refreshes a mirrored repository at once",
+			params: []string{"X-Hub-Signature-256", "X-GitHub-Event"}, body: reflect.TypeFor[pushPayload](), ok: http.StatusAccepted, reply: reflect.TypeFor[hookReply](),
+			fails: []int{http.StatusBadRequest, http.StatusUnauthorized}},
+		{method: "POST", path: "/api/hooks/gitlab", handler: h.gitlab, doc: "GitLab push webhook (X-Gitlab-Token = WEBHOOK_SECRET): refreshes a mirrored repository at once",
+			params: []string{"X-Gitlab-Token", "X-Gitlab-Event"}, body: reflect.TypeFor[pushPayload](), ok: http.StatusAccepted, reply: reflect.TypeFor[hookReply](),
+			fails: []int{http.StatusBadRequest, http.StatusUnauthorized}},
 	}
 }
 
@@ -124,7 +142,7 @@ func (h *hooks) deliver(w http.ResponseWriter, r *http.Request, provider string,
 	}
 	if !push {
 		count(hookIgnored)
-		writeJSON(w, http.StatusAccepted, map[string]any{"status": "ignored", "refreshing": []string{}})
+		writeJSON(w, http.StatusAccepted, hookReply{Status: hookStatusIgnored, Refreshing: []string{}})
 		return
 	}
 	var p pushPayload
@@ -143,13 +161,13 @@ func (h *hooks) deliver(w http.ResponseWriter, r *http.Request, provider string,
 			refreshing = append(refreshing, info.Key)
 		}
 	}
-	status := "ignored"
+	status := hookStatusIgnored
 	if len(refreshing) > 0 {
-		status = "refreshing"
+		status = hookStatusRefreshing
 		count(hookRefreshed)
 		h.a.log.Info("refresh on push", "provider", provider, "repos", refreshing)
 	} else {
 		count(hookIgnored)
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"status": status, "refreshing": refreshing})
+	writeJSON(w, http.StatusAccepted, hookReply{Status: status, Refreshing: refreshing})
 }

@@ -18,6 +18,7 @@ import (
 func post(t *testing.T, url string, body []byte, hdr map[string]string) int {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url, strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json") // as GitHub and GitLab send it
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}

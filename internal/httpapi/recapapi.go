@@ -136,17 +136,35 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 		ws.ClientKey = ratelimit.ClientKey
 	}
 	ra := &recapAPI{api: a, opts: *o, sockets: sockets{perClient: map[string]int{}}}
-	return []route{
-		{"POST", "/pat", ra.signIn, "Open a session: {provider: github|gitlab|azure|git, token|pat, host?, organization?, url (git)}", nil},
-		{"POST", "/clone-repo", ra.signIn, "Open a plain-git session over {url}", nil},
-		{"GET", "/login/github", ra.oauthStart, "Start a GitHub sign-in: redirect to GitHub's authorize page with state and PKCE; ?return=/path comes back there with the session in the URL fragment", []string{"return"}},
-		{"GET", "/external-signup", ra.oauthSignIn, "GitHub OAuth callback: check the state of a sign-in started at /login/github, exchange ?code= and open a session", []string{"code", "state"}},
-		{"GET", "/repos", ra.repos, "Repositories the session can recap", nil},
-		{"GET", "/actions", ra.actions, "Activity in a period, as text for a model and as items", []string{"start_date", "end_date", "repo_filter", "authors"}},
-		{"GET", "/release_notes", ra.releaseNotes, "Activity since a repository's latest release, with older releases' notes", []string{"repo", "num_old_releases", "tag"}},
-		{"GET", "/branches", ra.branches, "A repository's branches, the default first", []string{"repo"}},
-		{"GET", "/ws/{session_id}", ra.stream, "WebSocket: send {actions, n}, receive {chunk} frames ending with </end>", nil},
-		{"GET", "/ws/{session_id}/{mode}", ra.stream, "WebSocket for recap, release or pull_request", nil},
+	hosted := []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusBadGateway, http.StatusGatewayTimeout}
+	signIn := route{method: "POST", handler: ra.signIn, body: reflect.TypeFor[signInRequest](), reply: reflect.TypeFor[signInResponse](),
+		fails: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusBadGateway, http.StatusGatewayTimeout}}
+	pat, cloneRepo := signIn, signIn
+	pat.path, pat.doc = "/pat", "Open a session: {provider: github|gitlab|azure|git, token|pat, host?, organization?, url (git)}"
+	cloneRepo.path, cloneRepo.doc = "/clone-repo", "Open a plain-git session over {url}"
+	// A socket is refused before the upgrade in plain text by the
+	// WebSocket library: 400 (not a WebSocket handshake), 403 (an origin
+	// not allowed), 426 (no Upgrade header).
+	stream := route{method: "GET", path: "/ws/{session_id}", handler: ra.stream, ok: http.StatusSwitchingProtocols, session: true,
+		doc:       "WebSocket: send {actions, n}, receive {chunk} frames ending with </end> ({error} frames on failure)",
+		textFails: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusUpgradeRequired}}
+	streamMode := stream
+	streamMode.path, streamMode.doc = "/ws/{session_id}/{mode}", "WebSocket for recap, release or pull_request (send {actions, n, src, target, repo})"
+	streamMode.fails = []int{http.StatusNotFound}
+	return []route{pat, cloneRepo,
+		{method: "GET", path: "/login/github", handler: ra.oauthStart, params: []string{"return"}, redirect: http.StatusFound, fails: []int{http.StatusBadRequest, http.StatusNotImplemented},
+			doc: "Start a GitHub sign-in: redirect to GitHub's authorize page with state and PKCE; ?return=/path comes back there with the session in the URL fragment"},
+		{method: "GET", path: "/external-signup", handler: ra.oauthSignIn, params: []string{"code", "state"}, reply: reflect.TypeFor[signInResponse](), redirect: http.StatusSeeOther,
+			doc:   "GitHub OAuth callback: check the state of a sign-in started at /login/github, exchange ?code= and open a session (as JSON, or back to ?return= with the session in the URL fragment)",
+			fails: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotImplemented, http.StatusBadGateway, http.StatusGatewayTimeout}},
+		{method: "GET", path: "/repos", handler: ra.repos, doc: "Repositories the session can recap", session: true, reply: reflect.TypeFor[reposReply](), fails: hosted},
+		{method: "GET", path: "/actions", handler: ra.actions, doc: "Activity in a period, as text for a model and as items", params: []string{"start_date", "end_date", "repo_filter", query.ParamAuthors},
+			session: true, reply: reflect.TypeFor[recaps.Result](), fails: hosted},
+		{method: "GET", path: "/release_notes", handler: ra.releaseNotes, doc: "Activity since a repository's latest release, with older releases' notes", params: []string{"repo", "num_old_releases", "tag"},
+			session: true, reply: reflect.TypeFor[recaps.Result](), fails: hosted},
+		{method: "GET", path: "/branches", handler: ra.branches, doc: "A repository's branches, the default first", params: []string{"repo"},
+			session: true, reply: reflect.TypeFor[branchesReply](), fails: hosted},
+		stream, streamMode,
 	}
 }
 
@@ -334,6 +352,17 @@ func (ra *recapAPI) provider(w http.ResponseWriter, r *http.Request) (auth.Sessi
 	return s, p, true
 }
 
+// reposReply is the answer of GET /repos.
+type reposReply struct {
+	Repos []activity.Repo `json:"repos"`
+}
+
+// branchesReply is the answer of GET /branches.
+type branchesReply struct {
+	Repo     string   `json:"repo"`
+	Branches []string `json:"branches"`
+}
+
 // repos lists the session's repositories.
 func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
 	s, p, ok := ra.provider(w, r)
@@ -347,7 +376,7 @@ func (ra *recapAPI) repos(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]activity.Repo{"repos": repos})
+	writeJSON(w, http.StatusOK, reposReply{Repos: repos})
 }
 
 func (ra *recapAPI) actions(w http.ResponseWriter, r *http.Request) {
@@ -429,7 +458,7 @@ func (ra *recapAPI) branches(w http.ResponseWriter, r *http.Request) {
 		WriteFailure(w, r, ra.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"repo": repo, "branches": names})
+	writeJSON(w, http.StatusOK, branchesReply{Repo: repo, Branches: names})
 }
 
 // streamRequest is the client's WebSocket message.

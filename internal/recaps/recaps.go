@@ -107,7 +107,8 @@ type Result struct {
 	Trimmed int `json:"trimmed"`
 	// Range is the period the activity was read from.
 	Range analytics.DateRange `json:"range"`
-	// Authors are the authors whose activity counts.
+	// Authors are the authors whose activity counts; empty (never null)
+	// means everyone's.
 	Authors []string `json:"authors"`
 	// Latest and Previous are, for release notes, the latest release and
 	// the older ones asked for.
@@ -134,7 +135,7 @@ func (s *Service) Actions(ctx context.Context, sess auth.Session, p activity.Pro
 	}
 	res := s.render(items)
 	res.Range = analytics.DateRange{Start: day(q.Since), End: day(q.Until.Add(-time.Nanosecond))}
-	res.Authors = q.Authors
+	res.Authors = append(res.Authors, q.Authors...)
 	return res, nil
 }
 
@@ -177,7 +178,7 @@ func (s *Service) render(items []activity.Item) Result {
 	if kept == nil {
 		kept = []activity.Item{}
 	}
-	return Result{Actions: recap.RenderActions(kept), Items: kept, Total: len(items), Trimmed: trimmed}
+	return Result{Actions: recap.RenderActions(kept), Items: kept, Total: len(items), Trimmed: trimmed, Authors: []string{}}
 }
 
 // ReleaseNotes gathers what a release-notes writer reads: the activity of

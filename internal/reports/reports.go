@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"reflect"
 	"slices"
 	"time"
 
@@ -31,37 +32,49 @@ type Report struct {
 	PersonalStats bool
 	// Answer computes the report's body, the JSON the API returns.
 	Answer func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any
+	// Body is the type of what Answer returns, from which the API's
+	// OpenAPI document describes the body.
+	Body reflect.Type
+}
+
+// report is r answering with answer, whose result type is r's Body.
+func report[T any](r Report, answer func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) T) Report {
+	r.Answer = func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any {
+		return answer(v, req, info, now)
+	}
+	r.Body = reflect.TypeFor[T]()
+	return r
 }
 
 // All are the reports, in the order the API lists them.
 var All = []Report{
-	{Name: "commits", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	report(Report{Name: "commits"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.CommitsPage {
 		return v.Commits(req.Filter, req.Page, req.Limit)
-	}},
-	{Name: "heatmap", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+	}),
+	report(Report{Name: "heatmap"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.HeatmapResponse {
 		return analytics.HeatmapResponse{HeatmapData: v.Heatmap(req.Filter, req.TimePeriod, now)}
-	}},
-	{Name: "contributors", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	}),
+	report(Report{Name: "contributors"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.ContributorsResponse {
 		return analytics.ContributorsResponse{Contributors: v.Contributors(req.Filter)}
-	}},
-	{Name: "churn", NeedsStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	}),
+	report(Report{Name: "churn", NeedsStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.ChurnResponse {
 		return analytics.ChurnResponse{ChurnData: v.ChurnWith(req.Filter, req.ChurnOptions())}
-	}},
-	{Name: "summary", Answer: func(v *analytics.View, _ query.Request, info analytics.RepoInfo, now time.Time) any {
+	}),
+	report(Report{Name: "summary"}, func(v *analytics.View, _ query.Request, info analytics.RepoInfo, now time.Time) analytics.SummaryResponse {
 		return analytics.SummaryResponse{Summary: v.Summary(info, now, false)}
-	}},
-	{Name: "full-data", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+	}),
+	report(Report{Name: "full-data"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.FullData {
 		return v.FullData(req.Filter, req.Page, req.Limit, now)
-	}},
-	{Name: "activity", NeedsStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) any {
+	}),
+	report(Report{Name: "activity", NeedsStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.ActivityResponse {
 		return analytics.ActivityResponse{Activity: v.Activity(req.Filter, req.TimePeriod, now)}
-	}},
-	{Name: "punchcard", Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	}),
+	report(Report{Name: "punchcard"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.PunchcardResponse {
 		return analytics.PunchcardResponse{Punchcard: v.Punchcard(req.Filter)}
-	}},
-	{Name: "authors", NeedsStats: true, PersonalStats: true, Answer: func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) any {
+	}),
+	report(Report{Name: "authors", NeedsStats: true, PersonalStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.AuthorsResponse {
 		return v.Authors(req.Filter)
-	}},
+	}),
 }
 
 // Find returns the report called name.
