@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -19,9 +18,7 @@ document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.
 // recordCSP installs cspRecorder for every document the browser opens.
 func (b *browser) recordCSP() {
 	b.t.Helper()
-	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
-		b.t.Fatal(err)
-	}
+	b.atStart(cspRecorder)
 }
 
 // checkCSP fails the test for every policy violation of the current page.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -52,6 +53,26 @@ func chromium(t testing.TB) string {
 	}
 	t.Skip("install chromium (Debian package chromium) to run the dashboard test")
 	return ""
+}
+
+// shownTexts keeps, in window.__shown, every text the status and
+// progress lines and the cards' notes show ("id: text"), so that a test
+// can see a message that was on screen only for a moment.
+const shownTexts = `window.__shown = [];
+new MutationObserver((records) => {
+	for (const r of records) {
+		const e = r.target.nodeType === Node.TEXT_NODE ? r.target.parentElement : r.target;
+		if (e && (e.id === 'progress' || e.id === 'status' || e.classList?.contains('note')) && e.textContent) window.__shown.push(e.id + ': ' + e.textContent);
+	}
+}).observe(document, {subtree: true, childList: true, characterData: true});`
+
+// atStart runs script in every document the browser opens, before the
+// page's own scripts.
+func (b *browser) atStart(script string) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // leftOut is the built-in summariser's note of the topics past its bullets.
@@ -278,14 +299,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	url := dashboard(t, &f)
 	b := newBrowser(t, ctx, exe)
 	b.recordCSP()
+	b.atStart(shownTexts)
 	axe := axeSource(t)
 
 	// Analytics: the address alone opens the view, no click.
 	march := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
 	f.statusPending.Store(2)
 	b.do("open a view from its address", chromedp.Navigate(march))
-	b.wait("progress", `document.getElementById('progress').textContent === 'Preparing the repository (reading commits: 1,200 of 5,000)' && document.getElementById('hotspots-note').textContent === 'Waiting for line statistics (reading commits: 1,200 of 5,000)…'`)
-	b.wait("preparing status", `!document.getElementById('status').hidden && document.getElementById('status').textContent.startsWith('Preparing repository (reading commits: 1,200 of 5,000)… retrying')`)
+	// Progress from the first answer of the status: the line above the
+	// cards, and the note of a card that needs line statistics (both
+	// recorded as shown, however briefly).
+	b.wait("progress", `window.__shown.includes('progress: Preparing the repository (reading commits: 1,200 of 5,000)') && window.__shown.includes('hotspots-note: Waiting for line statistics (reading commits: 1,200 of 5,000)…')`)
+	b.wait("preparing status", `window.__shown.some(t => t.startsWith('status: Preparing repository (reading commits: 1,200 of 5,000)… retrying'))`)
 	b.wait("settled", settled)
 	b.wait("status cleared", `document.getElementById('status').hidden && document.getElementById('progress').hidden`)
 	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(march, url) {
