@@ -23,7 +23,7 @@ type image struct {
 	health     string   // HEALTHCHECK's CMD, shell form
 }
 
-func readImage(t *testing.T) image {
+func readImage(t testing.TB) image {
 	t.Helper()
 	raw, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
@@ -62,7 +62,7 @@ type service struct {
 	Environment map[string]string `yaml:"environment"`
 }
 
-func readCompose(t *testing.T) map[string]service {
+func readCompose(t testing.TB) map[string]service {
 	t.Helper()
 	raw, err := os.ReadFile("../../compose.yaml")
 	if err != nil {
@@ -82,7 +82,7 @@ var interpolation = regexp.MustCompile(`\$\{([A-Z_]+)(:[-?][^}]*)?\}`)
 // container returns the command line (after the binary) and the
 // environment of compose service name, its ${VARIABLE} references taken
 // from vars, the image's ENV first; the binary is the image's entrypoint.
-func container(t *testing.T, name string, vars map[string]string) (args, env []string) {
+func container(t testing.TB, name string, vars map[string]string) (args, env []string) {
 	t.Helper()
 	img := readImage(t)
 	if img.entrypoint[0] != "gitpulse" {
@@ -111,7 +111,7 @@ func container(t *testing.T, name string, vars map[string]string) (args, env []s
 // checkHealth runs the image's HEALTHCHECK command against p, as Docker
 // would in p's container (PORT and HEALTH_PORT as p's environment has
 // them, pointed at the port p listens on).
-func checkHealth(t *testing.T, p *proc) {
+func checkHealth(t testing.TB, p *proc) {
 	t.Helper()
 	_, port, _ := strings.Cut(p.addr, ":")
 	cmd := exec.Command("sh", "-c", readImage(t).health)

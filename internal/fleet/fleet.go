@@ -60,6 +60,10 @@ const (
 	keyAgain    = "gitpulse:fleet:again:"    // a push arrived while the job ran
 )
 
+// channelEvents is the Redis channel on which workers announce, by
+// repository key, each index they publish and the end of each job.
+const channelEvents = "gitpulse:fleet:events"
+
 const (
 	// blobTTL is how long an index stays in Redis without a job of its
 	// repository; every job's end renews it.
@@ -183,6 +187,25 @@ func (q *Queue) Progress(ctx context.Context, key string) (progress.Progress, bo
 		return p, false
 	}
 	return p, true
+}
+
+// Subscribe implements history.Queue. go-redis subscribes again after a
+// lost connection; what was announced meanwhile is lost.
+func (q *Queue) Subscribe(ctx context.Context, fn func(key string)) {
+	sub := q.rdb.Subscribe(ctx, channelEvents)
+	defer sub.Close()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			fn(m.Payload)
+		}
+	}
 }
 
 // Latest implements history.Queue.
@@ -310,5 +333,12 @@ func (p *Publisher) Index(ctx context.Context, key string, x *index.Index, check
 	if had && blobKey(key, old) != blob {
 		p.rdb.Expire(ctx, blobKey(key, old), replacedTTL)
 	}
+	announce(ctx, p.rdb, key)
 	return nil
+}
+
+// announce tells the API instances that the repository's index or job
+// changed.
+func announce(ctx context.Context, rdb redis.UniversalClient, key string) {
+	rdb.Publish(ctx, channelEvents, key)
 }

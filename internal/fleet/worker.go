@@ -130,6 +130,10 @@ func (w *Worker) process(ctx context.Context, t *asynq.Task) (err error) {
 		again, gerr := w.rdb.Exists(ctx, keyAgain+p.Key).Result()
 		if gerr != nil || again == 0 {
 			w.rdb.Del(ctx, keyFailed+p.Key)
+			// Announced after asynq deletes the task (this returns
+			// first), so a follower might look too early; it looks
+			// again at its next tick.
+			defer w.announceDone(p.Key)
 			return nil
 		}
 		force = true
@@ -138,11 +142,22 @@ func (w *Worker) process(ctx context.Context, t *asynq.Task) (err error) {
 	raw, _ := json.Marshal(failure{Kind: f.Kind, Message: f.Message})
 	w.rdb.Set(context.WithoutCancel(ctx), keyFailed+p.Key, raw, failedTTL)
 	w.log.Warn("job failed", "repo", p.Key, "type", typ, "err", err)
+	defer w.announceDone(p.Key)
 	switch f.Kind {
 	case fault.Invalid, fault.NotFound, fault.Unauthorized, fault.Forbidden:
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	return err
+}
+
+// announceDone tells the API instances, a moment after process returns
+// (asynq then records the job's end), that the repository's job ended.
+func (w *Worker) announceDone(key string) {
+	time.AfterFunc(20*time.Millisecond, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		announce(ctx, w.rdb, key)
+	})
 }
 
 // asynqLogger passes asynq's messages to the worker's log.

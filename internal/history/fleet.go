@@ -39,6 +39,11 @@ type Queue interface {
 	Latest(ctx context.Context, key string) (p Publication, ok bool, err error)
 	// Load reads a published index.
 	Load(ctx context.Context, key string, p Publication) (*index.Index, error)
+	// Subscribe calls fn with a repository's key whenever a worker
+	// publishes an index of it or ends a job of it, until ctx ends. fn
+	// must not block. Events may be lost (the shared tier restarting):
+	// callers look for themselves too, less often.
+	Subscribe(ctx context.Context, fn func(key string))
 }
 
 // Publisher shares a worker's progress and indexes with the fleet.
@@ -73,8 +78,9 @@ func (p Publication) same(q Publication) bool {
 var errNoMirror = fault.New(fault.Unavailable,
 	"branches, tags and comparisons need a git mirror, and with JOB_QUEUE=redis the API instances keep none")
 
-// followInterval is how often an API instance looks at the job it follows.
-const followInterval = 50 * time.Millisecond
+// followInterval is how often an API instance looks at the job it
+// follows without being told of a change.
+const followInterval = 250 * time.Millisecond
 
 // peekInterval is how often an API instance looks for a newer index
 // published for a repository it serves (after a push announced to another
@@ -99,6 +105,7 @@ func (j *job) follow(ctx context.Context) error {
 			return nil
 		}
 	}
+	changed := j.s.changed(key)
 	if err := q.Enqueue(ctx, r.Info, j.force); err != nil {
 		return sharedErr(err)
 	}
@@ -109,6 +116,8 @@ func (j *job) follow(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
+		case <-changed:
+			changed = j.s.changed(key)
 		}
 		if pr, ok := q.Progress(ctx, key); ok {
 			r.progress.Store(&pr)
@@ -205,6 +214,41 @@ func (r *Repo) peek(s *Service) {
 			s.log.Warn("could not look for a newer shared index", "repo", r.Info.Key, "err", err)
 		}
 	}()
+}
+
+// changed returns a channel closed at the next event of the repository's
+// job.
+func (s *Service) changed(key string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.events[key]
+	if !ok {
+		ch = make(chan struct{})
+		s.events[key] = ch
+	}
+	return ch
+}
+
+// onEvent is told of an event of a repository's job: what follows the job
+// looks at it now, and a repository served here but not followed looks
+// for a newer index at once.
+func (s *Service) onEvent(key string) {
+	s.mu.Lock()
+	if ch, ok := s.events[key]; ok {
+		close(ch)
+		delete(s.events, key)
+	}
+	r := s.repos[key]
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if r.running == nil && r.view.Load() != nil {
+		r.peeked = time.Time{}
+		r.peek(s)
+	}
+	r.mu.Unlock()
 }
 
 // refreshShared is RefreshNow on an API instance: a repository with a

@@ -90,6 +90,7 @@ type Service struct {
 	mu     sync.Mutex
 	repos  map[string]*Repo
 	vetted map[string]vetted
+	events map[string]chan struct{} // closed at the next event of a repository's job (fleet)
 }
 
 // New prepares the data directory (a clear error if it cannot be written)
@@ -124,8 +125,13 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{opts: opts, git: g, mirrors: m, metrics: newMetrics(opts.Registry, m), log: log,
-		ctx: ctx, cancel: cancel, repos: make(map[string]*Repo), vetted: make(map[string]vetted)}, nil
+	s := &Service{opts: opts, git: g, mirrors: m, metrics: newMetrics(opts.Registry, m), log: log,
+		ctx: ctx, cancel: cancel, repos: make(map[string]*Repo), vetted: make(map[string]vetted)}
+	if opts.Queue != nil {
+		s.events = make(map[string]chan struct{})
+		s.jobs.Go(func() { opts.Queue.Subscribe(ctx, s.onEvent) })
+	}
+	return s, nil
 }
 
 func checkWritable(dir string) error {
