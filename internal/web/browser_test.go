@@ -56,13 +56,16 @@ func chromium(t testing.TB) string {
 }
 
 // shownTexts keeps, in window.__shown, every text the status and
-// progress lines and the cards' notes show ("id: text"), so that a test
-// can see a message that was on screen only for a moment.
+// progress lines and the cards' notes ("id: text") and subtitles
+// ("card-sub: text") show, so that a test can see a message that was on
+// screen only for a moment.
 const shownTexts = `window.__shown = [];
 new MutationObserver((records) => {
 	for (const r of records) {
 		const e = r.target.nodeType === Node.TEXT_NODE ? r.target.parentElement : r.target;
-		if (e && (e.id === 'progress' || e.id === 'status' || e.classList?.contains('note')) && e.textContent) window.__shown.push(e.id + ': ' + e.textContent);
+		if (!e || !e.textContent) continue;
+		if (e.id === 'progress' || e.id === 'status' || e.classList?.contains('note')) window.__shown.push(e.id + ': ' + e.textContent);
+		if (e.classList?.contains('sub')) window.__shown.push(e.closest('.card').id + '-sub: ' + e.textContent);
 	}
 }).observe(document, {subtree: true, childList: true, characterData: true});`
 
@@ -116,6 +119,9 @@ type faults struct {
 	// forge, when set ("platform url"), makes the summary name that forge
 	// and URL as the repository's.
 	forge atomic.Pointer[[2]string]
+	// statless is how many commits answers still come without line
+	// statistics (statsPending), as while they are being read.
+	statless atomic.Int32
 	// commitsTotal, when set, makes every commits answer claim that many
 	// commits (the pages past the real ones empty), as a huge repository
 	// would; page 2 then fails with a 503.
@@ -139,6 +145,13 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			f.rewrite(w, r, h, func(body map[string]any) {
 				repo := body["summary"].(map[string]any)["repository"].(map[string]any)
 				repo["platform"], repo["url"] = forge[0], forge[1]
+			})
+		case r.URL.Path == "/api/repositories/commits" && f.statless.Add(-1) >= 0:
+			f.rewrite(w, r, h, func(body map[string]any) {
+				body["statsPending"] = true
+				for _, c := range body["commits"].([]any) {
+					delete(c.(map[string]any), "stats")
+				}
 			})
 		case r.URL.Path == "/api/repositories/commits" && f.commitsTotal.Load() > 0:
 			if r.URL.Query().Get("page") == "2" {
@@ -305,14 +318,19 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Analytics: the address alone opens the view, no click.
 	march := url + "/?repo=" + neturl.QueryEscape(repo) + "&from=2024-03-01&to=2024-03-31"
 	f.statusPending.Store(2)
+	f.statless.Store(1)
 	b.do("open a view from its address", chromedp.Navigate(march))
 	// Progress from the first answer of the status: the line above the
 	// cards, and the note of a card that needs line statistics (both
 	// recorded as shown, however briefly).
 	b.wait("progress", `window.__shown.includes('progress: Preparing the repository (reading commits: 1,200 of 5,000)') && window.__shown.includes('hotspots-note: Waiting for line statistics (reading commits: 1,200 of 5,000)…')`)
+	// The commits came before their line statistics: the card said so,
+	// and showed them once the status said they were in (checked below).
+	b.wait("commits waiting for their line statistics", `window.__shown.includes('commits-sub: 2024-03-01 to 2024-03-31 · line statistics are still being read')`)
 	b.wait("preparing status", `window.__shown.some(t => t.startsWith('status: Preparing repository (reading commits: 1,200 of 5,000)… retrying'))`)
 	b.wait("settled", settled)
 	b.wait("status cleared", `document.getElementById('status').hidden && document.getElementById('progress').hidden`)
+	b.wait("commits with their line statistics", `document.querySelectorAll('#commits-rows tr').length > 0 && document.querySelector('#commits-rows td.pending') === null`)
 	if got := eval[string](b, `location.pathname + location.search`); got != strings.TrimPrefix(march, url) {
 		t.Errorf("address %q after loading %q", got, march)
 	}

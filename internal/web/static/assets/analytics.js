@@ -22,17 +22,17 @@ const POLL_MS = 1000;
 /**
  * CARDS are the views of an analysis, drawn in this order after the
  * summary. A card is {id, stats, load(run)}: id is its <article>'s id,
- * stats says it waits for line statistics, and load fills it from the
+ * stats() says it waits for line statistics, and load fills it from the
  * API (run.params are the period's filters), rejecting on failure.
  * A new view is an <article class="card"> in index.html and an entry here.
  */
 const CARDS = [
-  { id: 'activity', stats: true, load: loadActivity },
-  { id: 'calendar', stats: false, load: loadCalendar },
-  { id: 'punchcard', stats: false, load: loadPunchcard },
-  { id: 'contributors', stats: false, load: loadContributors },
-  { id: 'hotspots', stats: true, load: loadHotspots },
-  { id: 'commits', stats: false, load: (r) => loadCommits(r, 1) },
+  { id: 'activity', stats: () => true, load: loadActivity },
+  { id: 'calendar', stats: () => false, load: loadCalendar },
+  { id: 'punchcard', stats: () => false, load: loadPunchcard },
+  { id: 'contributors', stats: () => authorStats === true, load: loadContributors },
+  { id: 'hotspots', stats: () => true, load: loadHotspots },
+  { id: 'commits', stats: () => false, load: (r) => loadCommits(r, 1) },
 ];
 
 /** The running analysis. */
@@ -248,7 +248,7 @@ function poll(r) {
         + (s.ready.metadata ? '; commits are ready, line statistics are still being read' : '');
       for (const c of CARDS) {
         const n = $(c.id).querySelector('.note');
-        if (c.stats && n && $(c.id).dataset.state === 'loading') {
+        if (c.stats() && n && $(c.id).dataset.state === 'loading') {
           n.textContent = done ? '' : `Waiting for line statistics${describe(s)}…`;
         }
       }
