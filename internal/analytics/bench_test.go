@@ -163,10 +163,11 @@ func BenchmarkChurnShaped(b *testing.B) {
 	}
 }
 
-// BenchmarkInsightsSpread times activity, punch card, author statistics
-// and shaped churn over 100 filter combinations (authors, windows from a
-// month to the whole history, both, periods, directory depths) and
-// reports the median and 99th percentile of one answer.
+// BenchmarkInsightsSpread times activity, punch card, author statistics,
+// shaped churn, ownership and coupling over 100 filter combinations
+// (authors, windows from a month to the whole history, both, bots left
+// out or not, exclusions, periods, directory depths, coupling options)
+// and reports the median and 99th percentile of one answer.
 func BenchmarkInsightsSpread(b *testing.B) {
 	v, now := benchView(b)
 	var filters []analytics.Filter
@@ -176,9 +177,11 @@ func BenchmarkInsightsSpread(b *testing.B) {
 		windows = append(windows, [2]time.Time{now.AddDate(0, -months, 0), now})
 		windows = append(windows, [2]time.Time{now.AddDate(0, -months-12, 0), now.AddDate(0, -12, 0)})
 	}
+	excludes := [][]string{nil, {analytics.ExcludeDefault}, nil, {"dir3/", "*.md"}}
 	for k := 0; len(filters) < 100; k++ {
 		w := windows[k%len(windows)]
-		filters = append(filters, analytics.Filter{Authors: authorSets[k%len(authorSets)], From: w[0], To: w[1]})
+		filters = append(filters, analytics.Filter{Authors: authorSets[k%len(authorSets)], From: w[0], To: w[1],
+			ExcludeBots: k%3 == 1, Exclude: excludes[k%len(excludes)]})
 	}
 	periods := []string{"", analytics.PeriodDay, analytics.PeriodWeek, analytics.PeriodMonth}
 	queries := []struct {
@@ -190,6 +193,10 @@ func BenchmarkInsightsSpread(b *testing.B) {
 		{"authors", func(_ int, f analytics.Filter) { v.Authors(f) }},
 		{"churn limit+directories", func(k int, f analytics.Filter) {
 			v.ChurnWith(f, analytics.ChurnOptions{Limit: 200, DirectoryDepth: 1 + k%3})
+		}},
+		{"ownership", func(k int, f analytics.Filter) { v.Ownership(f, 1+k%3) }},
+		{"coupling", func(k int, f analytics.Filter) {
+			v.Coupling(f, analytics.CouplingOptions{MinShared: 1 + k%5, MaxFiles: 10 + k%50})
 		}},
 	}
 	for _, q := range queries {

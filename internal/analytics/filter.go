@@ -34,8 +34,8 @@ type Filter struct {
 	ExcludeBots bool
 	// Exclude drops the files these patterns match (see compilePattern;
 	// ExcludeDefault stands for DefaultExclude) from every count made of
-	// files or lines: churn and the line counts of activity and authors.
-	// Commits are still counted.
+	// files or lines: churn, the line counts of activity and authors,
+	// ownership and coupling. Commits are still counted.
 	Exclude []string
 }
 

@@ -18,13 +18,14 @@ type gitCommit struct {
 	added, deleted int
 	merge          bool
 	changed        map[string][2]int // path: added, deleted
+	hash           string
 }
 
 // gitLog reads the commits of dir (and extra log arguments) with git's
 // own numbers: no renames, merges without a diff, as the index keeps them.
 func gitLog(t *testing.T, dir string, extra ...string) []gitCommit {
 	t.Helper()
-	args := append([]string{"log", "--no-renames", "--numstat", "--date=format:%w %H", "--format=@%at%x09%aN%x09%ad%x09%p"}, extra...)
+	args := append([]string{"log", "--no-renames", "--numstat", "--date=format:%w %H", "--format=@%at%x09%aN%x09%ad%x09%p%x09%H"}, extra...)
 	out, err := testrepo.Run(dir, nil, nil, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func gitLog(t *testing.T, dir string, extra ...string) []gitCommit {
 			f := strings.Split(rest, "\t")
 			at, _ := strconv.ParseInt(f[0], 10, 64)
 			var c gitCommit
-			c.at, c.author, c.merge = time.Unix(at, 0).UTC(), f[1], strings.Contains(f[3], " ")
+			c.at, c.author, c.merge, c.hash = time.Unix(at, 0).UTC(), f[1], strings.Contains(f[3], " "), f[4]
 			wh := strings.Fields(f[2])
 			c.weekday, _ = strconv.Atoi(wh[0])
 			c.hour, _ = strconv.Atoi(wh[1])

@@ -21,7 +21,7 @@ import (
 )
 
 // analyses are the reports `analyze` can print as a table.
-var analyses = []string{"summary", "commits", "heatmap", "contributors", "churn", "activity", "punchcard", "authors"}
+var analyses = []string{"summary", "commits", "heatmap", "contributors", "churn", "activity", "punchcard", "authors", "ownership", "coupling"}
 
 // flagNames maps query parameters to the flags that set them, so that
 // validation errors name what the user typed.
@@ -32,6 +32,7 @@ var flagNames = map[string]string{
 	query.ParamExtensions: "--extensions", query.ParamPaths: "--paths", query.ParamTimePeriod: "--period",
 	query.ParamGroupBy: "--group-by", query.ParamDepth: "--depth",
 	query.ParamExcludeBots: "--exclude-bots", query.ParamExclude: "--exclude",
+	query.ParamMinShared: "--min-shared", query.ParamMaxFiles: "--max-files",
 }
 
 type analyzeFlags struct {
@@ -100,14 +101,16 @@ of them when the output is not a terminal.`,
 		{query.ParamToDate, "to", "only commits authored on or before this date (a date includes the whole day)"},
 		{query.ParamAuthor, "author", "only this author (case-insensitive part of name or email)"},
 		{query.ParamAuthors, "authors", "only these authors, comma-separated"},
-		{query.ParamExtensions, "extensions", "churn: only these file extensions, comma-separated (ts,tsx)"},
-		{query.ParamPaths, "paths", "churn: only paths under these prefixes, comma-separated"},
+		{query.ParamExtensions, "extensions", "churn, ownership, coupling: only these file extensions, comma-separated (ts,tsx)"},
+		{query.ParamPaths, "paths", "churn, ownership, coupling: only paths under these prefixes, comma-separated"},
 		{query.ParamMinChanges, "min-changes", "churn: only files with at least this many changed lines (1-1000)"},
 		{query.ParamPage, "page", "commits: page number (1-1000)"},
-		{query.ParamLimit, "limit", "commits: commits per page (1-100); churn: only this many files, most changed first (default all)"},
+		{query.ParamLimit, "limit", "commits: commits per page (1-100); churn: only this many files, most changed first (default all); coupling: pairs (default 50)"},
 		{query.ParamTimePeriod, "period", "heatmap, activity: day, week or month (default: from the range's length)"},
 		{query.ParamGroupBy, "group-by", "churn: directory adds totals per directory"},
-		{query.ParamDepth, "depth", "churn --group-by directory: path components per directory (1-10, default 1)"},
+		{query.ParamDepth, "depth", "churn --group-by directory, ownership: path components per directory (1-10, default 1)"},
+		{query.ParamMinShared, "min-shared", "coupling: least commits a pair shares (1-1000, default 3)"},
+		{query.ParamMaxFiles, "max-files", "coupling: leave out commits that changed more files than this (2-10000, default 50)"},
 		{query.ParamExclude, "exclude", "leave files matching these patterns out of file and line counts, comma-separated (vendor/,*.min.js; default: the documented vendored, generated and lock files)"},
 	} {
 		f.params[p.param] = fl.String(p.flag, "", p.help)
@@ -223,6 +226,10 @@ func printTable(w io.Writer, body any, d display) error {
 		return printPunchcard(w, b.Punchcard)
 	case analytics.AuthorsResponse:
 		return printAuthors(w, b)
+	case analytics.OwnershipResponse:
+		return printOwnership(w, b.Ownership)
+	case analytics.CouplingResponse:
+		return printCoupling(w, b.Coupling)
 	}
 	return fmt.Errorf("no table for %T", body)
 }
@@ -411,5 +418,37 @@ func printAuthors(w io.Writer, a analytics.AuthorsResponse) error {
 	if a.StatsPending {
 		t.printf("line statistics are still being indexed; run again for + and -\n")
 	}
+	return t.flush()
+}
+
+func printOwnership(w io.Writer, o analytics.OwnershipData) error {
+	t := table(w)
+	t.printf("CHANGES\tFILES\tAUTHORS\tTOP SHARE\tBUS FACTOR\tTOP AUTHORS\tDIRECTORY\n")
+	row := func(d analytics.DirectoryOwnership) {
+		names := make([]string, len(d.TopAuthors))
+		for k, a := range d.TopAuthors {
+			names[k] = fmt.Sprintf("%s %.1f%%", oneLine(a.Name, 40), a.Share*100)
+		}
+		t.printf("%d\t%d\t%d\t%.1f%%\t%d\t%s\t%s\n", d.Changes, d.Files, d.Authors, d.TopShare*100, d.BusFactor, strings.Join(names, ", "), oneLine(d.Path, 120))
+	}
+	for _, d := range o.Directories {
+		row(d)
+	}
+	t.printf("\nwhole selection:\n")
+	row(o.Summary)
+	t.printf("bus factor: authors who must leave before more than half of the files have no active author (one with at least %.0f%% of the lines of a file's top author); %s to %s\n",
+		o.Metadata.ActiveShare*100, o.Metadata.DateRange.Start, o.Metadata.DateRange.End)
+	return t.flush()
+}
+
+func printCoupling(w io.Writer, c analytics.CouplingData) error {
+	t := table(w)
+	t.printf("SHARED\tCONFIDENCE\tSUPPORT\tCOMMITS\tPATH\tCOUPLED PATH\n")
+	for _, p := range c.Pairs {
+		t.printf("%d\t%.1f%%\t%.2f%%\t%d/%d\t%s\t%s\n", p.SharedCommits, p.Confidence*100, p.Support*100, p.PathCommits, p.CoupledCommits, oneLine(p.Path, 80), oneLine(p.CoupledPath, 80))
+	}
+	s := c.Summary
+	t.printf("%d of %d pairs sharing at least %d commits, over %d commits (%d with more than %d files left out), %s to %s\n",
+		len(c.Pairs), s.Pairs, c.Metadata.Options.MinShared, s.Commits, s.BulkCommits, c.Metadata.Options.MaxFiles, c.Metadata.DateRange.Start, c.Metadata.DateRange.End)
 	return t.flush()
 }

@@ -141,7 +141,7 @@ func TestCompletion(t *testing.T) {
 		directive string
 	}{
 		{[]string{"analyze", ""}, nil, ":0"}, // the repository: the shell's file names
-		{[]string{"analyze", ".", ""}, []string{"summary", "commits", "heatmap", "contributors", "churn", "activity", "punchcard", "authors"}, ":4"},
+		{[]string{"analyze", ".", ""}, []string{"summary", "commits", "heatmap", "contributors", "churn", "activity", "punchcard", "authors", "ownership", "coupling"}, ":4"},
 		{[]string{"analyze", ".", "heatmap", "--period", ""}, []string{"day", "week", "month"}, ":4"},
 		{[]string{"analyze", ".", "churn", "--group-by", ""}, []string{"directory"}, ":4"},
 		{[]string{"recap", "--mode", ""}, []string{"recap", "release", "pull_request"}, ":4"},

@@ -291,6 +291,19 @@ func TestAnalyzeInsights(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "DIRECTORY") || strings.Count(out, "main.go") != 1 || strings.Contains(out, "README.md") {
 		t.Errorf("churn by directory (exit %d):\n%s", code, out)
 	}
+	// Alice: 1 line of main.go, 1 of README.md; bob: 2 of main.go.
+	out, _, code = run(t, data, "analyze", repo.Dir, "ownership")
+	if code != 0 || !strings.Contains(out, "Alice 50.0%, bob 50.0%") || !strings.Contains(out, "BUS FACTOR") {
+		t.Errorf("ownership (exit %d):\n%s", code, out)
+	}
+	out, _, code = run(t, data, "analyze", repo.Dir, "coupling", "--min-shared", "1", "--exclude-bots", "--exclude", "*.txt")
+	if code != 0 || !strings.Contains(out, "1 of 1 pairs sharing at least 1 commits, over 2 commits") || !strings.Contains(out, "100.0%") {
+		t.Errorf("coupling (exit %d):\n%s", code, out)
+	}
+	if _, stderr, code := run(t, data, "analyze", repo.Dir, "coupling", "--max-files", "1", "--exclude", "a/[b"); code != 2 ||
+		!strings.Contains(stderr, "--max-files must be from 2 to 10000") || !strings.Contains(stderr, "--exclude each pattern") {
+		t.Errorf("bad coupling flags: exit %d: %s", code, stderr)
+	}
 }
 
 // TestRecapReleaseTag: --mode release --tag writes the notes of that

@@ -219,6 +219,8 @@ var (
 		"activity":     "Commits, added and deleted lines and distinct authors per day, week or month",
 		"punchcard":    "Commits by weekday (0 = Sunday) and hour in each commit's own time zone, all 168 cells",
 		"authors":      "Statistics per mailmapped author (commits, lines, first and last commit), sorted by commits; 404 unless the server sets AUTHOR_STATS=true",
+		"ownership":    "Per directory of depth path components: changed lines, the top authors and their share, and the bus factor (authors whose departure leaves more than half of its files without an active author: one who changed at least half as many of a file's lines as its top author); 404 unless the server sets AUTHOR_STATS=true",
+		"coupling":     "Pairs of files changed together by the same commits (temporal coupling): shared commits, support, confidence; commits changing more than maxFiles files are left out",
 	}
 	reportParams = map[string][]string{
 		"commits":      slices.Concat(pagingParams, authorDates),
@@ -229,6 +231,8 @@ var (
 		"activity":     slices.Concat(lineParams, []string{query.ParamTimePeriod}),
 		"punchcard":    authorDates,
 		"authors":      lineParams,
+		"ownership":    slices.Concat(lineParams, []string{query.ParamExtensions, query.ParamPaths, query.ParamDepth}),
+		"coupling":     slices.Concat(lineParams, []string{query.ParamExtensions, query.ParamPaths, query.ParamLimit, query.ParamMinShared, query.ParamMaxFiles}),
 	}
 )
 

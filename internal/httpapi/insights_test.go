@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -129,9 +130,96 @@ func TestInsightsOverHTTP(t *testing.T) {
 	}
 	var doc struct{ Paths map[string]any }
 	s.get("/api/openapi.json", nil, &doc)
-	for _, p := range []string{"activity", "punchcard", "authors"} {
+	for _, p := range []string{"activity", "punchcard", "authors", "ownership", "coupling"} {
 		if doc.Paths["/api/repositories/"+p] == nil {
 			t.Errorf("openapi.json lacks %s", p)
 		}
+	}
+}
+
+// TestOwnershipAndCouplingOverHTTP reads ownership (only with
+// AUTHOR_STATS) and coupling of the fixture: Alice adds src/app.ts (2
+// lines) and README.md (1), Bob changes 3 lines of src/app.ts, "alice"
+// adds a line to README.md and src/util.go (1).
+func TestOwnershipAndCouplingOverHTTP(t *testing.T) {
+	repo := fixture(t)
+	off := newServer(t, serverOpts{})
+	var failed struct{ Error string }
+	if resp := off.get("/api/repositories/ownership", params("repoUrl", repo), &failed); resp.StatusCode != http.StatusNotFound ||
+		!strings.Contains(failed.Error, "AUTHOR_STATS=true") {
+		t.Errorf("ownership without AUTHOR_STATS: %d %+v", resp.StatusCode, failed)
+	}
+	s := newServer(t, serverOpts{authorStats: true, cached: true})
+	type share struct {
+		Name    string
+		Changes int
+		Share   float64
+	}
+	type dir struct {
+		Path                    string
+		Changes, Files, Authors int
+		TopAuthors              []share
+		TopShare                float64
+		BusFactor               int
+		BusFactorAuthors        []string
+	}
+	var own struct {
+		Ownership struct {
+			Directories []dir
+			Summary     dir
+		}
+	}
+	if resp := s.get("/api/repositories/ownership", params("repoUrl", repo), &own); resp.StatusCode != http.StatusOK {
+		t.Fatalf("ownership: %d", resp.StatusCode)
+	}
+	want := []dir{
+		// src/app.ts: Bob 3 lines, Alice 2 (at least half of 3: active);
+		// src/util.go: alice. Both files are orphaned only when all
+		// three have left.
+		{"src", 6, 2, 3, []share{{"Bob", 3, 0.5}, {"Alice", 2, 0.3333}, {"alice", 1, 0.1667}}, 0.5, 3, []string{"Bob", "Alice", "alice"}},
+		{".", 2, 1, 2, []share{{"Alice", 1, 0.5}, {"alice", 1, 0.5}}, 0.5, 2, []string{"Alice", "alice"}},
+	}
+	if len(own.Ownership.Directories) != len(want) {
+		t.Fatalf("ownership %+v", own.Ownership)
+	}
+	for k, d := range own.Ownership.Directories {
+		if !reflect.DeepEqual(d, want[k]) {
+			t.Errorf("directory %d: %+v, want %+v", k, d, want[k])
+		}
+	}
+	if sum := own.Ownership.Summary; sum.Changes != 8 || sum.Files != 3 || sum.TopAuthors[0].Name != "Alice" {
+		t.Errorf("summary %+v", sum)
+	}
+
+	type pair struct {
+		Path, CoupledPath                          string
+		SharedCommits, PathCommits, CoupledCommits int
+		Support, Confidence, CoupledConfidence     float64
+	}
+	var cp struct {
+		Coupling struct {
+			Pairs   []pair
+			Summary struct{ Commits, BulkCommits, Pairs int }
+		}
+	}
+	if resp := off.get("/api/repositories/coupling", params("repoUrl", repo, "minShared", "1"), &cp); resp.StatusCode != http.StatusOK {
+		t.Fatalf("coupling: %d", resp.StatusCode)
+	}
+	wantPairs := []pair{
+		{"src/util.go", "README.md", 1, 1, 2, 0.3333, 1, 0.5},
+		{"README.md", "src/app.ts", 1, 2, 2, 0.3333, 0.5, 0.5},
+	}
+	if !reflect.DeepEqual(cp.Coupling.Pairs, wantPairs) || cp.Coupling.Summary.Commits != 3 || cp.Coupling.Summary.Pairs != 2 {
+		t.Errorf("coupling %+v, want pairs %+v", cp.Coupling, wantPairs)
+	}
+	// maxFiles=2 still counts every commit (two files at most); a pair
+	// needs minShared=3 by default.
+	off.get("/api/repositories/coupling", params("repoUrl", repo, "maxFiles", "2"), &cp)
+	if len(cp.Coupling.Pairs) != 0 || cp.Coupling.Summary.BulkCommits != 0 {
+		t.Errorf("coupling by default: %+v", cp.Coupling)
+	}
+	var bad struct{ Details []struct{ Field string } }
+	if resp := off.get("/api/repositories/coupling", params("repoUrl", repo, "maxFiles", "1", "minShared", "x"), &bad); resp.StatusCode != http.StatusBadRequest || len(bad.Details) != 2 {
+		t.Errorf("bad maxFiles and minShared: %d %+v", resp.StatusCode, bad)
 	}
 }

@@ -36,6 +36,10 @@ const (
 	// ParamExclude drops files matching comma-separated patterns from
 	// file and line counts; "default" names analytics.DefaultExclude.
 	ParamExclude = "exclude"
+	// ParamMinShared and ParamMaxFiles shape coupling: the least shared
+	// commits of a pair, and the most files of a counted commit.
+	ParamMinShared = "minShared"
+	ParamMaxFiles  = "maxFiles"
 )
 
 // GroupDirectory is the one groupBy value: churn totals per directory.
@@ -53,6 +57,8 @@ const (
 	MaxExtensions   = 20
 	MaxPaths        = 20
 	MaxExclude      = 20
+	MaxMinShared    = 1000
+	MaxMaxFiles     = 10000
 	MaxRepoURLBytes = 2048
 	DefaultDepth    = 1
 	MaxDepth        = 10
@@ -101,6 +107,10 @@ type Request struct {
 	// groups by (DefaultDepth unless given).
 	GroupBy string
 	Depth   int
+	// MinShared and MaxFiles are coupling's options (their defaults
+	// unless given).
+	MinShared int
+	MaxFiles  int
 }
 
 // Parse validates params as of now. Every parameter is single-valued
@@ -127,6 +137,8 @@ func Parse(params url.Values, now time.Time) (Request, error) {
 	}
 	req.GroupBy = p.groupBy()
 	req.Depth = p.intRange(ParamDepth, DefaultDepth, 1, MaxDepth)
+	req.MinShared = p.intRange(ParamMinShared, analytics.DefaultMinShared, 1, MaxMinShared)
+	req.MaxFiles = p.intRange(ParamMaxFiles, analytics.DefaultMaxFiles, 2, MaxMaxFiles)
 	if len(p.errs) > 0 {
 		return Request{}, p.errs
 	}
@@ -330,10 +342,10 @@ func (p *parser) timePeriod() string {
 // are written in UTC.
 func (r Request) Key() string {
 	f := r.Filter
-	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d excludeBots=%t exclude=%s",
+	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d excludeBots=%t exclude=%s minShared=%d maxFiles=%d",
 		r.Page, r.Limit, keyTime(f.From), keyTime(f.To), keyList(f.Authors), f.MinChanges,
 		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod, r.TopFiles, r.GroupBy, r.Depth,
-		f.ExcludeBots, keyList(f.Exclude))
+		f.ExcludeBots, keyList(f.Exclude), r.MinShared, r.MaxFiles)
 }
 
 func keyTime(t time.Time) string {
@@ -373,6 +385,12 @@ func (r Request) ChurnOptions() analytics.ChurnOptions {
 		o.DirectoryDepth = r.Depth
 	}
 	return o
+}
+
+// CouplingOptions returns the shape r asks of a coupling answer: the
+// limit when one was given (analytics.DefaultCouplingLimit otherwise).
+func (r Request) CouplingOptions() analytics.CouplingOptions {
+	return analytics.CouplingOptions{Limit: r.TopFiles, MinShared: r.MinShared, MaxFiles: r.MaxFiles}
 }
 
 // clip shortens a value echoed in an error message.

@@ -119,6 +119,9 @@ func TestValidation(t *testing.T) {
 		{"exclude of slashes only", map[string]string{"exclude": "//"}, "exclude", "name a file or directory"},
 		{"bad glob", map[string]string{"exclude": "src/[a-"}, "exclude", "valid glob"},
 		{"long glob", map[string]string{"exclude": strings.Repeat("a", 201)}, "exclude", "at most 200"},
+		{"minShared zero", map[string]string{"minShared": "0"}, "minShared", "from 1 to 1000"},
+		{"maxFiles one", map[string]string{"maxFiles": "1"}, "maxFiles", "from 2 to 10000"},
+		{"maxFiles not a number", map[string]string{"maxFiles": "many"}, "maxFiles", "whole number"},
 		{"too many globs", map[string]string{"exclude": strings.Repeat("a,", 20) + "a"}, "exclude", "at most 20"},
 	}
 	for _, c := range cases {
@@ -217,6 +220,8 @@ func TestKeySeparatesLookAlikes(t *testing.T) {
 		{"repoUrl=x", "repoUrl=x&excludeBots=true"},
 		{"repoUrl=x&exclude=vendor/", "repoUrl=x&exclude=vendor"},
 		{"repoUrl=x&exclude=a,b", "repoUrl=x&exclude=b,a"},
+		{"repoUrl=x&minShared=4", "repoUrl=x&maxFiles=4"},
+		{"repoUrl=x", "repoUrl=x&maxFiles=51"},
 	} {
 		if a, b := mustKey(t, pair[0]), mustKey(t, pair[1]); a == b {
 			t.Errorf("%s and %s share the key %s", pair[0], pair[1], a)
@@ -231,7 +236,8 @@ func sameQuestion(a, b Request) bool {
 		fa.From.Equal(fb.From) && fa.To.Equal(fb.To) && fa.MinChanges == fb.MinChanges &&
 		slices.Equal(fa.Authors, fb.Authors) && slices.Equal(fa.Extensions, fb.Extensions) &&
 		slices.Equal(fa.Paths, fb.Paths) && fa.ExcludeBots == fb.ExcludeBots && slices.Equal(fa.Exclude, fb.Exclude) &&
-		a.TopFiles == b.TopFiles && a.GroupBy == b.GroupBy && a.Depth == b.Depth
+		a.TopFiles == b.TopFiles && a.GroupBy == b.GroupBy && a.Depth == b.Depth &&
+		a.MinShared == b.MinShared && a.MaxFiles == b.MaxFiles
 }
 
 // FuzzKey checks that two valid requests share a Key only when they ask
@@ -247,6 +253,7 @@ func FuzzKey(f *testing.F) {
 		{"repoUrl=x&excludeBots=true", "repoUrl=x&excludeBots=false"},
 		{"repoUrl=x&exclude=vendor/,*.min.js", "repoUrl=x&exclude=vendor/&exclude=*.min.js"},
 		{"repoUrl=x&exclude=default", "repoUrl=x&exclude=%22default%22&depth=2"},
+		{"repoUrl=x&minShared=3", "repoUrl=x&maxFiles=3"},
 	} {
 		f.Add(pair[0], pair[1])
 	}

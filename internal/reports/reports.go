@@ -75,6 +75,12 @@ var All = []Report{
 	report(Report{Name: "authors", NeedsStats: true, PersonalStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.AuthorsResponse {
 		return v.Authors(req.Filter)
 	}),
+	report(Report{Name: "ownership", NeedsStats: true, PersonalStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.OwnershipResponse {
+		return analytics.OwnershipResponse{Ownership: v.Ownership(req.Filter, req.Depth)}
+	}),
+	report(Report{Name: "coupling", NeedsStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.CouplingResponse {
+		return analytics.CouplingResponse{Coupling: v.Coupling(req.Filter, req.CouplingOptions())}
+	}),
 }
 
 // Find returns the report called name.

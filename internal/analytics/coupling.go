@@ -1,0 +1,256 @@
+package analytics
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Coupling defaults.
+const (
+	DefaultCouplingLimit = 50
+	DefaultMinShared     = 3
+	DefaultMaxFiles      = 50
+)
+
+// CouplingResponse is the body of /api/repositories/coupling.
+type CouplingResponse struct {
+	Coupling CouplingData `json:"coupling"`
+}
+
+// CouplingData lists the pairs of files that change together.
+type CouplingData struct {
+	// Pairs are sorted by shared commits, most first, then by confidence,
+	// then by paths; never nil.
+	Pairs    []CoupledPair    `json:"pairs"`
+	Summary  CouplingSummary  `json:"summary"`
+	Metadata CouplingMetadata `json:"metadata"`
+	// StatsPending reports that line statistics (which hold the files of
+	// each commit) are still being indexed; Pairs is empty until they are.
+	StatsPending bool `json:"statsPending"`
+}
+
+// CoupledPair is two files and the commits that changed both.
+type CoupledPair struct {
+	// Path is the file of the two changed by fewer commits (the first by
+	// path order on a tie), CoupledPath the other.
+	Path        string `json:"path"`
+	CoupledPath string `json:"coupledPath"`
+	// SharedCommits counts the counted commits that changed both.
+	SharedCommits int `json:"sharedCommits"`
+	// PathCommits and CoupledCommits count the counted commits that
+	// changed each.
+	PathCommits    int `json:"pathCommits"`
+	CoupledCommits int `json:"coupledCommits"`
+	// Support is SharedCommits over all counted commits.
+	Support float64 `json:"support"`
+	// Confidence is SharedCommits / PathCommits: how often a change to
+	// Path came with one to CoupledPath, the larger of the two directions;
+	// CoupledConfidence is the other, SharedCommits / CoupledCommits.
+	// Ratios have four decimals.
+	Confidence        float64 `json:"confidence"`
+	CoupledConfidence float64 `json:"coupledConfidence"`
+}
+
+// CouplingSummary counts what coupling looked at.
+type CouplingSummary struct {
+	// Commits counts the counted commits: non-merge, matching the
+	// filter, at most MaxFiles files, one listed file at least.
+	Commits int `json:"commits"`
+	// BulkCommits counts the matching non-merge commits left out for
+	// changing more than MaxFiles files.
+	BulkCommits int `json:"bulkCommits"`
+	// Pairs counts every pair with at least MinShared shared commits,
+	// before the limit.
+	Pairs int `json:"pairs"`
+}
+
+// CouplingMetadata echoes how coupling was computed.
+type CouplingMetadata struct {
+	DateRange DateRange       `json:"dateRange"`
+	Options   CouplingOptions `json:"options"`
+	Filters   ChurnFilters    `json:"filters"`
+}
+
+// CouplingOptions shape a coupling answer.
+type CouplingOptions struct {
+	// Limit keeps that many pairs (DefaultCouplingLimit when 0).
+	Limit int `json:"limit"`
+	// MinShared is the least shared commits of a listed pair
+	// (DefaultMinShared when 0).
+	MinShared int `json:"minShared"`
+	// MaxFiles leaves out bulk commits that changed more files than this
+	// (all their files, listed or not: a mass reformat or a vendor update
+	// couples nothing); DefaultMaxFiles when 0.
+	MaxFiles int `json:"maxFiles"`
+}
+
+// withDefaults fills in the options left at 0.
+func (o CouplingOptions) withDefaults() CouplingOptions {
+	return CouplingOptions{
+		Limit:     cmp.Or(max(o.Limit, 0), DefaultCouplingLimit),
+		MinShared: cmp.Or(max(o.MinShared, 0), DefaultMinShared),
+		MaxFiles:  cmp.Or(max(o.MaxFiles, 0), DefaultMaxFiles),
+	}
+}
+
+// Coupling finds the pairs of files changed together by the non-merge
+// commits matching f (authors, dates, bots) that changed at most
+// opts.MaxFiles files, among the files f lists (extensions, paths,
+// exclusions): temporal coupling. It costs one pass over the counted
+// commits plus, for each file with at least MinShared commits, one pass
+// over the files of its commits: at most MaxFiles steps per file change,
+// and no pair table.
+func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
+	opts = opts.withDefaults()
+	exts := normalise(f.Extensions, extension)
+	paths := normalise(f.Paths, pathPrefix)
+	d := CouplingData{
+		Pairs: []CoupledPair{},
+		Metadata: CouplingMetadata{
+			DateRange: v.historyRange(f.From, f.To), Options: opts,
+			Filters: ChurnFilters{Extensions: exts, Paths: paths, Authors: f.Authors, ExcludeBots: f.ExcludeBots, Exclude: f.Exclude},
+		},
+		StatsPending: !v.x.HasStats,
+	}
+	if d.StatsPending {
+		return d
+	}
+	x := v.x
+	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
+	listed := func(p uint32) bool { return keep == nil || keep[p] }
+	// counted[i]: commit i is counted; commits[p]: counted commits of p.
+	counted := make([]bool, x.Len())
+	commits := make([]uint32, len(x.Paths))
+	q := v.compile(f)
+	for i := range q.timeOrdered() {
+		if x.IsMerge(i) {
+			continue
+		}
+		lo, hi := x.Changes(i)
+		if hi-lo > opts.MaxFiles {
+			d.Summary.BulkCommits++
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			if p := x.ChangePath[j]; listed(p) {
+				commits[p]++
+				counted[i] = true
+			}
+		}
+		if counted[i] {
+			d.Summary.Commits++
+		}
+	}
+	minShared := uint32(opts.MinShared)
+	shared := make([]uint32, len(x.Paths))
+	var touched []uint32
+	top := bestPairs{limit: opts.Limit, rank: v.pathRank}
+	for a := range x.Paths {
+		if commits[a] < minShared {
+			continue
+		}
+		from, to := v.pathChanges(uint32(a))
+		for _, c := range v.pathCommit[from:to] {
+			i := int(c)
+			if !counted[i] {
+				continue
+			}
+			lo, hi := x.Changes(i)
+			for k := lo; k < hi; k++ {
+				// Each pair once: from the file with the lower id.
+				if b := x.ChangePath[k]; b > uint32(a) && commits[b] >= minShared && listed(b) {
+					if shared[b] == 0 {
+						touched = append(touched, b)
+					}
+					shared[b]++
+				}
+			}
+		}
+		for _, b := range touched {
+			if shared[b] >= minShared {
+				d.Summary.Pairs++
+				top.add(newPairKey(uint32(a), b, shared[b], commits, v.pathRank))
+			}
+			shared[b] = 0
+		}
+		touched = touched[:0]
+	}
+	for _, k := range top.sorted() {
+		d.Pairs = append(d.Pairs, CoupledPair{
+			Path: x.Paths[k.path], CoupledPath: x.Paths[k.coupled], SharedCommits: int(k.shared),
+			PathCommits: int(k.pathCommits), CoupledCommits: int(k.coupledCommits),
+			Support:    ratio(int(k.shared), d.Summary.Commits),
+			Confidence: ratio(int(k.shared), int(k.pathCommits)), CoupledConfidence: ratio(int(k.shared), int(k.coupledCommits)),
+		})
+	}
+	return d
+}
+
+// pairKey is a coupled pair while pairs are ranked.
+type pairKey struct {
+	path, coupled                       uint32 // path ids: path has fewer commits
+	shared, pathCommits, coupledCommits uint32
+}
+
+// newPairKey orders files a and b, which share shared commits: the one
+// with fewer commits first (the first in path order on a tie).
+func newPairKey(a, b, shared uint32, commits []uint32, rank []uint32) pairKey {
+	if commits[b] < commits[a] || (commits[b] == commits[a] && rank[b] < rank[a]) {
+		a, b = b, a
+	}
+	return pairKey{path: a, coupled: b, shared: shared, pathCommits: commits[a], coupledCommits: commits[b]}
+}
+
+// before reports whether pair p is listed before q: more shared
+// commits, then a higher confidence (shared / pathCommits: fewer path
+// commits for as many shared), then by the paths (rank is each path's
+// place in path order).
+func (p pairKey) before(q pairKey, rank []uint32) bool {
+	if p.shared != q.shared {
+		return p.shared > q.shared
+	}
+	if p.pathCommits != q.pathCommits {
+		return p.pathCommits < q.pathCommits
+	}
+	if p.path != q.path {
+		return rank[p.path] < rank[q.path]
+	}
+	return rank[p.coupled] < rank[q.coupled]
+}
+
+// bestPairs keeps the first limit pairs added: a buffer sorted and cut
+// back to limit whenever it holds 4 x limit, after which a pair that
+// would come after the last one kept is dropped at once.
+type bestPairs struct {
+	limit int
+	rank  []uint32
+	keys  []pairKey
+	// cutoff is the last pair kept at the last cut, valid when full.
+	cutoff pairKey
+	full   bool
+}
+
+func (h *bestPairs) add(k pairKey) {
+	if h.full && !k.before(h.cutoff, h.rank) {
+		return
+	}
+	h.keys = append(h.keys, k)
+	if len(h.keys) >= 4*h.limit {
+		h.keys = h.sorted()
+		h.cutoff, h.full = h.keys[len(h.keys)-1], true
+	}
+}
+
+// sorted returns the first limit pairs, in order.
+func (h *bestPairs) sorted() []pairKey {
+	slices.SortFunc(h.keys, func(p, q pairKey) int {
+		if p.before(q, h.rank) {
+			return -1
+		}
+		if q.before(p, h.rank) {
+			return 1
+		}
+		return 0
+	})
+	return h.keys[:min(h.limit, len(h.keys))]
+}
