@@ -30,6 +30,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/ratelimit"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/recaps"
+	"github.com/gitpulse/gitpulse/internal/version"
 	"github.com/gitpulse/gitpulse/internal/web"
 )
 
@@ -143,10 +144,16 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 }
 
 // newRegistry is a metrics registry with the Go runtime's and the
-// process's own.
+// process's own, and gitpulse_build_info naming the build (as `gitpulse
+// version` does): every process serving /metrics (serve, worker) has it.
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "gitpulse_build_info", Help: "Always 1; its labels name the running build (as `gitpulse version` prints it).",
+	}, []string{"version", "commit", "goversion"})
+	v := version.Get()
+	build.WithLabelValues(v.Version, v.Revision, v.GoVersion).Set(1)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), build)
 	return reg
 }
 

@@ -7,8 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/gitpulse/gitpulse/internal/version"
 )
 
 // metrics counts and times requests by route pattern and status.
@@ -27,12 +25,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
 	}
-	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "gitpulse_build_info", Help: "Always 1; its labels name the running build (as `gitpulse version` prints it).",
-	}, []string{"version", "commit", "goversion"})
-	v := version.Get()
-	build.WithLabelValues(v.Version, v.Revision, v.GoVersion).Set(1)
-	reg.MustRegister(m.requests, m.latency, build)
+	reg.MustRegister(m.requests, m.latency)
 	return m
 }
 
