@@ -491,11 +491,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	f.forge.Store(nil)
 
 	// The layout holds at a phone's width: nothing scrolls sideways.
+	// The activity chart is drawn again at the phone's width, so its
+	// text keeps its size, and again at the laptop's.
 	b.do("narrow", chromedp.EmulateViewport(390, 844))
 	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
 		t.Errorf("page is %d px wide at 390 px", w)
 	}
+	b.wait("the chart drawn for a phone", `document.querySelector('#activity-chart svg').viewBox.baseVal.width < 390`)
 	b.do("wide", chromedp.EmulateViewport(1280, 900))
+	b.wait("the chart drawn for a laptop", `document.querySelector('#activity-chart svg').viewBox.baseVal.width > 1000`)
 
 	// An invalid URL: the error box names the field.
 	b.do("analyze an invalid URL",

@@ -308,17 +308,35 @@ function fillRows(id) {
   $(id).dataset.filled = 'true';
 }
 
+/** drawActivity draws the last activity answer at a width, activityWidth the width it was drawn at. */
+let drawActivity = null;
+let activityWidth = 0;
+
+/** chartWidth is the width the activity card gives its chart. */
+const chartWidth = () => $('activity').clientWidth - 34;
+
+/** redrawActivity draws the activity chart again when its card's width changed (a phone turned, a window resized). */
+function redrawActivity() {
+  const w = chartWidth();
+  if (!drawActivity || Math.abs(w - activityWidth) < 24 || $('activity').dataset.state !== 'ready') return;
+  activityWidth = w;
+  drawActivity(w);
+}
+
 async function loadActivity(r) {
   const d = (await get('activity', lineFilters(r), r.controller.signal)).activity;
   if (run !== r) return;
   const m = d.metadata;
   sub('activity', r, `per ${d.timePeriod}`);
   $('activity-note').textContent = `${plural(m.totalCommits, 'commit')}, ${fmtNum(m.totalAdditions)} lines added, ${fmtNum(m.totalDeletions)} deleted. Drag across the chart to analyze a shorter period.`;
-  timeSeries($('activity-chart'), d, r.params.to, (from, to) => {
+  const brushed = (from, to) => {
     const view = { ...r.view, from, to };
     fillForm(view);
     analyze(view, 'push');
-  }, $('activity').clientWidth - 34);
+  };
+  drawActivity = (width) => timeSeries($('activity-chart'), d, r.params.to, brushed, width);
+  activityWidth = chartWidth();
+  drawActivity(activityWidth);
   dataRows('activity-rows', () => d.data.map((p) => el('tr', { 'data-date': p.date },
     el('td', {}, p.date), num(p.commits), num(p.additions), num(p.deletions), num(p.authors))));
 }
@@ -505,5 +523,6 @@ export function init() {
   $('commits-prev').addEventListener('click', () => turnPage(-1));
   $('commits-next').addEventListener('click', () => turnPage(1));
   window.addEventListener('popstate', () => openFromURL('none'));
+  new ResizeObserver(redrawActivity).observe($('activity'));
   openFromURL('replace');
 }

@@ -263,6 +263,8 @@ export function timeSeries(host, data, end, onBrush, width = 900) {
   overlay.addEventListener('pointerdown', (e) => {
     start = indexAt(e.clientX);
     overlay.setPointerCapture(e.pointerId);
+    mark(start); // a tap on a touch screen shows the bucket too
+    tip.show(describe(start), e.clientX, e.clientY);
   });
   overlay.addEventListener('pointermove', (e) => {
     const i = indexAt(e.clientX);
