@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,17 +121,27 @@ func recapSentence(t *topic, many bool) string {
 	return b.String() + " (" + strings.Join(details, ", ") + ")"
 }
 
-// sentence makes s a sentence: a capital first letter and a full stop.
+// revertedMerge is the subject git gives the revert of a merge.
+var revertedMerge = regexp.MustCompile(`^Revert "Merge (?:branch|pull request) '?([^'"]+?)'?( into \S+?)?"$`)
+
+// sentence makes s a sentence: a capital first letter and a full stop,
+// no conventional-commit prefix, and a reverted merge said in words, not
+// by its merge subject.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
+	s = revertedMerge.ReplaceAllString(s, "Revert the merge of $1$2")
 	if m := conventional.FindStringSubmatch(s); m != nil {
 		if _, ok := commitTypes[strings.ToLower(m[1])]; ok {
 			s = m[3]
 		}
 	}
-	if r, size := utf8.DecodeRuneInString(s); r != utf8.RuneError && unicode.IsLower(r) && !strings.ContainsAny(s[:strings.IndexFunc(s+" ", unicode.IsSpace)], ":/_.") {
+	// A first word that is code ("sscanf(3)", "refs:", "git_config")
+	// keeps its case.
+	word := s[:strings.IndexFunc(s+" ", unicode.IsSpace)]
+	if r, size := utf8.DecodeRuneInString(s); r != utf8.RuneError && unicode.IsLower(r) && !strings.ContainsAny(word, ":/_.()`") {
 		s = string(unicode.ToUpper(r)) + s[size:]
 	}
+	s = strings.TrimRight(s, ",;: ")
 	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
 		s += "."
 	}

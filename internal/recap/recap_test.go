@@ -683,3 +683,17 @@ func TestTerseTopicNamesItsBranch(t *testing.T) {
 		t.Errorf("release notes:\n%s", b.String())
 	}
 }
+
+func TestSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"feat(api): add recap":                                "Add recap.",
+		"sscanf(3) is gone":                                   "sscanf(3) is gone.",
+		"refs: teach the walker":                              "refs: teach the walker.",
+		`Revert "Merge branch 'hn/history-squash' into next"`: "Revert the merge of hn/history-squash into next.",
+		"Already a sentence!":                                 "Already a sentence!",
+	} {
+		if got := sentence(in); got != want {
+			t.Errorf("sentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -161,3 +161,39 @@ func TestPullRequest(t *testing.T) {
 		t.Errorf("PullRequest = %+v, %v", res, err)
 	}
 }
+
+// rangeProvider reads releases by revision range, as plain git does.
+type rangeProvider struct {
+	memProvider
+	tags []string // the tags ReleaseActivity was asked
+}
+
+func (r *rangeProvider) ReleaseActivity(_ context.Context, _, tag string) ([]activity.Item, *activity.Release, error) {
+	r.tags = append(r.tags, tag)
+	return r.compare, &r.releases[len(r.releases)-1], nil
+}
+
+// TestReleaseNotesByRange: a provider that reads releases by revision
+// range gives the items (not a period's activity), the release they
+// follow, and the older releases' notes; a tag for one that cannot is
+// refused.
+func TestReleaseNotesByRange(t *testing.T) {
+	p := &rangeProvider{memProvider: memProvider{
+		compare:  []activity.Item{{Kind: activity.KindCommit, Repo: "git", Date: today.AddDate(0, 0, -2), Message: "topic work", SHA: "t1"}},
+		releases: []activity.Release{{Tag: "v2.44.0-rc2", Date: today.AddDate(0, 0, -1)}, {Tag: "v2.43.0", Date: today.AddDate(0, 0, -60), Body: "- notes"}},
+	}}
+	res, err := newService(t, today).ReleaseNotes(context.Background(), p, "", "v2.44.0", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.queries) != 0 || !slices.Equal(p.tags, []string{"v2.44.0"}) {
+		t.Errorf("asked activity %v and ranges %v, want the range of v2.44.0 only", p.queries, p.tags)
+	}
+	if len(res.Items) != 1 || res.Latest == nil || res.Latest.Tag != "v2.43.0" || res.Range.Start != day(today.AddDate(0, 0, -60)) ||
+		res.Range.End != day(today.AddDate(0, 0, -2)) || len(res.Previous) != 1 || res.Previous[0].Tag != "v2.44.0-rc2" {
+		t.Errorf("result %+v", res)
+	}
+	if _, err := newService(t, today).ReleaseNotes(context.Background(), &memProvider{}, "octo/app", "v1.0.0", 1); !errors.Is(err, recap.ErrInvalid) {
+		t.Errorf("a tag for a provider without ranges: %v, want ErrInvalid", err)
+	}
+}
