@@ -25,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gitpulse/gitpulse/internal/fleet"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/repourl"
 	"github.com/gitpulse/gitpulse/internal/testredis"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
@@ -530,6 +531,24 @@ func TestFleetWorkerKilledMidIndex(t *testing.T) {
 	pending, _, err := q.Job(ctx, info.Key)
 	if err != nil || !pending || pub.Stats {
 		t.Fatalf("the job ended before the kill (pending %t, published stats %t, %v): make the repository larger", pending, pub.Stats, err)
+	}
+	// The worker's progress is in Redis, and the instance reports it.
+	for wait := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		pr, ok := q.Progress(ctx, info.Key)
+		if ok && (pr.Phase == progress.PhaseComplete || pr.Phase == progress.PhaseLineStats) {
+			break
+		}
+		if time.Since(wait) > 10*time.Second {
+			t.Fatalf("shared progress after pass 1: %+v %t", pr, ok)
+		}
+	}
+	status, body := api.get(t, "/api/repositories/churn?repoUrl="+repo)
+	if status != http.StatusGatewayTimeout {
+		t.Fatalf("churn during pass 2: %d %s (make the repository larger)", status, body)
+	}
+	var waiting struct{ Progress progress.Progress }
+	if err := json.Unmarshal(body, &waiting); err != nil || waiting.Progress.Phase != progress.PhaseLineStats && waiting.Progress.Phase != progress.PhaseComplete {
+		t.Errorf("the instance's 504 reports %s", body)
 	}
 	first.kill(t)
 	killed := time.Now()
