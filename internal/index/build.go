@@ -268,19 +268,20 @@ func (in *identInterner) intern(name, email []byte) uint32 {
 }
 
 // LineStats runs pass 2 over every commit of x and returns a copy of x with
-// line statistics. The history is split into blocks handed round-robin to
-// Workers git processes, so all cores work and each gets a fair share of
-// old and new commits.
+// line statistics. The history is cut into a few contiguous chunks per
+// worker, which Workers git processes take one after another from a
+// queue: all cores work until the end, and each process reads runs of
+// neighbouring commits, whose trees share deltas git has just unpacked.
+// (Spreading 1,024-commit blocks round-robin cost 7% more git CPU on
+// git/git than one process; contiguous chunks cost about as much as one.)
 func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Index, error) {
 	n := x.Len()
 	workers := b.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	// Blocks of consecutive commits keep git's delta cache warm; small
-	// histories (an update) still get split across every worker.
-	block := min(1024, max((n+workers-1)/workers, 1))
-	workers = min(workers, max((n+block-1)/block, 1))
+	chunks := chunked(n, workers)
+	workers = min(workers, max(len(chunks), 1))
 	pos := make(map[string]uint32, n)
 	for i := 0; i < n; i++ {
 		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
@@ -289,24 +290,19 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 
 	parts := make([]*statsPart, workers)
 	var done atomic.Int64
+	var next atomic.Int64 // the next chunk to take
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, workers)
 	for w := range workers {
-		var hashes [][]byte
-		for start := w * block; start < n; start += workers * block {
-			for i := start; i < min(start+block, n); i++ {
-				hashes = append(hashes, []byte(hex.EncodeToString(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])))
-			}
-		}
 		parts[w] = newStatsPart(x.Paths)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			p := parts[w]
 			raw := make([]byte, x.HashSize)
-			errs[w] = b.Git.Numstat(ctx, gitDir, hashes, func(hash []byte, files []gitcli.FileStat) error {
+			add := func(hash []byte, files []gitcli.FileStat) error {
 				if _, err := hex.Decode(raw, hash); err != nil {
 					return fmt.Errorf("bad commit hash %q", hash)
 				}
@@ -319,9 +315,16 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 					b.report(progress.Progress{Phase: progress.PhaseLineStats, Done: int(c), Total: n})
 				}
 				return nil
-			})
-			if errs[w] != nil {
-				cancel()
+			}
+			for c := int(next.Add(1) - 1); c < len(chunks) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
+				hashes := make([][]byte, 0, chunks[c][1]-chunks[c][0])
+				for i := chunks[c][0]; i < chunks[c][1]; i++ {
+					hashes = append(hashes, []byte(hex.EncodeToString(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])))
+				}
+				if errs[w] = b.Git.Numstat(ctx, gitDir, hashes, add); errs[w] != nil {
+					cancel()
+					return
+				}
 			}
 		}()
 	}
@@ -329,10 +332,29 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	if err := firstError(errs); err != nil {
 		return nil, fmt.Errorf("read line statistics: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read line statistics: %w", err)
+	}
 	y := *x
 	assembleStats(&y, parts)
 	b.report(progress.Progress{Phase: progress.PhaseDone, Done: n, Total: n})
 	return &y, nil
+}
+
+// chunked cuts n commits into contiguous [start, end) ranges for workers:
+// about four per worker, so that one that finishes early takes another
+// rather than idle, but none shorter than 256 commits unless that would
+// leave a worker without one (a small update is still shared by all).
+func chunked(n, workers int) [][2]int {
+	if n == 0 {
+		return nil
+	}
+	size := max((n+4*workers-1)/(4*workers), min(256, (n+workers-1)/workers), 1)
+	var out [][2]int
+	for start := 0; start < n; start += size {
+		out = append(out, [2]int{start, min(start+size, n)})
+	}
+	return out
 }
 
 func firstError(errs []error) error {
