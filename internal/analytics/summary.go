@@ -27,6 +27,14 @@ const (
 	SourceClone = "git-sparse-clone"
 )
 
+// Accuracies of a summary's creation date (SummaryMeta.CreatedDateAccuracy),
+// and where it is read from (Created.Source).
+const (
+	AccuracyExact       = "exact"       // the history reaches a root commit
+	AccuracyApproximate = "approximate" // the history is cut short (a shallow clone)
+	CreatedFromGitLog   = "git-log"
+)
+
 const day24 = 24 * time.Hour
 
 // RepoInfo names a repository as its URL does; the caller parses the URL.
@@ -67,7 +75,7 @@ type Created struct {
 	// Date is the author date of the oldest root commit, in UTC (of the
 	// oldest commit when the history has no root).
 	Date time.Time `json:"date"`
-	// Source is always "git-log".
+	// Source is always CreatedFromGitLog.
 	Source string `json:"source"`
 }
 
@@ -109,8 +117,9 @@ type SummaryMeta struct {
 	Cached bool `json:"cached"`
 	// DataSource is SourceCache or SourceClone.
 	DataSource string `json:"dataSource"`
-	// CreatedDateAccuracy is "exact" when the history reaches a root
-	// commit, "approximate" when it is cut short (a shallow clone).
+	// CreatedDateAccuracy is AccuracyExact when the history reaches a
+	// root commit, AccuracyApproximate when it is cut short (a shallow
+	// clone).
 	CreatedDateAccuracy string `json:"createdDateAccuracy"`
 	// LastUpdated is now, in UTC, to the second.
 	LastUpdated time.Time `json:"lastUpdated"`
@@ -124,13 +133,13 @@ func (v *View) Summary(info RepoInfo, now time.Time, cached bool) Summary {
 	s := Summary{
 		Repository: Repository{Name: info.Name, Owner: info.Owner, URL: info.URL, Platform: info.Platform, DefaultBranch: x.Branch},
 		Stats:      RepoStats{TotalCommits: x.Len(), Contributors: len(v.names), Status: StatusEmpty},
-		Metadata:   SummaryMeta{Cached: cached, DataSource: SourceClone, CreatedDateAccuracy: "exact", LastUpdated: now},
+		Metadata:   SummaryMeta{Cached: cached, DataSource: SourceClone, CreatedDateAccuracy: AccuracyExact, LastUpdated: now},
 	}
 	if cached {
 		s.Metadata.DataSource = SourceCache
 	}
 	if !v.exactCreated {
-		s.Metadata.CreatedDateAccuracy = "approximate"
+		s.Metadata.CreatedDateAccuracy = AccuracyApproximate
 	}
 	if x.Len() == 0 {
 		return s
@@ -145,7 +154,7 @@ func (v *View) Summary(info RepoInfo, now time.Time, cached bool) Summary {
 		return s
 	}
 	created := utc(v.created)
-	s.Created = &Created{Date: created, Source: "git-log"}
+	s.Created = &Created{Date: created, Source: CreatedFromGitLog}
 	s.Age = age(created, now)
 	last := utc(x.AuthorTime[newest])
 	s.LastCommit = &LastCommit{

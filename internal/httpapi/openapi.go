@@ -92,14 +92,16 @@ var (
 	periods    = []string{analytics.PeriodDay, analytics.PeriodWeek, analytics.PeriodMonth}
 	platforms  = []string{repourl.PlatformGitHub, repourl.PlatformGitLab, repourl.PlatformBitbucket, repourl.PlatformAzure, repourl.PlatformOther}
 	fieldEnums = map[fieldKey][]string{
-		{reflect.TypeFor[analytics.HeatmapData](), "timePeriod"}:  periods,
-		{reflect.TypeFor[analytics.ActivityData](), "timePeriod"}: periods,
-		{reflect.TypeFor[analytics.RepoStats](), "status"}:        {analytics.StatusActive, analytics.StatusInactive, analytics.StatusArchived, analytics.StatusEmpty},
-		{reflect.TypeFor[analytics.SummaryMeta](), "dataSource"}:  {analytics.SourceClone, analytics.SourceCache},
-		{reflect.TypeFor[analytics.Repository](), "platform"}:     platforms,
-		{reflect.TypeFor[activity.Item](), "kind"}:                {activity.KindCommit, activity.KindPullRequest, activity.KindIssue, activity.KindRelease},
-		{reflect.TypeFor[signInResponse](), "provider"}:           {connect.GitHub, connect.GitLab, connect.Azure, connect.Git},
-		{reflect.TypeFor[hookReply](), "status"}:                  {hookStatusRefreshing, hookStatusIgnored},
+		{reflect.TypeFor[analytics.HeatmapData](), "timePeriod"}:          periods,
+		{reflect.TypeFor[analytics.ActivityData](), "timePeriod"}:         periods,
+		{reflect.TypeFor[analytics.RepoStats](), "status"}:                {analytics.StatusActive, analytics.StatusInactive, analytics.StatusArchived, analytics.StatusEmpty},
+		{reflect.TypeFor[analytics.SummaryMeta](), "dataSource"}:          {analytics.SourceClone, analytics.SourceCache},
+		{reflect.TypeFor[analytics.SummaryMeta](), "createdDateAccuracy"}: {analytics.AccuracyExact, analytics.AccuracyApproximate},
+		{reflect.TypeFor[analytics.Created](), "source"}:                  {analytics.CreatedFromGitLog},
+		{reflect.TypeFor[analytics.Repository](), "platform"}:             platforms,
+		{reflect.TypeFor[activity.Item](), "kind"}:                        {activity.KindCommit, activity.KindPullRequest, activity.KindIssue, activity.KindRelease},
+		{reflect.TypeFor[signInResponse](), "provider"}:                   {connect.GitHub, connect.GitLab, connect.Azure, connect.Git},
+		{reflect.TypeFor[hookReply](), "status"}:                          {hookStatusRefreshing, hookStatusIgnored},
 	}
 )
 
