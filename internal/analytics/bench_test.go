@@ -167,7 +167,10 @@ func BenchmarkChurnShaped(b *testing.B) {
 // shaped churn, ownership and coupling over 100 filter combinations
 // (authors, windows from a month to the whole history, both, bots left
 // out or not, exclusions, periods, directory depths, coupling options)
-// and reports the median and 99th percentile of one answer.
+// and reports the median and 99th percentile of one answer, and the 99th
+// percentile over the filters of each one's fastest run (p99-best-ms):
+// what an answer costs without the pauses of a machine shared with other
+// work, where one descheduling costs more than the answer.
 func BenchmarkInsightsSpread(b *testing.B) {
 	v, now := benchView(b)
 	var filters []analytics.Filter
@@ -202,16 +205,23 @@ func BenchmarkInsightsSpread(b *testing.B) {
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
 			var ds []time.Duration
+			best := make([]time.Duration, len(filters))
 			for b.Loop() {
 				for k, f := range filters {
 					start := time.Now()
 					q.run(k, f)
-					ds = append(ds, time.Since(start))
+					d := time.Since(start)
+					ds = append(ds, d)
+					if best[k] == 0 || d < best[k] {
+						best[k] = d
+					}
 				}
 			}
 			slices.Sort(ds)
+			slices.Sort(best)
 			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(best[len(best)*99/100].Microseconds())/1000, "p99-best-ms")
 		})
 	}
 }

@@ -157,8 +157,9 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 			}
 			lo, hi := x.Changes(i)
 			for k := lo; k < hi; k++ {
-				// Each pair once: from the file with the lower id.
-				if b := x.ChangePath[k]; b > uint32(a) && commits[b] >= minShared && listed(b) {
+				// Each pair once: from the file with the lower id. Only
+				// listed files have counted commits.
+				if b := x.ChangePath[k]; b > uint32(a) && commits[b] >= minShared {
 					if shared[b] == 0 {
 						touched = append(touched, b)
 					}

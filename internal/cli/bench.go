@@ -310,6 +310,7 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 		{Extensions: []string{"c", "h"}},
 		{Extensions: []string{"go", "md", "txt"}, MinChanges: 10},
 		{Paths: []string{"t/", "Documentation/", "src/"}, From: newest.AddDate(-3, 0, 0)},
+		{ExcludeBots: true, Exclude: []string{analytics.ExcludeDefault}},
 	}
 	queries := []struct {
 		name string
@@ -324,6 +325,8 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 		{"activity", func(f analytics.Filter) { v.Activity(f, "", now) }},
 		{"punchcard", func(f analytics.Filter) { v.Punchcard(f) }},
 		{"authors", func(f analytics.Filter) { v.Authors(f) }},
+		{"ownership", func(f analytics.Filter) { v.Ownership(f, 1) }},
+		{"coupling", func(f analytics.Filter) { v.Coupling(f, analytics.CouplingOptions{}) }},
 	}
 	var out []queryTiming
 	per := max(runs/len(filters), 1)
