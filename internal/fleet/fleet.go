@@ -115,10 +115,12 @@ func NewQueue(rdb redis.UniversalClient) (*Queue, error) {
 	return &Queue{rdb: rdb, client: asynq.NewClientFromRedisClient(rdb), inspector: asynq.NewInspectorFromRedisClient(rdb), dec: dec}, nil
 }
 
-// Close releases the Queue's decoder; the Redis client is left open.
+// Close releases the Queue's decoder. The asynq client and inspector hold
+// nothing but the Redis client, which is left open (closing them through
+// asynq is refused for a shared connection).
 func (q *Queue) Close() error {
 	q.dec.Close()
-	return errors.Join(q.client.Close(), q.inspector.Close())
+	return nil
 }
 
 // Enqueue implements history.Queue.
@@ -150,7 +152,9 @@ func (q *Queue) Enqueue(ctx context.Context, info repourl.Repo, refresh bool) er
 				return err
 			}
 			continue
-		case t.State == asynq.TaskStateActive && refresh:
+		case refresh:
+			// A push: the queued job fetches however fresh the mirror
+			// is, the running one fetches again at its end.
 			return q.rdb.Set(ctx, keyAgain+info.Key, "1", failedTTL).Err()
 		}
 		return nil

@@ -31,7 +31,8 @@ func newQueue(t *testing.T) (*Queue, redis.UniversalClient) {
 }
 
 // TestEnqueueIsOncePerRepository: a second request for a queued
-// repository is "already queued" (one task), a job given up is reported
+// repository is "already queued" (one task; a push among them is kept
+// so that the job fetches), a job given up is reported
 // with its kind and message and tried again when asked again.
 func TestEnqueueIsOncePerRepository(t *testing.T) {
 	q, rdb := newQueue(t)
@@ -44,6 +45,9 @@ func TestEnqueueIsOncePerRepository(t *testing.T) {
 		if err := q.Enqueue(ctx, info, refresh); err != nil {
 			t.Fatalf("Enqueue(refresh %t): %v", refresh, err)
 		}
+	}
+	if n, _ := rdb.Exists(ctx, keyAgain+info.Key).Result(); n != 1 {
+		t.Error("a push for a queued repository left no word that it must fetch")
 	}
 	qi, err := q.inspector.GetQueueInfo(QueueName)
 	if err != nil || qi.Size != 1 || qi.Pending != 1 {

@@ -122,8 +122,11 @@ func (w *Worker) process(ctx context.Context, t *asynq.Task) (err error) {
 	}
 	force := t.Type() == TypeRefresh
 	for err == nil {
-		// A push announced while the job ran: fetch again.
-		w.rdb.Del(ctx, keyAgain+p.Key)
+		// A push announced while the job was queued or ran: fetch
+		// however fresh the mirror is.
+		if n, _ := w.rdb.Del(ctx, keyAgain+p.Key).Result(); n > 0 {
+			force = true
+		}
 		if err = w.svc.Run(ctx, info, force); err != nil {
 			break
 		}

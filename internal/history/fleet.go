@@ -24,8 +24,9 @@ type Queue interface {
 	// or a fetch once the worker's mirror is older than the fetch
 	// interval; with refresh true a fetch however fresh it is; then the
 	// index brought up to date and published. A job already queued or
-	// running for the repository stands for the new one (one that is
-	// running fetches again at its end when refresh is true).
+	// running for the repository stands for the new one (with refresh,
+	// one queued fetches however fresh its mirror is, one running fetches
+	// again at its end).
 	Enqueue(ctx context.Context, info repourl.Repo, refresh bool) error
 	// Job reports whether the repository's job is queued, running or
 	// waiting for a retry, and, when it is not, why the last one failed
