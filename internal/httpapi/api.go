@@ -157,6 +157,10 @@ func New(opts Options) http.Handler {
 		a.now = time.Now
 	}
 	routes := slices.Concat(a.routes(), a.recapRoutes(opts.Recap), newHooks(a, opts.WebhookSecret, opts.Registry).routes())
+	routes = append(routes, route{method: "GET", path: configPath, doc: "What this server offers the dashboard: githubSignIn, whether GET /login/github is configured (no secrets)",
+		reply: reflect.TypeFor[ConfigBody](), handler: func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, ConfigBody{GitHubSignIn: opts.Recap != nil && opts.Recap.OAuth != nil})
+		}})
 	var doc map[string]any // the document of every route, this one included
 	routes = append(routes, route{method: "GET", path: openAPIPath, doc: "This document (OpenAPI 3.1)", reply: reflect.TypeFor[map[string]any](),
 		handler: func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, doc) }})
@@ -235,6 +239,17 @@ var (
 		"coupling":     slices.Concat(lineParams, []string{query.ParamExtensions, query.ParamPaths, query.ParamLimit, query.ParamMinShared, query.ParamMaxFiles}),
 	}
 )
+
+// configPath answers ConfigBody.
+const configPath = "/api/config"
+
+// ConfigBody is GET /api/config: what this server offers, so that the
+// dashboard shows only what works. It names no secret.
+type ConfigBody struct {
+	// GitHubSignIn: GitHub OAuth is configured (VITE_GITHUB_CLIENT_ID and
+	// _SECRET), so GET /login/github starts a sign-in.
+	GitHubSignIn bool `json:"githubSignIn"`
+}
 
 func (a *api) routes() []route {
 	var routes []route

@@ -136,6 +136,16 @@ func TestGitHubOAuthSignIn(t *testing.T) {
 	if resp := plain.get("/external-signup", url.Values{"code": {"good-code"}}, &b); resp.StatusCode != 501 || !strings.Contains(b.Detail, "VITE_GITHUB_CLIENT_ID") {
 		t.Fatalf("not configured: %d %+v", resp.StatusCode, b)
 	}
+	// GET /api/config tells the dashboard whether to offer the sign-in.
+	for _, c := range []struct {
+		s    *server
+		want bool
+	}{{s, true}, {plain, false}} {
+		var conf map[string]any
+		if resp := c.s.get("/api/config", nil, &conf); resp.StatusCode != 200 || len(conf) != 1 || conf["githubSignIn"] != c.want {
+			t.Errorf("config with OAuth %v: %d %v", c.want, resp.StatusCode, conf)
+		}
+	}
 }
 
 // TestSlowProviderListingOutlivesTheRequest: a listing slower than the
