@@ -17,12 +17,16 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"golang.org/x/oauth2"
 
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/fault"
@@ -35,6 +39,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/recaps"
 	"github.com/gitpulse/gitpulse/internal/repourl"
+	"github.com/gitpulse/gitpulse/internal/testforge"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 	"github.com/gitpulse/gitpulse/internal/web"
 )
@@ -126,6 +131,9 @@ type faults struct {
 	// commits (the pages past the real ones empty), as a huge repository
 	// would; page 2 then fails with a 503.
 	commitsTotal atomic.Int32
+	// recap, when set, is the recap every WebSocket streams (in two
+	// chunks, then the end marker), as a model might write it.
+	recap atomic.Pointer[string]
 }
 
 func (f *faults) wrap(h http.Handler) http.Handler {
@@ -165,10 +173,32 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
+		case strings.HasPrefix(r.URL.Path, "/ws/") && f.recap.Load() != nil:
+			f.stream(w, r, *f.recap.Load())
 		default:
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// stream answers a recap WebSocket with text: it reads the page's
+// request, then sends text in two chunks and the end marker.
+func (f *faults) stream(w http.ResponseWriter, r *http.Request, text string) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	if _, _, err := conn.Read(r.Context()); err != nil {
+		return
+	}
+	half := len(text) / 2
+	for _, chunk := range []string{text[:half], text[half:], "</end>"} {
+		if err := wsjson.Write(r.Context(), conn, map[string]string{"chunk": chunk}); err != nil {
+			return
+		}
+	}
+	_ = conn.Close(websocket.StatusNormalClosure, "")
 }
 
 // rewrite answers r with h's JSON answer as edit changes it.
@@ -189,9 +219,10 @@ func (f *faults) rewrite(w http.ResponseWriter, r *http.Request, h http.Handler,
 }
 
 // dashboard serves the API with the dashboard and the recap endpoints, as
-// gitpulse serve does, with local repositories allowed and the built-in
-// summariser.
-func dashboard(t *testing.T, f *faults) string {
+// gitpulse serve does, with local repositories allowed, the built-in
+// summariser, and GitHub (its API and OAuth) at gh, whose authorize page
+// it sends back to its /external-signup.
+func dashboard(t *testing.T, f *faults, gh *testforge.FakeGitHub) string {
 	t.Helper()
 	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
 	if err != nil {
@@ -209,12 +240,16 @@ func dashboard(t *testing.T, f *faults) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	oauth := &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret",
+		Endpoint: oauth2.Endpoint{AuthURL: gh.URL + "/login/oauth/authorize", TokenURL: gh.URL + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
 	srv := httptest.NewServer(f.wrap(httpapi.New(httpapi.Options{
 		Service:     svc,
 		Dashboard:   web.Handler(),
 		AuthorStats: true,
-		Recap:       &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, Recaps: recaps.New(connect.Config{History: svc}, gen, nil)},
+		Recap: &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, OAuth: oauth,
+			Recaps: recaps.New(connect.Config{History: svc, GitHubAPI: gh.URL}, gen, nil)},
 	})))
+	gh.Callback = srv.URL + "/external-signup"
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	return srv.URL
 }
@@ -309,7 +344,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	repo := fixture(t)
 	var f faults
 	f.preparing.Store(1)
-	url := dashboard(t, &f)
+	url := dashboard(t, &f, testforge.GitHub(t))
 	b := newBrowser(t, ctx, exe)
 	b.recordCSP()
 	b.atStart(shownTexts)
@@ -545,21 +580,61 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("write-recap")))
 	b.wait("recap", `document.getElementById('recap-output').textContent !== '' && !document.getElementById('write-recap').disabled`)
 	out := eval[string](b, `document.getElementById('recap-output').textContent`)
-	// Two bullets, then what the summariser left out ("3 smaller topics left out.").
-	var bullets, rest []string
-	for line := range strings.Lines(strings.TrimSpace(out)) {
-		switch line = strings.TrimRight(line, "\n"); {
-		case strings.HasPrefix(line, "- "):
-			bullets = append(bullets, line)
-		case line != "":
-			rest = append(rest, line)
-		}
-	}
+	// Two bullets, a list, then what the summariser left out ("3 smaller topics left out.").
+	bullets := eval[[]string](b, `[...document.querySelectorAll('#recap-output > ul > li')].map(li => li.textContent)`)
+	rest := eval[[]string](b, `[...document.querySelectorAll('#recap-output > :not(ul)')].map(e => e.textContent)`)
 	if len(bullets) != 2 || len(rest) > 1 || (len(rest) == 1 && !leftOut.MatchString(rest[0])) {
-		t.Errorf("recap %q, want two bullets", out)
+		t.Errorf("recap %q: bullets %q and %q, want two bullets", out, bullets, rest)
 	}
 	if strings.Contains(out, "</end>") {
 		t.Errorf("recap shows the end marker: %q", out)
+	}
+
+	// A recap with markup and a javascript: link, as a model could
+	// write: Markdown is rendered, HTML shows as text (an <img> with an
+	// inline handler would also be a CSP violation, checked below), and
+	// only the https link is a link.
+	evil := "## Week <b>12</b>\n\n- **Search** lands <img src=x onerror=alert(1)>\n- see [x](javascript:alert(1)) and [the docs](https://example.com/d)\n- `go test` and _more_\n\nThat is all.\n"
+	f.recap.Store(&evil)
+	b.do("write a recap with markup", chromedp.Click(chromedp.ID("write-recap")))
+	b.wait("the recap with markup", `document.querySelectorAll('#recap-output li').length === 3 && !document.getElementById('write-recap').disabled`)
+	f.recap.Store(nil)
+	if got := eval[string](b, `[...document.querySelectorAll('#recap-output *')].map(e => e.tagName.toLowerCase()).join(' ')`); got != "h4 ul li strong li a li code em p" {
+		t.Errorf("the recap's elements: %q", got)
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll('#recap-output li')].map(li => li.textContent)`); !slices.Equal(got, []string{
+		"Search lands <img src=x onerror=alert(1)>", "see [x](javascript:alert(1)) and the docs", "go test and more"}) {
+		t.Errorf("the recap's bullets: %q", got)
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll('#recap-output a')].map(a => a.getAttribute('href'))`); !slices.Equal(got, []string{"https://example.com/d"}) {
+		t.Errorf("the recap's links: %q", got)
+	}
+	// Copy as Markdown, from the keyboard: the raw text on the clipboard
+	// (read back through the clipboard API, with the permissions granted
+	// to the page's origin), and the page says so.
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: url}); err != nil {
+			t.Fatalf("granting %s: %v", name, err)
+		}
+	}
+	b.do("copy as Markdown", chromedp.Focus(chromedp.ID("copy-recap")), chromedp.KeyEvent(kb.Enter))
+	b.wait("copied", `document.getElementById('copy-status').textContent === 'Copied as Markdown.'`)
+	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != evil {
+		t.Errorf("clipboard %q (%v), want the recap's Markdown %q", got, err, evil)
+	}
+
+	// A period with no activity: nothing to recap, and the page says why.
+	b.do("load an empty period",
+		chromedp.SetValue(chromedp.ID("start-date"), "2020-01-01"),
+		chromedp.SetValue(chromedp.ID("end-date"), "2020-01-31"),
+		chromedp.Click(chromedp.ID("load-actions")))
+	b.wait("empty period", `document.getElementById('actions-count').textContent.startsWith('0 items')`)
+	if !eval[bool](b, `document.getElementById('write-recap').disabled && !document.getElementById('write-why').hidden && document.getElementById('write-why').textContent.includes('no activity')`) {
+		t.Errorf("Write recap on an empty period:\n%s", b.state())
+	}
+	if eval[bool](b, `document.getElementById('copy-recap').disabled === false || document.getElementById('recap-output').textContent !== ''`) {
+		t.Error("an empty period still shows the last recap or offers to copy it")
 	}
 	if !eval[bool](b, `document.getElementById('error').hidden`) {
 		t.Errorf("error after the recap:\n%s", b.state())
@@ -573,6 +648,41 @@ func TestDashboardInBrowser(t *testing.T) {
 	if msg := eval[string](b, `document.getElementById('error').textContent`); !strings.Contains(msg, "sign in again") {
 		t.Errorf("expiry message %q", msg)
 	}
+
+	f.expired.Store(false)
+
+	// Sign in with GitHub: the button (the server has GitHub OAuth)
+	// goes through /login/github and the fake GitHub's authorize page
+	// back to this page, which takes the session from the fragment and
+	// clears it; the session then loads activity (Bearer token).
+	b.do("the GitHub button", chromedp.WaitVisible(chromedp.ID("github-signin")), chromedp.Focus(chromedp.ID("github-signin")))
+	here := eval[string](b, `location.pathname + location.search`)
+	href := eval[string](b, `document.getElementById('github-signin').href`)
+	if want := url + "/login/github?" + (neturl.Values{"return": {here}}).Encode(); href != want {
+		t.Errorf("Sign in with GitHub links to %q, want %q", href, want)
+	}
+	// Followed as a click would (a click's navigation races the
+	// page's polling here): through GitHub and back to the page.
+	b.do("sign in with GitHub", chromedp.Navigate(href))
+	if got := eval[string](b, `location.pathname + location.search`); got != here {
+		t.Errorf("back from GitHub at %q, want %q", got, here)
+	}
+	b.wait("GitHub session", `!document.getElementById('session').hidden && document.getElementById('session-info').textContent.includes('octocat (github)')`)
+	if got := eval[string](b, `location.href`); strings.Contains(got, "#") || strings.Contains(got, "token") {
+		t.Errorf("the address after signing in with GitHub: %q", got)
+	}
+	if eval[string](b, `document.querySelector('[role="tab"][aria-selected="true"]').id`) != "tab-recap" {
+		t.Error("after signing in with GitHub the Recap tab is not shown")
+	}
+	b.do("load GitHub activity",
+		chromedp.SetValue(chromedp.ID("start-date"), "2026-11-01"),
+		chromedp.SetValue(chromedp.ID("end-date"), "2026-11-05"),
+		chromedp.Click(chromedp.ID("load-actions")))
+	b.wait("GitHub activity", `!document.getElementById('actions-section').hidden && /^[1-9]/.test(document.getElementById('actions-count').textContent)`)
+	if !eval[bool](b, `!document.getElementById('write-recap').disabled && document.getElementById('write-why').hidden`) {
+		t.Errorf("Write recap on a busy period:\n%s", b.state())
+	}
+	b.audit("recap signed in with GitHub", axe)
 
 	b.checkCSP("recap")
 	b.errorsSoFar("recap")

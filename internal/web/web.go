@@ -1,6 +1,7 @@
 // Package web is gitpulse's dashboard: a single page, embedded in the
 // binary, that calls the same-origin analytics API (/api/repositories/...)
-// and the recap API (/pat, /actions, /ws/...). It is plain HTML, CSS and
+// and the recap API (/pat, /login/github as GET /api/config offers it,
+// /actions, /ws/...). It is plain HTML, CSS and
 // JavaScript modules, with no build step and no third-party code; charts
 // are drawn as SVG by the page itself.
 //

@@ -25,4 +25,4 @@ for (const [i, t] of TABS.entries()) {
   });
 }
 analytics.init();
-recap.init();
+if (recap.init()) select('recap');

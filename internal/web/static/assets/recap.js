@@ -1,7 +1,10 @@
-// recap.js: the Recap tab: sign in (POST /pat), load a period's activity
-// (GET /actions) and stream a recap over the WebSocket /ws/<session_id>.
+// recap.js: the Recap tab: sign in (POST /pat, or GitHub through
+// /login/github when the server offers it), load a period's activity
+// (GET /actions) and stream a recap over the WebSocket /ws/<session_id>,
+// shown as Markdown (markdown.js) and copied as Markdown on request.
 // The session's JWT lives only in this module's memory.
 import { request } from './api.js';
+import { render } from './markdown.js';
 import { $, clearError, fmtDate, setWaiting, showError } from './ui.js';
 
 const END = '</end>';
@@ -11,6 +14,8 @@ const HOSTED = ['github', 'gitlab', 'azure'];
 let session = null;
 /** The open recap WebSocket, if any. */
 let socket = null;
+/** The recap's Markdown as received, for "Copy as Markdown". */
+let recapText = '';
 
 const isoDay = (d) => d.toISOString().slice(0, 10);
 
@@ -33,7 +38,56 @@ function setSession(s) {
     socket?.close();
     return;
   }
-  $('session-info').textContent = `Signed in as ${s.username} (${s.provider}) until ${fmtDate(s.expires_at)}, extended while in use.`;
+  const until = s.expires_at ? ` until ${fmtDate(s.expires_at)}, extended while in use` : '';
+  $('session-info').textContent = `Signed in as ${s.username} (${s.provider})${until}.`;
+}
+
+/**
+ * fromFragment takes the session a GitHub sign-in sent back in the URL
+ * fragment (#session_id=&token=&username=&provider=), and clears the
+ * fragment at once so that the token is not left in the address bar or
+ * the history. It returns whether there was one.
+ */
+function fromFragment() {
+  const f = new URLSearchParams(window.location.hash.slice(1));
+  if (!f.get('session_id') || !f.get('token')) return false;
+  history.replaceState(history.state, '', window.location.pathname + window.location.search);
+  setSession({ session_id: f.get('session_id'), token: f.get('token'), username: f.get('username') || '', provider: f.get('provider') || 'github' });
+  loadRepos();
+  return true;
+}
+
+/** offerGitHub shows "Sign in with GitHub" when the server has GitHub OAuth (GET /api/config). */
+async function offerGitHub() {
+  try {
+    const { githubSignIn } = await request('/api/config');
+    if (!githubSignIn) return;
+  } catch {
+    return; // an older server: no button
+  }
+  const link = $('github-signin');
+  const back = () => { link.href = `/login/github?${new URLSearchParams({ return: window.location.pathname + window.location.search })}`; };
+  back();
+  // The address may have changed since (an analysis): follow it before the link is used.
+  for (const ev of ['focus', 'pointerenter', 'click']) link.addEventListener(ev, back);
+  $('github-fields').hidden = false;
+}
+
+/** setRecap shows the recap's Markdown, rendered, and keeps it for copying. */
+function setRecap(text) {
+  recapText = text;
+  $('recap-output').replaceChildren(render(text));
+  $('copy-recap').disabled = !text.trim();
+  $('copy-status').textContent = '';
+}
+
+async function copyRecap() {
+  try {
+    await navigator.clipboard.writeText(recapText);
+    $('copy-status').textContent = 'Copied as Markdown.';
+  } catch (err) {
+    $('copy-status').textContent = `Could not copy: ${err?.message || err}`;
+  }
 }
 
 /** expired drops the session and asks the user to sign in again. */
@@ -102,7 +156,11 @@ async function loadActions() {
     $('actions-text').value = d.actions;
     const trimmed = d.trimmed ? `, the ${d.trimmed} oldest left out to fit` : '';
     $('actions-count').textContent = `${d.items.length} item${d.items.length === 1 ? '' : 's'} from ${d.range.start} to ${d.range.end}${trimmed}`;
-    $('recap-output').textContent = '';
+    setRecap('');
+    const empty = d.total === 0;
+    $('write-recap').disabled = empty;
+    $('write-why').textContent = empty ? 'Nothing to recap: this period has no activity. Choose other dates or authors, then load again.' : '';
+    $('write-why').hidden = !empty;
     $('actions-section').hidden = false;
   } catch (err) {
     if (err.status === 401) expired(err);
@@ -124,8 +182,9 @@ function writeRecap() {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${window.location.host}/ws/${encodeURIComponent(session.session_id)}${mode}`);
   socket = ws;
-  const out = $('recap-output');
-  out.textContent = '';
+  let text = '';
+  setRecap('');
+  $('recap-output').setAttribute('aria-busy', 'true');
   let ended = false;
   $('write-recap').disabled = true;
   ws.addEventListener('open', () => ws.send(JSON.stringify({ actions: $('actions-text').value, n })));
@@ -137,19 +196,21 @@ function writeRecap() {
       ended = true;
       ws.close();
     } else if (frame.chunk) {
-      out.textContent += frame.chunk;
+      text += frame.chunk;
+      setRecap(text);
     }
   });
   ws.addEventListener('close', () => {
     if (socket === ws) socket = null;
     $('write-recap').disabled = false;
+    $('recap-output').removeAttribute('aria-busy');
     if (!ended && session) {
       showError(new Error('The recap stream ended early. If your session has expired, sign in again.'));
     }
   });
 }
 
-/** init wires the Recap tab. */
+/** init wires the Recap tab; it returns whether a GitHub sign-in just came back (the tab to show). */
 export function init() {
   const today = new Date();
   $('end-date').value = isoDay(today);
@@ -160,4 +221,7 @@ export function init() {
   $('actions-form').addEventListener('submit', (e) => { e.preventDefault(); loadActions(); });
   $('write-form').addEventListener('submit', (e) => { e.preventDefault(); writeRecap(); });
   $('sign-out').addEventListener('click', () => { clearError(); setSession(null); });
+  $('copy-recap').addEventListener('click', copyRecap);
+  offerGitHub();
+  return fromFragment();
 }
