@@ -78,16 +78,24 @@ type pattern struct {
 //     it matches the path from the top of the repository, and a directory
 //     it matches excludes everything under it;
 //   - otherwise it matches a file or directory name at any depth
-//     ("*.min.js", "go.sum", "node_modules").
+//     ("*.min.js", "go.sum", "node_modules");
+//   - a leading "**/" before a single name matches it at any depth
+//     ("**/vendor"), and a trailing "/**" everything under a directory
+//     ("docs/**" is "docs/").
 //
-// Globs are path.Match's: "*" and "?" never match "/", "[...]" classes.
+// Globs are path.Match's: "*" and "?" never match "/", "[...]" classes;
+// "**" elsewhere is "*".
 func compilePattern(p string) pattern {
 	core := strings.Trim(p, "/")
-	return pattern{
-		parts:    strings.Split(core, "/"),
-		anchored: strings.HasPrefix(p, "/") || strings.Contains(core, "/"),
-		dirOnly:  strings.HasSuffix(p, "/"),
+	pt := pattern{anchored: strings.HasPrefix(p, "/") || strings.Contains(core, "/"), dirOnly: strings.HasSuffix(p, "/")}
+	if c, ok := strings.CutSuffix(core, "/**"); ok {
+		core, pt.dirOnly = c, true
 	}
+	if c, ok := strings.CutPrefix(core, "**/"); ok && !strings.HasPrefix(p, "/") && !strings.Contains(c, "/") {
+		core, pt.anchored = c, false
+	}
+	pt.parts = strings.Split(core, "/")
+	return pt
 }
 
 // matches reports whether pattern pt excludes the file at path name,

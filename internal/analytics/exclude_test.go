@@ -110,6 +110,8 @@ func TestExcludeAgreesWithGit(t *testing.T) {
 		{"/vendor/", "*.md"},
 		{"docs/*", "web/app.*.js"},
 		{analytics.ExcludeDefault, "src/[mu]*.go"},
+		{"**/vendor", "docs/**", "**/x/**"},
+		{"/*.md", "web/*/x", "**/go.sum"},
 	} {
 		for _, excludeBots := range []bool{false, true} {
 			name := fmt.Sprintf("%s bots=%t", strings.Join(exclude, ","), !excludeBots)
