@@ -197,7 +197,7 @@ func (q *Queue) Progress(ctx context.Context, key string) (progress.Progress, bo
 // lost connection; what was announced meanwhile is lost.
 func (q *Queue) Subscribe(ctx context.Context, fn func(key string)) {
 	sub := q.rdb.Subscribe(ctx, channelEvents)
-	defer sub.Close()
+	defer func() { _ = sub.Close() }() // ends with ctx: nothing is left to report an error to
 	ch := sub.Channel()
 	for {
 		select {
