@@ -134,6 +134,8 @@ type faults struct {
 	// recap, when set, is the recap every WebSocket streams (in two
 	// chunks, then the end marker), as a model might write it.
 	recap atomic.Pointer[string]
+	// noGitHub makes GET /api/config say GitHub sign-in is not configured.
+	noGitHub atomic.Bool
 }
 
 func (f *faults) wrap(h http.Handler) http.Handler {
@@ -173,6 +175,8 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			})
 		case r.URL.Path == "/actions" && f.expired.Load():
 			httpapi.WriteFailure(w, r, nil, auth.ErrExpired)
+		case r.URL.Path == "/api/config" && f.noGitHub.Load():
+			f.rewrite(w, r, h, func(body map[string]any) { body["githubSignIn"] = false })
 		case strings.HasPrefix(r.URL.Path, "/ws/") && f.recap.Load() != nil:
 			f.stream(w, r, *f.recap.Load())
 		default:
@@ -594,7 +598,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// write: Markdown is rendered, HTML shows as text (an <img> with an
 	// inline handler would also be a CSP violation, checked below), and
 	// only the https link is a link.
-	evil := "## Week <b>12</b>\n\n- **Search** lands <img src=x onerror=alert(1)>\n- see [x](javascript:alert(1)) and [the docs](https://example.com/d)\n- `go test` and _more_\n\nThat is all.\n"
+	evil := "## Week <b>12</b>\n\n- **Search** lands <img src=x onerror=alert(1)>\n- see [x](javascript:alert(1)) and [the docs](https://example.com/d) and [run](javascript:document.title='x')\n- `go test` and _more_\n\nThat is all.\n"
 	f.recap.Store(&evil)
 	b.do("write a recap with markup", chromedp.Click(chromedp.ID("write-recap")))
 	b.wait("the recap with markup", `document.querySelectorAll('#recap-output li').length === 3 && !document.getElementById('write-recap').disabled`)
@@ -603,7 +607,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("the recap's elements: %q", got)
 	}
 	if got := eval[[]string](b, `[...document.querySelectorAll('#recap-output li')].map(li => li.textContent)`); !slices.Equal(got, []string{
-		"Search lands <img src=x onerror=alert(1)>", "see [x](javascript:alert(1)) and the docs", "go test and more"}) {
+		"Search lands <img src=x onerror=alert(1)>", "see [x](javascript:alert(1)) and the docs and [run](javascript:document.title='x')", "go test and more"}) {
 		t.Errorf("the recap's bullets: %q", got)
 	}
 	if got := eval[[]string](b, `[...document.querySelectorAll('#recap-output a')].map(a => a.getAttribute('href'))`); !slices.Equal(got, []string{"https://example.com/d"}) {
@@ -683,6 +687,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("Write recap on a busy period:\n%s", b.state())
 	}
 	b.audit("recap signed in with GitHub", axe)
+
+	// A server without GitHub OAuth: no button (checked once the page
+	// has read /api/config and had time to act on it).
+	f.noGitHub.Store(true)
+	b.do("a server without GitHub sign-in", chromedp.Navigate(url+"/"), chromedp.Click(chromedp.ID("tab-recap")))
+	b.wait("the configuration read", `performance.getEntriesByName(location.origin + '/api/config').length > 0`)
+	if shown, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`new Promise(ok => setTimeout(() => ok(!document.getElementById('github-fields').hidden), 300))`, chromedp.EvalAwaitPromise)); err != nil || shown {
+		t.Errorf("Sign in with GitHub shown by a server without GitHub OAuth (%v)", err)
+	}
+	f.noGitHub.Store(false)
 
 	b.checkCSP("recap")
 	b.errorsSoFar("recap")
