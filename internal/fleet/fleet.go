@@ -140,7 +140,7 @@ func (q *Queue) Enqueue(ctx context.Context, info repourl.Repo, refresh bool) er
 			return err
 		}
 		// Already queued, running or given up.
-		t, ierr := q.inspector.GetTaskInfo(QueueName, info.Key)
+		t, ierr := q.taskInfo(ctx, info.Key)
 		switch {
 		case errors.Is(ierr, asynq.ErrTaskNotFound):
 			continue // it ended meanwhile
@@ -164,7 +164,7 @@ func (q *Queue) Enqueue(ctx context.Context, info repourl.Repo, refresh bool) er
 
 // Job implements history.Queue.
 func (q *Queue) Job(ctx context.Context, key string) (pending bool, failed error, err error) {
-	t, err := q.inspector.GetTaskInfo(QueueName, key)
+	t, err := q.taskInfo(ctx, key)
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
 		return false, nil, nil
@@ -181,6 +181,25 @@ func (q *Queue) Job(ctx context.Context, key string) (pending bool, failed error
 		return false, fault.New(fault.Unavailable, "the repository could not be prepared; try again later"), nil
 	}
 	return false, fault.New(f.Kind, f.Message), nil
+}
+
+// asynqQueues is the Redis set in which asynq lists its queues (its
+// base.AllQueues), which its inspector reads.
+const asynqQueues = "asynq:queues"
+
+// taskInfo is the repository's task. An asynq client lists a queue in
+// Redis once per process, so a Redis that came back empty has the tasks
+// enqueued since but not their queue, and its inspector finds none of
+// them: the queue is listed again and the task looked up once more.
+func (q *Queue) taskInfo(ctx context.Context, key string) (*asynq.TaskInfo, error) {
+	t, err := q.inspector.GetTaskInfo(QueueName, key)
+	if errors.Is(err, asynq.ErrQueueNotFound) {
+		if err := q.rdb.SAdd(ctx, asynqQueues, QueueName).Err(); err != nil {
+			return nil, err
+		}
+		t, err = q.inspector.GetTaskInfo(QueueName, key)
+	}
+	return t, err
 }
 
 // Progress implements history.Queue.

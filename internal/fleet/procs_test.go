@@ -571,6 +571,65 @@ func TestFleetWorkerKilledMidIndex(t *testing.T) {
 	}
 }
 
+// TestFleetSurvivesRedisRestart: while Redis is down an API instance
+// still answers, rightly, what it has loaded; after Redis comes back empty
+// (no persistence), the instances and the worker reconnect: a new
+// repository is prepared and a push to the first one is answered.
+func TestFleetSurvivesRedisRestart(t *testing.T) {
+	rs := testredis.Start(t)
+	root := t.TempDir()
+	dirs := map[string]string{}
+	for _, name := range []string{"a.git", "b.git"} {
+		if err := os.Rename(testrepo.Generate(t, testrepo.Synthetic{Commits: 300}), filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = filepath.Join(root, name)
+	}
+	git := newGitServer(t, root)
+	env := fleetEnv(rs.URL())
+	start(t, "worker", env, "worker", "--concurrency", "2")
+	api := start(t, "serve", env, "serve")
+	a, b := git.URL+"/a.git", git.URL+"/b.git"
+	api.answer(t, "/api/repositories/churn?repoUrl="+a, 60*time.Second)
+
+	rs.Stop()
+	sum, churn := api.answer(t, "/api/repositories/summary?repoUrl="+a, 10*time.Second), api.answer(t, "/api/repositories/churn?repoUrl="+a+"&minChanges=2", 10*time.Second)
+	checkAgainstGit(t, dirs["a.git"], sum, churn)
+	if status, body := api.get(t, "/api/repositories/summary?repoUrl="+b); status < 500 {
+		t.Errorf("a new repository while Redis is down: %d %s", status, body)
+	}
+
+	rs.Restart()
+	// go-redis probes a Redis it could not dial once a second: until it
+	// has, the instance answers 502.
+	for began := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if status, _ := api.get(t, "/api/repositories/summary?repoUrl="+b); status != http.StatusBadGateway {
+			break
+		}
+		if time.Since(began) > 10*time.Second {
+			t.Fatal("the instance still cannot reach Redis 10 s after its restart")
+		}
+	}
+	checkAgainstGit(t, dirs["b.git"], api.answer(t, "/api/repositories/summary?repoUrl="+b, 60*time.Second),
+		api.answer(t, "/api/repositories/churn?repoUrl="+b, 60*time.Second))
+	head := addCommit(t, dirs["a.git"])
+	if status := signedPush(t, api, a, hookSecret); status != http.StatusAccepted {
+		t.Fatalf("signed webhook after the restart: %d", status)
+	}
+	for began := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		var s summary
+		_ = json.Unmarshal(api.answer(t, "/api/repositories/summary?repoUrl="+a, 10*time.Second), &s)
+		if s.Summary.LastCommit.SHA == head {
+			break
+		}
+		if time.Since(began) > 20*time.Second {
+			t.Fatalf("the pushed commit %s is not answered 20 s after the webhook", head)
+		}
+	}
+	checkAgainstGit(t, dirs["a.git"], api.answer(t, "/api/repositories/summary?repoUrl="+a, 10*time.Second),
+		api.answer(t, "/api/repositories/churn?repoUrl="+a, 10*time.Second))
+}
+
 func hmacHex(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)

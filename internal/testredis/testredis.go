@@ -19,6 +19,8 @@ import (
 type Server struct {
 	Addr string // host:port
 	cmd  *exec.Cmd
+	path string
+	args []string
 	tb   testing.TB
 }
 
@@ -38,14 +40,29 @@ func Start(tb testing.TB) *Server {
 	}
 	port := freePort(tb)
 	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), tb: tb}
-	s.cmd = exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", tb.TempDir(), "--loglevel", "warning")
-	if err := s.cmd.Start(); err != nil {
-		tb.Fatalf("start redis-server: %v", err)
-	}
+	s.args = []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", tb.TempDir(), "--loglevel", "warning"}
+	s.path = path
+	s.start()
 	tb.Cleanup(s.Stop)
-	s.waitReady()
 	return s
+}
+
+func (s *Server) start() {
+	s.tb.Helper()
+	s.cmd = exec.Command(s.path, s.args...)
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatalf("start redis-server: %v", err)
+	}
+	s.waitReady()
+}
+
+// Restart kills the server and starts a new, empty one on the same
+// address, as a Redis without persistence comes back after a crash.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	s.Stop()
+	s.start()
 }
 
 // Stop kills the server; the test's cleanup calls it too, so stopping
