@@ -21,7 +21,6 @@ import (
 	"github.com/gitpulse/gitpulse/internal/auth"
 	"github.com/gitpulse/gitpulse/internal/cache"
 	"github.com/gitpulse/gitpulse/internal/config"
-	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/fleet"
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/history"
@@ -118,9 +117,6 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if rdb != nil {
 		limiter = ratelimit.Fallback(ratelimit.NewRedis(rdb, cfg.RateLimit, cfg.Window), limiter, log)
 	}
-	deny := func(w http.ResponseWriter, r *http.Request, _ ratelimit.Result) {
-		httpapi.WriteFailure(w, r, nil, fault.New(fault.RateLimited, "too many requests; retry after the time in Retry-After"))
-	}
 	proxies, _ := ratelimit.ParseProxies(cfg.TrustedProxies) // validated by config.Validate
 	recapOpts, err := recapOptions(cfg, key, gen, svc, rdb, reg)
 	if err != nil {
@@ -132,7 +128,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		Service:       svc,
 		Cache:         cacheAdapter{results},
 		Deadline:      cfg.RequestTimeout,
-		Middleware:    []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, proxies.ClientKey, deny)},
+		Middleware:    []func(http.Handler) http.Handler{ratelimit.Middleware(limiter, proxies.ClientKey, httpapi.DenyRateLimited)},
 		ClientAddr:    proxies.ClientAddr,
 		WebhookSecret: cfg.WebhookSecret,
 		CORSOrigins:   origins(cfg),

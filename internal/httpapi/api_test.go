@@ -453,7 +453,7 @@ func TestMetrics(t *testing.T) {
 // /readyz and /metrics never answer 429 and never spend a client's
 // budget, while every other route is limited.
 func TestOperationalEndpointsAreNotRateLimited(t *testing.T) {
-	limit := ratelimit.Middleware(ratelimit.NewMemory(1, time.Minute), nil, nil)
+	limit := ratelimit.Middleware(ratelimit.NewMemory(1, time.Minute), nil, httpapi.DenyRateLimited)
 	s := newServer(t, serverOpts{middleware: []func(http.Handler) http.Handler{limit}})
 	status := func(path string) (int, http.Header) {
 		resp, err := http.Get(s.URL + path)

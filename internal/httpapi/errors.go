@@ -13,6 +13,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/fault"
 	"github.com/gitpulse/gitpulse/internal/history"
 	"github.com/gitpulse/gitpulse/internal/progress"
+	"github.com/gitpulse/gitpulse/internal/ratelimit"
 )
 
 // ErrorBody is the one error shape of every endpoint, readable by clients
@@ -85,6 +86,13 @@ var (
 	errNoAuthorStats    = fault.New(fault.NotFound, "author statistics are off on this server: its operator can turn them on with AUTHOR_STATS=true")
 	errNoOAuth          = fault.New(fault.Invalid, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET")
 )
+
+// DenyRateLimited answers a request ratelimit.Middleware refused (its
+// deny function): 429 with the error body, through failure like every
+// other failure; the middleware has set Retry-After.
+func DenyRateLimited(w http.ResponseWriter, r *http.Request, _ ratelimit.Result) {
+	WriteFailure(w, r, nil, fault.New(fault.RateLimited, "too many requests; retry after the time in Retry-After"))
+}
 
 // WriteFailure writes err as the JSON error body with its HTTP status;
 // see failure. A nil log discards what would be logged.

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,8 +16,8 @@ import (
 //
 // A refused request does not reach next: the middleware also sets
 // Retry-After (whole seconds, rounded up, at least 1) and calls deny, which
-// must write the status (normally 429) and the body. A nil deny writes 429
-// with the service's JSON error body.
+// must write the status (normally 429) and the body: the service's one
+// error mapping does (httpapi.DenyRateLimited). deny must not be nil.
 //
 // If l fails (only a Limiter without a fallback does), the request is
 // allowed without rate-limit headers: a broken limiter must not take the
@@ -28,7 +27,7 @@ func Middleware(l Limiter, keyFunc func(*http.Request) string, deny func(w http.
 		keyFunc = ClientKey
 	}
 	if deny == nil {
-		deny = denyJSON
+		panic("ratelimit: Middleware needs a deny function")
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,13 +63,4 @@ func ceilSeconds(d time.Duration) int64 {
 		return 0
 	}
 	return int64((d + time.Second - 1) / time.Second)
-}
-
-// denyJSON writes 429 with the service's JSON error shape.
-func denyJSON(w http.ResponseWriter, _ *http.Request, res Result) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusTooManyRequests)
-	// A client that cannot take the answer is gone; nothing is left to do.
-	_, _ = fmt.Fprintf(w, `{"error":"Too many requests","detail":"rate limit of %d requests exceeded; retry in %d s","status":"error","code":%d}`+"\n",
-		res.Limit, max(ceilSeconds(res.RetryAfter), 1), http.StatusTooManyRequests)
 }
