@@ -123,7 +123,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	handler := httpapi.New(httpapi.Options{
-		Dashboard:     web.Handler(),
+		Dashboard:     web.Handler(httpapi.NotFound),
 		Recap:         recapOpts,
 		Service:       svc,
 		Cache:         cacheAdapter{results},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/web"
 )
 
@@ -57,7 +58,7 @@ func decode(t *testing.T, resp *http.Response, body []byte) []byte {
 // without a body, in every encoding.
 func TestCompressionAndETags(t *testing.T) {
 	repo := fixture(t)
-	s := newServer(t, serverOpts{cached: true, dashboard: web.Handler()})
+	s := newServer(t, serverOpts{cached: true, dashboard: web.Handler(httpapi.NotFound)})
 	for _, target := range []string{
 		s.URL + "/api/repositories/commits?" + params("repoUrl", repo).Encode(),
 		s.URL + "/api/repositories/churn?" + params("repoUrl", repo, "groupBy", "directory").Encode(),

@@ -87,6 +87,12 @@ var (
 	errNoOAuth          = fault.New(fault.Invalid, "GitHub sign-in is not configured: the operator sets VITE_GITHUB_CLIENT_ID and VITE_GITHUB_CLIENT_SECRET")
 )
 
+// NotFound answers 404 with the error body, without echoing the path:
+// the fallback of the dashboard's handler (web.Handler).
+var NotFound http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	WriteFailure(w, r, nil, errNotFound)
+})
+
 // DenyRateLimited answers a request ratelimit.Middleware refused (its
 // deny function): 429 with the error body, through failure like every
 // other failure; the middleware has set Retry-After.

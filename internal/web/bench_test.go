@@ -176,7 +176,7 @@ func benchServer(b testing.TB, data string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Options{Service: svc, Cache: resultCache{c}, Dashboard: web.Handler(), AuthorStats: true}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{Service: svc, Cache: resultCache{c}, Dashboard: web.Handler(httpapi.NotFound), AuthorStats: true}))
 	b.Cleanup(func() { srv.Close(); svc.Close(); c.Close() })
 	return srv.URL
 }

@@ -248,7 +248,7 @@ func dashboard(t *testing.T, f *faults, gh *testforge.FakeGitHub) string {
 		Endpoint: oauth2.Endpoint{AuthURL: gh.URL + "/login/oauth/authorize", TokenURL: gh.URL + "/login/oauth/access_token", AuthStyle: oauth2.AuthStyleInParams}}
 	srv := httptest.NewServer(f.wrap(httpapi.New(httpapi.Options{
 		Service:     svc,
-		Dashboard:   web.Handler(),
+		Dashboard:   web.Handler(httpapi.NotFound),
 		AuthorStats: true,
 		Recap: &httpapi.RecapOptions{Sessions: auth.NewMemoryStore(time.Minute), Signer: signer, OAuth: oauth,
 			Recaps: recaps.New(connect.Config{History: svc, GitHubAPI: gh.URL}, gen, nil)},

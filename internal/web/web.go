@@ -17,7 +17,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -51,26 +50,23 @@ type file struct {
 }
 
 // Handler returns the dashboard's handler: GET (or HEAD) / answers
-// index.html and /assets/<file> the embedded file of that name; any other
-// path is a 404 (there are no directory listings) and any other method a
-// 405. Every response sets Content-Security-Policy to
+// index.html and /assets/<file> the embedded file of that name. Any other
+// request (another path: there are no directory listings; another method)
+// goes to fallback, which answers it as the rest of the service does
+// (httpapi.NotFound), so the service's errors have one shape and one
+// mapping. Every response sets Content-Security-Policy to
 // ContentSecurityPolicy, replacing whatever an outer middleware set, and
-// Cache-Control: no-cache with a weak ETag (weak, so that it holds for
-// the compressed forms the API's middleware sends too), so browsers
-// revalidate and never run stale code after an upgrade.
-func Handler() http.Handler {
+// the files Cache-Control: no-cache with a weak ETag (weak, so that it
+// holds for the compressed forms the API's middleware sends too), so
+// browsers revalidate and never run stale code after an upgrade.
+func Handler(fallback http.Handler) http.Handler {
 	files := load()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		f, ok := lookup(files, r.URL.Path)
-		if !ok {
-			notFound(w)
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			h.Set("Allow", "GET, HEAD")
-			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+		if !ok || r.Method != http.MethodGet && r.Method != http.MethodHead {
+			fallback.ServeHTTP(w, r)
 			return
 		}
 		h.Set("Content-Type", f.contentType)
@@ -120,16 +116,4 @@ func load() map[string]file {
 		panic("web: reading the embedded dashboard: " + err.Error()) // cannot happen: the files are compiled in
 	}
 	return files
-}
-
-func notFound(w http.ResponseWriter) { writeError(w, http.StatusNotFound, "not found") }
-
-// writeError answers with the API's one error shape, so a client sees the
-// same body from the dashboard's paths as from the API's.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(`{"error":"` + msg + `","detail":"` + msg + `","status":"error","code":` + strconv.Itoa(status) + `}`))
 }
