@@ -535,6 +535,50 @@ func TestServeShowsTheDashboard(t *testing.T) {
 	}
 }
 
+// TestServeSessionsAcrossInstances: two serve processes sharing a Redis
+// (and SECRET_KEY): a session opened on one is used on the other, by its
+// JWT and by its id.
+func TestServeSessionsAcrossInstances(t *testing.T) {
+	rs := testredis.Start(t)
+	gh := testforge.GitHub(t)
+	env := []string{"REDIS_URL=" + rs.URL(), "GITHUB_API_URL=" + gh.URL}
+	a, b := startServe(t, env...), startServe(t, env...)
+	resp, err := http.Post(a.url+"/pat", "application/json", strings.NewReader(`{"provider": "github", "token": "`+testforge.GitHubToken+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in struct {
+		SessionID string `json:"session_id"`
+		Token     string `json:"token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&in)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || in.Token == "" {
+		t.Fatalf("sign in on the first instance: %d %v %+v", resp.StatusCode, err, in)
+	}
+	for name, req := range map[string]func() *http.Request{
+		"Bearer JWT": func() *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, b.url+"/repos", nil)
+			r.Header.Set("Authorization", "Bearer "+in.Token)
+			return r
+		},
+		"session_id": func() *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, b.url+"/repos?session_id="+in.SessionID, nil)
+			return r
+		},
+	} {
+		resp, err := http.DefaultClient.Do(req())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"full_name":"octo/app"`) {
+			t.Fatalf("the session used on the other instance (%s): %d %s", name, resp.StatusCode, body)
+		}
+	}
+}
+
 // TestServeSignsInToGitHub: the real binary, pointed at a GitHub by
 // GITHUB_API_URL, checks a token there and counts the calls in /metrics.
 func TestServeSignsInToGitHub(t *testing.T) {
