@@ -86,11 +86,25 @@ func (b *browser) atStart(script string) {
 // leftOut is the built-in summariser's note of the topics past its bullets.
 var leftOut = regexp.MustCompile(`^\d+ smaller topics? left out\.$`)
 
-// fixture is a repository with six commits by three people and a bot in
-// March 2024, in two time zones, touching five files in two directories.
+// fixture is a repository with four commits by two people in February
+// 2024 to three files under lib/ that change together (two pairs share
+// three commits each, a third pair two), then six commits by three
+// people and a bot in March 2024, in two time zones, touching five files
+// in two directories.
 func fixture(t *testing.T) string {
 	t.Helper()
 	r := testrepo.New(t)
+	feb := func(d int) time.Time { return time.Date(2024, 2, d, 9, 0, 0, 0, time.UTC) }
+	r.Commit(testrepo.Commit{Author: "Alice Example <alice@example.com>", Date: feb(5), Message: "feat: a parser",
+		Files: map[string][]byte{"lib/parse.go": []byte("package lib\n\nfunc Parse() {}\n"), "lib/parse_test.go": []byte("package lib\n")}})
+	r.Commit(testrepo.Commit{Author: "Dave Example <dave@example.com>", Date: feb(8), Message: "feat: a lexer for the parser",
+		Files: map[string][]byte{"lib/parse.go": []byte("package lib\n\nfunc Parse() { lex() }\n"), "lib/parse_test.go": []byte("package lib\n\nimport \"testing\"\n"),
+			"lib/lex.go": []byte("package lib\n\nfunc lex() {}\n\n// more\n")}})
+	r.Commit(testrepo.Commit{Author: "Alice Example <alice@example.com>", Date: feb(12), Message: "fix: parse empty input",
+		Files: map[string][]byte{"lib/parse.go": []byte("package lib\n\nfunc Parse() { if true { lex() } }\n"), "lib/parse_test.go": []byte("package lib\n\nimport \"testing\"\n\nfunc TestParse(t *testing.T) {}\n"),
+			"lib/lex.go": []byte("package lib\n\nfunc lex() { }\n\n// more\n")}})
+	r.Commit(testrepo.Commit{Author: "Dave Example <dave@example.com>", Date: feb(14), Message: "refactor: the lexer returns tokens",
+		Files: map[string][]byte{"lib/parse.go": []byte("package lib\n\nfunc Parse() { _ = lex() }\n"), "lib/lex.go": []byte("package lib\n\nfunc lex() int { return 0 }\n\n// more\n// and more\n")}})
 	day := func(d int) time.Time { return time.Date(2024, 3, d, 10, 0, 0, 0, time.UTC) }
 	r.Commit(testrepo.Commit{Author: "Alice Example <alice@example.com>", Date: day(4), Message: "feat: add the main program",
 		Files: map[string][]byte{"main.go": []byte("package main\n\nfunc main() {}\n")}})
@@ -362,7 +376,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Progress from the first answer of the status: the line above the
 	// cards, and the note of a card that needs line statistics (both
 	// recorded as shown, however briefly).
-	b.wait("progress", `window.__shown.includes('progress: Preparing the repository (reading commits: 1,200 of 5,000)') && window.__shown.includes('hotspots-note: Waiting for line statistics (reading commits: 1,200 of 5,000)…')`)
+	b.wait("progress", `window.__shown.includes('progress: Preparing the repository (reading commits: 1,200 of 5,000)') && window.__shown.includes('hotspots-note: Waiting for line statistics (reading commits: 1,200 of 5,000)…') && window.__shown.includes('coupling-note: Waiting for line statistics (reading commits: 1,200 of 5,000)…')`)
 	// The commits came before their line statistics: the card said so,
 	// and showed them once the status said they were in (checked below).
 	b.wait("commits waiting for their line statistics", `window.__shown.includes('commits-sub: 2024-03-01 to 2024-03-31 · line statistics are still being read')`)

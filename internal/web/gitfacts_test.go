@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,6 +303,9 @@ func checkAgainstGit(t *testing.T, b *browser, dir string, v view) {
 	slices.Sort(gotDirs)
 	check("churn directories", gotDirs, wantDirs)
 
+	checkCoupling(t, b, cs, check)
+	checkOwnership(t, b, cs, check)
+
 	// Commits, newest first, with their line counts (all their files:
 	// exclude leaves files out of line statistics, not out of commits).
 	whole := v
@@ -315,6 +320,141 @@ func checkAgainstGit(t *testing.T, b *browser, dir string, v view) {
 	check("commits", gotCommits, wantCommits)
 	pages := max(1, (len(cs)+24)/25)
 	check("pager", eval[string](b, `document.getElementById('commits-page').textContent`), fmt.Sprintf("Page 1 of %d (%d commit%s)", pages, len(cs), map[bool]string{true: "", false: "s"}[len(cs) == 1]))
+}
+
+// percent writes a ratio as the page does: rounded to four decimals (as
+// the API), then as a percentage with one decimal.
+func percent(num, den int) string {
+	return fmt.Sprintf("%.1f%%", math.Round(float64(num)/float64(den)*1e4)/1e4*100)
+}
+
+// checkCoupling compares the coupling table with the pairs of files the
+// shown commits change together (the API's defaults: at least 3 shared
+// commits, commits changing at most 50 files).
+func checkCoupling(t *testing.T, b *browser, cs []commitFacts, check func(string, any, any)) {
+	t.Helper()
+	per := map[string]int{}
+	shared := map[[2]string]int{}
+	counted := 0
+	for _, c := range cs {
+		if c.merge || len(c.files) == 0 || len(c.files) > 50 {
+			continue
+		}
+		counted++
+		paths := slices.Sorted(maps.Keys(c.files))
+		for i, p := range paths {
+			per[p]++
+			for _, q := range paths[i+1:] {
+				shared[[2]string{p, q}]++
+			}
+		}
+	}
+	var want []string
+	for pq, n := range shared {
+		if n < 3 {
+			continue
+		}
+		p, q := pq[0], pq[1]
+		if per[q] < per[p] { // path is the file with fewer commits
+			p, q = q, p
+		}
+		want = append(want, words(p, q, n, percent(n, counted), percent(n, per[p])))
+	}
+	slices.Sort(want)
+	var got []string
+	for _, r := range pageRows(t, b, "#coupling-rows") {
+		got = append(got, strings.Join(r, " "))
+	}
+	slices.Sort(got)
+	check("coupling pairs", got, want)
+}
+
+// checkOwnership compares the ownership table with each top-level
+// directory's changed lines per author in the shown non-merge commits:
+// its files and lines, top author and share, and bus factor (authors
+// taken away, those active on the most files first, until more than half
+// of the files have no active author; an active author changed at least
+// half as many of a file's lines as its top author).
+func checkOwnership(t *testing.T, b *browser, cs []commitFacts, check func(string, any, any)) {
+	t.Helper()
+	lines := map[string]map[string]int{} // file, author
+	for _, c := range cs {
+		if c.merge {
+			continue
+		}
+		for p, n := range c.files {
+			if n[0]+n[1] == 0 {
+				continue
+			}
+			if lines[p] == nil {
+				lines[p] = map[string]int{}
+			}
+			lines[p][c.author] += n[0] + n[1]
+		}
+	}
+	type dir struct {
+		files  []string
+		lines  map[string]int
+		active map[string][]string // author, files
+	}
+	dirs := map[string]*dir{}
+	for _, p := range slices.Sorted(maps.Keys(lines)) {
+		name, _, ok := strings.Cut(p, "/")
+		if !ok {
+			name = "."
+		}
+		d := dirs[name]
+		if d == nil {
+			d = &dir{lines: map[string]int{}, active: map[string][]string{}}
+			dirs[name] = d
+		}
+		d.files = append(d.files, p)
+		top := slices.Max(slices.Collect(maps.Values(lines[p])))
+		for a, n := range lines[p] {
+			d.lines[a] += n
+			if 2*n >= top {
+				d.active[a] = append(d.active[a], p)
+			}
+		}
+	}
+	var want []string
+	for _, name := range slices.Sorted(maps.Keys(dirs)) {
+		d := dirs[name]
+		total := 0
+		for _, n := range d.lines {
+			total += n
+		}
+		authors := slices.SortedFunc(maps.Keys(d.lines), func(a, b string) int {
+			return cmp.Or(cmp.Compare(d.lines[b], d.lines[a]), strings.Compare(a, b))
+		})
+		order := slices.Clone(authors)
+		slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(len(d.active[b]), len(d.active[a])) })
+		gone := map[string]bool{}
+		orphaned := func() int {
+			n := 0
+			for _, f := range d.files {
+				if !slices.ContainsFunc(order, func(a string) bool { return !gone[a] && slices.Contains(d.active[a], f) }) {
+					n++
+				}
+			}
+			return n
+		}
+		bus := 0
+		for _, a := range order {
+			if 2*orphaned() > len(d.files) {
+				break
+			}
+			gone[a] = true
+			bus++
+		}
+		want = append(want, words(name, len(d.files), total, authors[0], percent(d.lines[authors[0]], total), bus))
+	}
+	var got []string
+	for _, r := range pageRows(t, b, "#ownership-rows") {
+		got = append(got, strings.Join(r, " "))
+	}
+	slices.Sort(got)
+	check("ownership", got, want)
 }
 
 // risk is the level the API gives a file changed by that many commits.

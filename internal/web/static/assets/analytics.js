@@ -15,6 +15,8 @@ const PAGE_SIZE = 25;
 const MAX_PAGE = 1000;
 const TOP_FILES = 50;
 const TOP_BARS = 15;
+/** The coupling card lists this many pairs (the API's most are 100). */
+const TOP_PAIRS = 25;
 /** The day calendar covers periods up to this many days. */
 const CALENDAR_DAYS = 366;
 const POLL_MS = 1000;
@@ -32,6 +34,8 @@ const CARDS = [
   { id: 'punchcard', stats: () => false, load: loadPunchcard },
   { id: 'contributors', stats: () => authorStats === true, load: loadContributors },
   { id: 'hotspots', stats: () => true, load: loadHotspots },
+  { id: 'coupling', stats: () => true, load: loadCoupling },
+  { id: 'ownership', stats: () => authorStats === true, load: loadOwnership },
   { id: 'commits', stats: () => false, load: (r) => loadCommits(r, 1) },
 ];
 
@@ -374,10 +378,18 @@ async function loadPunchcard(r) {
     el('td', {}, WEEKDAYS[c.day]), num(c.hour), num(c.commits))));
 }
 
-async function loadContributors(r) {
-  // A server-wide setting: the first status answer of the page says it.
+/**
+ * serverAuthorStats says whether the server serves per-author statistics
+ * (AUTHOR_STATS): a server-wide setting, which the first status answer
+ * of the page says.
+ */
+async function serverAuthorStats(r) {
   authorStats ??= (await r.status)?.authorStats ?? null;
-  if (authorStats) {
+  return authorStats;
+}
+
+async function loadContributors(r) {
+  if (await serverAuthorStats(r)) {
     const d = await get('authors', lineFilters(r), r.controller.signal);
     if (run !== r) return;
     sub('contributors', r);
@@ -417,13 +429,53 @@ async function loadHotspots(r) {
     num(f.commits), num(f.additions), num(f.deletions))));
 }
 
+/** pct writes a ratio (0.1234) as a percentage with one decimal ("12.3%"). */
+const pct = (x) => el('td', { class: 'num' }, `${(x * 100).toFixed(1)}%`);
+
+async function loadCoupling(r) {
+  const c = (await get('coupling', { ...lineFilters(r), limit: TOP_PAIRS }, r.controller.signal)).coupling;
+  if (run !== r) return;
+  const s = c.summary;
+  const o = c.metadata.options;
+  sub('coupling', r);
+  $('coupling-note').textContent = `${plural(s.pairs, 'pair')} of files changed together by at least ${plural(o.minShared, 'commit')}, of ${plural(s.commits, 'commit')} counted`
+    + (s.bulkCommits ? ` (${plural(s.bulkCommits, 'commit')} changing more than ${fmtNum(o.maxFiles)} files left out)` : '')
+    + (s.pairs > c.pairs.length ? `; the ${fmtNum(c.pairs.length)} most shared are listed.` : '.')
+    + ' Confidence: how often a change to the first file came with one to the second.';
+  $('coupling-rows').replaceChildren(...c.pairs.map((p) => el('tr', {},
+    el('td', { class: 'path' }, el('code', {}, p.path)), el('td', { class: 'path' }, el('code', {}, p.coupledPath)),
+    num(p.sharedCommits), pct(p.support), pct(p.confidence))));
+}
+
+async function loadOwnership(r) {
+  const body = $('ownership').querySelector('.body');
+  if (!(await serverAuthorStats(r))) {
+    if (run !== r) return;
+    sub('ownership', r);
+    $('ownership-note').textContent = 'This server does not publish statistics per person (its operator can enable them with AUTHOR_STATS=true).';
+    body.hidden = true;
+    $('ownership-rows').replaceChildren();
+    return;
+  }
+  const d = (await get('ownership', lineFilters(r), r.controller.signal)).ownership;
+  if (run !== r) return;
+  sub('ownership', r);
+  body.hidden = false;
+  const s = d.summary;
+  $('ownership-note').textContent = `${plural(s.files, 'file')} with changed lines, by ${plural(s.authors, 'author')}; bus factor ${fmtNum(s.busFactor)}`
+    + ' (the authors who would have to leave before more than half of the files have no active author).';
+  $('ownership-rows').replaceChildren(...d.directories.map((o) => el('tr', {},
+    el('td', { class: 'path' }, el('code', {}, o.path)), num(o.files), num(o.changes),
+    el('td', {}, o.topAuthors[0]?.name || '—'), pct(o.topShare), num(o.busFactor))));
+}
+
 /** filters are the API parameters of the run's period and authors. */
 const filters = (r) => ({
   repoUrl: r.params.repoUrl, fromDate: r.params.fromDate, toDate: r.params.toDate, authors: r.params.authors, excludeBots: r.params.excludeBots,
 });
 
 /** The cards that count lines, which the files left out (exclude) change. */
-const LINE_CARDS = ['activity', 'contributors', 'hotspots'];
+const LINE_CARDS = ['activity', 'contributors', 'hotspots', 'coupling', 'ownership'];
 
 /** lineFilters are filters plus the files left out, for the reports that count lines. */
 const lineFilters = (r) => ({ ...filters(r), exclude: r.params.exclude });
