@@ -150,6 +150,9 @@ type faults struct {
 	recap atomic.Pointer[string]
 	// noGitHub makes GET /api/config say GitHub sign-in is not configured.
 	noGitHub atomic.Bool
+	// noAuthorStats makes the status say the server does not serve
+	// per-author statistics, as without AUTHOR_STATS=true.
+	noAuthorStats atomic.Bool
 }
 
 func (f *faults) wrap(h http.Handler) http.Handler {
@@ -164,6 +167,8 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 		case r.URL.Path == "/api/repositories/status" && f.statusPending.Add(-1) >= 0:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(httpapi.StatusBody{Progress: progress.Progress{Phase: progress.PhaseMetadata, Done: 1200, Total: 5000}, AuthorStats: true})
+		case r.URL.Path == "/api/repositories/status" && f.noAuthorStats.Load():
+			f.rewrite(w, r, h, func(body map[string]any) { body["authorStats"] = false })
 		case r.URL.Path == "/api/repositories/summary" && f.forge.Load() != nil:
 			forge := f.forge.Load()
 			f.rewrite(w, r, h, func(body map[string]any) {
@@ -553,6 +558,25 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.wait("the chart drawn for a phone", `document.querySelector('#activity-chart svg').viewBox.baseVal.width < 390`)
 	b.do("wide", chromedp.EmulateViewport(1280, 900))
 	b.wait("the chart drawn for a laptop", `document.querySelector('#activity-chart svg').viewBox.baseVal.width > 1000`)
+
+	// A server without per-author statistics: ownership says so in one
+	// line and is never asked for; contributors are names only.
+	f.noAuthorStats.Store(true)
+	b.do("a server without author statistics", chromedp.Navigate(march))
+	b.wait("settled without author statistics", settled)
+	if got := eval[string](b, `document.getElementById('ownership-note').textContent`); !strings.Contains(got, "AUTHOR_STATS=true") {
+		t.Errorf("ownership note without author statistics %q", got)
+	}
+	if !eval[bool](b, `document.querySelector('#ownership .body').hidden && document.querySelectorAll('#ownership-rows tr').length === 0`) {
+		t.Error("ownership shows a table on a server without author statistics")
+	}
+	if n := eval[int](b, `performance.getEntriesByType('resource').filter(e => e.name.includes('/api/repositories/ownership') || e.name.includes('/api/repositories/authors')).length`); n != 0 {
+		t.Errorf("%d requests for per-author statistics on a server without them", n)
+	}
+	if got := eval[string](b, `document.getElementById('contributors-head').textContent`); got != "Contributor" {
+		t.Errorf("contributors head without author statistics %q", got)
+	}
+	f.noAuthorStats.Store(false)
 
 	// An invalid URL: the error box names the field.
 	b.do("analyze an invalid URL",
