@@ -50,12 +50,9 @@ const MaxDetailCommits = 5000
 // calling fn for each; at most MaxDetailCommits are read. Identities are
 // mapped through the .mailmap committed at rev.
 func (g *Git) LogDetails(ctx context.Context, gitDir, rev string, exclude []string, stats bool, fn func(*CommitDetail) error) error {
-	revs := []string{rev}
-	for _, e := range exclude {
-		if err := checkDynamic(e); err != nil {
-			return err
-		}
-		revs = append(revs, "^"+e)
+	revs, err := revRange(rev, exclude)
+	if err != nil {
+		return err
 	}
 	cmd := g.Command(gitDir).
 		Config("mailmap.blob", rev+":.mailmap").

@@ -48,17 +48,28 @@ const MetadataFormat = "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00
 
 const metaFields = 13
 
+// revRange is rev followed by each of exclude negated ("^e"): git's
+// revisions for "reachable from rev and not from any of exclude". An
+// exclude that could be read as an option is an error.
+func revRange(rev string, exclude []string) ([]string, error) {
+	revs := []string{rev}
+	for _, e := range exclude {
+		if err := checkDynamic(e); err != nil {
+			return nil, err
+		}
+		revs = append(revs, "^"+e)
+	}
+	return revs, nil
+}
+
 // LogMetadata streams the metadata of the commits reachable from rev and
 // not from any of exclude, in git log order (newest first), calling fn for
 // each. It reads no diffs. Identities are mapped through the .mailmap
 // committed at rev, the same for bare mirrors and local checkouts.
 func (g *Git) LogMetadata(ctx context.Context, gitDir, rev string, exclude []string, fn func(*CommitMeta) error) error {
-	revs := []string{rev}
-	for _, e := range exclude {
-		if err := checkDynamic(e); err != nil {
-			return err
-		}
-		revs = append(revs, "^"+e)
+	revs, err := revRange(rev, exclude)
+	if err != nil {
+		return err
 	}
 	cmd := g.Command(gitDir).
 		Config("mailmap.blob", rev+":.mailmap").

@@ -90,9 +90,9 @@ func (g *Git) HasCommit(ctx context.Context, gitDir, hash string) (bool, error) 
 // CountCommits returns how many commits are reachable from rev and not from
 // any of exclude.
 func (g *Git) CountCommits(ctx context.Context, gitDir, rev string, exclude ...string) (int, error) {
-	revs := []string{rev}
-	for _, e := range exclude {
-		revs = append(revs, "^"+e)
+	revs, err := revRange(rev, exclude)
+	if err != nil {
+		return 0, err
 	}
 	out, err := g.Command(gitDir).Args("rev-list", "--count").AddRevisions(revs...).Output(ctx)
 	if err != nil {

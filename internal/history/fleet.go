@@ -262,11 +262,9 @@ func (s *Service) refreshShared(ctx context.Context, info repourl.Repo, r *Repo)
 			}
 			return false
 		}
-		if err := s.opts.Policy.Check(ctx, info); err != nil {
-			s.log.Warn("refresh on push refused by the policy", "repo", info.Key, "err", err)
+		if r = s.adopt(ctx, info); r == nil {
 			return false
 		}
-		r = s.repo(info, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

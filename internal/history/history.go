@@ -215,11 +215,9 @@ func (s *Service) RefreshNow(ctx context.Context, info repourl.Repo) bool {
 		if !s.mirrors.Has(info.Key) {
 			return false
 		}
-		if err := s.opts.Policy.Check(ctx, info); err != nil {
-			s.log.Warn("refresh on push refused by the policy", "repo", info.Key, "err", err)
+		if r = s.adopt(ctx, info); r == nil {
 			return false
 		}
-		r = s.repo(info, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -230,6 +228,17 @@ func (s *Service) RefreshNow(ctx context.Context, info repourl.Repo) bool {
 	r.start(s, true)
 	r.serveStale()
 	return true
+}
+
+// adopt returns the Repo of a repository this process does not follow yet
+// but holds data of (a mirror, or a published index), for a push announced
+// for it, once the policy allows it again; nil if it does not.
+func (s *Service) adopt(ctx context.Context, info repourl.Repo) *Repo {
+	if err := s.opts.Policy.Check(ctx, info); err != nil {
+		s.log.Warn("refresh on push refused by the policy", "repo", info.Key, "err", err)
+		return nil
+	}
+	return s.repo(info, nil)
 }
 
 // vetTTL is how long a URL that passed vetting is trusted without asking
