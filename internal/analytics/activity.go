@@ -58,28 +58,19 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 	if f.To.Before(f.From) {
 		return a
 	}
-	x := v.x
 	bounds := bucketBounds(period, f.From, f.To)
 	a.Data = make([]ActivityPoint, len(bounds)-1)
-	// lastBucket[name] is 1 + the last bucket the name was counted in;
-	// commits come in time order, so buckets never go back.
-	lastBucket := make([]int, len(v.names))
-	b := 0
 	q := v.compile(f)
-	for i, t := range q.timeOrdered() {
-		for t >= bounds[b+1] {
-			b++
-		}
+	v.eachInBucket(&q, bounds, func(i, b int, newAuthor bool) {
 		p := &a.Data[b]
 		p.Commits++
 		added, deleted := q.lines(i)
 		p.Additions += added
 		p.Deletions += deleted
-		if name := v.nameID[x.Author[i]]; lastBucket[name] != b+1 {
-			lastBucket[name] = b + 1
+		if newAuthor {
 			p.Authors++
 		}
-	}
+	})
 	for k := range a.Data {
 		p := &a.Data[k]
 		p.Date = formatDay(bounds[k])

@@ -83,29 +83,38 @@ func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 		return h
 	}
 	bounds := bucketBounds(period, f.From, f.To)
-	counts := make([]int, len(bounds)-1)
-	authors := make([]int, len(counts))
+	h.Data = make([]HeatmapPoint, len(bounds)-1)
+	q := v.compile(f)
+	v.eachInBucket(&q, bounds, func(_, b int, newAuthor bool) {
+		h.Data[b].Count++
+		if newAuthor {
+			h.Data[b].Authors++
+		}
+		h.Metadata.TotalCommits++
+	})
+	for k := range h.Data {
+		h.Data[k].Date = formatDay(bounds[k])
+	}
+	return h
+}
+
+// eachInBucket calls fn for every commit q selects, in time order, with
+// the bucket of bounds its time falls in and whether it is the first
+// commit of its (mailmapped) author in that bucket.
+func (v *View) eachInBucket(q *query, bounds []int64, fn func(i, b int, newAuthor bool)) {
 	// lastBucket[name] is 1 + the last bucket the name was counted in;
 	// commits come in time order, so buckets never go back.
 	lastBucket := make([]int, len(v.names))
 	b := 0
-	q := v.compile(f)
 	for i, t := range q.timeOrdered() {
 		for t >= bounds[b+1] {
 			b++
 		}
-		counts[b]++
-		if name := v.nameID[v.x.Author[i]]; lastBucket[name] != b+1 {
-			lastBucket[name] = b + 1
-			authors[b]++
-		}
-		h.Metadata.TotalCommits++
+		name := v.nameID[v.x.Author[i]]
+		newAuthor := lastBucket[name] != b+1
+		lastBucket[name] = b + 1
+		fn(i, b, newAuthor)
 	}
-	h.Data = make([]HeatmapPoint, len(counts))
-	for k := range counts {
-		h.Data[k] = HeatmapPoint{Date: formatDay(bounds[k]), Count: counts[k], Authors: authors[k]}
-	}
-	return h
 }
 
 // heatmapRange fills in the missing ends of a heatmap range, in UTC.
