@@ -128,7 +128,7 @@ func (s *Service) Actions(ctx context.Context, sess auth.Session, p activity.Pro
 	}
 	key := strings.Join([]string{credentials(sess), q.Since.String(), q.Until.String(), strings.Join(q.Authors, ","), strings.Join(q.Repos, ",")}, "\x00")
 	items, err := s.listings.do(ctx, key, func(ctx context.Context) ([]activity.Item, error) {
-		return counted(ctx, s.providers.Metrics, "actions", p.Activity, q)
+		return counted(ctx, s.providers.Metrics, "actions", func(ctx context.Context) ([]activity.Item, error) { return p.Activity(ctx, q) })
 	})
 	if err != nil {
 		return Result{}, err
@@ -145,7 +145,7 @@ func (s *Service) Actions(ctx context.Context, sess auth.Session, p activity.Pro
 // still ends, and the retry gets it.
 func (s *Service) Repos(ctx context.Context, sess auth.Session, p activity.Provider) ([]activity.Repo, error) {
 	return s.repoLists.do(ctx, credentials(sess), func(ctx context.Context) ([]activity.Repo, error) {
-		return counted(ctx, s.providers.Metrics, "repos", func(ctx context.Context, _ struct{}) ([]activity.Repo, error) { return p.Repos(ctx) }, struct{}{})
+		return counted(ctx, s.providers.Metrics, "repos", p.Repos)
 	})
 }
 
@@ -158,14 +158,14 @@ func credentials(sess auth.Session) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// counted runs list with arg, counting the provider requests it makes in
-// m (if not nil) as one listing of kind.
-func counted[A, T any](ctx context.Context, m *providers.Metrics, kind string, list func(context.Context, A) (T, error), arg A) (T, error) {
+// counted runs list, counting the provider requests it makes in m (if not
+// nil) as one listing of kind.
+func counted[T any](ctx context.Context, m *providers.Metrics, kind string, list func(context.Context) (T, error)) (T, error) {
 	if m == nil {
-		return list(ctx, arg)
+		return list(ctx)
 	}
 	ctx, calls := providers.CountCalls(ctx)
-	out, err := list(ctx, arg)
+	out, err := list(ctx)
 	m.ObserveListing(kind, calls())
 	return out, err
 }
