@@ -101,19 +101,18 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 	// as much CPU as the log itself; an extension counts its few new
 	// commits on another core while the log streams.
 	var total atomic.Int64
-	counted := make(chan struct{})
 	if top == nil {
 		total.Store(int64(b.Git.CommitGraphSize(ctx, gitDir)))
-		close(counted)
 	} else {
+		counted := make(chan struct{})
 		go func() {
 			defer close(counted)
 			if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
 				total.Store(int64(n))
 			}
 		}()
+		defer func() { <-counted }()
 	}
-	defer func() { <-counted }()
 	b.report(progress.Progress{Phase: progress.PhaseMetadata})
 	x.grow(4096)
 	err = b.Git.LogMetadata(ctx, gitDir, head, exclude, func(c *gitcli.CommitMeta) error {
