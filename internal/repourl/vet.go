@@ -107,8 +107,8 @@ func (p Policy) Vet(ctx context.Context, raw string) (Repo, error) {
 // Pin instead, before every network operation.
 //
 // Refusals wrap [ErrRefused]; a URL Parse rejects yields its error, which
-// wraps [ErrInvalid]; a host that cannot be resolved yields an error
-// wrapping neither.
+// wraps [ErrInvalid]; a host that cannot be resolved yields a
+// fault.Unavailable error wrapping neither.
 func (p Policy) Check(ctx context.Context, r Repo) error {
 	_, err := p.Pin(ctx, r.URL)
 	return err
@@ -202,11 +202,13 @@ func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 		resolver = net.DefaultResolver
 	}
 	ias, err := resolver.LookupIPAddr(ctx, host)
-	if err != nil {
-		return nil, fmt.Errorf("repository host %q could not be resolved: %w", host, err)
+	if err == nil && len(ias) == 0 {
+		err = errors.New("no addresses")
 	}
-	if len(ias) == 0 {
-		return nil, fmt.Errorf("repository host %q could not be resolved: no addresses", host)
+	if err != nil {
+		// The resolver's own text (its address, the lookup) stays in the
+		// cause, for logs.
+		return nil, fault.Wrap(fault.Unavailable, fmt.Sprintf("repository host %q could not be resolved", host), err)
 	}
 	addrs := make([]netip.Addr, 0, len(ias))
 	for _, ia := range ias {

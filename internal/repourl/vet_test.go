@@ -3,6 +3,7 @@ package repourl
 import (
 	"context"
 	"errors"
+	"github.com/gitpulse/gitpulse/internal/fault"
 	"net"
 	"reflect"
 	"slices"
@@ -461,5 +462,21 @@ func TestPin(t *testing.T) {
 				t.Fatalf("Pin(%q) = %q, %v; want %q", tc.url, got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnresolvableHostMessage: a host DNS cannot resolve is reported to
+// the user by name (the API's field message read "internal error"), the
+// resolver's own text kept for logs.
+func TestUnresolvableHostMessage(t *testing.T) {
+	p := DefaultPolicy()
+	p.Resolver = newFakeResolver()
+	p.AllowedHosts = []string{"*"}
+	_, err := p.Vet(context.Background(), "https://nxdomain.example/team/repo")
+	if got := fault.Message(err); got != `repository host "nxdomain.example" could not be resolved` {
+		t.Fatalf("message %q", got)
+	}
+	if f := fault.From(err); f.Kind != fault.Unavailable {
+		t.Fatalf("kind %v, want unavailable", f.Kind)
 	}
 }
