@@ -3,6 +3,7 @@ package gitcli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,4 +105,65 @@ func FuzzParseDetails(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// TestLogNumstat reads a range of a history with git log and checks it
+// against git diff-tree on the same commits, in a repository whose own
+// settings would change git log's output (no root diff, rename detection).
+func TestLogNumstat(t *testing.T) {
+	r := testrepo.New(t)
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+	long := strings.Repeat("line\n", 50)
+	var hashes []string
+	hashes = append(hashes, r.Commit(testrepo.Commit{Date: day(1), Message: "root", Files: map[string][]byte{"a.txt": []byte(long), "b.txt": []byte("b\n")}}))
+	hashes = append(hashes, r.Commit(testrepo.Commit{Date: day(2), Message: "rename", Files: map[string][]byte{"a.txt": nil, "moved.txt": []byte(long)}}))
+	r.Git("checkout", "-q", "-b", "topic")
+	hashes = append(hashes, r.Commit(testrepo.Commit{Date: day(3), Message: "side", Files: map[string][]byte{"bin.dat": {0, 1, 2}}}))
+	r.Git("checkout", "-q", "main")
+	hashes = append(hashes, r.Commit(testrepo.Commit{Date: day(4), Message: "main", Files: map[string][]byte{"b.txt": []byte("c\n")}}))
+	hashes = append(hashes, r.Merge("topic", testrepo.Commit{Date: day(5), Message: "Merge branch 'topic'"}))
+	r.Git("config", "log.showRoot", "false")
+	r.Git("config", "diff.renames", "copies")
+	dir := r.Git("rev-parse", "--absolute-git-dir")
+	g := newGit(t)
+	stats := func(read func(fn func([]byte, []FileStat) error) error) []string {
+		var out []string
+		if err := read(func(hash []byte, files []FileStat) error {
+			line := string(hash[:7])
+			for _, f := range files {
+				line += fmt.Sprintf(" %s:%d:%d:%v", f.Path, f.Added, f.Deleted, f.Binary)
+			}
+			out = append(out, line)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	order := strings.Fields(r.Git("rev-list", "HEAD"))
+	for _, rng := range [][2]int{{0, 5}, {1, 3}, {3, 2}} {
+		got := stats(func(fn func([]byte, []FileStat) error) error {
+			return g.LogNumstat(context.Background(), dir, "HEAD", nil, rng[0], rng[1], fn)
+		})
+		var want []string
+		for _, h := range order[rng[0] : rng[0]+rng[1]] {
+			one := stats(func(fn func([]byte, []FileStat) error) error {
+				return g.Numstat(context.Background(), dir, [][]byte{[]byte(h)}, fn)
+			})
+			if len(one) == 0 { // a merge: diff-tree says nothing, git log lists it
+				one = []string{h[:7]}
+			}
+			want = append(want, one...)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("skip %d count %d:\n got %q\nwant %q", rng[0], rng[1], got, want)
+		}
+	}
+	// Excluding the main side's first two commits leaves the other three.
+	got := stats(func(fn func([]byte, []FileStat) error) error {
+		return g.LogNumstat(context.Background(), dir, "HEAD", []string{hashes[1]}, 0, 10, fn)
+	})
+	if len(got) != 3 {
+		t.Errorf("HEAD ^%s: %q, want 3 commits", hashes[1][:7], got)
+	}
 }

@@ -176,6 +176,14 @@ func (c *Command) Args(trusted ...Arg) *Command {
 	return c
 }
 
+// IntOption appends a trusted option with a number: "--skip" and 40 give
+// "--skip=40". The number, made by gitpulse, cannot be read as anything
+// else.
+func (c *Command) IntOption(name Arg, n int) *Command {
+	c.args = append(c.args, string(name)+"="+strconv.Itoa(n))
+	return c
+}
+
 // AddDynamic appends values that came from outside (a URL, a directory).
 // A value that git could read as an option (leading '-') or that contains
 // a NUL byte makes the command fail before git is started.

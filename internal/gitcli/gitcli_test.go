@@ -142,7 +142,7 @@ func TestParseMetadataUnreadableDates(t *testing.T) {
 
 func TestParseNumstat(t *testing.T) {
 	h1, h2 := strings.Repeat("a", 40), strings.Repeat("b", 64)
-	in := h1 + "\x001\t2\tpath with\ttab\x00-\t-\tbin.dat\x00" + h2 + "\x003\t0\tnew\nline\x00"
+	in := h1 + "\x001\t2\tpath with\ttab\x00-\t-\tbin.dat\x00" + h2 + "\x00\n3\t0\tnew\nline\x00"
 	var got []string
 	err := ParseNumstat(strings.NewReader(in), func(hash []byte, files []FileStat) error {
 		for _, f := range files {

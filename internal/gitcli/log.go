@@ -255,8 +255,35 @@ func (g *Git) Numstat(ctx context.Context, gitDir string, hashes [][]byte, fn fu
 	})
 }
 
-// ParseNumstat parses the output of Numstat's git diff-tree: a commit hash
-// token followed by "added\tdeleted\tpath" tokens, all NUL-terminated.
+// LogNumstat streams per-file line statistics like Numstat, for the count
+// commits git log lists on rev ^exclude... after skipping the first skip:
+// every one of them in git log's order, those without a changed file
+// (merges) with no files. One git log costs about 15% less CPU than git
+// diff-tree --stdin over the same commits (it walks with the commit-graph
+// instead of reading each commit object), and starting a range with --skip
+// walks, not diffs, the commits before it. The diff options are fixed so
+// that no repository setting (diff.algorithm, log.showRoot,
+// log.showSignature, diff.renames, diff.external...) changes what is
+// counted.
+func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []string, skip, count int, fn func(hash []byte, files []FileStat) error) error {
+	revs, err := revRange(rev, exclude)
+	if err != nil {
+		return err
+	}
+	cmd := g.Command(gitDir).
+		Args("log", "-z", "--format=%H", "--numstat", "--root", "--no-renames", "--diff-merges=off",
+			"--diff-algorithm=myers", "--no-ext-diff", "--no-textconv", "--no-color", "--no-show-signature").
+		IntOption("--skip", skip).IntOption("--max-count", count).
+		AddRevisions(revs...)
+	return cmd.Stream(ctx, func(r *os.File) error {
+		return ParseNumstat(r, fn)
+	})
+}
+
+// ParseNumstat parses the output of Numstat's git diff-tree or of
+// LogNumstat's git log: a commit hash token followed by
+// "added\tdeleted\tpath" tokens, all NUL-terminated (git log puts a
+// newline before a commit's first one).
 func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 256<<10), maxToken)
@@ -286,6 +313,9 @@ func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) err
 	for sc.Scan() {
 		tok := sc.Bytes()
 		tok = tok[:len(tok)-1]
+		if hash != nil && len(tok) > 0 && tok[0] == '\n' {
+			tok = tok[1:]
+		}
 		tab := bytes.IndexByte(tok, '\t')
 		if tab < 0 {
 			if !isHex(tok) {

@@ -94,6 +94,7 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 	top := newTopCheck(base)
 	if top != nil {
 		exclude = []string{top.baseHead}
+		x.exclude = exclude
 	}
 	// The total is only for progress reports. A fresh history takes the
 	// commit-graph's size (no walk; an upper estimate, raised to what has
@@ -281,10 +282,6 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	}
 	chunks := chunked(n, workers)
 	workers = min(workers, max(len(chunks), 1))
-	pos := make(map[string]uint32, n)
-	for i := 0; i < n; i++ {
-		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
-	}
 	b.report(progress.Progress{Phase: progress.PhaseLineStats, Total: n})
 
 	parts := make([]*statsPart, workers)
@@ -299,28 +296,8 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := parts[w]
-			raw := make([]byte, x.HashSize)
-			add := func(hash []byte, files []gitcli.FileStat) error {
-				if _, err := hex.Decode(raw, hash); err != nil {
-					return fmt.Errorf("bad commit hash %q", hash)
-				}
-				i, ok := pos[string(raw)]
-				if !ok {
-					return fmt.Errorf("git diff-tree reported unknown commit %s", hash)
-				}
-				p.add(i, files)
-				if c := done.Add(1); c%2048 == 0 {
-					b.report(progress.Progress{Phase: progress.PhaseLineStats, Done: int(c), Total: n})
-				}
-				return nil
-			}
 			for c := int(next.Add(1) - 1); c < len(chunks) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
-				hashes := make([][]byte, 0, chunks[c][1]-chunks[c][0])
-				for i := chunks[c][0]; i < chunks[c][1]; i++ {
-					hashes = append(hashes, []byte(hex.EncodeToString(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])))
-				}
-				if errs[w] = b.Git.Numstat(ctx, gitDir, hashes, add); errs[w] != nil {
+				if errs[w] = b.chunkStats(ctx, gitDir, x, chunks[c], parts[w], &done); errs[w] != nil {
 					cancel()
 					return
 				}
@@ -338,6 +315,34 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 	assembleStats(&y, parts)
 	b.report(progress.Progress{Phase: progress.PhaseDone, Done: n, Total: n})
 	return &y, nil
+}
+
+// chunkStats reads the line statistics of x's commits at positions
+// chunk[0] to chunk[1] with one git log over the same revisions pass 1
+// read, skipping the commits before the chunk, into p. Every commit git
+// lists must be the index's at its position.
+func (b *Builder) chunkStats(ctx context.Context, gitDir string, x *Index, chunk [2]int, p *statsPart, done *atomic.Int64) error {
+	n := x.Len()
+	i := chunk[0]
+	raw := make([]byte, x.HashSize)
+	err := b.Git.LogNumstat(ctx, gitDir, x.Head(), x.exclude, chunk[0], chunk[1]-chunk[0], func(hash []byte, files []gitcli.FileStat) error {
+		if _, err := hex.Decode(raw, hash); err != nil || len(hash) != 2*x.HashSize {
+			return fmt.Errorf("bad commit hash %q", hash)
+		}
+		if i >= chunk[1] || !bytes.Equal(raw, x.Hashes[i*x.HashSize:(i+1)*x.HashSize]) {
+			return fmt.Errorf("git log lists commit %s where the index has commit %d", hash, i)
+		}
+		p.add(uint32(i), files)
+		i++
+		if c := done.Add(1); c%2048 == 0 {
+			b.report(progress.Progress{Phase: progress.PhaseLineStats, Done: int(c), Total: n})
+		}
+		return nil
+	})
+	if err == nil && i != chunk[1] {
+		err = fmt.Errorf("git log listed %d commits from position %d, the index has %d", i-chunk[0], chunk[0], chunk[1]-chunk[0])
+	}
+	return err
 }
 
 // chunked cuts n commits into contiguous [start, end) ranges for workers:

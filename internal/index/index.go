@@ -89,6 +89,11 @@ type Index struct {
 	ChangePath, ChangeAdded, ChangeDeleted []uint32
 	// Paths are the distinct file paths, interned.
 	Paths []string
+
+	// exclude is what pass 1 excluded from its head's history: the old
+	// head for the new commits of an update (see Builder.Metadata), nil
+	// for a whole history. Pass 2 lists the same commits.
+	exclude []string
 }
 
 // Len returns the number of commits.
