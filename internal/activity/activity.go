@@ -190,13 +190,33 @@ func (q Query) ByAuthor(who ...string) bool {
 // login), ignoring case and the author's surrounding space. An empty
 // author matches no one.
 func MatchAuthor(authors []string, who ...string) bool {
+	lower := make([]string, len(who))
+	for k, w := range who {
+		lower[k] = strings.ToLower(w)
+	}
+	return LowerAuthors(authors).Match(lower...)
+}
+
+// AuthorFilter is an author filter prepared for matching many authors:
+// lower-cased and trimmed once, empty authors dropped.
+type AuthorFilter []string
+
+// LowerAuthors prepares authors for matching (see MatchAuthor).
+func LowerAuthors(authors []string) AuthorFilter {
+	var out AuthorFilter
 	for _, a := range authors {
-		a = strings.ToLower(strings.TrimSpace(a))
-		if a == "" {
-			continue
+		if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
+			out = append(out, a)
 		}
+	}
+	return out
+}
+
+// Match is MatchAuthor for who already lower-cased (strings.ToLower).
+func (f AuthorFilter) Match(who ...string) bool {
+	for _, a := range f {
 		for _, w := range who {
-			if strings.Contains(strings.ToLower(w), a) {
+			if strings.Contains(w, a) {
 				return true
 			}
 		}

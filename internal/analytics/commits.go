@@ -61,16 +61,19 @@ func (v *View) Commits(f Filter, page, limit int) CommitsPage {
 	}
 	q := v.compile(f)
 	skip := (page - 1) * limit
-	res := CommitsPage{Page: page, Limit: limit, StatsPending: !v.x.HasStats}
-	picked := make([]int, 0, min(limit, v.x.Len()))
-	for i := range v.x.Len() {
-		if !q.matches(i) {
-			continue
+	res := CommitsPage{Page: page, Limit: limit, StatsPending: !v.x.HasStats, Total: q.count()}
+	// The page's commits are the first matching ones past skip: the scan
+	// stops as soon as it has them.
+	want := min(max(res.Total-skip, 0), limit)
+	picked := make([]int, 0, want)
+	seen := 0
+	for i := 0; len(picked) < want && i < v.x.Len(); i++ {
+		if q.matches(i) {
+			if seen >= skip {
+				picked = append(picked, i)
+			}
+			seen++
 		}
-		if res.Total >= skip && res.Total < skip+limit {
-			picked = append(picked, i)
-		}
-		res.Total++
 	}
 	res.HasMore = res.Total > skip+limit
 	res.Commits = make([]Commit, len(picked))

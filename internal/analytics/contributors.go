@@ -17,8 +17,10 @@ func (v *View) Contributors(f Filter) []Contributor {
 	seen := make([]bool, len(v.names))
 	count := 0
 	q := v.compile(f)
-	for i := range q.timeOrdered() {
-		if n := v.nameID[v.x.Author[i]]; !seen[n] {
+	// A name is listed when one of its identities that the filter keeps
+	// has a commit in the date range.
+	for a := range v.x.Idents {
+		if n := v.nameID[a]; !seen[n] && (q.authors == nil || q.authors[a]) && v.identCount(a, q.from, q.to) > 0 {
 			seen[n] = true
 			count++
 		}

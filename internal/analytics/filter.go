@@ -74,8 +74,9 @@ func (v *View) compile(f Filter) query {
 	}
 	if len(f.Authors) > 0 || f.ExcludeBots {
 		q.authors = make([]bool, len(v.lowerName))
+		match := activity.LowerAuthors(f.Authors)
 		for id := range q.authors {
-			q.authors[id] = (len(f.Authors) == 0 || activity.MatchAuthor(f.Authors, v.lowerName[id], v.lowerEmail[id])) &&
+			q.authors[id] = (len(f.Authors) == 0 || match.Match(v.lowerName[id], v.lowerEmail[id])) &&
 				!(f.ExcludeBots && v.bot[id])
 		}
 	}
@@ -106,6 +107,33 @@ func (q *query) lines(i int) (added, deleted int) {
 // author reports whether commit i passes the author filter.
 func (q *query) author(i int) bool {
 	return q.authors == nil || q.authors[q.v.x.Author[i]]
+}
+
+// count returns how many commits pass the filter: the commits in the
+// date range less, per identity, those the author filter drops (or the
+// sum over the identities it keeps, when they are fewer).
+func (q *query) count() int {
+	lo, hi := q.v.span(q.from, q.to)
+	if q.authors == nil {
+		return hi - lo
+	}
+	kept := 0
+	for _, ok := range q.authors {
+		if ok {
+			kept++
+		}
+	}
+	sumKept := kept <= len(q.authors)/2
+	n := 0
+	for a, ok := range q.authors {
+		if ok == sumKept {
+			n += q.v.identCount(a, q.from, q.to)
+		}
+	}
+	if sumKept {
+		return n
+	}
+	return hi - lo - n
 }
 
 // matches reports whether commit i passes the filter.

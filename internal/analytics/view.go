@@ -56,6 +56,13 @@ type View struct {
 	// in git log order first); sortedTime[k] is the author time of byTime[k].
 	byTime     []int32
 	sortedTime []int64
+	// identOff and identTime list each identity's commits by time: the
+	// author times of identity a's commits are identTime[identOff[a]:
+	// identOff[a+1]], ascending (committer-only identities have none).
+	// How many commits of some authors fall in a window is then a pair
+	// of binary searches per identity instead of a scan of the window.
+	identOff  []uint32
+	identTime []int64
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
@@ -154,13 +161,7 @@ func (v *View) prepareChanges() {
 	if !x.HasStats {
 		return
 	}
-	v.pathOff = make([]uint32, len(x.Paths)+1)
-	for _, p := range x.ChangePath {
-		v.pathOff[p+1]++
-	}
-	for p := range x.Paths {
-		v.pathOff[p+1] += v.pathOff[p]
-	}
+	v.pathOff = offsets(x.ChangePath, len(x.Paths))
 	next := slices.Clone(v.pathOff[:len(x.Paths)])
 	v.pathCommit = make([]uint32, len(x.ChangePath))
 	v.pathLines = make([]uint32, len(x.ChangePath))
@@ -173,6 +174,19 @@ func (v *View) prepareChanges() {
 			next[p]++
 		}
 	}
+}
+
+// offsets returns where each key's run starts in a counting sort of keys,
+// all below n: key k's elements go to [off[k], off[k+1]).
+func offsets(keys []uint32, n int) []uint32 {
+	off := make([]uint32, n+1)
+	for _, k := range keys {
+		off[k+1]++
+	}
+	for k := range n {
+		off[k+1] += off[k]
+	}
+	return off
 }
 
 // pathChanges returns the range of path p's changes in pathCommit and
@@ -200,6 +214,15 @@ func (v *View) prepareTimes() {
 	for k, i := range v.byTime {
 		v.sortedTime[k] = x.AuthorTime[i]
 	}
+	// A counting sort by identity keeps the time order within each.
+	v.identOff = offsets(x.Author, len(x.Idents))
+	next := slices.Clone(v.identOff[:len(x.Idents)])
+	v.identTime = make([]int64, n)
+	for k, i := range v.byTime {
+		a := x.Author[i]
+		v.identTime[next[a]] = v.sortedTime[k]
+		next[a]++
+	}
 	// A history cut short (a shallow clone) may have no root: then the
 	// oldest commit known stands in for it.
 	v.created, v.exactCreated = maxTime, true
@@ -219,11 +242,22 @@ func (v *View) prepareTimes() {
 
 // span returns the range [lo, hi) of byTime whose author times lie within
 // [from, to].
-func (v *View) span(from, to int64) (lo, hi int) {
-	lo, _ = slices.BinarySearch(v.sortedTime, from)
+func (v *View) span(from, to int64) (lo, hi int) { return within(v.sortedTime, from, to) }
+
+// identCount returns how many commits of identity a have author times
+// within [from, to].
+func (v *View) identCount(a int, from, to int64) int {
+	lo, hi := within(v.identTime[v.identOff[a]:v.identOff[a+1]], from, to)
+	return hi - lo
+}
+
+// within returns the range [lo, hi) of the ascending times that lie
+// within [from, to].
+func within(times []int64, from, to int64) (lo, hi int) {
+	lo, _ = slices.BinarySearch(times, from)
 	if to == maxTime {
-		return lo, len(v.sortedTime)
+		return lo, len(times)
 	}
-	n, _ := slices.BinarySearch(v.sortedTime[lo:], to+1)
+	n, _ := slices.BinarySearch(times[lo:], to+1)
 	return lo, lo + n
 }

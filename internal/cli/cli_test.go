@@ -360,3 +360,29 @@ func TestBenchRecap(t *testing.T) {
 		t.Errorf("want 2 human items, 1 bullet covering one, the other listed as uncovered:\n%s", out)
 	}
 }
+
+// TestBench runs the benchmark on a small generated history, then again
+// from the index it saved: the second run times only loading, the queries
+// over every filter combination and the cold sequence.
+func TestBench(t *testing.T) {
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 300, MergeEvery: 7})
+	idx := filepath.Join(t.TempDir(), "bench.idx")
+	args := []string{"bench", dir, "--runs", "1", "--slow-runs", "1", "--back", "5", "--query-runs", "1", "--first-answer=false", "--index", idx}
+	for k, want := range [][]string{
+		{"full index (both passes)", "extend by 5 commits", "query coupling", "queries: the worst p99", "cold: contributors, new filter"},
+		{"load index", "query commits", "(120 runs, 120 filters)", "cold: churn, new filter"},
+	} {
+		out, stderr, code := run(t, t.TempDir(), args...)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", k, code, stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("run %d: no %q in\n%s", k, w, out)
+			}
+		}
+		if rebuilt := strings.Contains(out, "full index"); rebuilt != (k == 0) {
+			t.Errorf("run %d: index built %v, want only without a saved one:\n%s", k, rebuilt, out)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package analytics
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/index"
+	"github.com/gitpulse/gitpulse/internal/synth"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// The fast paths (counts per identity, pre-aggregated totals, early
+// stops) must give exactly what a scan of every commit gives. These tests
+// compare them with the scans they replace, on a generated history (topic
+// branches, author dates out of git log order) whose index is then given
+// unknown dates and dates years off, as git can report them.
+
+var generated struct {
+	once sync.Once
+	x    *index.Index
+	err  error
+}
+
+// generatedViews returns views of a generated history: as git indexed it,
+// and with a few commits' dates made unknown or moved years away.
+func generatedViews(t *testing.T) []*View {
+	t.Helper()
+	generated.once.Do(func() {
+		var stream bytes.Buffer
+		if generated.err = synth.Write(&stream, synth.Options{Commits: 4000, Authors: 120, Paths: 900, Seed: 11}); generated.err != nil {
+			return
+		}
+		dir := t.TempDir()
+		if _, generated.err = testrepo.Run(dir, nil, nil, "init", "-q", "--bare", "-b", "main"); generated.err != nil {
+			return
+		}
+		if _, generated.err = testrepo.Run(dir, nil, stream.Bytes(), "fast-import", "--quiet"); generated.err != nil {
+			return
+		}
+		ctx := context.Background()
+		var g *gitcli.Git
+		if g, generated.err = gitcli.New(ctx, gitcli.Options{Home: t.TempDir()}); generated.err != nil {
+			return
+		}
+		generated.x, generated.err = (&index.Builder{Git: g, Workers: 2}).Build(ctx, dir, nil)
+	})
+	if generated.err != nil {
+		t.Fatal(generated.err)
+	}
+	x := generated.x
+	odd := *x
+	odd.AuthorTime = slices.Clone(x.AuthorTime)
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 60 {
+		i := r.IntN(x.Len())
+		switch r.IntN(3) {
+		case 0:
+			odd.AuthorTime[i] = index.UnknownTime
+		case 1:
+			odd.AuthorTime[i] -= int64(r.IntN(8*365)) * secondsPerDay
+		default:
+			odd.AuthorTime[i] += int64(r.IntN(3*365)) * secondsPerDay
+		}
+	}
+	// Unknown dates at the head too, where the summary looks.
+	odd.AuthorTime[0], odd.AuthorTime[1] = index.UnknownTime, index.UnknownTime
+	return []*View{NewView(x), NewView(&odd)}
+}
+
+// fastPathFilters are filter combinations drawn from v's history: its
+// authors by name, e-mail and fragment, windows (some empty, some open on
+// one side), bots, exclusions, extensions and paths.
+func fastPathFilters(v *View) []Filter {
+	x := v.x
+	r := rand.New(rand.NewPCG(3, 4))
+	newest := time.Unix(v.sortedTime[len(v.sortedTime)-1], 0)
+	oldest := time.Unix(v.sortedTime[len(v.sortedTime)-1], 0)
+	for _, t := range v.sortedTime {
+		if t != index.UnknownTime {
+			oldest = time.Unix(t, 0)
+			break
+		}
+	}
+	span := newest.Sub(oldest)
+	someone := func() string { return x.Idents[x.Author[r.IntN(x.Len())]].Name }
+	authorSets := [][]string{nil, {someone()}, {someone(), someone()}, {x.Idents[x.Author[r.IntN(x.Len())]].Email},
+		{"a"}, {"zz-nobody"}, {"BOT"}, {" " + someone()[:2] + " "}}
+	var out []Filter
+	for k := range 150 {
+		f := Filter{Authors: authorSets[k%len(authorSets)], ExcludeBots: k%4 == 1}
+		switch k % 6 {
+		case 1:
+			f.From = oldest.Add(time.Duration(r.Int64N(int64(span))))
+			f.To = f.From.Add(time.Duration(r.Int64N(int64(span / 4))))
+		case 2:
+			f.From = oldest.Add(time.Duration(r.Int64N(int64(span))))
+		case 3:
+			f.To = oldest.Add(time.Duration(r.Int64N(int64(span))))
+		case 4:
+			f.From, f.To = newest.AddDate(0, 0, 1), newest.AddDate(1, 0, 0) // nothing in it
+		case 5:
+			f.From, f.To = oldest.Add(span/2), oldest.Add(span/2) // one second
+		}
+		switch k % 5 {
+		case 1:
+			f.Exclude = []string{ExcludeDefault}
+		case 2:
+			f.Extensions = []string{"c", "H", ".md"}
+		case 3:
+			f.Paths = []string{x.Paths[r.IntN(len(x.Paths))], "src/"}
+			f.MinChanges = r.IntN(30)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// scanCommits is Commits by a scan of every commit.
+func scanCommits(v *View, f Filter, page, limit int) CommitsPage {
+	q := v.compile(f)
+	skip := (page - 1) * limit
+	res := CommitsPage{Page: page, Limit: limit, StatsPending: !v.x.HasStats, Commits: []Commit{}}
+	for i := range v.x.Len() {
+		if !q.matches(i) {
+			continue
+		}
+		if res.Total >= skip && res.Total < skip+limit {
+			res.Commits = append(res.Commits, v.commit(i))
+		}
+		res.Total++
+	}
+	res.HasMore = res.Total > skip+limit
+	return res
+}
+
+// scanContributors is Contributors by a scan of the commits in the window.
+func scanContributors(v *View, f Filter) []Contributor {
+	seen := make([]bool, len(v.names))
+	q := v.compile(f)
+	for i := range q.timeOrdered() {
+		seen[v.nameID[v.x.Author[i]]] = true
+	}
+	list := []Contributor{}
+	for n, ok := range seen {
+		if ok {
+			list = append(list, Contributor{Login: v.names[n]})
+		}
+	}
+	return list
+}
+
+func TestFastPathsEqualScans(t *testing.T) {
+	for vk, v := range generatedViews(t) {
+		for fk, f := range fastPathFilters(v) {
+			for _, pl := range [][2]int{{1, 100}, {2, 7}, {40, 50}, {1000, 100}} {
+				if got, want := v.Commits(f, pl[0], pl[1]), scanCommits(v, f, pl[0], pl[1]); !reflect.DeepEqual(got, want) {
+					t.Fatalf("view %d, filter %d %+v, page %v: commits total %d (%d listed), scan %d (%d listed)",
+						vk, fk, f, pl, got.Total, len(got.Commits), want.Total, len(want.Commits))
+				}
+			}
+			if got, want := v.Contributors(f), scanContributors(v, f); !reflect.DeepEqual(got, want) {
+				t.Fatalf("view %d, filter %d %+v: contributors %d, scan %d", vk, fk, f, len(got), len(want))
+			}
+		}
+	}
+}
