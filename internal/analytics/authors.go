@@ -43,7 +43,7 @@ func (v *View) Authors(f Filter) AuthorsResponse {
 	x := v.x
 	totals := make([]authorTotals, len(v.names))
 	q := v.compile(f)
-	for i, t := range q.timeOrdered() {
+	for i, t := range q.each() {
 		a := &totals[v.nameID[x.Author[i]]]
 		if a.commits == 0 {
 			a.first, a.last = maxTime, minTime

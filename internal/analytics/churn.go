@@ -261,13 +261,13 @@ func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 }
 
 // changes yields (commit, change) index pairs for every file change of
-// the non-merge commits matching f (merges carry no diff), commits in
-// time order.
+// the non-merge commits matching f (merges carry no diff), a commit's
+// changes one after the other (commits in no set order: see query.each).
 func (v *View) changes(f Filter) iter.Seq2[int, int] {
 	return func(yield func(int, int) bool) {
 		x := v.x
 		q := v.compile(f)
-		for i := range q.timeOrdered() {
+		for i := range q.each() {
 			if x.IsMerge(i) {
 				continue
 			}

@@ -122,7 +122,7 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	counted := make([]bool, x.Len())
 	commits := make([]uint32, len(x.Paths))
 	q := v.compile(f)
-	for i := range q.timeOrdered() {
+	for i := range q.each() {
 		if x.IsMerge(i) {
 			continue
 		}

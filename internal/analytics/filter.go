@@ -142,6 +142,41 @@ func (q *query) matches(i int) bool {
 	return t >= q.from && t <= q.to && q.author(i)
 }
 
+// each yields the position and author time of every matching commit, in
+// whichever order reads memory faster: when the matching commits are
+// many, by position, reading the columns in order (from the first to the
+// last position of a commit in the date range); otherwise by time, as
+// timeOrdered. The same commits either way: for sums and counts only.
+func (q *query) each() iter.Seq2[int, int64] {
+	lo, hi := q.v.span(q.from, q.to)
+	// A commit visited by time costs a few cache misses; one by position
+	// a few sequential reads: by position is cheaper from about one
+	// commit in the range in randomRead.
+	const randomRead = 16
+	if (hi-lo)*randomRead < 4096 {
+		return q.timeOrdered()
+	}
+	first, last := q.v.x.Len(), -1
+	if lo > 0 || hi < q.v.x.Len() {
+		for _, i := range q.v.byTime[lo:hi] {
+			first, last = min(first, int(i)), max(last, int(i))
+		}
+	} else {
+		first, last = 0, q.v.x.Len()-1
+	}
+	if (last - first + 1) > (hi-lo)*randomRead {
+		return q.timeOrdered()
+	}
+	return func(yield func(int, int64) bool) {
+		times := q.v.x.AuthorTime
+		for i := first; i <= last; i++ {
+			if t := times[i]; t >= q.from && t <= q.to && q.author(i) && !yield(i, t) {
+				return
+			}
+		}
+	}
+}
+
 // timeOrdered yields the position and author time of every matching
 // commit, by ascending author time.
 func (q *query) timeOrdered() iter.Seq2[int, int64] {

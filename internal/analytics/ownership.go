@@ -180,7 +180,7 @@ func (v *View) newOwners(f Filter, keep []bool) *owners {
 	q := v.compile(f)
 	// author[i] is 1 + the name id of commit i if it is counted, else 0.
 	author := make([]uint32, v.x.Len())
-	for i := range q.timeOrdered() {
+	for i := range q.each() {
 		if !v.x.IsMerge(i) {
 			author[i] = v.nameID[v.x.Author[i]] + 1
 		}

@@ -35,7 +35,7 @@ func (v *View) Punchcard(f Filter) PunchcardData {
 	var counts [7 * 24]int
 	total := 0
 	q := v.compile(f)
-	for i, t := range q.timeOrdered() {
+	for i, t := range q.each() {
 		if t == index.UnknownTime {
 			continue
 		}
