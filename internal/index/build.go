@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -312,6 +311,7 @@ func (b *Builder) LineStats(ctx context.Context, gitDir string, x *Index) (*Inde
 		return nil, fmt.Errorf("read line statistics: %w", err)
 	}
 	y := *x
+	y.ext = nil
 	assembleStats(&y, parts)
 	b.report(progress.Progress{Phase: progress.PhaseDone, Done: n, Total: n})
 	return &y, nil
@@ -495,7 +495,8 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 		}
 	}
 	x = Prepend(delta, old)
-	if x, err = b.conform(ctx, gitDir, x, head, old.Mailmap != delta.Mailmap, onTop); err != nil {
+	remap := old.Mailmap != delta.Mailmap
+	if x, err = b.conform(ctx, gitDir, x, head, remap, onTop); err != nil {
 		if ctx.Err() != nil {
 			return nil, false, err
 		}
@@ -504,6 +505,10 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 		return x, true, err
 	}
 	if x.HasStats {
+		if onTop && !remap {
+			// Just the new commits are new: Save writes them alone.
+			x.ext = &extension{prev: old.shape(), delta: delta}
+		}
 		return x, false, nil
 	}
 	// old is pass 1 only (saved before pass 2 ended): the extended pass 1
@@ -581,6 +586,7 @@ func (x *Index) remapIdents(mapped []gitcli.Ident) {
 // commit order[k] of x.
 func (x *Index) permute(order []uint32) *Index {
 	y := *x
+	y.ext = nil
 	y.Hashes = make([]byte, 0, len(x.Hashes))
 	for _, i := range order {
 		y.Hashes = append(y.Hashes, x.Hashes[int(i)*x.HashSize:(int(i)+1)*x.HashSize]...)
@@ -644,48 +650,72 @@ func (b *Builder) extends(ctx context.Context, gitDir string, old *Index, head, 
 // must have been read with old as its base (so its identity and path tables
 // extend old's), and both must agree on HasStats, or old has stats and
 // delta does not, in which case the result has none.
-func Prepend(delta, old *Index) *Index {
+func Prepend(delta, old *Index) *Index { return join(delta, delta, old) }
+
+// join returns the index of the commits of parts, newest part first, with
+// the branch, mailmap, identity and path tables of tables (which the ids
+// of every part refer to). It has line statistics when every part has.
+func join(tables *Index, parts ...*Index) *Index {
 	x := &Index{
-		ObjectFormat: old.ObjectFormat,
-		Branch:       delta.Branch,
-		HashSize:     old.HashSize,
-		Hashes:       slices.Concat(delta.Hashes, old.Hashes),
-		Parents:      slices.Concat(delta.Parents, old.Parents),
-		Author:       slices.Concat(delta.Author, old.Author),
-		Committer:    slices.Concat(delta.Committer, old.Committer),
-		AuthorTime:   slices.Concat(delta.AuthorTime, old.AuthorTime),
-		AuthorZone:   slices.Concat(delta.AuthorZone, old.AuthorZone),
-		CommitTime:   slices.Concat(delta.CommitTime, old.CommitTime),
-		Subjects:     slices.Concat(delta.Subjects, old.Subjects),
-		SubjectOff:   concatOffsets(delta.SubjectOff, old.SubjectOff),
-		Idents:       delta.Idents,
-		RawAuthor:    slices.Concat(delta.RawAuthor, old.RawAuthor),
-		RawCommitter: slices.Concat(delta.RawCommitter, old.RawCommitter),
-		RawIdents:    delta.RawIdents,
-		Mailmap:      delta.Mailmap,
-		Paths:        delta.Paths,
+		ObjectFormat: parts[len(parts)-1].ObjectFormat,
+		Branch:       tables.Branch,
+		HashSize:     parts[len(parts)-1].HashSize,
+		Idents:       tables.Idents,
+		RawIdents:    tables.RawIdents,
+		Mailmap:      tables.Mailmap,
+		Paths:        tables.Paths,
+		HasStats:     true,
 	}
-	if delta.HasStats && old.HasStats {
-		x.HasStats = true
-		x.Added = slices.Concat(delta.Added, old.Added)
-		x.Deleted = slices.Concat(delta.Deleted, old.Deleted)
-		x.FilesChanged = slices.Concat(delta.FilesChanged, old.FilesChanged)
-		x.ChangeOff = concatOffsets(delta.ChangeOff, old.ChangeOff)
-		x.ChangePath = slices.Concat(delta.ChangePath, old.ChangePath)
-		x.ChangeAdded = slices.Concat(delta.ChangeAdded, old.ChangeAdded)
-		x.ChangeDeleted = slices.Concat(delta.ChangeDeleted, old.ChangeDeleted)
+	col := func(get func(*Index) []uint32) []uint32 { return concat(parts, get) }
+	x.Hashes = concat(parts, func(p *Index) []byte { return p.Hashes })
+	x.Parents = concat(parts, func(p *Index) []uint16 { return p.Parents })
+	x.Author, x.Committer = col(func(p *Index) []uint32 { return p.Author }), col(func(p *Index) []uint32 { return p.Committer })
+	x.AuthorTime = concat(parts, func(p *Index) []int64 { return p.AuthorTime })
+	x.AuthorZone = concat(parts, func(p *Index) []int16 { return p.AuthorZone })
+	x.CommitTime = concat(parts, func(p *Index) []int64 { return p.CommitTime })
+	x.Subjects = concat(parts, func(p *Index) []byte { return p.Subjects })
+	x.SubjectOff = concatOffsets(parts, func(p *Index) []uint32 { return p.SubjectOff })
+	x.RawAuthor, x.RawCommitter = col(func(p *Index) []uint32 { return p.RawAuthor }), col(func(p *Index) []uint32 { return p.RawCommitter })
+	for _, p := range parts {
+		x.HasStats = x.HasStats && p.HasStats
+	}
+	if x.HasStats {
+		x.Added, x.Deleted = col(func(p *Index) []uint32 { return p.Added }), col(func(p *Index) []uint32 { return p.Deleted })
+		x.FilesChanged = col(func(p *Index) []uint32 { return p.FilesChanged })
+		x.ChangeOff = concatOffsets(parts, func(p *Index) []uint32 { return p.ChangeOff })
+		x.ChangePath, x.ChangeAdded = col(func(p *Index) []uint32 { return p.ChangePath }), col(func(p *Index) []uint32 { return p.ChangeAdded })
+		x.ChangeDeleted = col(func(p *Index) []uint32 { return p.ChangeDeleted })
 	}
 	return x
 }
 
-// concatOffsets joins two offset arrays (each starting at 0 with one more
-// element than items), shifting b's by a's total.
-func concatOffsets(a, b []uint32) []uint32 {
-	shift := a[len(a)-1]
-	out := make([]uint32, 0, len(a)+len(b)-1)
-	out = append(out, a...)
-	for _, o := range b[1:] {
-		out = append(out, o+shift)
+// concat joins one column of parts.
+func concat[E any](parts []*Index, get func(*Index) []E) []E {
+	n := 0
+	for _, p := range parts {
+		n += len(get(p))
+	}
+	out := make([]E, 0, n)
+	for _, p := range parts {
+		out = append(out, get(p)...)
+	}
+	return out
+}
+
+// concatOffsets joins the offset arrays of parts (each starting at 0 with
+// one more element than items), shifting each by the totals before it.
+func concatOffsets(parts []*Index, get func(*Index) []uint32) []uint32 {
+	n := 1
+	for _, p := range parts {
+		n += len(get(p)) - 1
+	}
+	out := make([]uint32, 1, n)
+	for _, p := range parts {
+		off := get(p)
+		shift := out[len(out)-1]
+		for _, o := range off[1:] {
+			out = append(out, o+shift)
+		}
 	}
 	return out
 }

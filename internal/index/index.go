@@ -94,6 +94,10 @@ type Index struct {
 	// head for the new commits of an update (see Builder.Metadata), nil
 	// for a whole history. Pass 2 lists the same commits.
 	exclude []string
+
+	// ext, when set, says the index is new commits on top of another,
+	// which Save then writes alone.
+	ext *extension
 }
 
 // Len returns the number of commits.

@@ -1,21 +1,49 @@
 package index
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
+
+// On disk an index is a base file plus segments. The base holds a whole
+// index; segment k (path + ".k", from 1 up) holds only the commits one
+// update added on top of the index that the base and segments 1..k-1
+// make, with the identities and paths they brought. Every file is written
+// whole to a temporary name, synced and renamed, and carries a checksum.
+// A segment names the base it belongs to (a random id chosen when the base
+// is written) and the index it extends (head and table sizes), so a
+// segment left over from an older base, damaged or out of sequence is
+// ignored with those after it: Load then returns the older index they
+// extend, and the next update reads those commits again. Save writes a
+// new base, folding the segments in, when they grow past maxSegments or
+// an eighth of the base's commits.
 
 // FormatVersion is the version of the on-disk index format. Files of any
 // other version are refused by Load and rebuilt by their owner.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // magic starts every index file.
 const magic = "GITPULSE-INDEX\n\x00"
+
+// The kinds of index file.
+const (
+	kindBase    = 'B'
+	kindSegment = 'S'
+)
+
+// maxSegments is how many segments a base may have before Save folds
+// them into a new base (a variable for tests).
+var maxSegments = 64
 
 // ErrCorrupt means an index file is damaged, truncated or of another
 // format version; the caller should rebuild it.
@@ -23,15 +51,90 @@ var ErrCorrupt = errors.New("index file is corrupt or of another version")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Save writes x to path atomically: to a temporary file in the same
-// directory, synced, then renamed over path, so a crash leaves either the
-// old file or the new one, never a half-written one.
-func (x *Index) Save(path string) (err error) {
-	data := x.MarshalBinary()
+// shape identifies an index for the segments that extend it: its head and
+// the sizes of its tables.
+type shape struct {
+	head                              string // binary object name; "" when empty
+	commits, idents, rawIdents, paths int
+	stats                             bool
+}
+
+func (x *Index) shape() shape {
+	s := shape{commits: x.Len(), idents: len(x.Idents), rawIdents: len(x.RawIdents), paths: len(x.Paths), stats: x.HasStats}
+	if x.Len() > 0 {
+		s.head = string(x.Hashes[:x.HashSize])
+	}
+	return s
+}
+
+// extension records that an index is delta's commits on top of an index
+// of shape prev, so that Save can write just delta as a segment. delta
+// has the extended index's tables.
+type extension struct {
+	prev  shape
+	delta *Index
+}
+
+// segmentPath is the name of segment k of the index at path.
+func segmentPath(path string, k int) string { return path + "." + strconv.Itoa(k) }
+
+// stored describes what is on disk at a path: the base's id and the shape
+// of the index that the base and its valid segments make.
+type stored struct {
+	id       uint64
+	segments int
+	commits  int // in the segments
+	base     int // in the base
+	shape    shape
+}
+
+// Save writes x to path. When x extends, by Builder.Update, the index
+// stored at path, only the new commits are written, as a segment;
+// otherwise (or when the segments have grown too many) x is written whole
+// as a new base and the old segments are removed. Each file is written to
+// a temporary file in the same directory, synced, then renamed, so a
+// crash leaves either the old files or the new ones, never a half-written
+// one; the whole index is streamed out, never built in memory.
+func (x *Index) Save(path string) error {
+	if e := x.ext; e != nil {
+		if st, err := readStored(path); err == nil && st.shape == e.prev &&
+			st.segments < maxSegments && st.commits+e.delta.Len() <= max(st.base/8, 1000) {
+			if err := writeFile(segmentPath(path, st.segments+1), func(enc *encoder) {
+				enc.header(kindSegment)
+				enc.uint64(st.id)
+				enc.shape(e.prev)
+				e.delta.encode(enc, e.prev)
+			}); err != nil {
+				return fmt.Errorf("save index: %w", err)
+			}
+			removeSegments(path, st.segments+2)
+			return nil
+		}
+	}
+	if err := writeFile(path, func(enc *encoder) { x.encodeBase(enc, rand.Uint64()) }); err != nil {
+		return fmt.Errorf("save index: %w", err)
+	}
+	removeSegments(path, 1)
+	return nil
+}
+
+// removeSegments removes segments from, from+1, ... of path while they
+// exist: those of a replaced base, or left after a damaged one.
+func removeSegments(path string, from int) {
+	for k := from; ; k++ {
+		if err := os.Remove(segmentPath(path, k)); err != nil {
+			return
+		}
+	}
+}
+
+// writeFile writes what fill encodes, then its checksum, to path
+// atomically.
+func writeFile(path string, fill func(*encoder)) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-index-*")
 	if err != nil {
-		return fmt.Errorf("save index: %w", err)
+		return err
 	}
 	defer func() {
 		if err != nil {
@@ -41,17 +144,19 @@ func (x *Index) Save(path string) (err error) {
 			_ = os.Remove(f.Name())
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("save index: %w", err)
+	enc := newEncoder(f)
+	fill(enc)
+	if err = enc.finish(); err != nil {
+		return err
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("save index: %w", err)
+		return err
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("save index: %w", err)
+		return err
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("save index: %w", err)
+		return err
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync()  // best effort: not every file system syncs directories
@@ -60,259 +165,525 @@ func (x *Index) Save(path string) (err error) {
 	return nil
 }
 
-// Load reads an index written by Save. A file that is truncated, fails its
-// checksum, is of another version or is inconsistent returns an error
-// wrapping ErrCorrupt.
+// Load reads the index stored at path by Save: its base and the valid
+// segments after it. A base that is truncated, fails its checksum, is of
+// another version or is inconsistent returns an error wrapping
+// ErrCorrupt.
 func Load(path string) (*Index, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	x, err := UnmarshalBinary(data)
+	defer func() { _ = f.Close() }() // read only
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("load index: %w", err)
+	}
+	base, id, err := decodeBase(bufio.NewReaderSize(f, 1<<20), st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("load index %s: %w", filepath.Base(path), err)
 	}
-	return x, nil
+	segs, _ := readSegments(path, id, base.shape())
+	if len(segs) == 0 {
+		return base, nil
+	}
+	tables := &Index{Branch: segs[len(segs)-1].Branch, Mailmap: segs[len(segs)-1].Mailmap,
+		Idents: base.Idents, RawIdents: base.RawIdents, Paths: base.Paths}
+	parts := make([]*Index, 0, len(segs)+1)
+	for k := len(segs) - 1; k >= 0; k-- {
+		parts = append(parts, segs[k])
+	}
+	for _, s := range segs {
+		tables.Idents = append(tables.Idents, s.Idents...)
+		tables.RawIdents = append(tables.RawIdents, s.RawIdents...)
+		tables.Paths = append(tables.Paths, s.Paths...)
+	}
+	return join(tables, append(parts, base)...), nil
 }
 
-// MarshalBinary encodes x in the on-disk format.
+// readStored describes the index stored at path, reading the base's
+// header only.
+func readStored(path string) (stored, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return stored{}, err
+	}
+	defer func() { _ = f.Close() }() // read only
+	st, err := f.Stat()
+	if err != nil {
+		return stored{}, err
+	}
+	d := newDecoder(bufio.NewReaderSize(f, 4096), st.Size())
+	d.header(kindBase)
+	s := stored{id: d.uint64(), shape: d.shape()}
+	if d.err != nil {
+		return stored{}, d.err
+	}
+	s.base = s.shape.commits
+	segs, last := readSegments(path, s.id, s.shape)
+	s.segments, s.shape = len(segs), last
+	for _, seg := range segs {
+		s.commits += seg.Len()
+	}
+	return s, nil
+}
+
+// readSegments reads the segments of the base id at path, in order, as
+// long as each extends the index before it (from, the base's shape, for
+// the first). It returns their commits, each with only the identities
+// and paths it added in its tables, and the shape of the index they make.
+func readSegments(path string, id uint64, from shape) (segs []*Index, last shape) {
+	last = from
+	for k := 1; ; k++ {
+		data, err := os.ReadFile(segmentPath(path, k))
+		if err != nil {
+			return segs, last
+		}
+		d := newDecoder(bytes.NewReader(data), int64(len(data)))
+		d.header(kindSegment)
+		if d.uint64() != id || d.shape() != last || d.err != nil || last.commits == 0 {
+			return segs, last
+		}
+		seg, err := d.body(last)
+		if err != nil || seg.HashSize != len(last.head) {
+			return segs, last
+		}
+		segs = append(segs, seg)
+		last = shape{head: string(seg.Hashes[:seg.HashSize]), commits: last.commits + seg.Len(),
+			idents: last.idents + len(seg.Idents), rawIdents: last.rawIdents + len(seg.RawIdents),
+			paths: last.paths + len(seg.Paths), stats: seg.HasStats}
+	}
+}
+
+// MarshalBinary encodes x as a base file.
 func (x *Index) MarshalBinary() []byte {
-	n := x.Len()
-	size := len(magic) + 64 + len(x.Hashes) + len(x.Subjects) + n*48 + len(x.ChangePath)*12
-	w := make([]byte, 0, size)
-	w = append(w, magic...)
-	w = binary.LittleEndian.AppendUint32(w, FormatVersion)
-	w = appendString(w, x.ObjectFormat)
-	w = appendString(w, x.Branch)
-	w = binary.AppendUvarint(w, uint64(x.HashSize))
-	w = appendBytes(w, x.Hashes)
-	w = appendInts(w, x.Parents)
-	w = appendInts(w, x.Author)
-	w = appendInts(w, x.Committer)
-	w = appendInts(w, x.AuthorTime)
-	w = appendInts(w, x.AuthorZone)
-	w = appendInts(w, x.CommitTime)
-	w = appendInts(w, x.SubjectOff)
-	w = appendBytes(w, x.Subjects)
-	w = binary.AppendUvarint(w, uint64(len(x.Idents)))
-	for _, id := range x.Idents {
-		w = appendString(w, id.Name)
-		w = appendString(w, id.Email)
+	var b bytes.Buffer
+	_ = x.Encode(&b) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// Encode streams x to w in the format of a base file.
+func (x *Index) Encode(w io.Writer) error {
+	enc := newEncoder(w)
+	x.encodeBase(enc, rand.Uint64())
+	return enc.finish()
+}
+
+func (x *Index) encodeBase(enc *encoder, id uint64) {
+	enc.header(kindBase)
+	enc.uint64(id)
+	enc.shape(x.shape())
+	x.encode(enc, shape{})
+}
+
+// encode writes x's columns and the entries of its tables past those of
+// from.
+func (x *Index) encode(enc *encoder, from shape) {
+	enc.string(x.ObjectFormat)
+	enc.string(x.Branch)
+	enc.uvarint(uint64(x.HashSize))
+	enc.bytes(x.Hashes)
+	writeInts(enc, x.Parents)
+	writeInts(enc, x.Author)
+	writeInts(enc, x.Committer)
+	writeInts(enc, x.AuthorTime)
+	writeInts(enc, x.AuthorZone)
+	writeInts(enc, x.CommitTime)
+	writeInts(enc, x.SubjectOff)
+	enc.bytes(x.Subjects)
+	enc.idents(x.Idents[from.idents:])
+	writeInts(enc, x.RawAuthor)
+	writeInts(enc, x.RawCommitter)
+	enc.idents(x.RawIdents[from.rawIdents:])
+	enc.string(x.Mailmap)
+	enc.uvarint(uint64(len(x.Paths) - from.paths))
+	for _, p := range x.Paths[from.paths:] {
+		enc.string(p)
 	}
-	w = appendInts(w, x.RawAuthor)
-	w = appendInts(w, x.RawCommitter)
-	w = binary.AppendUvarint(w, uint64(len(x.RawIdents)))
-	for _, id := range x.RawIdents {
-		w = appendString(w, id.Name)
-		w = appendString(w, id.Email)
+	if !x.HasStats {
+		enc.byte(0)
+		return
 	}
-	w = appendString(w, x.Mailmap)
-	w = binary.AppendUvarint(w, uint64(len(x.Paths)))
-	for _, p := range x.Paths {
-		w = appendString(w, p)
+	enc.byte(1)
+	for _, c := range x.statsColumns() {
+		writeInts(enc, *c)
 	}
-	if x.HasStats {
-		w = append(w, 1)
-		w = appendInts(w, x.Added)
-		w = appendInts(w, x.Deleted)
-		w = appendInts(w, x.FilesChanged)
-		w = appendInts(w, x.ChangeOff)
-		w = appendInts(w, x.ChangePath)
-		w = appendInts(w, x.ChangeAdded)
-		w = appendInts(w, x.ChangeDeleted)
+}
+
+// statsColumns are the line-statistics columns, in the order of the
+// on-disk format.
+func (x *Index) statsColumns() []*[]uint32 {
+	return []*[]uint32{&x.Added, &x.Deleted, &x.FilesChanged, &x.ChangeOff, &x.ChangePath, &x.ChangeAdded, &x.ChangeDeleted}
+}
+
+// encoder writes the on-disk format, keeping its running checksum. The
+// first error sticks.
+type encoder struct {
+	w       *bufio.Writer
+	crc     uint32
+	scratch []byte
+	err     error
+}
+
+func newEncoder(w io.Writer) *encoder {
+	return &encoder{w: bufio.NewWriterSize(w, 1<<16), scratch: make([]byte, 0, 1<<16)}
+}
+
+func (e *encoder) write(b []byte) {
+	if e.err != nil {
+		return
+	}
+	e.crc = crc32.Update(e.crc, castagnoli, b)
+	_, e.err = e.w.Write(b)
+}
+
+// header writes the magic, the format version and the kind of file.
+func (e *encoder) header(kind byte) {
+	e.write([]byte(magic))
+	e.write(binary.LittleEndian.AppendUint32(e.scratch[:0], FormatVersion))
+	e.byte(kind)
+}
+
+// finish writes the checksum of all that was written and flushes.
+func (e *encoder) finish() error {
+	if e.err != nil {
+		return e.err
+	}
+	if _, err := e.w.Write(binary.LittleEndian.AppendUint32(nil, e.crc)); err != nil {
+		return err
+	}
+	return e.w.Flush()
+}
+
+func (e *encoder) byte(b byte) { e.write([]byte{b}) }
+
+func (e *encoder) uint64(v uint64) { e.write(binary.LittleEndian.AppendUint64(e.scratch[:0], v)) }
+
+func (e *encoder) uvarint(v uint64) { e.write(binary.AppendUvarint(e.scratch[:0], v)) }
+
+func (e *encoder) bytes(b []byte) {
+	e.uvarint(uint64(len(b)))
+	e.write(b)
+}
+
+func (e *encoder) string(s string) {
+	e.uvarint(uint64(len(s)))
+	for len(s) > 0 {
+		n := min(len(s), cap(e.scratch))
+		e.write(append(e.scratch[:0], s[:n]...))
+		s = s[n:]
+	}
+}
+
+func (e *encoder) idents(ids []Ident) {
+	e.uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		e.string(id.Name)
+		e.string(id.Email)
+	}
+}
+
+func (e *encoder) shape(s shape) {
+	e.string(s.head)
+	for _, n := range []int{s.commits, s.idents, s.rawIdents, s.paths} {
+		e.uvarint(uint64(n))
+	}
+	if s.stats {
+		e.byte(1)
 	} else {
-		w = append(w, 0)
+		e.byte(0)
 	}
-	return binary.LittleEndian.AppendUint32(w, crc32.Checksum(w, castagnoli))
-}
-
-func appendString(w []byte, s string) []byte {
-	w = binary.AppendUvarint(w, uint64(len(s)))
-	return append(w, s...)
-}
-
-func appendBytes(w, b []byte) []byte {
-	w = binary.AppendUvarint(w, uint64(len(b)))
-	return append(w, b...)
 }
 
 type fixedInt interface {
 	~uint16 | ~int16 | ~uint32 | ~int64
 }
 
-func appendInts[T fixedInt](w []byte, s []T) []byte {
-	w = binary.AppendUvarint(w, uint64(len(s)))
-	switch s := any(s).(type) {
-	case []uint16:
-		for _, v := range s {
-			w = binary.LittleEndian.AppendUint16(w, v)
+// writeInts writes a length and s in little-endian order, a chunk at a
+// time.
+func writeInts[T fixedInt](e *encoder, s []T) {
+	e.uvarint(uint64(len(s)))
+	for len(s) > 0 {
+		chunk := s[:min(len(s), 4096)]
+		s = s[len(chunk):]
+		w := e.scratch[:0]
+		switch c := any(chunk).(type) {
+		case []uint16:
+			for _, v := range c {
+				w = binary.LittleEndian.AppendUint16(w, v)
+			}
+		case []int16:
+			for _, v := range c {
+				w = binary.LittleEndian.AppendUint16(w, uint16(v))
+			}
+		case []uint32:
+			for _, v := range c {
+				w = binary.LittleEndian.AppendUint32(w, v)
+			}
+		case []int64:
+			for _, v := range c {
+				w = binary.LittleEndian.AppendUint64(w, uint64(v))
+			}
 		}
-	case []int16:
-		for _, v := range s {
-			w = binary.LittleEndian.AppendUint16(w, uint16(v))
-		}
-	case []uint32:
-		for _, v := range s {
-			w = binary.LittleEndian.AppendUint32(w, v)
-		}
-	case []int64:
-		for _, v := range s {
-			w = binary.LittleEndian.AppendUint64(w, uint64(v))
-		}
+		e.write(w)
 	}
-	return w
 }
 
 // UnmarshalBinary decodes and validates an index encoded by MarshalBinary.
 func UnmarshalBinary(data []byte) (*Index, error) {
-	if len(data) < len(magic)+8 || string(data[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%w: not an index file", ErrCorrupt)
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if v := binary.LittleEndian.Uint32(data[len(magic):]); v != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d, want %d", ErrCorrupt, v, FormatVersion)
-	}
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
-	r := &reader{buf: body[len(magic)+4:]}
-	x := &Index{}
-	x.ObjectFormat = r.string()
-	x.Branch = r.string()
-	x.HashSize = int(r.uvarint())
-	x.Hashes = r.bytes()
-	x.Parents = readInts[uint16](r, 2)
-	x.Author = readInts[uint32](r, 4)
-	x.Committer = readInts[uint32](r, 4)
-	x.AuthorTime = readInts[int64](r, 8)
-	x.AuthorZone = readInts[int16](r, 2)
-	x.CommitTime = readInts[int64](r, 8)
-	x.SubjectOff = readInts[uint32](r, 4)
-	x.Subjects = r.bytes()
-	x.Idents = make([]Ident, r.count(2))
-	for i := range x.Idents {
-		x.Idents[i] = Ident{Name: r.string(), Email: r.string()}
-	}
-	x.RawAuthor = readInts[uint32](r, 4)
-	x.RawCommitter = readInts[uint32](r, 4)
-	x.RawIdents = make([]Ident, r.count(2))
-	for i := range x.RawIdents {
-		x.RawIdents[i] = Ident{Name: r.string(), Email: r.string()}
-	}
-	x.Mailmap = r.string()
-	x.Paths = make([]string, r.count(1))
-	for i := range x.Paths {
-		x.Paths[i] = r.string()
-	}
-	switch r.byte() {
-	case 0:
-	case 1:
-		x.HasStats = true
-		x.Added = readInts[uint32](r, 4)
-		x.Deleted = readInts[uint32](r, 4)
-		x.FilesChanged = readInts[uint32](r, 4)
-		x.ChangeOff = readInts[uint32](r, 4)
-		x.ChangePath = readInts[uint32](r, 4)
-		x.ChangeAdded = readInts[uint32](r, 4)
-		x.ChangeDeleted = readInts[uint32](r, 4)
-	default:
-		r.fail("bad stats flag")
-	}
-	if r.err == nil && len(r.buf) != 0 {
-		r.fail("trailing bytes")
-	}
-	if r.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, r.err)
-	}
-	if err := x.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	return x, nil
+	x, _, err := decodeBase(bytes.NewReader(data), int64(len(data)))
+	return x, err
 }
 
-// reader decodes the on-disk format; the first error sticks and turns
-// every later read into a zero value.
-type reader struct {
-	buf []byte
-	err error
+// decodeBase reads a base file of size bytes from r.
+func decodeBase(r io.Reader, size int64) (*Index, uint64, error) {
+	d := newDecoder(r, size)
+	d.header(kindBase)
+	id, s := d.uint64(), d.shape()
+	x, err := d.body(shape{})
+	if err != nil {
+		return nil, 0, err
+	}
+	if x.shape() != s {
+		return nil, 0, fmt.Errorf("%w: header does not describe the index", ErrCorrupt)
+	}
+	return x, id, nil
 }
 
-func (r *reader) fail(msg string) {
-	if r.err == nil {
-		r.err = errors.New(msg)
-	}
-	r.buf = nil
+// decoder reads the on-disk format from r, size bytes in all, checking
+// every length against what is left and the checksum at the end. The
+// first error sticks and turns every later read into a zero value.
+type decoder struct {
+	r       io.Reader
+	left    int64 // bytes before the checksum
+	crc     uint32
+	scratch []byte
+	err     error
 }
 
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.buf)
-	if n <= 0 {
-		r.fail("truncated")
-		return 0
+func newDecoder(r io.Reader, size int64) *decoder {
+	d := &decoder{r: r, left: size - 4, scratch: make([]byte, 1<<16)}
+	if d.left < 0 {
+		d.fail("truncated")
 	}
-	r.buf = r.buf[n:]
-	return v
+	return d
+}
+
+func (d *decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", ErrCorrupt, msg)
+	}
+	d.left = 0
+}
+
+// readInto fills b.
+func (d *decoder) readInto(b []byte) {
+	if d.err != nil {
+		clear(b)
+		return
+	}
+	if int64(len(b)) > d.left {
+		d.fail("truncated")
+		clear(b)
+		return
+	}
+	if _, err := io.ReadFull(d.r, b); err != nil {
+		d.fail("truncated")
+		clear(b)
+		return
+	}
+	d.left -= int64(len(b))
+	d.crc = crc32.Update(d.crc, castagnoli, b)
+}
+
+// header reads the magic, the version and the kind of file.
+func (d *decoder) header(kind byte) {
+	b := d.scratch[:len(magic)+5]
+	d.readInto(b)
+	switch {
+	case d.err != nil || string(b[:len(magic)]) != magic:
+		d.fail("not an index file")
+	case binary.LittleEndian.Uint32(b[len(magic):]) != FormatVersion:
+		d.fail(fmt.Sprintf("format version %d, want %d", binary.LittleEndian.Uint32(b[len(magic):]), FormatVersion))
+	case b[len(b)-1] != kind:
+		d.fail("another kind of index file")
+	}
+}
+
+func (d *decoder) byte() byte {
+	b := d.scratch[:1]
+	d.readInto(b)
+	return b[0]
+}
+
+func (d *decoder) uint64() uint64 {
+	b := d.scratch[:8]
+	d.readInto(b)
+	return binary.LittleEndian.Uint64(b)
+}
+
+func (d *decoder) uvarint() uint64 {
+	var v uint64
+	for shift := 0; shift < 64; shift += 7 {
+		c := d.byte()
+		if d.err != nil {
+			return 0
+		}
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v
+		}
+	}
+	d.fail("bad number")
+	return 0
 }
 
 // count reads a length whose items take at least minSize bytes each, and
 // refuses one that the remaining data cannot hold.
-func (r *reader) count(minSize int) int {
-	v := r.uvarint()
-	if v > uint64(len(r.buf)/minSize) {
-		r.fail("length out of range")
+func (d *decoder) count(minSize int) int {
+	v := d.uvarint()
+	if v > uint64(d.left/int64(minSize)) {
+		d.fail("length out of range")
 		return 0
 	}
 	return int(v)
 }
 
-func (r *reader) bytes() []byte {
-	n := r.count(1)
-	b := r.buf[:n:n]
-	r.buf = r.buf[n:]
+func (d *decoder) bytes() []byte {
+	b := make([]byte, d.count(1))
+	d.readInto(b)
 	return b
 }
 
-func (r *reader) string() string { return string(r.bytes()) }
-
-func (r *reader) byte() byte {
-	if len(r.buf) == 0 {
-		r.fail("truncated")
-		return 0
+func (d *decoder) string() string {
+	n := d.count(1)
+	if n <= len(d.scratch) {
+		b := d.scratch[:n]
+		d.readInto(b)
+		return string(b)
 	}
-	b := r.buf[0]
-	r.buf = r.buf[1:]
-	return b
+	b := make([]byte, n)
+	d.readInto(b)
+	return string(b)
 }
 
-func readInts[T fixedInt](r *reader, size int) []T {
-	n := r.count(size)
-	out := make([]T, n)
-	b := r.buf[:n*size]
-	r.buf = r.buf[n*size:]
-	switch out := any(out).(type) {
-	case []uint16:
-		for i := range out {
-			out[i] = binary.LittleEndian.Uint16(b[i*2:])
-		}
-	case []int16:
-		for i := range out {
-			out[i] = int16(binary.LittleEndian.Uint16(b[i*2:]))
-		}
-	case []uint32:
-		for i := range out {
-			out[i] = binary.LittleEndian.Uint32(b[i*4:])
-		}
-	case []int64:
-		for i := range out {
-			out[i] = int64(binary.LittleEndian.Uint64(b[i*8:]))
+func (d *decoder) idents() []Ident {
+	ids := make([]Ident, d.count(2))
+	for i := range ids {
+		ids[i] = Ident{Name: d.string(), Email: d.string()}
+	}
+	return ids
+}
+
+func (d *decoder) shape() shape {
+	s := shape{head: d.string()}
+	for _, n := range []*int{&s.commits, &s.idents, &s.rawIdents, &s.paths} {
+		*n = int(d.uvarint())
+	}
+	switch d.byte() {
+	case 0:
+	case 1:
+		s.stats = true
+	default:
+		d.fail("bad stats flag")
+	}
+	return s
+}
+
+// readInts reads a length and that many little-endian values, a chunk at a
+// time.
+func readInts[T fixedInt](d *decoder, size int) []T {
+	out := make([]T, d.count(size))
+	for rest := out; len(rest) > 0; {
+		chunk := rest[:min(len(rest), len(d.scratch)/size)]
+		rest = rest[len(chunk):]
+		b := d.scratch[:len(chunk)*size]
+		d.readInto(b)
+		switch c := any(chunk).(type) {
+		case []uint16:
+			for i := range c {
+				c[i] = binary.LittleEndian.Uint16(b[i*2:])
+			}
+		case []int16:
+			for i := range c {
+				c[i] = int16(binary.LittleEndian.Uint16(b[i*2:]))
+			}
+		case []uint32:
+			for i := range c {
+				c[i] = binary.LittleEndian.Uint32(b[i*4:])
+			}
+		case []int64:
+			for i := range c {
+				c[i] = int64(binary.LittleEndian.Uint64(b[i*8:]))
+			}
 		}
 	}
 	return out
 }
 
+// body reads the columns and tables written by encode, then the
+// checksum, and validates them: table ids may refer to the entries of the
+// index of shape from, which the tables read extend.
+func (d *decoder) body(from shape) (*Index, error) {
+	x := &Index{}
+	x.ObjectFormat = d.string()
+	x.Branch = d.string()
+	x.HashSize = int(d.uvarint())
+	x.Hashes = d.bytes()
+	x.Parents = readInts[uint16](d, 2)
+	x.Author = readInts[uint32](d, 4)
+	x.Committer = readInts[uint32](d, 4)
+	x.AuthorTime = readInts[int64](d, 8)
+	x.AuthorZone = readInts[int16](d, 2)
+	x.CommitTime = readInts[int64](d, 8)
+	x.SubjectOff = readInts[uint32](d, 4)
+	x.Subjects = d.bytes()
+	x.Idents = d.idents()
+	x.RawAuthor = readInts[uint32](d, 4)
+	x.RawCommitter = readInts[uint32](d, 4)
+	x.RawIdents = d.idents()
+	x.Mailmap = d.string()
+	x.Paths = make([]string, d.count(1))
+	for i := range x.Paths {
+		x.Paths[i] = d.string()
+	}
+	switch d.byte() {
+	case 0:
+	case 1:
+		x.HasStats = true
+		for _, c := range x.statsColumns() {
+			*c = readInts[uint32](d, 4)
+		}
+	default:
+		d.fail("bad stats flag")
+	}
+	if d.err == nil && d.left != 0 {
+		d.fail("trailing bytes")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	sum := d.crc
+	var b [4]byte
+	if _, err := io.ReadFull(d.r, b[:]); err != nil || binary.LittleEndian.Uint32(b[:]) != sum {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	if n, _ := d.r.Read(b[:1]); n != 0 {
+		return nil, fmt.Errorf("%w: trailing bytes", ErrCorrupt)
+	}
+	if from.commits > 0 && (x.HasStats != from.stats || x.Len() == 0) {
+		return nil, fmt.Errorf("%w: segment does not fit its index", ErrCorrupt)
+	}
+	if err := x.validate(from.idents+len(x.Idents), from.rawIdents+len(x.RawIdents), from.paths+len(x.Paths)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return x, nil
+}
+
 // validate checks that every length, offset and id is consistent, so that
-// queries can index the arrays without bounds surprises.
-func (x *Index) validate() error {
+// queries can index the arrays without bounds surprises; ids refer to
+// tables of the sizes given.
+func (x *Index) validate(idents, rawIdents, paths int) error {
 	n := x.Len()
 	if x.ObjectFormat != "sha1" && x.ObjectFormat != "sha256" {
 		return fmt.Errorf("unknown object format %q", x.ObjectFormat)
@@ -329,16 +700,16 @@ func (x *Index) validate() error {
 	if err := checkOffsets(x.SubjectOff, n, len(x.Subjects)); err != nil {
 		return fmt.Errorf("subjects: %w", err)
 	}
-	if err := checkIDs(x.Author, len(x.Idents)); err != nil {
+	if err := checkIDs(x.Author, idents); err != nil {
 		return fmt.Errorf("authors: %w", err)
 	}
-	if err := checkIDs(x.Committer, len(x.Idents)); err != nil {
+	if err := checkIDs(x.Committer, idents); err != nil {
 		return fmt.Errorf("committers: %w", err)
 	}
-	if err := checkIDs(x.RawAuthor, len(x.RawIdents)); err != nil {
+	if err := checkIDs(x.RawAuthor, rawIdents); err != nil {
 		return fmt.Errorf("raw authors: %w", err)
 	}
-	if err := checkIDs(x.RawCommitter, len(x.RawIdents)); err != nil {
+	if err := checkIDs(x.RawCommitter, rawIdents); err != nil {
 		return fmt.Errorf("raw committers: %w", err)
 	}
 	if !x.HasStats {
@@ -354,7 +725,7 @@ func (x *Index) validate() error {
 	if err := checkOffsets(x.ChangeOff, n, m); err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
-	return checkIDs(x.ChangePath, len(x.Paths))
+	return checkIDs(x.ChangePath, paths)
 }
 
 func checkOffsets(off []uint32, n, end int) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -186,7 +187,8 @@ func TestUnknownDateKept(t *testing.T) {
 // TestUpdateRandomHistories is a property test: random histories (commits
 // with skewed clocks, merges of branches older than the tip, .mailmap
 // edits, renames, force-pushed rewrites) indexed once and extended in
-// random steps always equal a fresh build of the same head.
+// random steps always equal a fresh build of the same head, and load as
+// they were saved.
 func TestUpdateRandomHistories(t *testing.T) {
 	seeds, steps := 4, 4
 	if testing.Short() {
@@ -199,12 +201,22 @@ func TestUpdateRandomHistories(t *testing.T) {
 			h.commit()
 			b := &index.Builder{Git: newGit(t), Workers: 2}
 			x := build(t, b.Git, h.r.Dir)
+			// Saved after each step (a segment or a new base), the
+			// index loads as it was.
+			path := filepath.Join(t.TempDir(), "x.idx")
+			if err := x.Save(path); err != nil {
+				t.Fatal(err)
+			}
 			for range steps {
 				for range 1 + h.rng.IntN(4) {
 					h.step()
 				}
 				x, _ = update(t, b, h.r.Dir, x)
 				checkEqualsFresh(t, x, h.r.Dir)
+				if err := x.Save(path); err != nil {
+					t.Fatal(err)
+				}
+				checkLoads(t, path, x)
 			}
 		})
 	}
