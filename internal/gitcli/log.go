@@ -399,17 +399,23 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// RevList streams the names of the commits reachable from rev in git log
-// order (newest first), calling fn with each hexadecimal name; the slice
-// is valid only during the call.
-func (g *Git) RevList(ctx context.Context, gitDir, rev string, fn func(hash []byte) error) error {
-	return g.Command(gitDir).Args("rev-list").AddRevisions(rev).Stream(ctx, func(r *os.File) error {
+// RevList streams the commits reachable from rev in git log order (newest
+// first), calling fn with each one's hexadecimal name and those of its
+// parents, space-separated (empty for a root); the slices are valid only
+// during the call.
+func (g *Git) RevList(ctx context.Context, gitDir, rev string, fn func(hash, parents []byte) error) error {
+	return g.Command(gitDir).Args("rev-list", "--parents").AddRevisions(rev).Stream(ctx, func(r *os.File) error {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
-			if !isHex(sc.Bytes()) {
+			hash, parents, _ := bytes.Cut(sc.Bytes(), []byte{' '})
+			ok := isHex(hash)
+			for p := range bytes.SplitSeq(parents, []byte{' '}) {
+				ok = ok && (len(parents) == 0 || isHex(p))
+			}
+			if !ok {
 				return fmt.Errorf("git rev-list: unexpected output %q", truncate(sc.Bytes()))
 			}
-			if err := fn(sc.Bytes()); err != nil {
+			if err := fn(hash, parents); err != nil {
 				return err
 			}
 		}

@@ -53,14 +53,14 @@ func (b *Builder) Build(ctx context.Context, gitDir string, onMetadata func(*Ind
 
 // Metadata runs pass 1 over the repository's HEAD branch. With base set, it
 // reads only the commits not reachable from base's head and returns them
-// as an index that shares base's identity and path tables (see Prepend).
+// as an index whose identity and path tables extend base's.
 func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*Index, error) {
 	x, _, err := b.metadata(ctx, gitDir, base)
 	return x, err
 }
 
 // metadata is Metadata that also reports whether git log lists the new
-// commits before all of base's, in base's order, so that Prepend keeps git
+// commits before all of base's, in base's order, so that Update keeps git
 // log's order without asking git for it: every new commit's parents are
 // new commits or base's head, and each was committed after base's head
 // (git log walks the commits by committer date, newest first).
@@ -494,20 +494,25 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 			return nil, false, err
 		}
 	}
-	x = Prepend(delta, old)
-	remap := old.Mailmap != delta.Mailmap
-	if x, err = b.conform(ctx, gitDir, x, head, remap, onTop); err != nil {
-		if ctx.Err() != nil {
-			return nil, false, err
+	// The commits above old's that keep their order: the new ones, or
+	// those and the old ones git log lists among them.
+	top, drop := delta, 0
+	if !onTop {
+		if top, drop, err = b.reorder(ctx, gitDir, delta, old, head); err != nil {
+			return b.rebuildAfter(ctx, gitDir, err, onMetadata)
 		}
-		// What could not be mapped or ordered incrementally is rebuilt.
-		x, err := b.Build(ctx, gitDir, onMetadata)
-		return x, true, err
+	}
+	x = join(delta, top, old.slice(drop, old.Len()))
+	remap := old.Mailmap != delta.Mailmap
+	if remap {
+		if err := b.remap(ctx, gitDir, x, head); err != nil {
+			return b.rebuildAfter(ctx, gitDir, err, onMetadata)
+		}
 	}
 	if x.HasStats {
-		if onTop && !remap {
-			// Just the new commits are new: Save writes them alone.
-			x.ext = &extension{prev: old.shape(), delta: delta}
+		if !remap {
+			// Save writes the new top alone.
+			x.ext = &extension{prev: old.shape(), drop: drop, top: top}
 		}
 		return x, false, nil
 	}
@@ -520,45 +525,25 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 	return x, false, err
 }
 
-// conform makes x, new commits prepended to an old index, equal to a fresh
-// build of head: it maps every raw identity through head's .mailmap when
-// that changed, and puts the commits in git log's order unless they are
-// known to be in it.
-func (b *Builder) conform(ctx context.Context, gitDir string, x *Index, head string, remap, ordered bool) (*Index, error) {
-	if remap {
-		mapped, err := b.Git.MapIdents(ctx, gitDir, head, toGit(x.RawIdents))
-		if err != nil {
-			return nil, fmt.Errorf("map identities: %w", err)
-		}
-		x.remapIdents(mapped)
+// rebuildAfter rebuilds the index after err, unless the context ended:
+// what could not be mapped or ordered incrementally is rebuilt.
+func (b *Builder) rebuildAfter(ctx context.Context, gitDir string, err error, onMetadata func(*Index)) (*Index, bool, error) {
+	if ctx.Err() != nil {
+		return nil, false, err
 	}
-	if ordered {
-		return x, nil
-	}
-	pos := make(map[string]uint32, x.Len())
-	for i := range x.Len() {
-		pos[string(x.Hashes[i*x.HashSize:(i+1)*x.HashSize])] = uint32(i)
-	}
-	order := make([]uint32, 0, x.Len())
-	raw := make([]byte, x.HashSize)
-	err := b.Git.RevList(ctx, gitDir, head, func(hash []byte) error {
-		if _, err := hex.Decode(raw, hash); err != nil || len(hash) != 2*x.HashSize {
-			return fmt.Errorf("bad commit hash %q", hash)
-		}
-		i, ok := pos[string(raw)]
-		if !ok || len(order) == x.Len() {
-			return fmt.Errorf("git rev-list lists commit %s the index lacks", hash)
-		}
-		order = append(order, i)
-		return nil
-	})
+	x, err := b.Build(ctx, gitDir, onMetadata)
+	return x, true, err
+}
+
+// remap maps every raw identity of x, freshly made, through head's
+// .mailmap (which differs from the one its identities were mapped with).
+func (b *Builder) remap(ctx context.Context, gitDir string, x *Index, head string) error {
+	mapped, err := b.Git.MapIdents(ctx, gitDir, head, toGit(x.RawIdents))
 	if err != nil {
-		return nil, fmt.Errorf("read commit order: %w", err)
+		return fmt.Errorf("map identities: %w", err)
 	}
-	if len(order) != x.Len() {
-		return nil, fmt.Errorf("git rev-list lists %d commits, the index has %d", len(order), x.Len())
-	}
-	return x.permute(order), nil
+	x.remapIdents(mapped)
+	return nil
 }
 
 func toGit(ids []Ident) []gitcli.Ident {
@@ -572,7 +557,7 @@ func toGit(ids []Ident) []gitcli.Ident {
 // remapIdents sets every commit's author and committer to mapped[raw id]
 // and rebuilds Idents as a fresh build interns them (in commit order,
 // author before committer), dropping identities no commit uses any more.
-// x must be freshly made (Prepend's result), as it is changed in place.
+// x must be freshly made (by join), as it is changed in place.
 func (x *Index) remapIdents(mapped []gitcli.Ident) {
 	in := newInterner[Ident](nil)
 	for i := range x.Len() {
@@ -646,15 +631,10 @@ func (b *Builder) extends(ctx context.Context, gitDir string, old *Index, head, 
 	return err == nil && ok
 }
 
-// Prepend returns the index of delta's commits followed by old's. delta
-// must have been read with old as its base (so its identity and path tables
-// extend old's), and both must agree on HasStats, or old has stats and
-// delta does not, in which case the result has none.
-func Prepend(delta, old *Index) *Index { return join(delta, delta, old) }
-
-// join returns the index of the commits of parts, newest part first, with
-// the branch, mailmap, identity and path tables of tables (which the ids
-// of every part refer to). It has line statistics when every part has.
+// join returns the index of the commits of parts (indexes or slices of
+// them), newest part first, with the branch, mailmap, identity and path
+// tables of tables (which the ids of every part refer to). It has line
+// statistics when every part has.
 func join(tables *Index, parts ...*Index) *Index {
 	x := &Index{
 		ObjectFormat: parts[len(parts)-1].ObjectFormat,
@@ -702,8 +682,9 @@ func concat[E any](parts []*Index, get func(*Index) []E) []E {
 	return out
 }
 
-// concatOffsets joins the offset arrays of parts (each starting at 0 with
-// one more element than items), shifting each by the totals before it.
+// concatOffsets joins the offset arrays of parts (each with one more
+// element than items, starting at 0 or, for a slice, where the slice
+// starts), shifting each to follow the totals before it.
 func concatOffsets(parts []*Index, get func(*Index) []uint32) []uint32 {
 	n := 1
 	for _, p := range parts {
@@ -712,7 +693,7 @@ func concatOffsets(parts []*Index, get func(*Index) []uint32) []uint32 {
 	out := make([]uint32, 1, n)
 	for _, p := range parts {
 		off := get(p)
-		shift := out[len(out)-1]
+		shift := out[len(out)-1] - off[0]
 		for _, o := range off[1:] {
 			out = append(out, o+shift)
 		}

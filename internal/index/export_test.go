@@ -7,3 +7,13 @@ func SetMaxSegments(n int) (restore func()) {
 	maxSegments = n
 	return func() { maxSegments = old }
 }
+
+// Replaced reports how many of the older index's first commits an
+// extension made by Builder.Update put in another order, and whether x is
+// such an extension.
+func Replaced(x *Index) (drop int, ok bool) {
+	if x.ext == nil {
+		return 0, false
+	}
+	return x.ext.drop, true
+}

@@ -210,3 +210,45 @@ func FuzzLoadSegment(f *testing.F) {
 		records(z) // safe to scan
 	})
 }
+
+// TestMergedOlderBranchSaved: a branch forked 20 commits back, with
+// commits dated before the tip, merged: git log lists its commits among
+// the old ones, so the extension reorders the old index's newest commits,
+// reading git's walk only as far as it differs from the old one's, and is
+// still saved as one segment; it loads as a fresh build.
+func TestMergedOlderBranchSaved(t *testing.T) {
+	h, b, path, x := savedHistory(t, 10, 40)
+	base, _ := os.ReadFile(path)
+	r := h.r
+	r.Git("checkout", "-q", "-b", "topic", "HEAD~20")
+	tip := h.now
+	h.now = h.now.Add(-30 * time.Hour) // between main~15 and main~14
+	for k := range 3 {
+		h.now = h.now.Add(time.Minute)
+		r.Commit(testrepo.Commit{Author: people[0], Date: h.now, Message: fmt.Sprint("topic ", k),
+			Files: map[string][]byte{fmt.Sprintf("topic-%d.txt", k): []byte("t\n")}})
+	}
+	r.Git("checkout", "-q", "main")
+	d := tip.Add(time.Hour).Format(time.RFC3339)
+	if _, err := testrepo.Run(r.Dir, []string{"GIT_AUTHOR_DATE=" + d, "GIT_COMMITTER_DATE=" + d}, nil,
+		"merge", "-q", "--no-ff", "-m", "merge topic", "topic"); err != nil {
+		t.Fatal(err)
+	}
+	y, rebuilt := update(t, b, r.Dir, x)
+	drop, ok := index.Replaced(y)
+	if rebuilt || !ok || drop == 0 || drop >= x.Len()-1 {
+		t.Fatalf("extension: rebuilt=%v segment=%v, reordered %d of the old %d commits", rebuilt, ok, drop, x.Len())
+	}
+	checkEqualsFresh(t, y, r.Dir)
+	if err := y.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, base) || len(segmentFiles(path)) != 1 {
+		t.Fatal("the extension was not saved as one segment beside the base")
+	}
+	checkLoads(t, path, y)
+	// And one more on top of it.
+	z := h.extendSaved(t, b, y, path, 2)
+	checkEqualsFresh(t, z, r.Dir)
+	checkLoads(t, path, z)
+}

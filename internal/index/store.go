@@ -18,7 +18,9 @@ import (
 // On disk an index is a base file plus segments. The base holds a whole
 // index; segment k (path + ".k", from 1 up) holds only the commits one
 // update added on top of the index that the base and segments 1..k-1
-// make, with the identities and paths they brought. Every file is written
+// make (and those of its first commits that git log lists among them:
+// the segment says how many it replaces), with the identities and paths
+// they brought. Every file is written
 // whole to a temporary name, synced and renamed, and carries a checksum.
 // A segment names the base it belongs to (a random id chosen when the base
 // is written) and the index it extends (head and table sizes), so a
@@ -67,12 +69,13 @@ func (x *Index) shape() shape {
 	return s
 }
 
-// extension records that an index is delta's commits on top of an index
-// of shape prev, so that Save can write just delta as a segment. delta
-// has the extended index's tables.
+// extension records that an index is the commits of top followed by
+// those of an index of shape prev but its first drop, so that Save can
+// write just top as a segment. top has the extended index's tables.
 type extension struct {
-	prev  shape
-	delta *Index
+	prev shape
+	drop int
+	top  *Index
 }
 
 // segmentPath is the name of segment k of the index at path.
@@ -98,12 +101,13 @@ type stored struct {
 func (x *Index) Save(path string) error {
 	if e := x.ext; e != nil {
 		if st, err := readStored(path); err == nil && st.shape == e.prev &&
-			st.segments < maxSegments && st.commits+e.delta.Len() <= max(st.base/8, 1000) {
+			st.segments < maxSegments && st.commits+e.top.Len() <= max(st.base/8, 1000) {
 			if err := writeFile(segmentPath(path, st.segments+1), func(enc *encoder) {
 				enc.header(kindSegment)
 				enc.uint64(st.id)
 				enc.shape(e.prev)
-				e.delta.encode(enc, e.prev)
+				enc.uvarint(uint64(e.drop))
+				e.top.encode(enc, e.prev)
 			}); err != nil {
 				return fmt.Errorf("save index: %w", err)
 			}
@@ -187,18 +191,31 @@ func Load(path string) (*Index, error) {
 	if len(segs) == 0 {
 		return base, nil
 	}
-	tables := &Index{Branch: segs[len(segs)-1].Branch, Mailmap: segs[len(segs)-1].Mailmap,
-		Idents: base.Idents, RawIdents: base.RawIdents, Paths: base.Paths}
-	parts := make([]*Index, 0, len(segs)+1)
-	for k := len(segs) - 1; k >= 0; k-- {
-		parts = append(parts, segs[k])
-	}
+	last := segs[len(segs)-1].Index
+	tables := &Index{Branch: last.Branch, Mailmap: last.Mailmap, Idents: base.Idents, RawIdents: base.RawIdents, Paths: base.Paths}
 	for _, s := range segs {
 		tables.Idents = append(tables.Idents, s.Idents...)
 		tables.RawIdents = append(tables.RawIdents, s.RawIdents...)
 		tables.Paths = append(tables.Paths, s.Paths...)
 	}
-	return join(tables, append(parts, base)...), nil
+	// Newest first, each part without the commits a newer one replaces.
+	parts := make([]*Index, 0, len(segs)+1)
+	skip := 0
+	for k := len(segs) - 1; k >= 0; k-- {
+		s := segs[k]
+		cut := min(skip, s.Len())
+		parts = append(parts, s.slice(cut, s.Len()))
+		skip += s.drop - cut
+	}
+	return join(tables, append(parts, base.slice(skip, base.Len()))...), nil
+}
+
+// segment is a segment's commits, with only the identities and paths it
+// added in its tables, and how many of the older index's first commits it
+// replaces.
+type segment struct {
+	*Index
+	drop int
 }
 
 // readStored describes the index stored at path, reading the base's
@@ -230,9 +247,8 @@ func readStored(path string) (stored, error) {
 
 // readSegments reads the segments of the base id at path, in order, as
 // long as each extends the index before it (from, the base's shape, for
-// the first). It returns their commits, each with only the identities
-// and paths it added in its tables, and the shape of the index they make.
-func readSegments(path string, id uint64, from shape) (segs []*Index, last shape) {
+// the first). It returns them and the shape of the index they make.
+func readSegments(path string, id uint64, from shape) (segs []segment, last shape) {
 	last = from
 	for k := 1; ; k++ {
 		data, err := os.ReadFile(segmentPath(path, k))
@@ -244,12 +260,13 @@ func readSegments(path string, id uint64, from shape) (segs []*Index, last shape
 		if d.uint64() != id || d.shape() != last || d.err != nil || last.commits == 0 {
 			return segs, last
 		}
+		drop := d.uvarint()
 		seg, err := d.body(last)
-		if err != nil || seg.HashSize != len(last.head) {
+		if err != nil || seg.HashSize != len(last.head) || drop > uint64(last.commits) {
 			return segs, last
 		}
-		segs = append(segs, seg)
-		last = shape{head: string(seg.Hashes[:seg.HashSize]), commits: last.commits + seg.Len(),
+		segs = append(segs, segment{seg, int(drop)})
+		last = shape{head: string(seg.Hashes[:seg.HashSize]), commits: last.commits - int(drop) + seg.Len(),
 			idents: last.idents + len(seg.Idents), rawIdents: last.rawIdents + len(seg.RawIdents),
 			paths: last.paths + len(seg.Paths), stats: seg.HasStats}
 	}
