@@ -15,6 +15,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -279,7 +280,9 @@ func (q *Queue) Load(ctx context.Context, key string, p history.Publication) (*i
 // It is safe for concurrent use.
 type Publisher struct {
 	rdb redis.UniversalClient
-	enc *zstd.Encoder
+
+	encMu sync.Mutex // a streaming encoder is used by one index at a time
+	enc   *zstd.Encoder
 
 	mu   sync.Mutex
 	sent map[string]progressSent
@@ -341,7 +344,11 @@ func (p *Publisher) Index(ctx context.Context, key string, x *index.Index, check
 		return err
 	}
 	if !ok {
-		if err := p.rdb.Set(ctx, blob, p.enc.EncodeAll(x.MarshalBinary(), nil), blobTTL).Err(); err != nil {
+		packed, err := p.compress(x)
+		if err != nil {
+			return err
+		}
+		if err := p.rdb.Set(ctx, blob, packed, blobTTL).Err(); err != nil {
 			return err
 		}
 	}
@@ -358,6 +365,22 @@ func (p *Publisher) Index(ctx context.Context, key string, x *index.Index, check
 	}
 	announce(ctx, p.rdb, key)
 	return nil
+}
+
+// compress streams x through the zstd encoder, so that the uncompressed
+// index is never whole in memory.
+func (p *Publisher) compress(x *index.Index) ([]byte, error) {
+	p.encMu.Lock()
+	defer p.encMu.Unlock()
+	var b bytes.Buffer
+	p.enc.Reset(&b)
+	if err := x.Encode(p.enc); err != nil {
+		return nil, err
+	}
+	if err := p.enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // announce tells the API instances that the repository's index or job

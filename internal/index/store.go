@@ -272,13 +272,6 @@ func readSegments(path string, id uint64, from shape) (segs []segment, last shap
 	}
 }
 
-// MarshalBinary encodes x as a base file.
-func (x *Index) MarshalBinary() []byte {
-	var b bytes.Buffer
-	_ = x.Encode(&b) // a bytes.Buffer does not fail
-	return b.Bytes()
-}
-
 // Encode streams x to w in the format of a base file.
 func (x *Index) Encode(w io.Writer) error {
 	enc := newEncoder(w)
@@ -446,7 +439,7 @@ func writeInts[T fixedInt](e *encoder, s []T) {
 	}
 }
 
-// UnmarshalBinary decodes and validates an index encoded by MarshalBinary.
+// UnmarshalBinary decodes and validates an index encoded by Encode.
 func UnmarshalBinary(data []byte) (*Index, error) {
 	x, _, err := decodeBase(bytes.NewReader(data), int64(len(data)))
 	return x, err

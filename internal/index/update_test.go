@@ -175,7 +175,7 @@ func TestUnknownDateKept(t *testing.T) {
 		t.Fatalf("the other commits or the bad one's metadata were lost")
 	}
 	// It survives a save and an update on top of it.
-	y, err := index.UnmarshalBinary(x.MarshalBinary())
+	y, err := index.UnmarshalBinary(marshal(t, x))
 	if err != nil || !reflect.DeepEqual(records(x), records(y)) {
 		t.Fatalf("round trip: %v", err)
 	}
