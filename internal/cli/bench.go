@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -147,13 +146,13 @@ type pairTimes struct {
 func pairs(n int, a, b func() error) pairTimes {
 	var p pairTimes
 	run := func(fn func() error, wall, cpu *[]time.Duration) bool {
-		c0, t0 := cpuTime(), time.Now()
+		c0, t0 := gitcli.CPUTime(), time.Now()
 		if err := fn(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			return false
 		}
 		*wall = append(*wall, time.Since(t0))
-		*cpu = append(*cpu, cpuTime()-c0)
+		*cpu = append(*cpu, gitcli.CPUTime()-c0)
 		return true
 	}
 	for range max(n, 1) {
@@ -189,16 +188,6 @@ func (p pairTimes) String() string {
 	w, c := rs(p.wallA, p.wallB), rs(p.cpuA, p.cpuB)
 	return fmt.Sprintf("%s = %.2fx wall (%.2f-%.2f), %s CPU = %.2fx (%.2f-%.2f), medians of %d pairs",
 		seconds(middle(p.wallB)), w[len(w)/2], w[0], w[len(w)-1], seconds(middle(p.cpuB)), c[len(c)/2], c[0], c[len(c)-1], len(w))
-}
-
-// cpuTime is the CPU time used so far by this process and by the child
-// processes it has waited for.
-func cpuTime() time.Duration {
-	var self, children syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)         // cannot fail with these arguments
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children) // idem
-	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return tv(self.Utime) + tv(self.Stime) + tv(children.Utime) + tv(children.Stime)
 }
 
 // median runs fn n times and returns the median duration; an error is

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -640,8 +641,15 @@ func (j *job) run(done chan struct{}) {
 	if j.r.fleet {
 		work = j.follow
 	}
+	before := j.r.view.Load()
 	err := work(j.ctx)
 	r := j.r
+	if v := r.view.Load(); v != nil && v != before && v.Index().Len() >= returnMemoryAbove {
+		// A large index was loaded or replaced: give back at once the
+		// memory of the one it replaced and of its making, which the
+		// collector would otherwise keep until the heap doubles.
+		debug.FreeOSMemory()
+	}
 	r.mu.Lock()
 	r.lastErr = err
 	r.running = nil
@@ -759,6 +767,11 @@ func (j *job) work(ctx context.Context) error {
 	}
 	return j.finish(ctx, x, path)
 }
+
+// returnMemoryAbove is the fewest commits an index must have for the job
+// that loaded or replaced it to return the memory freed to the system at
+// once.
+const returnMemoryAbove = 100_000
 
 // SmallHistory is the most commits a repository may have for its first
 // preparation to wait (Options.StatsWait) for its line statistics.
