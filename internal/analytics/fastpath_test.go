@@ -156,8 +156,25 @@ func scanContributors(v *View, f Filter) []Contributor {
 	return list
 }
 
+// scanChurnTotals is churnTotals by a pass over the window's changes.
+func scanChurnTotals(v *View, f Filter, keep []bool) []pathTotals {
+	x := v.x
+	totals := make([]pathTotals, len(x.Paths))
+	for _, j := range v.changes(f) {
+		if p := x.ChangePath[j]; keep == nil || keep[p] {
+			totals[p].added += uint64(x.ChangeAdded[j])
+			totals[p].deleted += uint64(x.ChangeDeleted[j])
+			totals[p].commits++
+		}
+	}
+	return totals
+}
+
 func TestFastPathsEqualScans(t *testing.T) {
 	for vk, v := range generatedViews(t) {
+		if v.sums == nil {
+			t.Fatalf("view %d has no churn sums", vk)
+		}
 		for fk, f := range fastPathFilters(v) {
 			for _, pl := range [][2]int{{1, 100}, {2, 7}, {40, 50}, {1000, 100}} {
 				if got, want := v.Commits(f, pl[0], pl[1]), scanCommits(v, f, pl[0], pl[1]); !reflect.DeepEqual(got, want) {
@@ -167,6 +184,10 @@ func TestFastPathsEqualScans(t *testing.T) {
 			}
 			if got, want := v.Contributors(f), scanContributors(v, f); !reflect.DeepEqual(got, want) {
 				t.Fatalf("view %d, filter %d %+v: contributors %d, scan %d", vk, fk, f, len(got), len(want))
+			}
+			keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
+			if got, want := v.churnTotals(f, keep), scanChurnTotals(v, f, keep); !slices.Equal(got, want) {
+				t.Fatalf("view %d, filter %d %+v: churn totals differ from the scan's", vk, fk, f)
 			}
 		}
 	}
@@ -204,5 +225,25 @@ func TestEachYieldsTheWindow(t *testing.T) {
 	}
 	if byPosition == 0 {
 		t.Fatal("no filter selected enough commits to be read by position")
+	}
+}
+
+// TestChurnSumsLeftOutPastUint32 guards the running totals' width: a path
+// that changed 2^32 lines or more has none, and churn sums it by a scan.
+func TestChurnSumsLeftOutPastUint32(t *testing.T) {
+	const big = 3_000_000_000
+	x := &index.Index{
+		Idents: []index.Ident{{Name: "A", Email: "a@example.com"}}, Author: make([]uint32, 3),
+		AuthorTime: []int64{3000, 2000, 1000}, Parents: []uint16{1, 1, 0},
+		HasStats: true, Added: []uint32{big, big, 1}, Deleted: make([]uint32, 3), FilesChanged: []uint32{1, 1, 1},
+		ChangeOff: []uint32{0, 1, 2, 3}, ChangePath: make([]uint32, 3), ChangeAdded: []uint32{big, big, 1}, ChangeDeleted: make([]uint32, 3),
+		Paths: []string{"a.txt"},
+	}
+	v := NewView(x)
+	if v.sums != nil {
+		t.Fatal("running totals kept for a path past 2^32 lines")
+	}
+	if files := v.Churn(Filter{}).Files; len(files) != 1 || files[0].Additions != 2*big+1 || files[0].Commits != 3 {
+		t.Fatalf("churn %+v, want 6000000001 lines added by 3 commits", files)
 	}
 }

@@ -63,6 +63,9 @@ type View struct {
 	// of binary searches per identity instead of a scan of the window.
 	identOff  []uint32
 	identTime []int64
+	// sums give the churn of a window without author filters (nil when
+	// line statistics are pending).
+	sums *churnSums
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
@@ -82,6 +85,7 @@ func NewView(x *index.Index) *View {
 	v.prepareIdents()
 	v.preparePaths()
 	v.prepareTimes()
+	v.prepareChurnSums()
 	return v
 }
 
