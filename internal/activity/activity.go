@@ -53,6 +53,10 @@ type Item struct {
 	PullRequest int `json:"pull_request,omitempty"`
 	// PullTitle is that pull request's title, when known.
 	PullTitle string `json:"pull_title,omitempty"`
+	// URL is the item's web page as its provider gives it (a commit's,
+	// pull request's or issue's page); "" when the provider gives none,
+	// as plain git does.
+	URL string `json:"url,omitempty"`
 }
 
 // IsMerge reports whether the item is a commit with two or more parents.

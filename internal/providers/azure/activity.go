@@ -34,6 +34,8 @@ type commit struct {
 	Comment   string  `json:"comment"`
 	// Parents are listed by some endpoints (a pull request's commits).
 	Parents []string `json:"parents"`
+	// RemoteURL is the commit's web page.
+	RemoteURL string `json:"remoteUrl"`
 }
 
 // identity is an identity reference (IdentityRef).
@@ -158,9 +160,19 @@ func (p *Provider) repoActivity(ctx context.Context, t target, q activity.Query)
 
 // commitItem turns a commit into an activity item of repository repo.
 func commitItem(repo string, c commit) activity.Item {
-	it := activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID, Parents: c.Parents}
+	it := activity.Item{Kind: activity.KindCommit, Repo: repo, Date: c.Author.Date, Message: c.Comment, Author: c.Author.Name, SHA: c.CommitID, Parents: c.Parents, URL: c.RemoteURL}
 	it.PullRequest, it.PullTitle = activity.CitedPullRequest(c.Comment)
 	return it
+}
+
+// pullRequestPage is the web page of r's pull request id, under the
+// repository's page (the API's pull request carries only its API
+// address); "" when the repository's page is unknown.
+func pullRequestPage(r gitRepo, id int) string {
+	if r.WebURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(r.WebURL, "/") + "/pullrequest/" + strconv.Itoa(id)
 }
 
 // commits reads the default branch's commits of q's period, asking the API
@@ -230,7 +242,8 @@ func (p *Provider) pullRequests(ctx context.Context, r gitRepo, q activity.Query
 		if !q.In(pr.CreationDate) || !q.ByAuthor(pr.CreatedBy.UniqueName, pr.CreatedBy.DisplayName) {
 			continue
 		}
-		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: r.Name, Date: pr.CreationDate, Message: pr.Title, Number: pr.PullRequestID, Author: pr.CreatedBy.login()})
+		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: r.Name, Date: pr.CreationDate, Message: pr.Title, Number: pr.PullRequestID, Author: pr.CreatedBy.login(),
+			URL: pullRequestPage(r, pr.PullRequestID)})
 		commits, err := allByToken[commit](ctx, p, "list commits of pull request "+strconv.Itoa(pr.PullRequestID)+" of "+full,
 			r.path()+"/pullRequests/"+strconv.Itoa(pr.PullRequestID)+"/commits", url.Values{"$top": {"100"}})
 		if err != nil {

@@ -145,6 +145,15 @@ func testActivityOneAuthor(t *testing.T, author string) {
 	if got := keys(items); !slices.Equal(got, want) {
 		t.Errorf("Activity =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Commits carry the page the API gives (remoteUrl), pull requests
+	// theirs under the repository's webUrl; work items and tags none.
+	for _, it := range items {
+		page := map[string]string{activity.KindCommit: "https://dev.azure.com/myorg/Fabrikam%20Fiber/_git/Fiber/commit/" + it.SHA,
+			activity.KindPullRequest: fmt.Sprintf("https://dev.azure.com/myorg/Fabrikam%%20Fiber/_git/Fiber/pullrequest/%d", it.Number)}[it.Kind]
+		if it.URL != page {
+			t.Errorf("%s %s #%d: URL %q, want %q", it.Kind, it.SHA, it.Number, it.URL, page)
+		}
+	}
 
 	// The period went to the API; the author is matched here (the API
 	// takes whole names and addresses only).

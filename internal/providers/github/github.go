@@ -251,7 +251,7 @@ func (p *Provider) pullRequests(ctx context.Context, ref repoRef, q activity.Que
 			continue
 		}
 		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: ref.name, Date: created,
-			Message: pr.GetTitle(), Number: pr.GetNumber(), Author: pr.GetUser().GetLogin()})
+			Message: pr.GetTitle(), Number: pr.GetNumber(), Author: pr.GetUser().GetLogin(), URL: pr.GetHTMLURL()})
 		copts := &gh.ListOptions{PerPage: perPage}
 		for c, err := range p.client.PullRequests.ListCommitsIter(ctx, ref.owner, ref.name, pr.GetNumber(), copts) {
 			if err != nil {
@@ -284,7 +284,7 @@ func (p *Provider) issues(ctx context.Context, ref repoRef, q activity.Query) ([
 			continue
 		}
 		items = append(items, activity.Item{Kind: activity.KindIssue, Repo: ref.name, Date: created,
-			Message: is.GetTitle(), Number: is.GetNumber(), Author: is.GetUser().GetLogin()})
+			Message: is.GetTitle(), Number: is.GetNumber(), Author: is.GetUser().GetLogin(), URL: is.GetHTMLURL()})
 	}
 	return items, nil
 }
@@ -350,7 +350,7 @@ func commitItem(ref repoRef, c *gh.RepositoryCommit) activity.Item {
 	if author == "" {
 		author = commit.GetAuthor().GetName()
 	}
-	it := activity.Item{Kind: activity.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA()}
+	it := activity.Item{Kind: activity.KindCommit, Repo: ref.name, Date: date, Message: commit.GetMessage(), Author: author, SHA: c.GetSHA(), URL: c.GetHTMLURL()}
 	for _, parent := range c.Parents {
 		it.Parents = append(it.Parents, parent.GetSHA())
 	}

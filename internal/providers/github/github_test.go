@@ -186,6 +186,15 @@ func TestActivityOneAuthor(t *testing.T) {
 	if got := describe(items); !slices.Equal(got, want) {
 		t.Errorf("Activity() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Commits, pull requests and issues carry the pages GitHub gives (html_url).
+	for _, it := range items {
+		page := map[string]string{activity.KindCommit: "https://github.com/octo/api/commit/" + it.SHA,
+			activity.KindPullRequest: fmt.Sprintf("https://github.com/octo/api/pull/%d", it.Number),
+			activity.KindIssue:       fmt.Sprintf("https://github.com/octo/api/issues/%d", it.Number)}[it.Kind]
+		if it.URL != page {
+			t.Errorf("%s %s #%d: URL %q, want %q", it.Kind, it.SHA, it.Number, it.URL, page)
+		}
+	}
 
 	// What GitHub can filter it is asked to.
 	commits := f.queries("/repos/octo/api/commits")

@@ -318,7 +318,7 @@ func (p *Provider) mergeRequests(ctx context.Context, pr project, q activity.Que
 			continue
 		}
 		items = append(items, activity.Item{Kind: activity.KindPullRequest, Repo: pr.name, Date: created,
-			Message: mr.Title, Number: int(mr.IID), Author: login})
+			Message: mr.Title, Number: int(mr.IID), Author: login, URL: mr.WebURL})
 		copts := &gl.GetMergeRequestCommitsOptions{ListOptions: gl.ListOptions{PerPage: perPage}}
 		cop := fmt.Sprintf("list commits of merge request %s!%d", pr.path, mr.IID)
 		for c, err := range scan(ctx, cop, func(o ...gl.RequestOptionFunc) ([]*gl.Commit, *gl.Response, error) {
@@ -357,7 +357,7 @@ func (p *Provider) issues(ctx context.Context, pr project, q activity.Query) ([]
 			continue
 		}
 		items = append(items, activity.Item{Kind: activity.KindIssue, Repo: pr.name, Date: created,
-			Message: is.Title, Number: int(is.IID), Author: login})
+			Message: is.Title, Number: int(is.IID), Author: login, URL: is.WebURL})
 	}
 	return items, nil
 }
@@ -490,7 +490,7 @@ func commitItem(pr project, c *gl.Commit) activity.Item {
 	if msg == "" {
 		msg = c.Title
 	}
-	it := activity.Item{Kind: activity.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID, Parents: c.ParentIDs}
+	it := activity.Item{Kind: activity.KindCommit, Repo: pr.name, Date: timeOf(date), Message: msg, Author: author, SHA: c.ID, Parents: c.ParentIDs, URL: c.WebURL}
 	it.PullRequest, it.PullTitle = activity.CitedPullRequest(msg)
 	return it
 }

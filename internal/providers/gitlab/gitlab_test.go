@@ -217,6 +217,15 @@ func TestActivity(t *testing.T) {
 		if g := keys(got); !slices.Equal(g, want) {
 			t.Errorf("Activity =\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 		}
+		// Commits, merge requests and issues carry the pages GitLab gives (web_url).
+		for _, it := range got {
+			page := map[string]string{activity.KindCommit: "https://gitlab.example.com/acme/platform/api/-/commit/" + it.SHA,
+				activity.KindPullRequest: fmt.Sprintf("https://gitlab.example.com/acme/platform/api/-/merge_requests/%d", it.Number),
+				activity.KindIssue:       fmt.Sprintf("https://gitlab.example.com/acme/platform/api/-/issues/%d", it.Number)}[it.Kind]
+			if it.URL != page {
+				t.Errorf("%s %s #%d: URL %q, want %q", it.Kind, it.SHA, it.Number, it.URL, page)
+			}
+		}
 
 		// The period goes to the API wherever it filters by one.
 		commits := f.queries("/api/v4/projects/" + id + "/repository/commits")
