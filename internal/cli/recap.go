@@ -131,7 +131,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		g.note("%d older items left out to fit the model's budget", res.Trimmed)
 	}
 	var last string
-	err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
+	_, err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
 		last = chunk
 		_, err := fmt.Fprint(g.stdout, chunk)
 		return err

@@ -534,7 +534,7 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		var in recap.Input
 		in, err = ra.streamInput(ctx, s, mode, req)
 		if err == nil {
-			err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, in, req.N, func(chunk string) error {
+			_, err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, in, req.N, func(chunk string) error {
 				return send(frame{Chunk: chunk})
 			})
 		}

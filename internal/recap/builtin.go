@@ -17,33 +17,41 @@ import (
 
 // summarise is the built-in summariser: it writes the response for mode
 // from items with no model, deterministically, one chunk per bullet (or
-// section). It groups the items into topics (merged branches, pull
+// section), and returns the topic behind each bullet, in the order of
+// the bullets. It groups the items into topics (merged branches, pull
 // requests, clusters of commits by subsystem), classifies and ranks them
 // by size.
-func summarise(ctx context.Context, mode Mode, items []activity.Item, n int, emit func(string) error) error {
+func summarise(ctx context.Context, mode Mode, items []activity.Item, n int, emit func(string) error) ([]*topic, error) {
+	topics := rankedTopics(items)
+	many := manyRepos(topics)
+	var chunks []string
+	var behind []*topic
+	switch mode {
+	case ModeRecap:
+		chunks, behind = recapBullets(topics, n, many)
+	case ModeRelease:
+		chunks, behind = releaseNotes(topics, many)
+	case ModePullRequest:
+		chunks, behind = pullRequestDescription(topics, items)
+	}
+	for _, c := range chunks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := emit(c); err != nil {
+			return nil, err
+		}
+	}
+	return behind, nil
+}
+
+// rankedTopics groups items into topics, biggest first.
+func rankedTopics(items []activity.Item) []*topic {
 	topics, _ := buildTopics(items)
 	slices.SortStableFunc(topics, func(a, b *topic) int {
 		return cmp.Or(cmp.Compare(b.size(), a.size()), b.date.Compare(a.date), strings.Compare(a.title, b.title))
 	})
-	many := manyRepos(topics)
-	var chunks []string
-	switch mode {
-	case ModeRecap:
-		chunks = recapBullets(topics, n, many)
-	case ModeRelease:
-		chunks = releaseNotes(topics, many)
-	case ModePullRequest:
-		chunks = pullRequestDescription(topics, items)
-	}
-	for _, c := range chunks {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := emit(c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return topics
 }
 
 // manyRepos reports whether topics come from more than one repository,
@@ -55,10 +63,10 @@ func manyRepos(topics []*topic) bool {
 // recapBullets writes at most n bullets, one per topic, the n biggest
 // (documentation and internal work weighing half; tests, CI and typo
 // fixes only when nothing else happened), then says how many topics were
-// left out.
-func recapBullets(topics []*topic, n int, many bool) []string {
+// left out. It returns the chunks and the topics of the bullets.
+func recapBullets(topics []*topic, n int, many bool) ([]string, []*topic) {
 	if len(topics) == 0 {
-		return []string{"No activity recorded in this period.\n"}
+		return []string{"No activity recorded in this period.\n"}, nil
 	}
 	major := slices.DeleteFunc(slices.Clone(topics), func(t *topic) bool { return t.minor })
 	if len(major) == 0 {
@@ -80,7 +88,7 @@ func recapBullets(topics []*topic, n int, many bool) []string {
 	if left := len(topics) - len(shown); left > 0 {
 		chunks = append(chunks, fmt.Sprintf("\n%d smaller %s left out.\n", left, plural(left, "topic", "topics")))
 	}
-	return chunks
+	return chunks, shown
 }
 
 // recapSentence is one recap bullet: the kind of change, the topic's
@@ -121,14 +129,20 @@ func recapSentence(t *topic, many bool) string {
 	return b.String() + " (" + strings.Join(details, ", ") + ")"
 }
 
+// listMarker is what Markdown reads as the start of a list item.
+var listMarker = regexp.MustCompile(`^(?:[-*+] +)+`)
+
 // revertedMerge is the subject git gives the revert of a merge.
 var revertedMerge = regexp.MustCompile(`^Revert "Merge (?:branch|pull request) '?([^'"]+?)'?( into \S+?)?"$`)
 
-// sentence makes s a sentence: a capital first letter and a full stop,
-// no conventional-commit prefix, and a reverted merge said in words, not
-// by its merge subject.
+// sentence makes s a sentence: one line, a capital first letter and a
+// full stop, no conventional-commit prefix, and a reverted merge said in
+// words, not by its merge subject. It never starts with a list marker,
+// so that the lines starting with "- " are the bullets (see
+// Topic.Bullet).
 func sentence(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.Join(strings.Fields(s), " ")
+	s = listMarker.ReplaceAllString(s, "")
 	s = revertedMerge.ReplaceAllString(s, "Revert the merge of $1$2")
 	if m := conventional.FindStringSubmatch(s); m != nil {
 		if _, ok := commitTypes[strings.ToLower(m[1])]; ok {
@@ -151,9 +165,10 @@ func sentence(s string) string {
 // releaseNotes writes one section per theme, one bullet per topic,
 // biggest first, naming the repository when there are several; minor and
 // terse topics (tests, CI, typo fixes, "Doc update.") are left out and
-// counted.
-func releaseNotes(topics []*topic, many bool) []string {
+// counted. It returns the chunks and the topics of the bullets.
+func releaseNotes(topics []*topic, many bool) ([]string, []*topic) {
 	chunks := []string{"## Release notes\n"}
+	var behind []*topic
 	left := 0
 	for th := themeFeat; th <= themeInternal; th++ {
 		var b strings.Builder
@@ -168,6 +183,7 @@ func releaseNotes(topics []*topic, many bool) []string {
 			if b.Len() == 0 {
 				b.WriteString("\n### " + themeNames[th].heading + "\n")
 			}
+			behind = append(behind, t)
 			b.WriteString("- " + sentence(t.title))
 			if t.number > 0 {
 				b.WriteString(" (#" + strconv.Itoa(t.number) + ")")
@@ -187,15 +203,16 @@ func releaseNotes(topics []*topic, many bool) []string {
 	if left > 0 {
 		chunks = append(chunks, fmt.Sprintf("\n%d minor %s (tests, CI, typo fixes, small clean-ups) left out.\n", left, plural(left, "topic", "topics")))
 	}
-	return chunks
+	return chunks, behind
 }
 
 // pullRequestDescription writes a title (the biggest topic's), a summary
-// of the commits' size, kinds and directories, and one bullet per topic.
-func pullRequestDescription(topics []*topic, items []activity.Item) []string {
+// of the commits' size, kinds and directories, and one bullet per topic;
+// it returns the chunks and the topics of the bullets.
+func pullRequestDescription(topics []*topic, items []activity.Item) ([]string, []*topic) {
 	topics = slices.DeleteFunc(slices.Clone(topics), func(t *topic) bool { return t.issue })
 	if len(topics) == 0 {
-		return []string{"No changes\n\nThere are no commits to describe.\n"}
+		return []string{"No changes\n\nThere are no commits to describe.\n"}, nil
 	}
 	var commits, lines int
 	files := map[string]bool{}
@@ -237,7 +254,7 @@ func pullRequestDescription(topics []*topic, items []activity.Item) []string {
 	if i := slices.IndexFunc(topics, func(t *topic) bool { return !t.minor && t.theme != themeInternal }); i >= 0 {
 		main = topics[i]
 	}
-	return []string{strings.TrimSuffix(sentence(main.title), ".") + "\n", summary.String(), changes.String()}
+	return []string{strings.TrimSuffix(sentence(main.title), ".") + "\n", summary.String(), changes.String()}, topics
 }
 
 // topDirs returns up to n directories (first two levels) with the most

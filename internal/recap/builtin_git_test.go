@@ -2,7 +2,9 @@ package recap_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,14 @@ import (
 // and documentation-only commits and a release commit with its tag, and
 // returns its activity as the plain-git provider reads it.
 func topicRepo(t *testing.T) []activity.Item {
+	t.Helper()
+	_, items := topicHistory(t)
+	return items
+}
+
+// topicHistory builds topicRepo's repository and returns it with its
+// activity.
+func topicHistory(t *testing.T) (*testrepo.Repo, []activity.Item) {
 	t.Helper()
 	r := testrepo.New(t)
 	at := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
@@ -71,23 +81,32 @@ func topicRepo(t *testing.T) []activity.Item {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return items
+	return r, items
 }
 
 func generate(t *testing.T, mode recap.Mode, items []activity.Item, n int) string {
+	t.Helper()
+	out, _ := generateWithTopics(t, mode, items, n)
+	return out
+}
+
+// generateWithTopics writes mode's response from items with the built-in
+// summariser and returns it with the topics behind its bullets.
+func generateWithTopics(t *testing.T, mode recap.Mode, items []activity.Item, n int) (string, []recap.Topic) {
 	t.Helper()
 	g, err := recap.New(recap.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := g.GenerateResponse(t.Context(), mode, recap.Input{Items: items}, n, func(c string) error {
+	topics, err := g.GenerateResponse(t.Context(), mode, recap.Input{Items: items}, n, func(c string) error {
 		b.WriteString(c)
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
+	return b.String(), topics
 }
 
 // headed returns the bullets of release notes by section heading.
@@ -168,4 +187,119 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// gitCommits is what git says of the commits revs select (git log
+// --no-merges --numstat), newest first, as a topic lists them; files
+// counts the paths they change.
+func gitCommits(t *testing.T, r *testrepo.Repo, revs ...string) (commits []recap.TopicCommit, files int) {
+	t.Helper()
+	out := r.Git(append([]string{"log", "--no-merges", "--numstat", "--format=%x00%H%x09%s"}, revs...)...)
+	paths := map[string]bool{}
+	for _, rec := range strings.Split(out, "\x00")[1:] {
+		head, stats, _ := strings.Cut(rec, "\n")
+		sha, subject, _ := strings.Cut(head, "\t")
+		c := recap.TopicCommit{SHA: sha, Subject: subject}
+		for _, line := range strings.Split(strings.TrimSpace(stats), "\n") {
+			var add, del int
+			var path string
+			if _, err := fmt.Sscanf(line, "%d\t%d\t%s", &add, &del, &path); err != nil {
+				t.Fatalf("numstat line %q: %v", line, err)
+			}
+			c.Additions += add
+			c.Deletions += del
+			paths[path] = true
+		}
+		commits = append(commits, c)
+	}
+	return commits, len(paths)
+}
+
+// TestTopicsBehindBullets: every bullet of a recap and of release notes
+// comes with the topic it was written from, numbered in the order of the
+// bullets, whose commits (hash, subject, lines added and removed) and
+// file count are git's own: a merged branch's are the commits its merge
+// brought (merge^1..merge^2), a squash-merged pull request's its one
+// commit.
+func TestTopicsBehindBullets(t *testing.T) {
+	r, items := topicHistory(t)
+	merge := func(subject string) string {
+		return strings.TrimSpace(r.Git("log", "--merges", "--fixed-strings", "--grep="+subject, "--format=%H"))
+	}
+	brought := func(subject string) []string {
+		m := merge(subject)
+		if m == "" {
+			t.Fatalf("no merge %q", subject)
+		}
+		return []string{m + "^1.." + m + "^2"}
+	}
+	commit := func(subject string) []string {
+		return []string{"-1", "--fixed-strings", "--grep=" + subject}
+	}
+	// What each topic is, by its title: its kind, number and the commits
+	// git lists for it.
+	want := map[string]struct {
+		kind, branch string
+		number       int
+		revs         []string
+	}{
+		"\"git for-each-ref\" learned to stop walking at the first match.":         {kind: "branch", branch: "ps/walk-early", revs: brought("Merge branch 'ps/walk-early'")},
+		"\"git parse\" used to crash on an empty input, which has been corrected.": {kind: "branch", branch: "ab/parse-crash", revs: brought("Merge branch 'ab/parse-crash'")},
+		"Optimize the index lookup":          {kind: "pull_request", number: 42, revs: brought("Merge pull request #42")},
+		"Add --json output to status":        {kind: "pull_request", number: 57, revs: commit("(#57)")},
+		"Documentation: describe the walker": {kind: "commit", revs: commit("Documentation: describe the walker")},
+	}
+	for _, tc := range []struct {
+		mode recap.Mode
+		n    int
+	}{{recap.ModeRecap, 15}, {recap.ModeRelease, 0}} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			out, topics := generateWithTopics(t, tc.mode, items, tc.n)
+			var bullets []string
+			for line := range strings.Lines(out) {
+				if b, ok := strings.CutPrefix(line, "- "); ok {
+					bullets = append(bullets, b)
+				}
+			}
+			if len(topics) != len(want) || len(bullets) != len(topics) {
+				t.Fatalf("%d topics for %d bullets, want %d:\n%s\n%+v", len(topics), len(bullets), len(want), out, topics)
+			}
+			for i, tp := range topics {
+				if tp.Bullet != i+1 {
+					t.Errorf("topic %d is behind bullet %d", i+1, tp.Bullet)
+				}
+				w, ok := want[tp.Title]
+				if !ok {
+					t.Errorf("bullet %d: topic %q is none of the repository's", i+1, tp.Title)
+					continue
+				}
+				if tp.Kind != w.kind || tp.Branch != w.branch || tp.Number != w.number {
+					t.Errorf("topic %q: kind %q branch %q #%d, want %q %q #%d", tp.Title, tp.Kind, tp.Branch, tp.Number, w.kind, w.branch, w.number)
+				}
+				commits, files := gitCommits(t, r, w.revs...)
+				got := slices.Clone(tp.Commits)
+				for j := range got {
+					got[j].Date = time.Time{} // git's subjects, hashes and counts are compared
+				}
+				if !slices.Equal(got, commits) {
+					t.Errorf("topic %q: commits\n%+v\nwant git's\n%+v", tp.Title, got, commits)
+				}
+				var add, del int
+				for _, c := range commits {
+					add, del = add+c.Additions, del+c.Deletions
+				}
+				if tp.Additions != add || tp.Deletions != del || tp.Files != files {
+					t.Errorf("topic %q: +%d -%d in %d files, want git's +%d -%d in %d", tp.Title, tp.Additions, tp.Deletions, tp.Files, add, del, files)
+				}
+				// The bullet is the topic's: it says the topic's title.
+				title := strings.TrimSuffix(tp.Title, ".")
+				if !strings.Contains(bullets[i], title) {
+					t.Errorf("bullet %d %q does not say its topic's title %q", i+1, bullets[i], title)
+				}
+				if tc.mode == recap.ModeRecap && !strings.Contains(bullets[i], fmt.Sprintf("%d line", add+del)) {
+					t.Errorf("bullet %d %q does not count its topic's %d lines", i+1, bullets[i], add+del)
+				}
+			}
+		})
+	}
 }

@@ -106,8 +106,8 @@ func classifyTopic(t *topic) (theme, bool) {
 	}
 	// The commits vote when the title says nothing.
 	votes := map[theme]int{}
-	for _, s := range t.subjects {
-		if th, ok := themeOfText(s); ok {
+	for _, c := range t.members {
+		if th, ok := themeOfText(firstLine(c.Message)); ok {
 			votes[th]++
 		}
 	}

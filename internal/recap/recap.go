@@ -196,32 +196,44 @@ type Input struct {
 // model is configured. The model reads at most MaxHistoryTokens of the
 // text, the newest lines; the built-in summariser reads all the items,
 // with no budget.
+//
+// It returns the topics the response was written from: the built-in
+// summariser's, one per bullet in the order of the bullets (Topic.Bullet
+// says which), or, when a model wrote it, every topic of the activity
+// (Topics), none tied to a bullet.
 // Errors caused by the input wrap ErrInvalid; API refusals are *StatusError.
-func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, in Input, n int, emit func(chunk string) error) error {
+func (g *Generator) GenerateResponse(ctx context.Context, mode Mode, in Input, n int, emit func(chunk string) error) ([]Topic, error) {
 	switch mode {
 	case ModeRecap:
 		if n < 1 || n > MaxBullets {
-			return fault.Errorf(fault.Invalid, "%w: bullet count %d is not between 1 and %d", ErrInvalid, n, MaxBullets)
+			return nil, fault.Errorf(fault.Invalid, "%w: bullet count %d is not between 1 and %d", ErrInvalid, n, MaxBullets)
 		}
 	case ModeRelease, ModePullRequest:
 	default:
-		return fault.Errorf(fault.Invalid, "%w: unknown mode %q", ErrInvalid, mode)
+		return nil, fault.Errorf(fault.Invalid, "%w: unknown mode %q", ErrInvalid, mode)
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
+	items := in.Items
+	if items == nil {
+		items = ParseActions(in.Actions)
+	}
 	if g.streamer == nil {
-		items := in.Items
-		if items == nil {
-			items = ParseActions(in.Actions)
+		behind, err := summarise(ctx, mode, items, n, emit)
+		if err != nil {
+			return nil, err
 		}
-		return summarise(ctx, mode, items, n, emit)
+		return exported(behind, true), nil
 	}
 	text := in.Actions
 	if text == "" {
 		text = RenderActions(in.Items)
 	}
 	system, user := prompts(mode, g.fitBudget(text), n)
-	return g.streamWithRetry(ctx, system, user, emit)
+	if err := g.streamWithRetry(ctx, system, user, emit); err != nil {
+		return nil, err
+	}
+	return Topics(items), nil
 }
 
 // bytesPerTokenBound bounds the work of fitBudget: it tokenizes at most

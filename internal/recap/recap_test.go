@@ -108,7 +108,7 @@ func TestTrimItems(t *testing.T) {
 func collect(t *testing.T, g *Generator, mode Mode, actions string, n int) (string, []string, error) {
 	t.Helper()
 	var chunks []string
-	err := g.GenerateResponse(t.Context(), mode, Input{Actions: actions}, n, func(c string) error {
+	_, err := g.GenerateResponse(t.Context(), mode, Input{Actions: actions}, n, func(c string) error {
 		chunks = append(chunks, c)
 		return nil
 	})
@@ -456,7 +456,7 @@ func TestClientsRetry(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			start := time.Now()
-			err := g.GenerateResponse(ctx, ModeRecap, Input{Actions: "x"}, 1, func(string) error { cancel(); return nil })
+			_, err := g.GenerateResponse(ctx, ModeRecap, Input{Actions: "x"}, 1, func(string) error { cancel(); return nil })
 			if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
 				t.Fatalf("err %v after %s", err, time.Since(start))
 			}
@@ -669,14 +669,14 @@ func TestTerseTopicNamesItsBranch(t *testing.T) {
 	}
 	g := mustNew(t, Config{})
 	var b strings.Builder
-	if err := g.GenerateResponse(t.Context(), ModeRecap, Input{Items: items}, 5, func(c string) error { b.WriteString(c); return nil }); err != nil {
+	if _, err := g.GenerateResponse(t.Context(), ModeRecap, Input{Items: items}, 5, func(c string) error { b.WriteString(c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "- Fix: Leakfixes. (ps/leakfixes-part-5, 2 commits, 2 files, 5 lines changed)\n") {
 		t.Errorf("recap:\n%s", b.String())
 	}
 	b.Reset()
-	if err := g.GenerateResponse(t.Context(), ModeRelease, Input{Items: items}, 0, func(c string) error { b.WriteString(c); return nil }); err != nil {
+	if _, err := g.GenerateResponse(t.Context(), ModeRelease, Input{Items: items}, 0, func(c string) error { b.WriteString(c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "Leakfixes") || !strings.Contains(b.String(), "2 minor topics") { // and "base"
@@ -691,6 +691,10 @@ func TestSentence(t *testing.T) {
 		"refs: teach the walker":                              "refs: teach the walker.",
 		`Revert "Merge branch 'hn/history-squash' into next"`: "Revert the merge of hn/history-squash into next.",
 		"Already a sentence!":                                 "Already a sentence!",
+		// One line, never read as a list item: bullets are numbered by
+		// the lines that start with "- " (Topic.Bullet).
+		"- add\n  a title\tover lines": "Add a title over lines.",
+		"* 1. listed":                  "1. listed.",
 	} {
 		if got := sentence(in); got != want {
 			t.Errorf("sentence(%q) = %q, want %q", in, got, want)

@@ -14,6 +14,9 @@ import (
 // writes a bullet about: a merged branch, a pull request, a cluster of
 // commits on one subsystem, a single commit, or an issue.
 type topic struct {
+	// kind is what the topic is: kindBranch, kindPullRequest,
+	// kindSubsystem, kindCommit or kindIssue.
+	kind string
 	repo string
 	// title says what the topic did: a merged branch's description, a
 	// pull request's title, a commit's subject (without its
@@ -21,6 +24,8 @@ type topic struct {
 	title string
 	// number is the topic's pull request or issue, 0 if none.
 	number int
+	// url is the pull request's or issue's web page, "" if unknown.
+	url string
 	// issue marks an issue (number is then the issue's).
 	issue bool
 	// subsystem is the common subject prefix or conventional scope of a
@@ -39,9 +44,18 @@ type topic struct {
 	commits, lines int
 	files          map[string]bool
 	date           time.Time
-	// subjects are the subjects of its commits, oldest first.
-	subjects []string
+	// members are its commits, in the order of the activity.
+	members []activity.Item
 }
+
+// Kinds of topic, as Topic.Kind names them.
+const (
+	kindBranch      = "branch"
+	kindPullRequest = "pull_request"
+	kindSubsystem   = "subsystem"
+	kindCommit      = "commit"
+	kindIssue       = "issue"
+)
 
 // size ranks topics: commits count most (a pull request or merge whose
 // commits are not listed counts as one), then lines and files changed.
@@ -66,7 +80,7 @@ func (t *topic) add(it activity.Item) {
 	if it.Date.After(t.date) {
 		t.date = it.Date
 	}
-	t.subjects = append(t.subjects, firstLine(it.Message))
+	t.members = append(t.members, it)
 }
 
 var (
@@ -164,7 +178,9 @@ func (s *topicSet) get(k topicKey, init func() *topic) *topic {
 // pullRequest returns the topic of pull request number of repo, titled
 // title unless it has a title already.
 func (s *topicSet) pullRequest(repo string, number int, title string) *topic {
-	t := s.get(topicKey{repo: repo, kind: "pr", number: number}, func() *topic { return &topic{repo: repo, number: number} })
+	t := s.get(topicKey{repo: repo, kind: kindPullRequest, number: number}, func() *topic {
+		return &topic{kind: kindPullRequest, repo: repo, number: number}
+	})
 	if t.title == "" {
 		t.title = title
 	}
@@ -178,8 +194,8 @@ func (s *topicSet) merge(m activity.Item) *topic {
 		return s.pullRequest(m.Repo, m.PullRequest, m.PullTitle)
 	}
 	branch, desc, _ := mergeInfo(m.Message)
-	t := s.get(topicKey{repo: m.Repo, kind: "merge", name: cmp.Or(branch, m.SHA)}, func() *topic {
-		return &topic{repo: m.Repo, branch: branch, subsystem: branchSubsystem(branch), date: m.Date}
+	t := s.get(topicKey{repo: m.Repo, kind: kindBranch, name: cmp.Or(branch, m.SHA)}, func() *topic {
+		return &topic{kind: kindBranch, repo: m.Repo, branch: branch, subsystem: branchSubsystem(branch), date: m.Date}
 	})
 	if t.title == "" && desc != "" {
 		// The same branch merged twice (into maint, then master): the
@@ -200,10 +216,11 @@ func buildTopics(items []activity.Item) (topics []*topic, dropped int) {
 	for _, it := range items {
 		switch it.Kind {
 		case activity.KindPullRequest:
-			s.pullRequest(it.Repo, it.Number, firstLine(it.Message)).date = it.Date
+			t := s.pullRequest(it.Repo, it.Number, firstLine(it.Message))
+			t.date, t.url = it.Date, it.URL
 		case activity.KindIssue:
-			s.get(topicKey{repo: it.Repo, kind: "issue", number: it.Number}, func() *topic {
-				return &topic{repo: it.Repo, number: it.Number, issue: true, title: firstLine(it.Message), date: it.Date}
+			s.get(topicKey{repo: it.Repo, kind: kindIssue, number: it.Number}, func() *topic {
+				return &topic{kind: kindIssue, repo: it.Repo, number: it.Number, issue: true, title: firstLine(it.Message), date: it.Date, url: it.URL}
 			})
 		case activity.KindRelease:
 			dropped++ // a tag is not a topic; its changes are
@@ -232,10 +249,12 @@ func buildTopics(items []activity.Item) (topics []*topic, dropped int) {
 			s.pullRequest(it.Repo, it.PullRequest, cmp.Or(it.PullTitle, firstLine(it.Message))).add(it)
 		default:
 			if sub := subsystemOf(firstLine(it.Message)); sub != "" {
-				s.get(topicKey{repo: it.Repo, kind: "subsystem", name: sub}, func() *topic { return &topic{repo: it.Repo, subsystem: sub} }).add(it)
+				s.get(topicKey{repo: it.Repo, kind: kindSubsystem, name: sub}, func() *topic {
+					return &topic{kind: kindSubsystem, repo: it.Repo, subsystem: sub}
+				}).add(it)
 				continue
 			}
-			t := &topic{repo: it.Repo}
+			t := &topic{kind: kindCommit, repo: it.Repo}
 			s.list = append(s.list, t)
 			t.add(it)
 		}
@@ -258,18 +277,18 @@ func branchSubsystem(branch string) string {
 // finishTopic gives a topic without a title one from its commits, and
 // classifies it.
 func finishTopic(t *topic) {
-	if t.title == "" && len(t.subjects) > 0 {
-		t.title = titleFromSubjects(t.subsystem, t.subjects)
+	if t.title == "" && len(t.members) > 0 {
+		t.title = titleFromCommits(t.subsystem, t.members)
 	}
 	t.title = strings.TrimSpace(t.title)
 	t.theme, t.minor = classifyTopic(t)
 }
 
-// titleFromSubjects writes a title for commits with no description: the
+// titleFromCommits writes a title for commits with no description: the
 // first commit's subject, said of the subsystem they share.
-func titleFromSubjects(subsystem string, subjects []string) string {
-	first := subjects[len(subjects)-1] // subjects are newest first: the topic's first commit is last
-	if len(subjects) == 1 || subsystem == "" {
+func titleFromCommits(subsystem string, commits []activity.Item) string {
+	first := firstLine(commits[len(commits)-1].Message) // commits are newest first: the topic's first commit is last
+	if len(commits) == 1 || subsystem == "" {
 		return first
 	}
 	if m := prefixed.FindStringSubmatch(first); m != nil {

@@ -115,7 +115,7 @@ func Run(ctx context.Context, r Repository, gen *recap.Generator, tags []string)
 			return nil, nil, err
 		}
 		var b strings.Builder
-		if err := gen.GenerateResponse(ctx, recap.ModeRelease, recap.Input{Items: items}, 0, func(c string) error {
+		if _, err := gen.GenerateResponse(ctx, recap.ModeRelease, recap.Input{Items: items}, 0, func(c string) error {
 			b.WriteString(c)
 			return nil
 		}); err != nil {
