@@ -121,6 +121,16 @@ type route struct {
 	// ops: an operational route, which monitors poll: served outside the
 	// middleware (never rate limited).
 	ops bool
+	// socket describes the messages of a WebSocket route; nil for others.
+	socket *socketDoc
+}
+
+// socketDoc describes a WebSocket route's messages for the OpenAPI
+// document (extension x-websocket): the JSON message the client sends
+// and the JSON frames it may receive.
+type socketDoc struct {
+	send    reflect.Type
+	receive []reflect.Type
 }
 
 // success is rt's success status.

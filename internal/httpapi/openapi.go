@@ -100,6 +100,7 @@ var (
 		{reflect.TypeFor[analytics.Created](), "source"}:                  {analytics.CreatedFromGitLog},
 		{reflect.TypeFor[analytics.Repository](), "platform"}:             platforms,
 		{reflect.TypeFor[activity.Item](), "kind"}:                        {activity.KindCommit, activity.KindPullRequest, activity.KindIssue, activity.KindRelease},
+		{reflect.TypeFor[recap.Topic](), "kind"}:                          recap.TopicKinds,
 		{reflect.TypeFor[signInResponse](), "provider"}:                   {connect.GitHub, connect.GitLab, connect.Azure, connect.Git},
 		{reflect.TypeFor[hookReply](), "status"}:                          {hookStatusRefreshing, hookStatusIgnored},
 	}
@@ -146,6 +147,17 @@ func openAPI(routes []route) map[string]any {
 		}
 		if rt.body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": content("application/json", s.of(rt.body, true))}
+		}
+		if rt.socket != nil {
+			var frames []any
+			for _, f := range rt.socket.receive {
+				frames = append(frames, s.of(f, false))
+			}
+			op["x-websocket"] = map[string]any{
+				"description": "After the upgrade the client sends one text message (send); the server answers with text frames (receive), each one JSON object",
+				"send":        s.of(rt.socket.send, true),
+				"receive":     map[string]any{"oneOf": frames},
+			}
 		}
 		op["security"] = []map[string][]string{} // public
 		if rt.session {

@@ -19,6 +19,7 @@ import (
 	"github.com/gitpulse/gitpulse/internal/providers/connect"
 	"github.com/gitpulse/gitpulse/internal/recap"
 	"github.com/gitpulse/gitpulse/internal/recaps"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
 // recapOptions enables the recap endpoints with sessions of ttl, the
@@ -87,7 +88,39 @@ func wsRecap(t *testing.T, s *server, path string, msg any) (chunks []string, er
 
 // wsSend opens the WebSocket, sends msg as a text message and collects
 // frames until the end frame, after which the server must close normally.
+// Every frame is a chunk or an error, as spec 000's clients read them.
 func wsSend(t *testing.T, s *server, path string, msg []byte) (chunks []string, errs []string) {
+	t.Helper()
+	for _, f := range wsFrames(t, s, path, msg) {
+		var chunk, e string
+		for key, raw := range f {
+			var v *string
+			switch key {
+			case "chunk":
+				v = &chunk
+			case "error":
+				v = &e
+			default:
+				t.Fatalf("a frame with %q, which a client that did not ask for it never gets: %v", key, f)
+			}
+			if err := json.Unmarshal(raw, v); err != nil {
+				t.Fatalf("frame %v: %v", f, err)
+			}
+		}
+		switch {
+		case e != "":
+			errs = append(errs, e)
+		case chunk != "</end>":
+			chunks = append(chunks, chunk)
+		}
+	}
+	return chunks, errs
+}
+
+// wsFrames opens the WebSocket, sends msg as a text message and returns
+// the frames up to the end frame (included), after which the server must
+// close normally.
+func wsFrames(t *testing.T, s *server, path string, msg []byte) []map[string]json.RawMessage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -100,22 +133,20 @@ func wsSend(t *testing.T, s *server, path string, msg []byte) (chunks []string, 
 	if err := conn.Write(ctx, websocket.MessageText, msg); err != nil {
 		t.Fatal(err)
 	}
+	var frames []map[string]json.RawMessage
 	for {
-		var f struct{ Chunk, Error string }
+		var f map[string]json.RawMessage
 		if err := wsjson.Read(ctx, conn, &f); err != nil {
-			t.Fatalf("read before the end frame: %v (chunks %q)", err, chunks)
+			t.Fatalf("read before the end frame: %v (frames %v)", err, frames)
 		}
-		if f.Error != "" {
-			errs = append(errs, f.Error)
-			continue
-		}
-		if f.Chunk == "</end>" {
+		frames = append(frames, f)
+		var chunk string
+		if c, ok := f["chunk"]; ok && json.Unmarshal(c, &chunk) == nil && chunk == "</end>" {
 			if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 				t.Fatalf("after the end frame: %v, want a normal close", err)
 			}
-			return chunks, errs
+			return frames
 		}
-		chunks = append(chunks, f.Chunk)
 	}
 }
 
@@ -336,7 +367,7 @@ func TestClientLeavingCancelsGeneration(t *testing.T) {
 		close(upstreamDone)
 	}))
 	defer llm.Close()
-	ctx, conn := askModel(t, llm.URL+"/v1")
+	ctx, conn := askModel(t, llm.URL+"/v1", false)
 	var f struct{ Chunk string }
 	if err := wsjson.Read(ctx, conn, &f); err != nil || f.Chunk == "" {
 		t.Fatalf("first chunk: %+v %v", f, err)
@@ -358,7 +389,7 @@ func TestFailingModel(t *testing.T) {
 		fmt.Fprint(w, `{"error": {"message": "model not found", "type": "invalid_request_error", "code": "model_not_found"}}`)
 	}))
 	defer llm.Close()
-	ctx, conn := askModel(t, llm.URL+"/v1")
+	ctx, conn := askModel(t, llm.URL+"/v1", false)
 	var frames []map[string]string
 	for {
 		var f map[string]string
@@ -380,9 +411,9 @@ func TestFailingModel(t *testing.T) {
 }
 
 // askModel signs in to a server whose model is at llmURL, opens a recap
-// WebSocket and sends one request; the connection lives as long as the
-// test.
-func askModel(t *testing.T, llmURL string) (context.Context, *websocket.Conn) {
+// WebSocket and sends one request (asking for the topics frame when
+// topics is true); the connection lives as long as the test.
+func askModel(t *testing.T, llmURL string, topics bool) (context.Context, *websocket.Conn) {
 	t.Helper()
 	s := newServer(t, serverOpts{sessionTTL: time.Minute, llmURL: llmURL})
 	var in signIn
@@ -394,7 +425,7 @@ func askModel(t *testing.T, llmURL string) (context.Context, *websocket.Conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.CloseNow() })
-	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1}); err != nil {
+	if err := wsjson.Write(ctx, conn, map[string]any{"actions": "## 2026-10-01\n- [commit] x: feat: y\n", "n": 1, "topics": topics}); err != nil {
 		t.Fatal(err)
 	}
 	return ctx, conn
@@ -430,5 +461,129 @@ func TestWebSocketOrigins(t *testing.T) {
 		if code, err := dial(origin); err != nil || code != http.StatusSwitchingProtocols {
 			t.Errorf("origin %q: %d %v, want 101", origin, code, err)
 		}
+	}
+}
+
+// TestWebSocketTopicsFrame: a client that sends "topics": true gets one
+// {"topics"} frame after the text and before the end frame: with the
+// built-in summariser, the topic behind each bullet, numbered in order,
+// whose commits (hash, subject, lines added and removed) are git's own;
+// a failure sends none. Clients that do not ask get only chunks (wsSend
+// fails on any other frame).
+func TestWebSocketTopicsFrame(t *testing.T) {
+	s := newServer(t, serverOpts{sessionTTL: time.Minute})
+	r := testrepo.New(t)
+	at := func(h int) time.Time { return time.Date(2026, 10, 1, h, 0, 0, 0, time.UTC) }
+	r.Commit(testrepo.Commit{Date: at(9), Message: "fix(parse): accept an empty input", Files: map[string][]byte{"parse.c": []byte("a\nb\n")}})
+	r.Commit(testrepo.Commit{Date: at(10), Message: "fix(parse): reject a NUL byte", Files: map[string][]byte{"parse.c": []byte("a\nc\nd\n")}})
+	r.Commit(testrepo.Commit{Date: at(11), Message: `feat: show <img src=x onerror=alert(1)> "as text"`, Files: map[string][]byte{"ui.js": []byte("x\n")}})
+	bare := t.TempDir() + "/topics.git"
+	if _, err := testrepo.Run(r.Dir, nil, nil, "clone", "-q", "--bare", r.Dir, bare); err != nil {
+		t.Fatal(err)
+	}
+	var in signIn
+	s.post("/clone-repo", map[string]string{"url": testrepo.ServeHTTP(t, bare)}, &in)
+	var acts struct{ Actions string }
+	if resp := s.getAuth("/actions?start_date=2026-10-01&end_date=2026-10-01", in.Token, &acts); resp.StatusCode != 200 {
+		t.Fatalf("actions: %d", resp.StatusCode)
+	}
+	ask := func(n int) []map[string]json.RawMessage {
+		msg, _ := json.Marshal(map[string]any{"actions": acts.Actions, "n": n, "topics": true})
+		return wsFrames(t, s, "/ws/"+in.SessionID, msg)
+	}
+
+	frames := ask(5)
+	var text strings.Builder
+	for _, f := range frames[:len(frames)-2] {
+		var chunk string
+		if err := json.Unmarshal(f["chunk"], &chunk); err != nil || len(f) != 1 {
+			t.Fatalf("frame %v before the topics: want a chunk", f)
+		}
+		text.WriteString(chunk)
+	}
+	var topics []recap.Topic
+	if raw, ok := frames[len(frames)-2]["topics"]; !ok || len(frames[len(frames)-2]) != 1 || json.Unmarshal(raw, &topics) != nil {
+		t.Fatalf("the frame before the end is %v, want {\"topics\": [...]}", frames[len(frames)-2])
+	}
+	bullets := strings.Count("\n"+text.String(), "\n- ")
+	if len(topics) != 2 || bullets != len(topics) {
+		t.Fatalf("%d topics for %d bullets in %q, want 2 (the parse cluster and the feature)", len(topics), bullets, text.String())
+	}
+	seen := 0
+	for i, tp := range topics {
+		if tp.Bullet != i+1 {
+			t.Errorf("topic %d tied to bullet %d", i+1, tp.Bullet)
+		}
+		var add, del int
+		for _, c := range tp.Commits {
+			// git's own subject and line counts of the commit.
+			if got := strings.TrimSpace(r.Git("log", "-1", "--format=%s", c.SHA)); got != c.Subject {
+				t.Errorf("commit %s: subject %q, git says %q", c.SHA, c.Subject, got)
+			}
+			var a, d int
+			for line := range strings.Lines(strings.TrimSpace(r.Git("show", "--numstat", "--format=", c.SHA))) {
+				var x, y int
+				if _, err := fmt.Sscanf(line, "%d\t%d", &x, &y); err != nil {
+					t.Fatalf("numstat %q: %v", line, err)
+				}
+				a, d = a+x, d+y
+			}
+			if c.Additions != a || c.Deletions != d {
+				t.Errorf("commit %s: +%d -%d, git says +%d -%d", c.SHA, c.Additions, c.Deletions, a, d)
+			}
+			add, del = add+a, del+d
+			seen++
+		}
+		if tp.Additions != add || tp.Deletions != del {
+			t.Errorf("topic %q: +%d -%d, its commits +%d -%d", tp.Title, tp.Additions, tp.Deletions, add, del)
+		}
+	}
+	if want := len(strings.Fields(r.Git("log", "--format=%H"))); seen != want {
+		t.Errorf("the topics hold %d commits, git lists %d", seen, want)
+	}
+	if topics[0].Kind != "subsystem" || topics[0].Subsystem != "parse" || len(topics[0].Commits) != 2 {
+		t.Errorf("the biggest topic %+v, want the parse cluster of 2 commits", topics[0])
+	}
+
+	// A failure: the error frame, the end frame, no topics.
+	frames = ask(16)
+	if len(frames) != 2 || frames[0]["error"] == nil {
+		t.Errorf("n=16 with topics: frames %v, want an error frame, then the end frame", frames)
+	}
+}
+
+// TestWebSocketTopicsOfAModel: when a model writes the text, the topics
+// frame lists the activity's topics with no bullet: the model's bullets
+// are its own, and no mapping is made up.
+func TestWebSocketTopicsOfAModel(t *testing.T) {
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"test-model","choices":[{"index":0,"delta":{"content":"- y, as a model says it"},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer llm.Close()
+	ctx, conn := askModel(t, llm.URL+"/v1", true)
+	var frames []map[string]json.RawMessage
+	for {
+		var f map[string]json.RawMessage
+		if err := wsjson.Read(ctx, conn, &f); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Fatalf("closed with %v after %v", err, frames)
+			}
+			break
+		}
+		frames = append(frames, f)
+	}
+	if len(frames) != 3 || string(frames[0]["chunk"]) != `"- y, as a model says it"` || frames[1]["topics"] == nil {
+		t.Fatalf("frames %v, want the model's chunk, the topics, the end", frames)
+	}
+	var topics []map[string]any
+	if err := json.Unmarshal(frames[1]["topics"], &topics); err != nil {
+		t.Fatal(err)
+	}
+	if len(topics) != 1 || topics[0]["title"] != "feat: y" || topics[0]["repo"] != "x" {
+		t.Fatalf("topics %v, want the one commit the model read", topics)
+	}
+	if _, ok := topics[0]["bullet"]; ok {
+		t.Errorf("a topic tied to a bullet the model wrote: %v", topics[0])
 	}
 }

@@ -146,10 +146,11 @@ func (a *api) recapRoutes(o *RecapOptions) []route {
 	// WebSocket library: 400 (not a WebSocket handshake), 403 (an origin
 	// not allowed), 426 (no Upgrade header).
 	stream := route{method: "GET", path: "/ws/{session_id}", handler: ra.stream, ok: http.StatusSwitchingProtocols, session: true,
-		doc:       "WebSocket: send {actions, n}, receive {chunk} frames ending with </end> ({error} frames on failure)",
-		textFails: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusUpgradeRequired}}
+		doc:       "WebSocket: send {actions, n, topics?}, receive {chunk} frames ending with </end> ({error} frames on failure; with topics: true, one {topics} frame before </end>)",
+		textFails: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusUpgradeRequired},
+		socket:    &socketDoc{send: reflect.TypeFor[streamRequest](), receive: []reflect.Type{reflect.TypeFor[frame](), reflect.TypeFor[topicsFrame]()}}}
 	streamMode := stream
-	streamMode.path, streamMode.doc = "/ws/{session_id}/{mode}", "WebSocket for recap, release or pull_request (send {actions, n, src, target, repo})"
+	streamMode.path, streamMode.doc = "/ws/{session_id}/{mode}", "WebSocket for recap, release or pull_request (send {actions, n, topics?, src, target, repo})"
 	streamMode.fails = []int{http.StatusNotFound}
 	return []route{pat, cloneRepo,
 		{method: "GET", path: "/login/github", handler: ra.oauthStart, params: []string{"return"}, redirect: http.StatusFound, fails: []int{http.StatusBadRequest, http.StatusNotImplemented},
@@ -477,12 +478,27 @@ type streamRequest struct {
 	// GET /actions (or /release_notes) result are used when Actions is
 	// that result's text unchanged.
 	Items []activity.Item `json:"items"`
+	// Topics, when true, asks for one topicsFrame after the text, before
+	// the end frame; clients that do not ask never receive one.
+	Topics bool `json:"topics"`
 }
 
-// frame is one server WebSocket message.
+// frame is one server WebSocket message: a piece of the text (the last
+// one is "</end>"), or a failure.
 type frame struct {
 	Chunk string `json:"chunk,omitempty"`
 	Error string `json:"error,omitempty"`
+}
+
+// topicsFrame is the frame sent, to a client that asked with "topics":
+// true, after the text and before the end frame: the topics the text was
+// written from, with their commits. The built-in summariser ties each to
+// its bullet ("bullet": 1 for the first line of the text that starts with
+// "- "); when a model wrote the text, no topic has a bullet: they are
+// the activity's topics, biggest first, and the bullets are the model's
+// own.
+type topicsFrame struct {
+	Topics []recap.Topic `json:"topics"`
 }
 
 func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
@@ -517,7 +533,7 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 	// Pinged from the upgrade on, so that a dead peer does not hold the
 	// socket open; the reads below see the pongs.
 	go keepAlive(ctx, conn, limits.PingEvery)
-	send := func(f frame) error {
+	send := func(f any) error {
 		wctx, cancel := context.WithTimeout(ctx, wsWriteWait)
 		defer cancel()
 		return wsjson.Write(wctx, conn, f)
@@ -533,10 +549,17 @@ func (ra *recapAPI) stream(w http.ResponseWriter, r *http.Request) {
 		ctx = conn.CloseRead(ctx)
 		var in recap.Input
 		in, err = ra.streamInput(ctx, s, mode, req)
+		var topics []recap.Topic
 		if err == nil {
-			_, err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, in, req.N, func(chunk string) error {
+			topics, err = ra.opts.Recaps.Generator().GenerateResponse(ctx, mode, in, req.N, func(chunk string) error {
 				return send(frame{Chunk: chunk})
 			})
+		}
+		if err == nil && req.Topics {
+			if topics == nil {
+				topics = []recap.Topic{} // no topics: [], never null
+			}
+			err = send(topicsFrame{Topics: topics})
 		}
 	case websocket.CloseStatus(err) == websocket.StatusMessageTooBig:
 		return // the library closed the socket with 1009

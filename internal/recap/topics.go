@@ -57,6 +57,9 @@ const (
 	kindIssue       = "issue"
 )
 
+// TopicKinds are the values of Topic.Kind.
+var TopicKinds = []string{kindBranch, kindPullRequest, kindSubsystem, kindCommit, kindIssue}
+
 // size ranks topics: commits count most (a pull request or merge whose
 // commits are not listed counts as one), then lines and files changed.
 func (t *topic) size() float64 {
