@@ -110,7 +110,7 @@ func GitHub(t testing.TB) *FakeGitHub {
 	api("GET /api/v3/user", ghUser)
 	api("GET /api/v3/user/repos", ghRepos)
 	api("GET /api/v3/repos/octo/app", strings.TrimSuffix(strings.TrimPrefix(ghRepos, "["), "]"))
-	api("GET /api/v3/repos/octo/app/pulls", `[{"number": 7, "title": "Add search", "state": "open",
+	api("GET /api/v3/repos/octo/app/pulls", `[{"number": 7, "title": "Add search", "state": "open", "html_url": "https://github.com/octo/app/pull/7",
 		"created_at": "2026-11-04T09:00:00Z", "updated_at": "2026-11-05T11:00:00Z", "user": {"login": "octocat"}}]`)
 	api("GET /api/v3/repos/octo/app/pulls/7/commits", mustJSON(t, ghCommits[:1]))
 	api("GET /api/v3/repos/octo/app/issues", `[

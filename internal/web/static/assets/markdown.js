@@ -12,7 +12,7 @@ import { el } from './ui.js';
 const INLINE = /`([^`]+)`|\[([^\]]+)\]\(([^()\s]+)\)|\*\*(.+?)\*\*|__(.+?)__|\*([^*\s](?:[^*]*[^*\s])?)\*|\b_([^_\s](?:[^_]*[^_\s])?)_\b/g;
 
 /** safeURL returns the address when it is an absolute http(s) URL, else null. */
-function safeURL(href) {
+export function safeURL(href) {
   try {
     const u = new URL(href);
     return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;

@@ -1,10 +1,12 @@
 // recap.js: the Recap tab: sign in (POST /pat, or GitHub through
 // /login/github when the server offers it), load a period's activity
 // (GET /actions) and stream a recap over the WebSocket /ws/<session_id>,
-// shown as Markdown (markdown.js) and copied as Markdown on request.
+// shown as Markdown (markdown.js) with the topics behind its bullets
+// (topics.js), and copied as Markdown on request.
 // The session's JWT lives only in this module's memory.
 import { request } from './api.js';
 import { render } from './markdown.js';
+import { attach } from './topics.js';
 import { $, clearError, fmtDate, setWaiting, showError } from './ui.js';
 
 const END = '</end>';
@@ -187,11 +189,12 @@ function writeRecap() {
   $('recap-output').setAttribute('aria-busy', 'true');
   let ended = false;
   $('write-recap').disabled = true;
-  ws.addEventListener('open', () => ws.send(JSON.stringify({ actions: $('actions-text').value, n })));
+  ws.addEventListener('open', () => ws.send(JSON.stringify({ actions: $('actions-text').value, n, topics: true })));
   ws.addEventListener('message', (e) => {
     let frame;
     try { frame = JSON.parse(e.data); } catch { return; }
     if (frame.error) showError(new Error(frame.error));
+    if (frame.topics) attach($('recap-output'), text, frame.topics);
     if (frame.chunk === END) {
       ended = true;
       ws.close();
