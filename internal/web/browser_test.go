@@ -148,6 +148,10 @@ type faults struct {
 	// recap, when set, is the recap every WebSocket streams (in two
 	// chunks, then the end marker), as a model might write it.
 	recap atomic.Pointer[string]
+	// modelTopics, when set with recap, is the JSON list of topics the
+	// stream sends in a topics frame before the end marker, as the server
+	// does for a model's recap to a client that asks.
+	modelTopics atomic.Pointer[string]
 	// noGitHub makes GET /api/config say GitHub sign-in is not configured.
 	noGitHub atomic.Bool
 	// noAuthorStats makes the status say the server does not serve
@@ -205,7 +209,8 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 }
 
 // stream answers a recap WebSocket with text: it reads the page's
-// request, then sends text in two chunks and the end marker.
+// request, then sends text in two chunks, the topics frame if
+// modelTopics is set, and the end marker.
 func (f *faults) stream(w http.ResponseWriter, r *http.Request, text string) {
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
@@ -216,8 +221,12 @@ func (f *faults) stream(w http.ResponseWriter, r *http.Request, text string) {
 		return
 	}
 	half := len(text) / 2
-	for _, chunk := range []string{text[:half], text[half:], "</end>"} {
-		if err := wsjson.Write(r.Context(), conn, map[string]string{"chunk": chunk}); err != nil {
+	frames := []any{map[string]string{"chunk": text[:half]}, map[string]string{"chunk": text[half:]}}
+	if topics := f.modelTopics.Load(); topics != nil {
+		frames = append(frames, map[string]json.RawMessage{"topics": json.RawMessage(*topics)})
+	}
+	for _, frame := range append(frames, map[string]string{"chunk": "</end>"}) {
+		if err := wsjson.Write(r.Context(), conn, frame); err != nil {
 			return
 		}
 	}

@@ -118,6 +118,34 @@ func TestRecapTopicsInBrowser(t *testing.T) {
 	b.checkCSP("recap topics")
 	b.errorsSoFar("recap topics")
 
+	// A model's recap: its bullets are its own, so none gets a topic;
+	// the topics are listed as a whole, closed, their text as text.
+	modelRecap := "- Parsing got safer.\n- A lexer.\n"
+	topics := `[{"kind": "commit", "theme": "Fix", "title": "` + strings.ReplaceAll(evilSubject, `"`, `\"`) + `", "repo": "r",
+		"commits": [{"sha": "0123456789abcdef", "subject": "` + strings.ReplaceAll(evilSubject, `"`, `\"`) + `", "additions": 2, "deletions": 1}],
+		"additions": 2, "deletions": 1, "files": 1}]`
+	f.recap.Store(&modelRecap)
+	f.modelTopics.Store(&topics)
+	b.do("a model's recap", chromedp.Click(chromedp.ID("write-recap")))
+	b.wait("the model's topics", `document.querySelector('#recap-output details.topics-all') !== null && !document.getElementById('write-recap').disabled`)
+	f.recap.Store(nil)
+	f.modelTopics.Store(nil)
+	if n := eval[int](b, `document.querySelectorAll('#recap-output .has-topic, #recap-output .topic-toggle').length`); n != 0 {
+		t.Errorf("%d of a model's bullets tied to topics", n)
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll('#recap-output details.topics-all .subject')].map(s => s.textContent)`); len(got) != 1 || got[0] != evilSubject {
+		t.Errorf("the model's topics list the subjects %q, want %q as text", got, evilSubject)
+	}
+	if eval[bool](b, `document.querySelector('#recap-output details.topics-all').open`) {
+		t.Error("the model's topics are open before asked")
+	}
+	if n := eval[int](b, `document.querySelectorAll('#recap-output img').length`); n != 0 {
+		t.Errorf("%d images in a model's recap with its topics", n)
+	}
+	b.audit("a model's recap with its topics", axe)
+	b.checkCSP("a model's recap topics")
+	b.errorsSoFar("a model's recap topics")
+
 	// GitHub: the pull request and its commits link to GitHub's pages.
 	b.do("sign out", chromedp.Click(chromedp.ID("sign-out")))
 	b.recapWithTopics("github", "token", testforge.GitHubToken, "2026-11-01", "2026-11-05")
