@@ -183,23 +183,45 @@ func Load(path string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	base, id, err := decodeBase(bufio.NewReaderSize(f, 1<<20), st.Size())
+	d := newDecoder(bufio.NewReaderSize(f, 1<<20), st.Size())
+	d.header(kindBase)
+	id, s := d.uint64(), d.shape()
+	if d.err != nil {
+		return nil, fmt.Errorf("load index %s: %w", filepath.Base(path), d.err)
+	}
+	// The segments are read first, so that the base's columns are read
+	// straight into the whole index's, after the segments' commits.
+	segs, _ := readSegments(path, id, s)
+	x, err := d.base(s, stack(segs))
 	if err != nil {
 		return nil, fmt.Errorf("load index %s: %w", filepath.Base(path), err)
 	}
-	segs, _ := readSegments(path, id, base.shape())
+	return x, nil
+}
+
+// above is what goes before a base's commits when it is loaded: the
+// commits of its segments that stay, newest first, in one index whose
+// tables hold only the entries the segments added, and how many of the
+// base's first commits they replace.
+type above struct {
+	top  *Index
+	skip int
+}
+
+// stack joins segs, newest first, each without the commits a newer one
+// replaces; nil when there are none.
+func stack(segs []segment) *above {
 	if len(segs) == 0 {
-		return base, nil
+		return nil
 	}
 	last := segs[len(segs)-1].Index
-	tables := &Index{Branch: last.Branch, Mailmap: last.Mailmap, Idents: base.Idents, RawIdents: base.RawIdents, Paths: base.Paths}
+	tables := &Index{Branch: last.Branch, Mailmap: last.Mailmap}
 	for _, s := range segs {
 		tables.Idents = append(tables.Idents, s.Idents...)
 		tables.RawIdents = append(tables.RawIdents, s.RawIdents...)
 		tables.Paths = append(tables.Paths, s.Paths...)
 	}
-	// Newest first, each part without the commits a newer one replaces.
-	parts := make([]*Index, 0, len(segs)+1)
+	parts := make([]*Index, 0, len(segs))
 	skip := 0
 	for k := len(segs) - 1; k >= 0; k-- {
 		s := segs[k]
@@ -207,7 +229,7 @@ func Load(path string) (*Index, error) {
 		parts = append(parts, s.slice(cut, s.Len()))
 		skip += s.drop - cut
 	}
-	return join(tables, append(parts, base.slice(skip, base.Len()))...), nil
+	return &above{top: join(tables, parts...), skip: skip}
 }
 
 // segment is a segment's commits, with only the identities and paths it
@@ -261,7 +283,7 @@ func readSegments(path string, id uint64, from shape) (segs []segment, last shap
 			return segs, last
 		}
 		drop := d.uvarint()
-		seg, err := d.body(last)
+		seg, _, err := d.body(last, nil)
 		if err != nil || seg.HashSize != len(last.head) || drop > uint64(last.commits) {
 			return segs, last
 		}
@@ -441,23 +463,23 @@ func writeInts[T fixedInt](e *encoder, s []T) {
 
 // UnmarshalBinary decodes and validates an index encoded by Encode.
 func UnmarshalBinary(data []byte) (*Index, error) {
-	x, _, err := decodeBase(bytes.NewReader(data), int64(len(data)))
-	return x, err
+	d := newDecoder(bytes.NewReader(data), int64(len(data)))
+	d.header(kindBase)
+	d.uint64()
+	return d.base(d.shape(), nil)
 }
 
-// decodeBase reads a base file of size bytes from r.
-func decodeBase(r io.Reader, size int64) (*Index, uint64, error) {
-	d := newDecoder(r, size)
-	d.header(kindBase)
-	id, s := d.uint64(), d.shape()
-	x, err := d.body(shape{})
+// base reads the body of a base file whose header says s, after the
+// commits of a (nil for none).
+func (d *decoder) base(s shape, a *above) (*Index, error) {
+	x, got, err := d.body(shape{}, a)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if x.shape() != s {
-		return nil, 0, fmt.Errorf("%w: header does not describe the index", ErrCorrupt)
+	if got != s {
+		return nil, fmt.Errorf("%w: header does not describe the index", ErrCorrupt)
 	}
-	return x, id, nil
+	return x, nil
 }
 
 // decoder reads the on-disk format from r, size bytes in all, checking
@@ -559,12 +581,6 @@ func (d *decoder) count(minSize int) int {
 	return int(v)
 }
 
-func (d *decoder) bytes() []byte {
-	b := make([]byte, d.count(1))
-	d.readInto(b)
-	return b
-}
-
 func (d *decoder) string() string {
 	n := d.count(1)
 	if n <= len(d.scratch) {
@@ -600,11 +616,35 @@ func (d *decoder) shape() shape {
 	return s
 }
 
-// readInts reads a length and that many little-endian values, a chunk at a
-// time.
-func readInts[T fixedInt](d *decoder, size int) []T {
-	out := make([]T, d.count(size))
-	for rest := out; len(rest) > 0; {
+// discard reads n bytes and drops them.
+func (d *decoder) discard(n int) {
+	for n > 0 && d.err == nil {
+		k := min(n, len(d.scratch))
+		d.readInto(d.scratch[:k])
+		n -= k
+	}
+}
+
+// length reads the length of a column of items of size bytes each, of
+// which the first skip are to be dropped.
+func (d *decoder) length(size, skip int) int {
+	n := d.count(size)
+	if skip > n {
+		d.fail("segments replace more than the base holds")
+		return skip
+	}
+	return n
+}
+
+// readColumn reads a length and that many little-endian values of size
+// bytes each, a chunk at a time, and returns head followed by them but
+// their first skip.
+func readColumn[T fixedInt](d *decoder, size int, head []T, skip int) []T {
+	n := d.length(size, skip)
+	out := make([]T, len(head)+n-skip)
+	copy(out, head)
+	d.discard(skip * size)
+	for rest := out[len(head):]; len(rest) > 0; {
 		chunk := rest[:min(len(rest), len(d.scratch)/size)]
 		rest = rest[len(chunk):]
 		b := d.scratch[:len(chunk)*size]
@@ -631,39 +671,110 @@ func readInts[T fixedInt](d *decoder, size int) []T {
 	return out
 }
 
+// readBytes reads a length and that many bytes, and returns head followed
+// by them but their first skip.
+func readBytes(d *decoder, head []byte, skip int) []byte {
+	n := d.length(1, skip)
+	out := make([]byte, len(head)+n-skip)
+	copy(out, head)
+	d.discard(skip)
+	d.readInto(out[len(head):])
+	return out
+}
+
+// readHashes is readBytes for the hash column, skipping skip commits of hs
+// bytes each; it also returns the first hash read (the file's head).
+func readHashes(d *decoder, head []byte, skip, hs int) (out []byte, first string) {
+	n := d.length(1, skip*hs)
+	out = make([]byte, len(head)+n-skip*hs)
+	copy(out, head)
+	if n < hs {
+		d.readInto(out[len(head):])
+		return out, ""
+	}
+	f := make([]byte, hs)
+	d.readInto(f)
+	if skip == 0 {
+		copy(out[len(head):], f)
+		d.readInto(out[len(head)+hs:])
+		return out, string(f)
+	}
+	d.discard((skip - 1) * hs)
+	d.readInto(out[len(head):])
+	return out, string(f)
+}
+
+// readOffsets reads a length and that many offsets (one more than the
+// items they cut), and returns head's (which start at 0) followed by them
+// but their first skip, moved to follow head's last; and the offset of
+// the first item kept, in the file.
+func readOffsets(d *decoder, head []uint32, skip int) (out []uint32, start uint32) {
+	t := len(head) - 1
+	out = readColumn(d, 4, head[:t], skip)
+	if len(out) == t {
+		d.fail("offsets out of range")
+		return head, 0
+	}
+	start = out[t]
+	for k := t; k < len(out); k++ {
+		out[k] = out[k] - start + head[t]
+	}
+	return out, start
+}
+
 // body reads the columns and tables written by encode, then the
 // checksum, and validates them: table ids may refer to the entries of the
-// index of shape from, which the tables read extend.
-func (d *decoder) body(from shape) (*Index, error) {
+// index of shape from, which the tables read extend. With a set, the
+// columns read go after a's commits, but for the first a.skip, and a's
+// table entries after those read. It also returns the shape of what was
+// read.
+func (d *decoder) body(from shape, a *above) (*Index, shape, error) {
+	if a == nil {
+		a = &above{top: &Index{SubjectOff: []uint32{0}, ChangeOff: []uint32{0}}}
+	}
+	top, skip := a.top, a.skip
 	x := &Index{}
+	var got shape
 	x.ObjectFormat = d.string()
 	x.Branch = d.string()
 	x.HashSize = int(d.uvarint())
-	x.Hashes = d.bytes()
-	x.Parents = readInts[uint16](d, 2)
-	x.Author = readInts[uint32](d, 4)
-	x.Committer = readInts[uint32](d, 4)
-	x.AuthorTime = readInts[int64](d, 8)
-	x.AuthorZone = readInts[int16](d, 2)
-	x.CommitTime = readInts[int64](d, 8)
-	x.SubjectOff = readInts[uint32](d, 4)
-	x.Subjects = d.bytes()
+	hs := x.HashSize
+	if hs == 0 || hs > 64 {
+		d.fail("bad hash size")
+		hs = 1
+	}
+	x.Hashes, got.head = readHashes(d, top.Hashes, skip, hs)
+	x.Parents = readColumn(d, 2, top.Parents, skip)
+	got.commits = len(x.Hashes)/hs - top.Len() + skip
+	x.Author = readColumn(d, 4, top.Author, skip)
+	x.Committer = readColumn(d, 4, top.Committer, skip)
+	x.AuthorTime = readColumn(d, 8, top.AuthorTime, skip)
+	x.AuthorZone = readColumn(d, 2, top.AuthorZone, skip)
+	x.CommitTime = readColumn(d, 8, top.CommitTime, skip)
+	var start uint32
+	x.SubjectOff, start = readOffsets(d, top.SubjectOff, skip)
+	x.Subjects = readBytes(d, top.Subjects, int(start))
 	x.Idents = d.idents()
-	x.RawAuthor = readInts[uint32](d, 4)
-	x.RawCommitter = readInts[uint32](d, 4)
+	x.RawAuthor = readColumn(d, 4, top.RawAuthor, skip)
+	x.RawCommitter = readColumn(d, 4, top.RawCommitter, skip)
 	x.RawIdents = d.idents()
 	x.Mailmap = d.string()
 	x.Paths = make([]string, d.count(1))
 	for i := range x.Paths {
 		x.Paths[i] = d.string()
 	}
+	got.idents, got.rawIdents, got.paths = len(x.Idents), len(x.RawIdents), len(x.Paths)
 	switch d.byte() {
 	case 0:
 	case 1:
-		x.HasStats = true
-		for _, c := range x.statsColumns() {
-			*c = readInts[uint32](d, 4)
-		}
+		x.HasStats, got.stats = true, true
+		x.Added = readColumn(d, 4, top.Added, skip)
+		x.Deleted = readColumn(d, 4, top.Deleted, skip)
+		x.FilesChanged = readColumn(d, 4, top.FilesChanged, skip)
+		x.ChangeOff, start = readOffsets(d, top.ChangeOff, skip)
+		x.ChangePath = readColumn(d, 4, top.ChangePath, int(start))
+		x.ChangeAdded = readColumn(d, 4, top.ChangeAdded, int(start))
+		x.ChangeDeleted = readColumn(d, 4, top.ChangeDeleted, int(start))
 	default:
 		d.fail("bad stats flag")
 	}
@@ -671,23 +782,32 @@ func (d *decoder) body(from shape) (*Index, error) {
 		d.fail("trailing bytes")
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, got, d.err
 	}
 	sum := d.crc
 	var b [4]byte
 	if _, err := io.ReadFull(d.r, b[:]); err != nil || binary.LittleEndian.Uint32(b[:]) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		return nil, got, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	if n, _ := d.r.Read(b[:1]); n != 0 {
-		return nil, fmt.Errorf("%w: trailing bytes", ErrCorrupt)
+		return nil, got, fmt.Errorf("%w: trailing bytes", ErrCorrupt)
 	}
 	if from.commits > 0 && (x.HasStats != from.stats || x.Len() == 0) {
-		return nil, fmt.Errorf("%w: segment does not fit its index", ErrCorrupt)
+		return nil, got, fmt.Errorf("%w: segment does not fit its index", ErrCorrupt)
+	}
+	if a.top.Len() > 0 {
+		if x.HasStats != a.top.HasStats {
+			return nil, got, fmt.Errorf("%w: segments do not fit the base", ErrCorrupt)
+		}
+		x.Branch, x.Mailmap = a.top.Branch, a.top.Mailmap
+		x.Idents = append(x.Idents, a.top.Idents...)
+		x.RawIdents = append(x.RawIdents, a.top.RawIdents...)
+		x.Paths = append(x.Paths, a.top.Paths...)
 	}
 	if err := x.validate(from.idents+len(x.Idents), from.rawIdents+len(x.RawIdents), from.paths+len(x.Paths)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, got, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	return x, nil
+	return x, got, nil
 }
 
 // validate checks that every length, offset and id is consistent, so that
