@@ -247,9 +247,8 @@ func directory(p string, depth int) string {
 func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 	x := v.x
 	totals := make([]pathTotals, len(x.Paths))
-	if q := v.compile(f); v.sums != nil && q.authors == nil {
-		lo, hi := v.span(q.from, q.to)
-		v.sums.totals(totals, keep, lo, hi)
+	if q := v.compile(f); v.sums != nil {
+		v.churnBySums(&q, totals, keep)
 		return totals
 	}
 	for _, j := range v.changes(f) {

@@ -92,3 +92,54 @@ func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
 		totals[p] = pathTotals{added: uint64(added), deleted: uint64(deleted), commits: uint32(b)}
 	}
 }
+
+// churnBySums fills in the churn totals of q's commits for the paths keep
+// allows (all when nil): from the running totals of the window, less the
+// changes of the commits that the author filter drops; or, when those are
+// more than the ones it keeps, the changes of the kept commits alone.
+func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
+	lo, hi := v.span(q.from, q.to)
+	if q.authors == nil {
+		v.sums.totals(totals, keep, lo, hi)
+		return
+	}
+	kept := 0
+	for a, ok := range q.authors {
+		if ok {
+			kept += v.identCount(a, q.from, q.to)
+		}
+	}
+	subtract := kept >= hi-lo-kept
+	if subtract {
+		v.sums.totals(totals, keep, lo, hi)
+	}
+	x := v.x
+	for a, ok := range q.authors {
+		if ok == subtract {
+			continue
+		}
+		from, to := v.identSpan(a, q.from, q.to)
+		for _, i := range v.identPos[from:to] {
+			if x.IsMerge(int(i)) {
+				continue
+			}
+			clo, chi := x.Changes(int(i))
+			for j := clo; j < chi; j++ {
+				p := x.ChangePath[j]
+				if keep != nil && !keep[p] {
+					continue
+				}
+				t := &totals[p]
+				if subtract {
+					t.added -= uint64(x.ChangeAdded[j])
+					t.deleted -= uint64(x.ChangeDeleted[j])
+					t.commits--
+				} else {
+					t.added += uint64(x.ChangeAdded[j])
+					t.deleted += uint64(x.ChangeDeleted[j])
+					t.commits++
+				}
+			}
+		}
+	}
+}

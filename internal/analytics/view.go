@@ -63,6 +63,8 @@ type View struct {
 	// of binary searches per identity instead of a scan of the window.
 	identOff  []uint32
 	identTime []int64
+	// identPos are the positions of the commits of identTime.
+	identPos []int32
 	// sums give the churn of a window without author filters (nil when
 	// line statistics are pending).
 	sums *churnSums
@@ -222,9 +224,11 @@ func (v *View) prepareTimes() {
 	v.identOff = offsets(x.Author, len(x.Idents))
 	next := slices.Clone(v.identOff[:len(x.Idents)])
 	v.identTime = make([]int64, n)
+	v.identPos = make([]int32, n)
 	for k, i := range v.byTime {
 		a := x.Author[i]
 		v.identTime[next[a]] = v.sortedTime[k]
+		v.identPos[next[a]] = i
 		next[a]++
 	}
 	// A history cut short (a shallow clone) may have no root: then the
@@ -251,8 +255,16 @@ func (v *View) span(from, to int64) (lo, hi int) { return within(v.sortedTime, f
 // identCount returns how many commits of identity a have author times
 // within [from, to].
 func (v *View) identCount(a int, from, to int64) int {
-	lo, hi := within(v.identTime[v.identOff[a]:v.identOff[a+1]], from, to)
+	lo, hi := v.identSpan(a, from, to)
 	return hi - lo
+}
+
+// identSpan returns the range of identTime and identPos that holds the
+// commits of identity a with author times within [from, to].
+func (v *View) identSpan(a int, from, to int64) (lo, hi int) {
+	start := int(v.identOff[a])
+	lo, hi = within(v.identTime[start:v.identOff[a+1]], from, to)
+	return start + lo, start + hi
 }
 
 // within returns the range [lo, hi) of the ascending times that lie
