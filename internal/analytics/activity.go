@@ -53,7 +53,7 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 		TimePeriod:   period,
 		Data:         []ActivityPoint{},
 		Metadata:     ActivityTotals{DateRange: dateRange(f.From, f.To)},
-		StatsPending: !v.x.HasStats,
+		StatsPending: !v.stats,
 	}
 	if f.To.Before(f.From) {
 		return a

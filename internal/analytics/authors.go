@@ -56,7 +56,7 @@ func (v *View) Authors(f Filter) AuthorsResponse {
 			a.first, a.last = min(a.first, t), max(a.last, t)
 		}
 	}
-	res := AuthorsResponse{Authors: []AuthorStats{}, StatsPending: !x.HasStats}
+	res := AuthorsResponse{Authors: []AuthorStats{}, StatsPending: !v.stats}
 	for n, a := range totals {
 		if a.commits == 0 {
 			continue

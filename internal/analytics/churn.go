@@ -164,7 +164,7 @@ func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 				ExcludeBots: f.ExcludeBots, Exclude: f.Exclude, Limit: max(opts.Limit, 0), Depth: max(opts.DirectoryDepth, 0)},
 			RiskThresholds: RiskThresholds{Critical: CriticalCommits, High: HighCommits, Medium: MediumCommits},
 		},
-		StatsPending: !v.x.HasStats,
+		StatsPending: !v.stats,
 	}
 	if d.StatsPending {
 		return d

@@ -61,7 +61,7 @@ func (v *View) Commits(f Filter, page, limit int) CommitsPage {
 	}
 	q := v.compile(f)
 	skip := (page - 1) * limit
-	res := CommitsPage{Page: page, Limit: limit, StatsPending: !v.x.HasStats, Total: q.count()}
+	res := CommitsPage{Page: page, Limit: limit, StatsPending: !v.stats, Total: q.count()}
 	// The page's commits are the first matching ones past skip: the scan
 	// stops as soon as it has them.
 	want := min(max(res.Total-skip, 0), limit)
@@ -98,7 +98,7 @@ func (v *View) commit(i int) Commit {
 	} else {
 		c.DateUnknown = true
 	}
-	if x.HasStats {
+	if v.stats {
 		files := int(x.FilesChanged[i])
 		c.Stats = &Stats{Additions: int(x.Added[i]), Deletions: int(x.Deleted[i])}
 		c.FilesChanged = &files

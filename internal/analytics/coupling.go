@@ -110,7 +110,7 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 			DateRange: v.historyRange(f.From, f.To), Options: opts,
 			Filters: ChurnFilters{Extensions: exts, Paths: paths, Authors: f.Authors, ExcludeBots: f.ExcludeBots, Exclude: f.Exclude},
 		},
-		StatsPending: !v.x.HasStats,
+		StatsPending: !v.stats,
 	}
 	if d.StatsPending {
 		return d

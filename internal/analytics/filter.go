@@ -58,20 +58,8 @@ type query struct {
 }
 
 func (v *View) compile(f Filter) query {
-	q := query{v: v, from: minTime, to: maxTime}
-	if !f.From.IsZero() {
-		q.from = f.From.Unix()
-		if f.From.Nanosecond() > 0 {
-			q.from++ // a commit in that second is before From
-		}
-	}
-	if !f.To.IsZero() {
-		q.to = f.To.Unix()
-	}
-	if !f.From.IsZero() || !f.To.IsZero() {
-		// A commit whose date git cannot read is in no date range.
-		q.from = max(q.from, index.UnknownTime+1)
-	}
+	q := query{v: v}
+	q.from, q.to = dateBounds(f)
 	if len(f.Authors) > 0 || f.ExcludeBots {
 		q.authors = make([]bool, len(v.lowerName))
 		match := activity.LowerAuthors(f.Authors)
@@ -84,11 +72,30 @@ func (v *View) compile(f Filter) query {
 	return q
 }
 
+// dateBounds returns f's inclusive author time bounds in Unix seconds.
+func dateBounds(f Filter) (from, to int64) {
+	from, to = minTime, maxTime
+	if !f.From.IsZero() {
+		from = f.From.Unix()
+		if f.From.Nanosecond() > 0 {
+			from++ // a commit in that second is before From
+		}
+	}
+	if !f.To.IsZero() {
+		to = f.To.Unix()
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		// A commit whose date git cannot read is in no date range.
+		from = max(from, index.UnknownTime+1)
+	}
+	return from, to
+}
+
 // lines returns the lines commit i added and deleted in the files the
 // filter does not exclude (zero until line statistics are in).
 func (q *query) lines(i int) (added, deleted int) {
 	x := q.v.x
-	if !x.HasStats {
+	if !q.v.stats {
 		return 0, 0
 	}
 	if q.excluded == nil {

@@ -106,7 +106,7 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 			DateRange: v.historyRange(f.From, f.To), Depth: depth, ActiveShare: ActiveShare,
 			Filters: ChurnFilters{Extensions: exts, Paths: paths, Authors: f.Authors, ExcludeBots: f.ExcludeBots, Exclude: f.Exclude},
 		},
-		StatsPending: !v.x.HasStats,
+		StatsPending: !v.stats,
 	}
 	if d.StatsPending {
 		return d

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gitpulse/gitpulse/internal/index"
 )
@@ -28,6 +29,16 @@ import (
 // concurrent use.
 type View struct {
 	x *index.Index
+	// stats says whether the view answers with line statistics: its index
+	// has them all, or this is the covered view of an index whose
+	// statistics cover only its newest commits (see StatsFor).
+	stats bool
+	// covered is, for an index whose statistics cover only its newest
+	// commits, the view that answers from them; coveredFrom is the least
+	// author time a query's dates must start at for it to (one past the
+	// newest author time of the commits not covered).
+	covered     *View
+	coveredFrom int64
 
 	// Per identity (index.Index.Idents): lower-cased name and email for
 	// author filters, and the contributor name id (meaningful for authors
@@ -83,12 +94,55 @@ type View struct {
 
 // NewView prepares x for queries. x must not be modified afterwards.
 func NewView(x *index.Index) *View {
-	v := &View{x: x, excludeMemo: map[string][]bool{}}
+	v := newView(x, x.HasStats)
+	if !x.HasStats && x.Covered() > 0 {
+		v.covered = newView(x, true)
+		v.coveredFrom = minTime
+		for _, t := range x.AuthorTime[x.Covered():] {
+			v.coveredFrom = max(v.coveredFrom, t+1)
+		}
+	}
+	return v
+}
+
+func newView(x *index.Index, stats bool) *View {
+	v := &View{x: x, stats: stats, excludeMemo: map[string][]bool{}}
 	v.prepareIdents()
 	v.preparePaths()
 	v.prepareTimes()
 	v.prepareChurnSums()
 	return v
+}
+
+// Stats reports whether the view answers with line statistics; without
+// them, answers say statsPending.
+func (v *View) Stats() bool { return v.stats }
+
+// StatsFor returns the view that answers f with line statistics: v when
+// its index has them for every commit, or when they cover only the newest
+// commits and every commit with an author date in f's range is among
+// them, the view of those (whose answers to f are those of the complete
+// index); else nil. Only the reports that read nothing outside f's date
+// range (churn, activity, authors, ownership, coupling) may use the
+// latter.
+func (v *View) StatsFor(f Filter) *View {
+	if v.stats {
+		return v
+	}
+	if from, _ := dateBounds(f); v.covered != nil && from >= v.coveredFrom {
+		return v.covered
+	}
+	return nil
+}
+
+// StatsSince returns the earliest author date from which query dates are
+// covered by the line statistics of an index that has them for its newest
+// commits only (see StatsFor); ok is false for other indexes.
+func (v *View) StatsSince() (since time.Time, ok bool) {
+	if v.covered == nil {
+		return time.Time{}, false
+	}
+	return time.Unix(v.coveredFrom, 0).UTC(), true
 }
 
 // Index returns the index the view was made from.
@@ -164,7 +218,7 @@ func (v *View) preparePaths() {
 // Change arrays by path.
 func (v *View) prepareChanges() {
 	x := v.x
-	if !x.HasStats {
+	if !v.stats {
 		return
 	}
 	v.pathOff = offsets(x.ChangePath, len(x.Paths))

@@ -25,6 +25,7 @@ type benchFlags struct {
 	slowRuns  int
 	clone     bool
 	index     string
+	churn     bool
 }
 
 func newBench(g *globals) *cobra.Command {
@@ -53,6 +54,7 @@ the cold sequence are timed (for histories whose build takes long).`,
 	cmd.Flags().IntVar(&f.queryRuns, "query-runs", 2, "runs of each query with each of the 120 filter combinations")
 	cmd.Flags().StringVar(&f.index, "index", "", "an index file: when it exists, time only loading it, the queries and the cold sequence; otherwise save the index built there")
 	cmd.Flags().BoolVar(&f.clone, "first-answer", true, "also time the first summary of the repository as a never-seen file:// URL, clone included (the source should set uploadpack.allowFilter)")
+	cmd.Flags().BoolVar(&f.churn, "first-churn", true, "also time the first churn of the year before the head's author date of the repository as a never-seen file:// URL, clone included (the source should set uploadpack.allowFilter and uploadpack.allowAnySHA1InWant)")
 	return cmd
 }
 
@@ -242,24 +244,55 @@ func heapAfterLoad(path string) float64 {
 // firstAnswer times a never-seen repository from nothing to its summary:
 // commits-only clone into an empty data directory, pass 1, summary.
 func (g *globals) firstAnswer(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
+	var commits int
+	d, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
+		commits = r.View().Summary(analytics.RepoInfo{}, time.Now(), false).Stats.TotalCommits
+		return nil
+	})
+	return d, commits, err
+}
+
+// firstChurn times a never-seen repository from nothing to the churn of
+// the year before its head's author date, as a first request for it
+// would wait for: commits-only clone, pass 1, then the line statistics
+// that cover the year.
+func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
+	var files int
+	d, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
+		f := analytics.Filter{From: r.View().Index().AuthorDate(0).AddDate(-1, 0, 0)}
+		v, err := r.WaitStatsFor(ctx, f)
+		if err != nil {
+			return err
+		}
+		files = len(v.Churn(f).Files)
+		return nil
+	})
+	return d, files, err
+}
+
+// fromNothing times opening gitDir as a never-seen file:// URL, in an
+// empty data directory, and then answer.
+func (g *globals) fromNothing(ctx context.Context, git *gitcli.Git, gitDir string, answer func(*history.Repo) error) (time.Duration, error) {
 	dataDir, err := os.MkdirTemp("", "gitpulse-bench-data-")
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer g.removeTemp(dataDir)
 	svc, err := history.New(git, history.Options{DataDir: dataDir, Policy: cliPolicy()})
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	// Close stops the completion and pass 2 that run on after the answer.
 	defer svc.Close()
 	start := time.Now()
 	r, err := svc.Open(ctx, "file://"+gitDir, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	s := r.View().Summary(analytics.RepoInfo{}, time.Now(), false)
-	return time.Since(start), s.Stats.TotalCommits, nil
+	if err := answer(r); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
 }
 
 // baseBehind returns the nearest first-parent ancestor of HEAD ("HEAD~k")
@@ -333,6 +366,13 @@ func (f *benchFlags) build(ctx context.Context, g *globals, git *gitcli.Git, git
 			return nil, err
 		}
 		add("first answer: clone over file:// + pass 1 + summary", fmt.Sprintf("%s (%d commits)", seconds(d), commits), "<= 5 s")
+	}
+	if f.churn {
+		d, files, err := g.firstChurn(ctx, git, gitDir)
+		if err != nil {
+			return nil, err
+		}
+		add("first churn of 1 year: clone over file:// + line statistics + churn", fmt.Sprintf("%s (%d files)", seconds(d), files), "<= 8 s")
 	}
 
 	return full, full.Save(path)

@@ -17,6 +17,7 @@ type progressBar struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
 	phase progress.Phase
+	since string // the StatsSince the description shows
 }
 
 func newProgress(w io.Writer) *progressBar {
@@ -38,7 +39,7 @@ func (p *progressBar) show(st progress.Progress) {
 	}
 	if st.Phase != p.phase || p.bar == nil {
 		p.finish()
-		p.phase = st.Phase
+		p.phase, p.since = st.Phase, ""
 		total := int64(st.Total)
 		if total <= 0 {
 			total = -1 // a spinner until the total is known
@@ -51,6 +52,14 @@ func (p *progressBar) show(st progress.Progress) {
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
+	}
+	if st.StatsSince != p.since {
+		p.since = st.StatsSince
+		desc := phaseNames[st.Phase]
+		if p.since != "" {
+			desc += " (line statistics cover " + p.since + " .. now)"
+		}
+		p.bar.Describe(desc)
 	}
 	if st.Total > 0 && p.bar.GetMax64() != int64(st.Total) {
 		p.bar.ChangeMax(st.Total)

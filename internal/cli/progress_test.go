@@ -28,4 +28,10 @@ func TestProgressSpinnerWhileTotalUnknown(t *testing.T) {
 	if bar := out.String(); !strings.Contains(bar, "reading commits") || !strings.Contains(bar, "25%") {
 		t.Errorf("known total rendered %q, want a bar at 25%%", bar)
 	}
+	out.Reset()
+	p.show(progress.Progress{Phase: progress.PhaseLineStats, Done: 50, Total: 200, StatsSince: "2025-08-20T00:00:00Z"})
+	p.finish()
+	if bar := out.String(); !strings.Contains(bar, "line statistics cover 2025-08-20T00:00:00Z .. now") {
+		t.Errorf("line statistics of the newest commits rendered %q, want the period they cover", bar)
+	}
 }

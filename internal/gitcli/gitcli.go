@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,6 +103,17 @@ func New(ctx context.Context, opts Options) (*Git, error) {
 		return nil, fmt.Errorf("git %s or later is required, found %q", MinVersion, strings.TrimSpace(string(out)))
 	}
 	return g, nil
+}
+
+// Offline returns a Git like g whose commands never reach a remote. In a
+// partial clone an object that is missing is then an error, not a fetch
+// git would start by itself without the transport settings and the
+// credentials of the commands that vet the remote (git 2.39 has no
+// GIT_NO_LAZY_FETCH): GIT_ALLOW_PROTOCOL set empty allows no transport.
+func (g *Git) Offline() *Git {
+	o := *g
+	o.env = append(slices.Clone(g.env), "GIT_ALLOW_PROTOCOL=")
+	return &o
 }
 
 // parseVersion extracts "2.39.5" from "git version 2.39.5\n".

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -483,22 +484,40 @@ func (r *Repo) MainlineSpan(ctx context.Context, rev string, since, until time.T
 // View returns the newest prepared view of the repository.
 func (r *Repo) View() *analytics.View { return r.view.Load() }
 
-// Progress returns the state of the repository's preparation.
+// Progress returns the state of the repository's preparation, saying
+// which period the line statistics cover while they cover only the
+// newest commits.
 func (r *Repo) Progress() progress.Progress {
-	if p := r.progress.Load(); p != nil {
-		return *p
+	p := progress.Progress{Phase: progress.PhaseDone}
+	if q := r.progress.Load(); q != nil {
+		p = *q
 	}
-	return progress.Progress{Phase: progress.PhaseDone}
+	if v := r.view.Load(); v != nil {
+		if since, ok := v.StatsSince(); ok {
+			p.StatsSince = since.Format(time.RFC3339)
+		}
+	}
+	return p
 }
 
-// WaitStats waits until the view has line statistics and returns it. A
-// view published without them after one with them (a rebuilt history's
-// pass 1, in a fleet a worker's pass 1) is waited past too.
+// WaitStats waits until the view has line statistics for every commit
+// and returns it. A view published without them after one with them (a
+// rebuilt history's pass 1, in a fleet a worker's pass 1) is waited past
+// too.
 func (r *Repo) WaitStats(ctx context.Context) (*analytics.View, error) {
+	return r.WaitStatsFor(ctx, analytics.Filter{})
+}
+
+// WaitStatsFor waits until a view answers f with line statistics (see
+// analytics.View.StatsFor: a query of recent dates is answered while the
+// older history is still being read) and returns that view.
+func (r *Repo) WaitStatsFor(ctx context.Context, f analytics.Filter) (*analytics.View, error) {
 	for {
 		v, changed := r.viewAndChange()
-		if v != nil && v.Index().HasStats {
-			return v, nil
+		if v != nil {
+			if sv := v.StatsFor(f); sv != nil {
+				return sv, nil
+			}
 		}
 		r.mu.Lock()
 		running := r.running
@@ -509,8 +528,10 @@ func (r *Repo) WaitStats(ctx context.Context) (*analytics.View, error) {
 			return nil, fmt.Errorf("wait for line statistics: %w", ctx.Err())
 		case <-closedIfNil(running):
 			// The job ended without stats: it failed.
-			if v := r.view.Load(); v != nil && v.Index().HasStats {
-				return v, nil
+			if v := r.view.Load(); v != nil {
+				if sv := v.StatsFor(f); sv != nil {
+					return sv, nil
+				}
 			}
 			return nil, r.err()
 		}
@@ -691,7 +712,10 @@ func (j *job) work(ctx context.Context) error {
 	path := s.indexPath(info.Key)
 	cur := r.view.Load()
 	var old *index.Index
-	if cur != nil {
+	// An index whose statistics cover only its newest commits (a job
+	// failed before reading the rest) is not extended: the pass 1 saved
+	// beside it is.
+	if cur != nil && (cur.Index().HasStats || cur.Index().Covered() == 0) {
 		old = cur.Index()
 	} else if old, err = index.Load(path); err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -720,6 +744,7 @@ func (j *job) work(ctx context.Context) error {
 		if err := x.Save(path); err != nil {
 			s.log.Warn("could not save index", "repo", info.Key, "err", err)
 		}
+		x = j.newestFirst(ctx, res, x)
 		if err := j.complete(ctx, res); err != nil {
 			early.now()
 			return err
@@ -757,7 +782,7 @@ func (j *job) work(ctx context.Context) error {
 	}
 	s.metrics.since("update", start)
 	if x == old {
-		if cur == nil {
+		if cur == nil || cur.Index() != old {
 			return j.publish(ctx, old)
 		}
 		return nil
@@ -772,6 +797,104 @@ func (j *job) work(ctx context.Context) error {
 // that loaded or replaced it to return the memory freed to the system at
 // once.
 const returnMemoryAbove = 100_000
+
+// statsWindows are the periods, back from a history's newest author date,
+// whose line statistics the first preparation of a repository mirrored
+// commits only reads first, each fetching just the objects it needs: a
+// query of such a recent period is answered long before the whole
+// history is fetched and read.
+var statsWindows = []time.Duration{92 * 24 * time.Hour, 366 * 24 * time.Hour}
+
+// newestFirst reads, for a partial mirror of a history larger than
+// SmallHistory, the line statistics of the commits of each of
+// statsWindows that spans at most half the history, and publishes
+// (here, not to a fleet) the index covering each as soon as it is read;
+// the objects of each window are fetched while the one before is read.
+// It returns x with the statistics read; a failure is logged and ends
+// the early reading, Complete and LineStats then do the rest as they
+// would have.
+func (j *job) newestFirst(ctx context.Context, res mirror.Result, x *index.Index) *index.Index {
+	s, r := j.s, j.r
+	if !res.Partial || x.Len() <= SmallHistory {
+		return x
+	}
+	var ends []int
+	for _, upto := range windowEnds(x, statsWindows) {
+		if upto <= x.Len()/2 {
+			ends = append(ends, upto)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	fetched := make(chan error, len(ends))
+	go func() {
+		defer close(fetched)
+		from := 0
+		for _, upto := range ends {
+			start := time.Now()
+			hashes := make([]string, 0, upto-from)
+			for i := from; i < upto; i++ {
+				hashes = append(hashes, x.Hash(i))
+			}
+			err := s.mirrors.Prefetch(ctx, r.Info.Key, r.Info.URL, j.auth, hashes)
+			s.metrics.since("prefetch", start)
+			if fetched <- err; err != nil {
+				return
+			}
+			from = upto
+		}
+	}()
+	defer func() {
+		cancel()
+		for range fetched { // the fetches stopped
+		}
+	}()
+	// Nothing may be fetched lazily: Prefetch fetched what is read.
+	b := &index.Builder{Git: s.git.Offline(), Workers: s.opts.Workers, OnProgress: r.setProgress}
+	for _, upto := range ends {
+		err := <-fetched
+		var y *index.Index
+		if err == nil {
+			start := time.Now()
+			y, err = b.MoreStats(ctx, res.GitDir, x, upto)
+			s.metrics.since("linestats_recent", start)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("reading recent line statistics first failed; reading them all after the completion", "repo", r.Info.Key, "err", err)
+			}
+			return x
+		}
+		x = y
+		r.publish(x)
+	}
+	return x
+}
+
+// windowEnds returns, for each period of windows (in increasing order),
+// how many of x's newest commits hold every commit whose author date lies
+// within that period back from the newest author date; repeats dropped.
+func windowEnds(x *index.Index, windows []time.Duration) []int {
+	n := x.Len()
+	// older[k] is the newest author time among positions k and above.
+	older := make([]int64, n+1)
+	older[n] = index.UnknownTime
+	for k := n - 1; k >= 0; k-- {
+		older[k] = max(older[k+1], x.AuthorTime[k])
+	}
+	var ends []int
+	if older[0] == index.UnknownTime {
+		return nil
+	}
+	for _, w := range windows {
+		since := older[0] - int64(w/time.Second)
+		// The least k whose older commits all lie before since.
+		k := sort.Search(n+1, func(k int) bool { return older[k] < since })
+		if k > 0 && (len(ends) == 0 || k > ends[len(ends)-1]) {
+			ends = append(ends, k)
+		}
+	}
+	return ends
+}
 
 // SmallHistory is the most commits a repository may have for its first
 // preparation to wait (Options.StatsWait) for its line statistics.
@@ -828,10 +951,18 @@ func (p *provisional) cancel() {
 	p.mu.Unlock()
 }
 
+// beforeComplete, when tests set it, runs before a partial mirror is
+// completed: they hold the completion back to see what is answered
+// before it.
+var beforeComplete func()
+
 // complete fetches the objects a commits-only mirror lacks.
 func (j *job) complete(ctx context.Context, res mirror.Result) error {
 	if !res.Partial {
 		return nil
+	}
+	if beforeComplete != nil {
+		beforeComplete()
 	}
 	r := j.r
 	defer j.s.metrics.since("complete", time.Now())

@@ -21,7 +21,7 @@ func newMetrics(reg prometheus.Registerer, mirrors *mirror.Manager) *metrics {
 	}
 	m := &metrics{steps: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "gitpulse_repository_step_seconds",
-		Help:    "Time taken by each step of preparing a repository: mirror (cloned, fetched, fresh, local), complete, metadata, linestats, update.",
+		Help:    "Time taken by each step of preparing a repository: mirror (cloned, fetched, fresh, local), metadata, prefetch and linestats_recent (the recent windows read first), complete, linestats, update.",
 		Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 12),
 	}, []string{"step"}), loads: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gitpulse_shared_index_loads_total",

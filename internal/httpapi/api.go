@@ -309,7 +309,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 		}
 		view := repo.View()
 		if report.NeedsStats {
-			if view, err = repo.WaitStats(ctx); err != nil {
+			if view, err = repo.WaitStatsFor(ctx, req.Filter); err != nil {
 				writePending(w, r, a.log, repo, err)
 				return
 			}
@@ -361,16 +361,17 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 	return a.cache.Do(ctx, key, compute)
 }
 
-// cacheKey names an answer: endpoint, repository, the indexed head and
-// whether line stats were in (so new commits or finished stats are never
-// answered from an old entry), the day for answers that depend on today
+// cacheKey names an answer: endpoint, repository, the indexed head,
+// whether the view answered with line stats and how many commits they
+// covered (so new commits or more stats are never answered from an old
+// entry), the day for answers that depend on today
 // (heatmap ranges, summary ages), and the validated request's canonical
 // Key, never the raw parameters (which could be spelt to collide with
 // another query's). The version prefix changes whenever the encoding
 // does, so entries written under an older encoding are never read.
 func cacheKey(path, repoKey string, v *analytics.View, req query.Request, now time.Time) string {
 	x := v.Index()
-	return fmt.Sprintf("v3 %q %q %q %t %s %s", path, repoKey, x.Head(), x.HasStats, now.UTC().Format(time.DateOnly), req.Key())
+	return fmt.Sprintf("v4 %q %q %q %t %d %s %s", path, repoKey, x.Head(), v.Stats(), x.Covered(), now.UTC().Format(time.DateOnly), req.Key())
 }
 
 // markCached rewrites a summary served from the cache so that its

@@ -65,7 +65,11 @@ func writePending(w http.ResponseWriter, r *http.Request, log *slog.Logger, repo
 		if p.Total > 0 {
 			msg += fmt.Sprintf(": %d of %d", p.Done, p.Total)
 		}
-		msg += "); retry shortly"
+		msg += ")"
+		if p.StatsSince != "" {
+			msg += "; line statistics cover " + p.StatsSince + " .. now"
+		}
+		msg += "; retry shortly"
 	}
 	status, b := failure(w.Header(), r, log, fault.New(fault.Timeout, msg))
 	b.Progress = &p

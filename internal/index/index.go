@@ -75,9 +75,17 @@ type Index struct {
 	// identities were mapped with, "" if it has none.
 	Mailmap string
 
-	// HasStats reports whether the line statistics below are filled in.
-	// Until the second pass ends they are nil.
+	// HasStats reports whether the line statistics below are filled in
+	// for every commit. Until the second pass ends they are nil, or cover
+	// only the newest commits (see StatsCovered).
 	HasStats bool
+	// StatsCovered, when HasStats is false and it is above zero, is how
+	// many of the newest commits (positions [0, StatsCovered)) have their
+	// line statistics read: the second pass runs newest first, and an
+	// index covering a query's dates answers it exactly. The per-commit
+	// columns below then have Len() entries, zero past StatsCovered.
+	// Such an index is never saved with its statistics.
+	StatsCovered int
 	// Added, Deleted and FilesChanged are per-commit totals (zero for
 	// merges, which carry no diff).
 	Added, Deleted, FilesChanged []uint32
@@ -139,12 +147,22 @@ func (x *Index) AuthorDate(i int) time.Time {
 func (x *Index) IsMerge(i int) bool { return x.Parents[i] > 1 }
 
 // Changes returns the range of commit i's file changes in the Change
-// arrays; it is empty until HasStats.
+// arrays; it is empty while commit i's line statistics are not read (see
+// Covered).
 func (x *Index) Changes(i int) (lo, hi int) {
-	if !x.HasStats {
+	if i >= x.Covered() {
 		return 0, 0
 	}
 	return int(x.ChangeOff[i]), int(x.ChangeOff[i+1])
+}
+
+// Covered returns how many of the newest commits have their line
+// statistics read: Len() when HasStats, else StatsCovered.
+func (x *Index) Covered() int {
+	if x.HasStats {
+		return x.Len()
+	}
+	return x.StatsCovered
 }
 
 // Extension returns the lower-case extension of path p without its dot

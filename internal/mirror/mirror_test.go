@@ -636,6 +636,10 @@ func TestTokenOverHTTPS(t *testing.T) {
 	if err := g.LogMetadata(t.Context(), res.GitDir, "HEAD", nil, func(*gitcli.CommitMeta) error { return nil }); err != nil {
 		t.Errorf("read history of the partial HTTPS mirror: %v", err)
 	}
+	// So are the fetches of Prefetch.
+	if err := m.Prefetch(t.Context(), https.key, https.url, auth, []string{src.Git("rev-parse", "HEAD")}); err != nil {
+		t.Errorf("Prefetch over HTTPS: %v", err)
+	}
 	if err := m.Complete(t.Context(), https.key, https.url, auth, nil); err != nil {
 		t.Fatalf("Complete: %v", err)
 	}

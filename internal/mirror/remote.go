@@ -411,18 +411,11 @@ func parseSymref(out []byte) string {
 // promisor settings. Interrupted, it leaves the mirror partial and usable;
 // the state is written last, so a later call starts over.
 func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.Progress)) error {
-	unlock, err := m.lock(ctx, r.name)
+	st, unlock, err := m.lockMirror(ctx, r, "complete")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, err := m.readState(ctx, r.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &Error{Op: "complete", kind: errNoMirror, cause: err}
-	}
-	if err != nil {
-		return m.fail("complete", r, err)
-	}
 	if !st.partial {
 		return nil
 	}
@@ -461,6 +454,25 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.
 	m.log.Info("mirror completed", "repo", r.key, "took", time.Since(start).Round(time.Millisecond))
 	m.evict(r.name)
 	return nil
+}
+
+// lockMirror takes r's lock and reads the state of its mirror, for op; a
+// missing mirror is errNoMirror. On success the caller calls unlock.
+func (m *Manager) lockMirror(ctx context.Context, r *remote, op string) (st state, unlock func(), err error) {
+	if unlock, err = m.lock(ctx, r.name); err != nil {
+		return state{}, nil, err
+	}
+	st, err = m.readState(ctx, r.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = &Error{Op: op, kind: errNoMirror, cause: err}
+	} else if err != nil {
+		err = m.fail(op, r, err)
+	}
+	if err != nil {
+		unlock()
+		return state{}, nil, err
+	}
+	return st, unlock, nil
 }
 
 // state is what a mirror records about itself in its git config.

@@ -30,4 +30,8 @@ type Progress struct {
 	// spinner. Pass 1 of a fresh history takes the commit-graph's size, an
 	// upper estimate raised to Done if it falls short.
 	Total int `json:"total"`
+	// StatsSince is set while the line statistics cover only the newest
+	// commits: queries of author dates from this instant (RFC 3339, UTC)
+	// on are answered with them already.
+	StatsSince string `json:"statsSince,omitempty"`
 }

@@ -1,0 +1,162 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+)
+
+// Prefetch fetches into a partial mirror what reading the line statistics
+// of commits (full hexadecimal names) needs: the trees of the commits and
+// of their parents, then the blobs their diffs change, in two fetches
+// that ask for those objects by name. Reading those commits' statistics
+// then fetches nothing lazily, so that a window of recent history is
+// answerable long before Complete has fetched everything. It does nothing
+// for a complete mirror or a local repository. The fetches go through the
+// same vetted, pinned, authenticated commands as every other; the local
+// reads between them never fetch (gitcli.Git.Offline).
+func (m *Manager) Prefetch(ctx context.Context, key, url string, auth *Auth, commits []string) error {
+	if isLocal(key) || len(commits) == 0 {
+		return nil
+	}
+	r := m.newRemote(key, url, auth)
+	if err := m.prefetch(ctx, r, commits); err != nil {
+		return asError("prefetch", err)
+	}
+	return nil
+}
+
+func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) error {
+	st, unlock, err := m.lockMirror(ctx, r, "prefetch")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if !st.partial {
+		return nil
+	}
+	if err := m.syncURL(ctx, r, st); err != nil {
+		return err
+	}
+	trees, err := m.rootTrees(ctx, r.dir, commits)
+	if err != nil {
+		return fmt.Errorf("list root trees: %w", err)
+	}
+	// The trees come without blobs; then the blobs the diffs need.
+	if err := m.fetchObjects(ctx, r, trees, "--filter=blob:none"); err != nil {
+		return fmt.Errorf("fetch trees: %w", err)
+	}
+	blobs, err := m.changedBlobs(ctx, r.dir, commits)
+	if err != nil {
+		return fmt.Errorf("list changed files: %w", err)
+	}
+	if err := m.fetchObjects(ctx, r, blobs, "--no-filter"); err != nil {
+		return fmt.Errorf("fetch file contents: %w", err)
+	}
+	m.touch(r.dir)
+	return nil
+}
+
+// rootTrees returns the root trees of commits and of their parents.
+func (m *Manager) rootTrees(ctx context.Context, gitDir string, commits []string) ([]string, error) {
+	seen := make(map[string]bool, len(commits))
+	for _, c := range commits {
+		seen[c] = true
+	}
+	var trees, parents []string
+	add := func(out []byte) {
+		for line := range bytes.Lines(out) {
+			f := strings.Fields(string(line))
+			if len(f) == 0 {
+				continue
+			}
+			trees = append(trees, f[0])
+			for _, p := range f[1:] {
+				if !seen[p] {
+					seen[p] = true
+					parents = append(parents, p)
+				}
+			}
+		}
+	}
+	out, err := m.commitTrees(ctx, gitDir, commits)
+	if err != nil {
+		return nil, err
+	}
+	add(out)
+	if len(parents) == 0 {
+		return trees, nil
+	}
+	if out, err = m.commitTrees(ctx, gitDir, parents); err != nil {
+		return nil, err
+	}
+	add(out)
+	return trees, nil
+}
+
+// commitTrees lists "tree parent..." for each of commits.
+func (m *Manager) commitTrees(ctx context.Context, gitDir string, commits []string) ([]byte, error) {
+	return m.git.Offline().Command(gitDir).Args("log", "--no-walk=unsorted", "--stdin", "--format=%T %P").
+		Stdin([]byte(strings.Join(commits, "\n") + "\n")).Output(ctx)
+}
+
+// changedBlobs returns the blobs on either side of the changes of commits
+// (as Numstat diffs them: no renames, merges skipped, root commits against
+// the empty tree), each once. Submodule commits are no blobs.
+func (m *Manager) changedBlobs(ctx context.Context, gitDir string, commits []string) ([]string, error) {
+	out, err := m.git.Offline().Command(gitDir).
+		Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
+		Stdin([]byte(strings.Join(commits, "\n") + "\n")).Output(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return parseRawBlobs(out), nil
+}
+
+// parseRawBlobs returns the distinct blob names of git diff-tree --raw -z
+// output: ":oldmode newmode old new status" records, each followed by a
+// path, between commit names.
+func parseRawBlobs(out []byte) []string {
+	seen := map[string]bool{}
+	var blobs []string
+	for tok := range bytes.SplitSeq(out, []byte{0}) {
+		if len(tok) == 0 || tok[0] != ':' {
+			continue
+		}
+		f := strings.Fields(string(tok[1:]))
+		if len(f) < 5 {
+			continue
+		}
+		for side := range 2 {
+			mode, oid := f[side], f[2+side]
+			if mode == "160000" || strings.Trim(oid, "0") == "" || seen[oid] {
+				continue
+			}
+			seen[oid] = true
+			blobs = append(blobs, oid)
+		}
+	}
+	return blobs
+}
+
+// fetchObjects fetches the named objects from r's remote, as a lazy fetch
+// would (no negotiation, no refs, no tags), with filter: --filter=blob:none
+// for trees without their blobs, --no-filter for blobs. It writes no
+// commit-graph and runs no maintenance: Complete does both later.
+func (m *Manager) fetchObjects(ctx context.Context, r *remote, oids []string, filter gitcli.Arg) error {
+	if len(oids) == 0 {
+		return nil
+	}
+	c, nctx, cancel, err := m.netCommand(ctx, r, r.dir)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return c.Config("fetch.negotiationAlgorithm", "noop").Config("fetch.writeCommitGraph", "false").
+		Config("maintenance.auto", "false").Config("gc.auto", "0").
+		Args("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", filter, "origin", "--stdin").
+		Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
+}
