@@ -23,7 +23,7 @@ type churnSums struct {
 // are pending or a path changed 2^32 lines or more.
 func (v *View) prepareChurnSums() {
 	x := v.x
-	if !x.HasStats {
+	if !v.stats {
 		return
 	}
 	s := &churnSums{off: make([]uint32, len(x.Paths)+1)}
