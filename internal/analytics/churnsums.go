@@ -19,12 +19,19 @@ type churnSums struct {
 	added, deleted []uint32
 }
 
-// prepareChurnSums builds v.sums, or leaves it nil when line statistics
-// are pending or a path changed 2^32 lines or more.
-func (v *View) prepareChurnSums() {
+// churnSums returns the view's running totals, built by the first call
+// (a quarter of a second at a million commits: only churn needs them),
+// or nil when line statistics are pending or a path changed 2^32 lines
+// or more.
+func (v *View) churnSums() *churnSums {
+	v.sumsOnce.Do(func() { v.sums = v.buildChurnSums() })
+	return v.sums
+}
+
+func (v *View) buildChurnSums() *churnSums {
 	x := v.x
 	if !v.stats {
-		return
+		return nil
 	}
 	s := &churnSums{off: make([]uint32, len(x.Paths)+1)}
 	addedTotal, deletedTotal := make([]uint64, len(x.Paths)), make([]uint64, len(x.Paths))
@@ -42,7 +49,7 @@ func (v *View) prepareChurnSums() {
 	}
 	for p := range x.Paths {
 		if addedTotal[p] > math.MaxUint32 || deletedTotal[p] > math.MaxUint32 {
-			return
+			return nil
 		}
 		s.off[p+1] += s.off[p]
 	}
@@ -66,7 +73,7 @@ func (v *View) prepareChurnSums() {
 			}
 		}
 	}
-	v.sums = s
+	return s
 }
 
 // totals fills in the totals of the paths keep allows (all when nil) over
@@ -98,9 +105,10 @@ func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
 // changes of the commits that the author filter drops; or, when those are
 // more than the ones it keeps, the changes of the kept commits alone.
 func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
+	sums := v.churnSums()
 	lo, hi := v.span(q.from, q.to)
 	if q.authors == nil {
-		v.sums.totals(totals, keep, lo, hi)
+		sums.totals(totals, keep, lo, hi)
 		return
 	}
 	kept := 0
@@ -111,7 +119,7 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 	}
 	subtract := kept >= hi-lo-kept
 	if subtract {
-		v.sums.totals(totals, keep, lo, hi)
+		sums.totals(totals, keep, lo, hi)
 	}
 	x := v.x
 	for a, ok := range q.authors {

@@ -172,7 +172,7 @@ func scanChurnTotals(v *View, f Filter, keep []bool) []pathTotals {
 
 func TestFastPathsEqualScans(t *testing.T) {
 	for vk, v := range generatedViews(t) {
-		if v.sums == nil {
+		if v.churnSums() == nil {
 			t.Fatalf("view %d has no churn sums", vk)
 		}
 		for fk, f := range fastPathFilters(v) {
@@ -240,7 +240,7 @@ func TestChurnSumsLeftOutPastUint32(t *testing.T) {
 		Paths: []string{"a.txt"},
 	}
 	v := NewView(x)
-	if v.sums != nil {
+	if v.churnSums() != nil {
 		t.Fatal("running totals kept for a path past 2^32 lines")
 	}
 	if files := v.Churn(Filter{}).Files; len(files) != 1 || files[0].Additions != 2*big+1 || files[0].Commits != 3 {

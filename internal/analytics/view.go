@@ -76,9 +76,10 @@ type View struct {
 	identTime []int64
 	// identPos are the positions of the commits of identTime.
 	identPos []int32
-	// sums give the churn of a window without author filters (nil when
-	// line statistics are pending).
-	sums *churnSums
+	// sums give the churn of a window from running totals (see
+	// churnSums), made once under sumsOnce.
+	sumsOnce sync.Once
+	sums     *churnSums
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
@@ -110,7 +111,6 @@ func newView(x *index.Index, stats bool) *View {
 	v.prepareIdents()
 	v.preparePaths()
 	v.prepareTimes()
-	v.prepareChurnSums()
 	return v
 }
 
