@@ -190,8 +190,7 @@ func (q *query) timeOrdered() iter.Seq2[int, int64] {
 	return func(yield func(int, int64) bool) {
 		lo, hi := q.v.span(q.from, q.to)
 		for k := lo; k < hi; k++ {
-			i := int(q.v.byTime[k])
-			if q.author(i) && !yield(i, q.v.sortedTime[k]) {
+			if (q.authors == nil || q.authors[q.v.sortedIdent[k]]) && !yield(int(q.v.byTime[k]), q.v.sortedTime[k]) {
 				return
 			}
 		}

@@ -106,14 +106,20 @@ func (v *View) eachInBucket(q *query, bounds []int64, fn func(i, b int, newAutho
 	// commits come in time order, so buckets never go back.
 	lastBucket := make([]int, len(v.names))
 	b := 0
-	for i, t := range q.timeOrdered() {
-		for t >= bounds[b+1] {
+	// timeOrdered's walk, reading the identities in time order too.
+	lo, hi := v.span(q.from, q.to)
+	for k := lo; k < hi; k++ {
+		a := v.sortedIdent[k]
+		if q.authors != nil && !q.authors[a] {
+			continue
+		}
+		for v.sortedTime[k] >= bounds[b+1] {
 			b++
 		}
-		name := v.nameID[v.x.Author[i]]
+		name := v.nameID[a]
 		newAuthor := lastBucket[name] != b+1
 		lastBucket[name] = b + 1
-		fn(i, b, newAuthor)
+		fn(int(v.byTime[k]), b, newAuthor)
 	}
 }
 

@@ -67,6 +67,9 @@ type View struct {
 	// in git log order first); sortedTime[k] is the author time of byTime[k].
 	byTime     []int32
 	sortedTime []int64
+	// sortedIdent[k] is the author identity of byTime[k]: queries in time
+	// order read it in order instead of jumping through Author.
+	sortedIdent []uint32
 	// identOff and identTime list each identity's commits by time: the
 	// author times of identity a's commits are identTime[identOff[a]:
 	// identOff[a+1]], ascending (committer-only identities have none).
@@ -271,8 +274,10 @@ func (v *View) prepareTimes() {
 		return cmp.Or(cmp.Compare(x.AuthorTime[a], x.AuthorTime[b]), cmp.Compare(b, a))
 	})
 	v.sortedTime = make([]int64, n)
+	v.sortedIdent = make([]uint32, n)
 	for k, i := range v.byTime {
 		v.sortedTime[k] = x.AuthorTime[i]
+		v.sortedIdent[k] = x.Author[i]
 	}
 	// A counting sort by identity keeps the time order within each.
 	v.identOff = offsets(x.Author, len(x.Idents))
