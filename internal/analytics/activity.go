@@ -47,7 +47,7 @@ type ActivityTotals struct {
 // range and the buckets follow the same rules as Heatmap's; every bucket
 // of the range is returned.
 func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
-	f.From, f.To = heatmapRange(f.From, f.To, now)
+	f = ActivityWindow(f, now)
 	period = choosePeriod(period, f.From, f.To)
 	a := ActivityData{
 		TimePeriod:   period,
@@ -79,4 +79,11 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 		a.Metadata.TotalDeletions += p.Deletions
 	}
 	return a
+}
+
+// ActivityWindow returns f with the dates Activity reads: where f has
+// none, the DefaultHeatmapDays days ending at now (or at f.To).
+func ActivityWindow(f Filter, now time.Time) Filter {
+	f.From, f.To = heatmapRange(f.From, f.To, now)
+	return f
 }

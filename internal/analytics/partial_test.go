@@ -46,6 +46,7 @@ func TestPartialStatsAnswerCoveredWindows(t *testing.T) {
 	}
 	whole := analytics.NewView(full)
 	now := base.AddDate(0, 3, 0)
+	answered, waited := 0, 0 // activity without dates, over all steps
 	for _, steps := range [][]int{{5}, {10, 30}, {45}} {
 		x := meta
 		for _, k := range steps {
@@ -83,6 +84,21 @@ func TestPartialStatsAnswerCoveredWindows(t *testing.T) {
 				same(t, "commits", sv.Commits(f, 1, 100), whole.Commits(f, 1, 100))
 			}
 		}
+		// Activity without dates reads the year to now: it is answered
+		// once that year is covered, as the complete index answers it.
+		for d := 300; d < 460; d++ {
+			at := base.AddDate(0, 0, d)
+			sv := v.StatsFor(analytics.ActivityWindow(analytics.Filter{}, at))
+			if sv == nil {
+				waited++
+				continue
+			}
+			a := sv.Activity(analytics.Filter{}, "", at)
+			if a.Metadata.TotalCommits > 0 {
+				answered++
+			}
+			same(t, fmt.Sprintf("steps %v activity to %s", steps, at), a, whole.Activity(analytics.Filter{}, "", at))
+		}
 		if covered == 0 || refused == 0 {
 			t.Fatalf("steps %v: %d windows covered, %d refused: the test checks nothing", steps, covered, refused)
 		}
@@ -96,6 +112,9 @@ func TestPartialStatsAnswerCoveredWindows(t *testing.T) {
 		}
 		same(t, "completed churn", analytics.NewView(rest).Churn(analytics.Filter{}), whole.Churn(analytics.Filter{}))
 		same(t, "completed commits", analytics.NewView(rest).Commits(analytics.Filter{}, 1, n), whole.Commits(analytics.Filter{}, 1, n))
+	}
+	if answered == 0 || waited == 0 {
+		t.Fatalf("activity without dates answered %d times with commits, waited %d times: the test checks nothing", answered, waited)
 	}
 }
 

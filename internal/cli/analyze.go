@@ -167,7 +167,7 @@ func (f *analyzeFlags) run(ctx context.Context, g *globals, repo string, report 
 	}
 	view := r.View()
 	if report.NeedsStats {
-		if view, err = watch(ctx, bar, r, func() (*analytics.View, error) { return r.WaitStatsFor(ctx, req.Filter) }); err != nil {
+		if view, err = watch(ctx, bar, r, func() (*analytics.View, error) { return r.WaitStatsFor(ctx, report.Dates(req, now)) }); err != nil {
 			return err
 		}
 	}

@@ -309,7 +309,7 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 		}
 		view := repo.View()
 		if report.NeedsStats {
-			if view, err = repo.WaitStatsFor(ctx, req.Filter); err != nil {
+			if view, err = repo.WaitStatsFor(ctx, report.Dates(req, now)); err != nil {
 				writePending(w, r, a.log, repo, err)
 				return
 			}

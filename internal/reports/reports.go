@@ -30,6 +30,11 @@ type Report struct {
 	// contributors carry none, for GDPR); the command line always answers
 	// it.
 	PersonalStats bool
+	// Window, if set, fills in the dates the report reads when the request
+	// leaves them out (activity: the last DefaultHeatmapDays days), so
+	// that a report waiting for line statistics waits only until they
+	// cover those dates. Without it the request's own dates are read.
+	Window func(f analytics.Filter, now time.Time) analytics.Filter
 	// Answer computes the report's body, the JSON the API returns.
 	Answer func(v *analytics.View, req query.Request, info analytics.RepoInfo, now time.Time) any
 	// Body is the type of what Answer returns, from which the API's
@@ -66,7 +71,7 @@ var All = []Report{
 	report(Report{Name: "full-data"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.FullData {
 		return v.FullData(req.Filter, req.Page, req.Limit, now)
 	}),
-	report(Report{Name: "activity", NeedsStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.ActivityResponse {
+	report(Report{Name: "activity", NeedsStats: true, Window: analytics.ActivityWindow}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, now time.Time) analytics.ActivityResponse {
 		return analytics.ActivityResponse{Activity: v.Activity(req.Filter, req.TimePeriod, now)}
 	}),
 	report(Report{Name: "punchcard"}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.PunchcardResponse {
@@ -81,6 +86,15 @@ var All = []Report{
 	report(Report{Name: "coupling", NeedsStats: true}, func(v *analytics.View, req query.Request, _ analytics.RepoInfo, _ time.Time) analytics.CouplingResponse {
 		return analytics.CouplingResponse{Coupling: v.Coupling(req.Filter, req.CouplingOptions())}
 	}),
+}
+
+// Dates returns the filter whose dates the report reads for req at now:
+// req.Filter, with the report's default window filled in.
+func (r Report) Dates(req query.Request, now time.Time) analytics.Filter {
+	if r.Window == nil {
+		return req.Filter
+	}
+	return r.Window(req.Filter, now)
 }
 
 // Find returns the report called name.
