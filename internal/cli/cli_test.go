@@ -200,6 +200,28 @@ func TestRecapCommand(t *testing.T) {
 	if n := strings.Count(out, "\n- ") + strings.Count(out[:min(2, len(out))], "- "); n != 2 || !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
 		t.Fatalf("want 2 bullets (the sample has more topics) ending in one newline, got %q", out)
 	}
+	// --sources lists the commits behind each bullet, as git has them.
+	out, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", from, "-n", "2", "--sources")
+	text, sources, ok := strings.Cut(out, "\nSources:\n")
+	if code != 0 || !ok || strings.Count(text, "\n- ")+strings.Count(text[:min(2, len(text))], "- ") != 2 {
+		t.Fatalf("--sources: exit %d, %q %s", code, out, stderr)
+	}
+	bullets, commits := 0, 0
+	for _, line := range strings.Split(strings.TrimSuffix(sources, "\n"), "\n") {
+		if strings.HasPrefix(line, "bullet ") {
+			bullets++
+			continue
+		}
+		hash, subject, _ := strings.Cut(strings.TrimPrefix(line, "    "), " ")
+		subject = subject[:strings.LastIndex(subject, " (+")]
+		if got := repo.Git("log", "-1", "--format=%s", hash); got != subject {
+			t.Errorf("source %q: git says %s has subject %q", line, hash, got)
+		}
+		commits++
+	}
+	if bullets != 2 || commits == 0 {
+		t.Fatalf("--sources lists %d bullets and %d commits, want 2 and some: %q", bullets, commits, sources)
+	}
 	_, stderr, code = run(t, t.TempDir(), "recap", repo.Dir, "--from", from, "-n", "16")
 	if code != 2 || !strings.Contains(stderr, "16") {
 		t.Fatalf("-n 16: exit %d, %s", code, stderr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type recapFlags struct {
 	provider, host, org      string
 	src, target              string
 	tag                      string
+	sources                  bool // list the topics behind the text
 }
 
 func newRecap(g *globals) *cobra.Command {
@@ -70,6 +72,7 @@ for the LLM_* settings.`,
 	fl.StringVar(&f.org, "organization", "", "with --provider azure: the organization")
 	fl.StringVar(&f.src, "src", "", "with --mode pull_request: describe this branch's commits that --target lacks")
 	fl.StringVar(&f.target, "target", "", "with --src: the branch the pull request goes into")
+	fl.BoolVar(&f.sources, "sources", false, "after the text, list the commits behind each bullet (the topics it was written from)")
 	fl.StringVar(&f.tag, "tag", "", "with --mode release and a repository: notes of this release tag, since the release before it on its line")
 	completeValues(cmd, "mode", string(recap.ModeRecap), string(recap.ModeRelease), string(recap.ModePullRequest))
 	completeValues(cmd, "provider", connect.GitHub, connect.GitLab, connect.Azure)
@@ -131,7 +134,7 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 		g.note("%d older items left out to fit the model's budget", res.Trimmed)
 	}
 	var last string
-	_, err = gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
+	topics, err := gen.GenerateResponse(ctx, recap.Mode(f.mode), recap.Input{Items: res.Items, Actions: res.Actions}, f.n, func(chunk string) error {
 		last = chunk
 		_, err := fmt.Fprint(g.stdout, chunk)
 		return err
@@ -142,8 +145,39 @@ func (f *recapFlags) run(ctx context.Context, g *globals, args []string) error {
 	if err == nil && !strings.HasSuffix(last, "\n") {
 		_, err = fmt.Fprintln(g.stdout)
 	}
+	if err == nil && f.sources {
+		err = printSources(g.stdout, topics)
+	}
 	return err
 }
+
+// printSources lists what a recap was written from: for each bullet of
+// the built-in summariser its topic and commits; for a model's text the
+// topics as a whole, tied to no bullet.
+func printSources(w io.Writer, topics []recap.Topic) error {
+	var b strings.Builder
+	b.WriteString("\nSources:\n")
+	for _, t := range topics {
+		label := "-"
+		if t.Bullet > 0 {
+			label = fmt.Sprintf("bullet %d:", t.Bullet)
+		}
+		fmt.Fprintf(&b, "%s %s %q", label, t.Kind, t.Title)
+		if t.Number > 0 {
+			fmt.Fprintf(&b, " #%d", t.Number)
+		}
+		fmt.Fprintf(&b, " (commits: %d, +%d -%d)\n", len(t.Commits), t.Additions, t.Deletions)
+		for _, c := range t.Commits {
+			fmt.Fprintf(&b, "    %s %s (+%d -%d)\n", shortHash(c.SHA), c.Subject, c.Additions, c.Deletions)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// shortHash is the first 10 characters of a commit hash, as listed in a
+// recap's sources.
+func shortHash(sha string) string { return sha[:min(10, len(sha))] }
 
 // gather reads the period's activity; release notes without a period,
 // the changes since the latest release (or of --tag); with --src and
