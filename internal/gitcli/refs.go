@@ -75,6 +75,9 @@ func parseRefs(out []byte, namespace string) ([]Ref, error) {
 		default:
 			continue // a tag of a tree or blob
 		}
+		if !isHex([]byte(r.Commit)) {
+			return nil, fmt.Errorf("git for-each-ref: bad object name %q for %q", truncate([]byte(r.Commit)), name)
+		}
 		// Old tags may lack a tagger line, and so a date: theirs is then
 		// the tagged commit's.
 		date := f[4]
