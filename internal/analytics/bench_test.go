@@ -2,12 +2,12 @@ package analytics_test
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/latency"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -204,24 +204,16 @@ func BenchmarkInsightsSpread(b *testing.B) {
 	}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			var ds []time.Duration
-			best := make([]time.Duration, len(filters))
+			rec := latency.NewRecorder(len(filters))
 			for b.Loop() {
 				for k, f := range filters {
-					start := time.Now()
-					q.run(k, f)
-					d := time.Since(start)
-					ds = append(ds, d)
-					if best[k] == 0 || d < best[k] {
-						best[k] = d
-					}
+					rec.Time(k, func() { q.run(k, f) })
 				}
 			}
-			slices.Sort(ds)
-			slices.Sort(best)
-			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms")
-			b.ReportMetric(float64(best[len(best)*99/100].Microseconds())/1000, "p99-best-ms")
+			t := rec.Timings()
+			b.ReportMetric(float64(t.P50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(t.P99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(t.Best99.Microseconds())/1000, "p99-best-ms")
 		})
 	}
 }

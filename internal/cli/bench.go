@@ -108,8 +108,8 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 	var worst time.Duration
 	for _, q := range benchQueries(analytics.NewView(full), f.queryRuns) {
 		add("query "+q.name, fmt.Sprintf("p50 %s  p99 %s  p99 of bests %s  (%d runs, %d filters)",
-			millis(q.p50), millis(q.p99), millis(q.best99), q.n, benchFilterCount), "p99 <= 10 ms")
-		worst = max(worst, q.p99)
+			millis(q.P50), millis(q.P99), millis(q.Best99), q.N, benchFilterCount), "p99 <= 10 ms")
+		worst = max(worst, q.P99)
 	}
 	add("queries: the worst p99", millis(worst), "<= 10 ms")
 	cold, err := coldSequence(path, f.runs)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/latency"
 	"github.com/gitpulse/gitpulse/internal/index"
 )
 
@@ -99,11 +100,9 @@ func commonExtensionsAndDirs(x *index.Index) (exts, dirs []string) {
 
 type queryTiming struct {
 	name string
-	// p50 and p99 are over every run; best99 is the 99th percentile over
-	// the combinations of each one's fastest run: the cost without the
-	// pauses of a shared machine.
-	p50, p99, best99 time.Duration
-	n                int
+	// Timings are over the filter combinations: Best99 is over each
+	// one's fastest run.
+	latency.Timings
 }
 
 // benchQueries times every analytics query over the benchCases, each
@@ -133,23 +132,13 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 	}
 	var out []queryTiming
 	for _, q := range queries {
-		var all []time.Duration
-		best := make([]time.Duration, len(cases))
+		rec := latency.NewRecorder(len(cases))
 		for range max(runs, 1) {
 			for k, c := range cases {
-				start := time.Now()
-				q.run(c)
-				d := time.Since(start)
-				all = append(all, d)
-				if best[k] == 0 || d < best[k] {
-					best[k] = d
-				}
+				rec.Time(k, func() { q.run(c) })
 			}
 		}
-		slices.Sort(all)
-		slices.Sort(best)
-		out = append(out, queryTiming{name: q.name, p50: all[len(all)/2], p99: all[len(all)*99/100],
-			best99: best[len(best)*99/100], n: len(all)})
+		out = append(out, queryTiming{name: q.name, Timings: rec.Timings()})
 	}
 	return out
 }
