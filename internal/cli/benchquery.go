@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
-	"github.com/gitpulse/gitpulse/internal/latency"
 	"github.com/gitpulse/gitpulse/internal/index"
+	"github.com/gitpulse/gitpulse/internal/latency"
 )
 
 // benchFilterCount is how many filter combinations every query is timed
