@@ -61,19 +61,14 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 	bounds := bucketBounds(period, f.From, f.To)
 	a.Data = make([]ActivityPoint, len(bounds)-1)
 	q := v.compile(f)
-	v.eachInBucket(&q, bounds, func(i, b int, newAuthor bool) {
-		p := &a.Data[b]
-		p.Commits++
-		added, deleted := q.lines(i)
-		p.Additions += added
-		p.Deletions += deleted
-		if newAuthor {
-			p.Authors++
-		}
-	})
+	days := bucketDays(bounds[:len(bounds)-1])
+	sums := v.sumBuckets(&q, f.Exclude, bounds, v.stats)
 	for k := range a.Data {
-		p := &a.Data[k]
-		p.Date = formatDay(bounds[k])
+		p := ActivityPoint{Date: days[k], Commits: sums.commits[k], Authors: sums.authors[k]}
+		if v.stats {
+			p.Additions, p.Deletions = sums.added[k], sums.deleted[k]
+		}
+		a.Data[k] = p
 		a.Metadata.TotalCommits += p.Commits
 		a.Metadata.TotalAdditions += p.Additions
 		a.Metadata.TotalDeletions += p.Deletions

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/gitpulse/gitpulse/internal/index"
 )
 
 // AuthorsResponse is the body of /api/repositories/authors.
@@ -40,36 +42,80 @@ type authorTotals struct {
 // sorted by commits, most first, then by name case-insensitively; never
 // nil.
 func (v *View) Authors(f Filter) AuthorsResponse {
-	x := v.x
 	totals := make([]authorTotals, len(v.names))
 	q := v.compile(f)
-	for i, t := range q.each() {
-		a := &totals[v.nameID[x.Author[i]]]
-		if a.commits == 0 {
-			a.first, a.last = maxTime, minTime
-		}
-		a.commits++
-		added, deleted := q.lines(i)
-		a.added += added
-		a.deleted += deleted
-		if x.DateKnown(i) {
-			a.first, a.last = min(a.first, t), max(a.last, t)
-		}
-	}
-	res := AuthorsResponse{Authors: []AuthorStats{}, StatsPending: !v.stats}
-	for n, a := range totals {
-		if a.commits == 0 {
+	lo, hi := v.span(q.from, q.to)
+	fix := v.lineFix(f.Exclude, &q, lo, hi)
+	sumAdded, sumDeleted := v.identSums()
+	// The lines of an identity's commits in the window are a difference
+	// of its running totals, less those in excluded files; else they are
+	// counted commit by commit.
+	bySums := sumAdded != nil && (q.excluded == nil || fix != nil)
+	for a := range len(v.identOff) - 1 {
+		if q.authors != nil && !q.authors[a] {
 			continue
 		}
+		start, end := v.identSpan(a, q.from, q.to)
+		if start == end {
+			continue
+		}
+		t := &totals[v.nameID[a]]
+		if t.commits == 0 {
+			t.first, t.last = maxTime, minTime
+		}
+		t.commits += end - start
+		// Unknown dates sort first.
+		times := v.identTime[start:end]
+		if known, _ := slices.BinarySearch(times, index.UnknownTime+1); known < len(times) {
+			t.first, t.last = min(t.first, times[known]), max(t.last, times[len(times)-1])
+		}
+		switch {
+		case bySums:
+			added, deleted := sumAdded[end-1], sumDeleted[end-1]
+			if start > int(v.identOff[a]) {
+				added -= sumAdded[start-1]
+				deleted -= sumDeleted[start-1]
+			}
+			t.added += int(added)
+			t.deleted += int(deleted)
+		case v.stats:
+			for _, i := range v.identPos[start:end] {
+				added, deleted := q.lines(int(i))
+				t.added += added
+				t.deleted += deleted
+			}
+		}
+	}
+	if bySums && fix != nil {
+		for e := fix.after(lo); e < len(fix.rank) && int(fix.rank[e]) < hi; e++ {
+			if a := v.sortedIdent[fix.rank[e]]; q.authors == nil || q.authors[a] {
+				t := &totals[v.nameID[a]]
+				t.added -= int(fix.added[e])
+				t.deleted -= int(fix.deleted[e])
+			}
+		}
+	}
+	// Name ids are in case-insensitive order already: they break ties
+	// of commits (sorting ids, not AuthorStats, which are ten times
+	// larger).
+	var order []int
+	for n, a := range totals {
+		if a.commits > 0 {
+			order = append(order, n)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(totals[b].commits, totals[a].commits), cmp.Compare(a, b))
+	})
+	res := AuthorsResponse{Authors: make([]AuthorStats, len(order)), StatsPending: !v.stats}
+	for k, n := range order {
+		a := totals[n]
 		s := AuthorStats{Name: v.names[n], Commits: a.commits, Additions: a.added, Deletions: a.deleted}
 		if a.first <= a.last {
 			first, last := utc(a.first), utc(a.last)
 			s.FirstCommit, s.LastCommit = &first, &last
 		}
-		res.Authors = append(res.Authors, s)
+		res.Authors[k] = s
 	}
-	// names are in case-insensitive order already: a stable sort by
-	// commits keeps it among equals.
-	slices.SortStableFunc(res.Authors, func(a, b AuthorStats) int { return cmp.Compare(b.Commits, a.Commits) })
 	return res
 }

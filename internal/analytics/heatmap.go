@@ -85,42 +85,13 @@ func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 	bounds := bucketBounds(period, f.From, f.To)
 	h.Data = make([]HeatmapPoint, len(bounds)-1)
 	q := v.compile(f)
-	v.eachInBucket(&q, bounds, func(_, b int, newAuthor bool) {
-		h.Data[b].Count++
-		if newAuthor {
-			h.Data[b].Authors++
-		}
-		h.Metadata.TotalCommits++
-	})
+	days := bucketDays(bounds[:len(bounds)-1])
+	sums := v.sumBuckets(&q, f.Exclude, bounds, false)
 	for k := range h.Data {
-		h.Data[k].Date = formatDay(bounds[k])
+		h.Data[k] = HeatmapPoint{Date: days[k], Count: sums.commits[k], Authors: sums.authors[k]}
+		h.Metadata.TotalCommits += sums.commits[k]
 	}
 	return h
-}
-
-// eachInBucket calls fn for every commit q selects, in time order, with
-// the bucket of bounds its time falls in and whether it is the first
-// commit of its (mailmapped) author in that bucket.
-func (v *View) eachInBucket(q *query, bounds []int64, fn func(i, b int, newAuthor bool)) {
-	// lastBucket[name] is 1 + the last bucket the name was counted in;
-	// commits come in time order, so buckets never go back.
-	lastBucket := make([]int, len(v.names))
-	b := 0
-	// timeOrdered's walk, reading the identities in time order too.
-	lo, hi := v.span(q.from, q.to)
-	for k := lo; k < hi; k++ {
-		a := v.sortedIdent[k]
-		if q.authors != nil && !q.authors[a] {
-			continue
-		}
-		for v.sortedTime[k] >= bounds[b+1] {
-			b++
-		}
-		name := v.nameID[a]
-		newAuthor := lastBucket[name] != b+1
-		lastBucket[name] = b + 1
-		fn(int(v.byTime[k]), b, newAuthor)
-	}
 }
 
 // heatmapRange fills in the missing ends of a heatmap range, in UTC.
@@ -166,19 +137,28 @@ func choosePeriod(period string, from, to time.Time) string {
 // bucketBounds returns the Unix start times of the buckets covering
 // [from, to], then the end of the last one.
 func bucketBounds(period string, from, to time.Time) []int64 {
-	start, next := startOfDay(from), func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
+	start := startOfDay(from)
+	step := int64(secondsPerDay)
 	switch period {
 	case PeriodWeek:
 		start = start.AddDate(0, 0, -(int(start.Weekday())+6)%7)
-		next = func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
+		step *= 7
 	case PeriodMonth:
 		start = start.AddDate(0, 0, 1-start.Day())
-		next = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+		bounds := []int64{start.Unix()}
+		for t := start; !t.After(to); {
+			t = t.AddDate(0, 1, 0)
+			bounds = append(bounds, t.Unix())
+		}
+		return bounds
 	}
-	bounds := []int64{start.Unix()}
-	for t := start; !t.After(to); {
-		t = next(t)
-		bounds = append(bounds, t.Unix())
+	// UTC days are all secondsPerDay long.
+	first, end := start.Unix(), to.Unix()
+	bounds := make([]int64, 0, max(end-first, 0)/step+2)
+	bounds = append(bounds, first)
+	for t := first; t <= end; {
+		t += step
+		bounds = append(bounds, t)
 	}
 	return bounds
 }

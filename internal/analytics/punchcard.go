@@ -1,7 +1,5 @@
 package analytics
 
-import "github.com/gitpulse/gitpulse/internal/index"
-
 // PunchcardResponse is the body of /api/repositories/punchcard.
 type PunchcardResponse struct {
 	Punchcard PunchcardData `json:"punchcard"`
@@ -31,24 +29,27 @@ type PunchcardCell struct {
 // author's own time zone: a commit at 23:30-05:00 counts at 23h, whatever
 // UTC says. Commits whose date git cannot read are left out.
 func (v *View) Punchcard(f Filter) PunchcardData {
-	x := v.x
-	var counts [7 * 24]int
-	total := 0
+	// counts has a place for every cell value, noCell's included.
+	var counts [256]int
 	q := v.compile(f)
-	for i, t := range q.each() {
-		if t == index.UnknownTime {
-			continue
+	lo, hi := v.span(q.from, q.to)
+	cells := v.punchCells()[lo:hi]
+	if q.authors == nil {
+		for _, c := range cells {
+			counts[c]++
 		}
-		local := t + int64(x.AuthorZone[i])*60
-		days, secs := floorDiv(local, secondsPerDay)
-		// 1970-01-01, day 0, was a Thursday (weekday 4).
-		weekday := int((days%7 + 7 + 4) % 7)
-		counts[weekday*24+int(secs/3600)]++
-		total++
+	} else {
+		idents := v.sortedIdent[lo:hi]
+		for k, c := range cells {
+			if q.authors[idents[k]] {
+				counts[c]++
+			}
+		}
 	}
-	d := PunchcardData{Data: make([]PunchcardCell, len(counts)), TotalCommits: total}
-	for c, n := range counts {
-		d.Data[c] = PunchcardCell{Day: c / 24, Hour: c % 24, Commits: n}
+	d := PunchcardData{Data: make([]PunchcardCell, 7*24)}
+	for c := range d.Data {
+		d.Data[c] = PunchcardCell{Day: c / 24, Hour: c % 24, Commits: counts[c]}
+		d.TotalCommits += counts[c]
 	}
 	return d
 }

@@ -83,6 +83,9 @@ type View struct {
 	// churnSums), made once under sumsOnce.
 	sumsOnce sync.Once
 	sums     *churnSums
+	// tl holds what heatmaps, activity, the punch card and author
+	// statistics read, made by the first query that needs it.
+	tl timeline
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
