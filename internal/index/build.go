@@ -327,7 +327,7 @@ func (b *Builder) MoreStats(ctx context.Context, gitDir string, x *Index, upto i
 		parts = append(parts, coveredPart(x))
 	}
 	y := *x
-	y.ext = nil
+	y.ext, y.room = nil, nil
 	assembleStats(&y, parts, upto)
 	if upto == n {
 		b.report(progress.Progress{Phase: progress.PhaseDone, Done: n, Total: n})
@@ -510,6 +510,9 @@ func assembleStats(x *Index, parts []*statsPart, covered int) {
 // Build; so it does when old has no line statistics (a pass-1 index saved
 // before pass 2 ended), which are then read for the whole history. It
 // returns old itself when nothing changed. rebuilt reports a full rebuild.
+// old stays whole: when git log lists the new commits before all of old's,
+// they are written in the room in front of old's columns if old owns one
+// (an index made by Load or Update does) instead of copying old's.
 func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
 	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
@@ -539,7 +542,7 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 			return b.rebuildAfter(ctx, gitDir, err, onMetadata)
 		}
 	}
-	x = join(delta, top, old.slice(drop, old.Len()))
+	x = extend(delta, top, old, drop)
 	remap := old.Mailmap != delta.Mailmap
 	if remap {
 		if err := b.remap(ctx, gitDir, x, head); err != nil {
@@ -560,6 +563,21 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 	}
 	x, err = b.LineStats(ctx, gitDir, x)
 	return x, false, err
+}
+
+// extend returns the index of top's commits followed by old's but its
+// first drop, with delta's tables: in the room in front of old's columns
+// when it can (see room), else copied into a new room.
+func extend(delta, top, old *Index, drop int) *Index {
+	if drop == 0 {
+		if x, ok := prepend(top, old); ok {
+			return x
+		}
+	}
+	rest := old.slice(drop, old.Len())
+	n := top.Len() + rest.Len()
+	s := spareFor(n, len(top.Subjects)+len(rest.Subjects), len(top.ChangePath)+len(rest.ChangePath))
+	return join(delta, s, top, rest)
 }
 
 // rebuildAfter rebuilds the index after err, unless the context ended:
@@ -594,9 +612,11 @@ func toGit(ids []Ident) []gitcli.Ident {
 // remapIdents sets every commit's author and committer to mapped[raw id]
 // and rebuilds Idents as a fresh build interns them (in commit order,
 // author before committer), dropping identities no commit uses any more.
-// x must be freshly made (by join), as it is changed in place.
+// The two columns are made anew (x's may be shared with an older index,
+// see room); x must be freshly made, as it is changed.
 func (x *Index) remapIdents(mapped []gitcli.Ident) {
 	in := newInterner[Ident](nil)
+	x.Author, x.Committer = make([]uint32, x.Len()), make([]uint32, x.Len())
 	for i := range x.Len() {
 		x.Author[i] = in.intern(Ident(mapped[x.RawAuthor[i]]))
 		x.Committer[i] = in.intern(Ident(mapped[x.RawCommitter[i]]))
@@ -608,7 +628,7 @@ func (x *Index) remapIdents(mapped []gitcli.Ident) {
 // commit order[k] of x.
 func (x *Index) permute(order []uint32) *Index {
 	y := *x
-	y.ext = nil
+	y.ext, y.room = nil, nil
 	y.Hashes = make([]byte, 0, len(x.Hashes))
 	for _, i := range order {
 		y.Hashes = append(y.Hashes, x.Hashes[int(i)*x.HashSize:(int(i)+1)*x.HashSize]...)
@@ -671,8 +691,9 @@ func (b *Builder) extends(ctx context.Context, gitDir string, old *Index, head, 
 // join returns the index of the commits of parts (indexes or slices of
 // them), newest part first, with the branch, mailmap, identity and path
 // tables of tables (which the ids of every part refer to). It has line
-// statistics when every part has.
-func join(tables *Index, parts ...*Index) *Index {
+// statistics when every part has. With s not zero, its columns have a room
+// of s in front of them (see room).
+func join(tables *Index, s spare, parts ...*Index) *Index {
 	x := &Index{
 		ObjectFormat: parts[len(parts)-1].ObjectFormat,
 		Branch:       tables.Branch,
@@ -683,36 +704,40 @@ func join(tables *Index, parts ...*Index) *Index {
 		Paths:        tables.Paths,
 		HasStats:     true,
 	}
-	col := func(get func(*Index) []uint32) []uint32 { return concat(parts, get) }
-	x.Hashes = concat(parts, func(p *Index) []byte { return p.Hashes })
-	x.Parents = concat(parts, func(p *Index) []uint16 { return p.Parents })
-	x.Author, x.Committer = col(func(p *Index) []uint32 { return p.Author }), col(func(p *Index) []uint32 { return p.Committer })
-	x.AuthorTime = concat(parts, func(p *Index) []int64 { return p.AuthorTime })
-	x.AuthorZone = concat(parts, func(p *Index) []int16 { return p.AuthorZone })
-	x.CommitTime = concat(parts, func(p *Index) []int64 { return p.CommitTime })
-	x.Subjects = concat(parts, func(p *Index) []byte { return p.Subjects })
+	k, ch := s.commits, s.changes
+	col := func(front int, get func(*Index) []uint32) []uint32 { return concat(parts, front, get) }
+	x.Hashes = concat(parts, k*x.HashSize, func(p *Index) []byte { return p.Hashes })
+	x.Parents = concat(parts, k, func(p *Index) []uint16 { return p.Parents })
+	x.Author, x.Committer = col(k, func(p *Index) []uint32 { return p.Author }), col(k, func(p *Index) []uint32 { return p.Committer })
+	x.AuthorTime = concat(parts, k, func(p *Index) []int64 { return p.AuthorTime })
+	x.AuthorZone = concat(parts, k, func(p *Index) []int16 { return p.AuthorZone })
+	x.CommitTime = concat(parts, k, func(p *Index) []int64 { return p.CommitTime })
+	x.Subjects = concat(parts, s.subjects, func(p *Index) []byte { return p.Subjects })
 	x.SubjectOff = concatOffsets(parts, func(p *Index) []uint32 { return p.SubjectOff })
-	x.RawAuthor, x.RawCommitter = col(func(p *Index) []uint32 { return p.RawAuthor }), col(func(p *Index) []uint32 { return p.RawCommitter })
+	x.RawAuthor, x.RawCommitter = col(k, func(p *Index) []uint32 { return p.RawAuthor }), col(k, func(p *Index) []uint32 { return p.RawCommitter })
 	for _, p := range parts {
 		x.HasStats = x.HasStats && p.HasStats
 	}
 	if x.HasStats {
-		x.Added, x.Deleted = col(func(p *Index) []uint32 { return p.Added }), col(func(p *Index) []uint32 { return p.Deleted })
-		x.FilesChanged = col(func(p *Index) []uint32 { return p.FilesChanged })
+		x.Added, x.Deleted = col(k, func(p *Index) []uint32 { return p.Added }), col(k, func(p *Index) []uint32 { return p.Deleted })
+		x.FilesChanged = col(k, func(p *Index) []uint32 { return p.FilesChanged })
 		x.ChangeOff = concatOffsets(parts, func(p *Index) []uint32 { return p.ChangeOff })
-		x.ChangePath, x.ChangeAdded = col(func(p *Index) []uint32 { return p.ChangePath }), col(func(p *Index) []uint32 { return p.ChangeAdded })
-		x.ChangeDeleted = col(func(p *Index) []uint32 { return p.ChangeDeleted })
+		x.ChangePath, x.ChangeAdded = col(ch, func(p *Index) []uint32 { return p.ChangePath }), col(ch, func(p *Index) []uint32 { return p.ChangeAdded })
+		x.ChangeDeleted = col(ch, func(p *Index) []uint32 { return p.ChangeDeleted })
+	}
+	if s != (spare{}) {
+		x.makeRoom(s)
 	}
 	return x
 }
 
-// concat joins one column of parts.
-func concat[E any](parts []*Index, get func(*Index) []E) []E {
-	n := 0
+// concat joins one column of parts, after front zero elements.
+func concat[E any](parts []*Index, front int, get func(*Index) []E) []E {
+	n := front
 	for _, p := range parts {
 		n += len(get(p))
 	}
-	out := make([]E, 0, n)
+	out := make([]E, front, n)
 	for _, p := range parts {
 		out = append(out, get(p)...)
 	}

@@ -17,3 +17,11 @@ func Replaced(x *Index) (drop int, ok bool) {
 	}
 	return x.ext.drop, true
 }
+
+// Contents is x without its room (see room), which two indexes holding
+// the same commits need not share: for comparing them whole.
+func Contents(x *Index) Index {
+	y := *x
+	y.room = nil
+	return y
+}

@@ -106,6 +106,10 @@ type Index struct {
 	// ext, when set, says the index is new commits on top of another,
 	// which Save then writes alone.
 	ext *extension
+
+	// room, when set, is spare space in front of the columns, where an
+	// update may put its commits without copying these (see room).
+	room *room
 }
 
 // Len returns the number of commits.

@@ -344,7 +344,7 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(x, y) {
+	if !reflect.DeepEqual(index.Contents(x), index.Contents(y)) {
 		t.Fatal("loaded index differs from the saved one")
 	}
 	data, _ := os.ReadFile(path)

@@ -125,7 +125,7 @@ func (b *Builder) reorder(ctx context.Context, gitDir string, delta, old *Index,
 	for k, i := range order {
 		perm[k] = uint32(i)
 	}
-	return join(delta, delta, old.slice(0, drop)).permute(perm), drop, nil
+	return join(delta, spare{}, delta, old.slice(0, drop)).permute(perm), drop, nil
 }
 
 // distinctDates reports whether the queued commits, all old's (at
@@ -147,7 +147,7 @@ func distinctDates(old *Index, queued map[int]bool, d int) bool {
 // is for join, which reads them so.
 func (x *Index) slice(lo, hi int) *Index {
 	y := *x
-	y.ext = nil
+	y.ext, y.room = nil, nil
 	hs := x.HashSize
 	y.Hashes = x.Hashes[lo*hs : hi*hs]
 	y.Parents = x.Parents[lo:hi]

@@ -229,7 +229,7 @@ func stack(segs []segment) *above {
 		parts = append(parts, s.slice(cut, s.Len()))
 		skip += s.drop - cut
 	}
-	return &above{top: join(tables, parts...), skip: skip}
+	return &above{top: join(tables, spare{}, parts...), skip: skip}
 }
 
 // segment is a segment's commits, with only the identities and paths it
@@ -283,7 +283,7 @@ func readSegments(path string, id uint64, from shape) (segs []segment, last shap
 			return segs, last
 		}
 		drop := d.uvarint()
-		seg, _, err := d.body(last, nil)
+		seg, _, err := d.body(last, nil, false)
 		if err != nil || seg.HashSize != len(last.head) || drop > uint64(last.commits) {
 			return segs, last
 		}
@@ -472,7 +472,7 @@ func UnmarshalBinary(data []byte) (*Index, error) {
 // base reads the body of a base file whose header says s, after the
 // commits of a (nil for none).
 func (d *decoder) base(s shape, a *above) (*Index, error) {
-	x, got, err := d.body(shape{}, a)
+	x, got, err := d.body(shape{}, a, true)
 	if err != nil {
 		return nil, err
 	}
@@ -637,12 +637,13 @@ func (d *decoder) length(size, skip int) int {
 }
 
 // readColumn reads a length and that many little-endian values of size
-// bytes each, a chunk at a time, and returns head followed by them but
-// their first skip.
-func readColumn[T fixedInt](d *decoder, size int, head []T, skip int) []T {
+// bytes each, a chunk at a time, and returns front zero values, head,
+// then the values read but their first skip.
+func readColumn[T fixedInt](d *decoder, size int, front int, head []T, skip int) []T {
 	n := d.length(size, skip)
-	out := make([]T, len(head)+n-skip)
-	copy(out, head)
+	out := make([]T, front+len(head)+n-skip)
+	copy(out[front:], head)
+	out, whole := out[front:], out
 	d.discard(skip * size)
 	for rest := out[len(head):]; len(rest) > 0; {
 		chunk := rest[:min(len(rest), len(d.scratch)/size)]
@@ -668,40 +669,44 @@ func readColumn[T fixedInt](d *decoder, size int, head []T, skip int) []T {
 			}
 		}
 	}
-	return out
+	return whole
 }
 
-// readBytes reads a length and that many bytes, and returns head followed
-// by them but their first skip.
-func readBytes(d *decoder, head []byte, skip int) []byte {
+// readBytes reads a length and that many bytes, and returns front zero
+// bytes, head, then the bytes read but their first skip.
+func readBytes(d *decoder, front int, head []byte, skip int) []byte {
 	n := d.length(1, skip)
-	out := make([]byte, len(head)+n-skip)
-	copy(out, head)
+	out := make([]byte, front+len(head)+n-skip)
+	copy(out[front:], head)
 	d.discard(skip)
-	d.readInto(out[len(head):])
+	d.readInto(out[front+len(head):])
 	return out
 }
 
 // readHashes is readBytes for the hash column, skipping skip commits of hs
-// bytes each; it also returns the first hash read (the file's head).
-func readHashes(d *decoder, head []byte, skip, hs int) (out []byte, first string) {
+// bytes each, with front(commits) commits of zero bytes in front; it also
+// returns the first hash read (the file's head) and that front.
+func readHashes(d *decoder, head []byte, skip, hs int, front func(commits int) int) (out []byte, first string, k int) {
 	n := d.length(1, skip*hs)
-	out = make([]byte, len(head)+n-skip*hs)
+	k = front((len(head) + n) / hs)
+	out = make([]byte, k*hs+len(head)+n-skip*hs)
+	whole := out
+	out = out[k*hs:]
 	copy(out, head)
 	if n < hs {
 		d.readInto(out[len(head):])
-		return out, ""
+		return whole, "", k
 	}
 	f := make([]byte, hs)
 	d.readInto(f)
 	if skip == 0 {
 		copy(out[len(head):], f)
 		d.readInto(out[len(head)+hs:])
-		return out, string(f)
+		return whole, string(f), k
 	}
 	d.discard((skip - 1) * hs)
 	d.readInto(out[len(head):])
-	return out, string(f)
+	return whole, string(f), k
 }
 
 // readOffsets reads a length and that many offsets (one more than the
@@ -710,7 +715,7 @@ func readHashes(d *decoder, head []byte, skip, hs int) (out []byte, first string
 // the first item kept, in the file.
 func readOffsets(d *decoder, head []uint32, skip int) (out []uint32, start uint32) {
 	t := len(head) - 1
-	out = readColumn(d, 4, head[:t], skip)
+	out = readColumn(d, 4, 0, head[:t], skip)
 	if len(out) == t {
 		d.fail("offsets out of range")
 		return head, 0
@@ -726,9 +731,9 @@ func readOffsets(d *decoder, head []uint32, skip int) (out []uint32, start uint3
 // checksum, and validates them: table ids may refer to the entries of the
 // index of shape from, which the tables read extend. With a set, the
 // columns read go after a's commits, but for the first a.skip, and a's
-// table entries after those read. It also returns the shape of what was
-// read.
-func (d *decoder) body(from shape, a *above) (*Index, shape, error) {
+// table entries after those read. With roomy, the columns have a room in
+// front of them (see room). It also returns the shape of what was read.
+func (d *decoder) body(from shape, a *above, roomy bool) (*Index, shape, error) {
 	if a == nil {
 		a = &above{top: &Index{SubjectOff: []uint32{0}, ChangeOff: []uint32{0}}}
 	}
@@ -743,20 +748,28 @@ func (d *decoder) body(from shape, a *above) (*Index, shape, error) {
 		d.fail("bad hash size")
 		hs = 1
 	}
-	x.Hashes, got.head = readHashes(d, top.Hashes, skip, hs)
-	x.Parents = readColumn(d, 2, top.Parents, skip)
-	got.commits = len(x.Hashes)/hs - top.Len() + skip
-	x.Author = readColumn(d, 4, top.Author, skip)
-	x.Committer = readColumn(d, 4, top.Committer, skip)
-	x.AuthorTime = readColumn(d, 8, top.AuthorTime, skip)
-	x.AuthorZone = readColumn(d, 2, top.AuthorZone, skip)
-	x.CommitTime = readColumn(d, 8, top.CommitTime, skip)
+	var room spare
+	x.Hashes, got.head, room.commits = readHashes(d, top.Hashes, skip, hs, func(n int) int {
+		if !roomy {
+			return 0
+		}
+		return spareFor(n, 0, 0).commits
+	})
+	n, k := len(x.Hashes)/hs-room.commits, room.commits
+	got.commits = n - top.Len() + skip
+	x.Parents = readColumn(d, 2, k, top.Parents, skip)
+	x.Author = readColumn(d, 4, k, top.Author, skip)
+	x.Committer = readColumn(d, 4, k, top.Committer, skip)
+	x.AuthorTime = readColumn(d, 8, k, top.AuthorTime, skip)
+	x.AuthorZone = readColumn(d, 2, k, top.AuthorZone, skip)
+	x.CommitTime = readColumn(d, 8, k, top.CommitTime, skip)
 	var start uint32
 	x.SubjectOff, start = readOffsets(d, top.SubjectOff, skip)
-	x.Subjects = readBytes(d, top.Subjects, int(start))
+	room.subjects = room.per(n, int(x.SubjectOff[len(x.SubjectOff)-1]))
+	x.Subjects = readBytes(d, room.subjects, top.Subjects, int(start))
 	x.Idents = d.idents()
-	x.RawAuthor = readColumn(d, 4, top.RawAuthor, skip)
-	x.RawCommitter = readColumn(d, 4, top.RawCommitter, skip)
+	x.RawAuthor = readColumn(d, 4, k, top.RawAuthor, skip)
+	x.RawCommitter = readColumn(d, 4, k, top.RawCommitter, skip)
 	x.RawIdents = d.idents()
 	x.Mailmap = d.string()
 	x.Paths = make([]string, d.count(1))
@@ -768,13 +781,14 @@ func (d *decoder) body(from shape, a *above) (*Index, shape, error) {
 	case 0:
 	case 1:
 		x.HasStats, got.stats = true, true
-		x.Added = readColumn(d, 4, top.Added, skip)
-		x.Deleted = readColumn(d, 4, top.Deleted, skip)
-		x.FilesChanged = readColumn(d, 4, top.FilesChanged, skip)
+		x.Added = readColumn(d, 4, k, top.Added, skip)
+		x.Deleted = readColumn(d, 4, k, top.Deleted, skip)
+		x.FilesChanged = readColumn(d, 4, k, top.FilesChanged, skip)
 		x.ChangeOff, start = readOffsets(d, top.ChangeOff, skip)
-		x.ChangePath = readColumn(d, 4, top.ChangePath, int(start))
-		x.ChangeAdded = readColumn(d, 4, top.ChangeAdded, int(start))
-		x.ChangeDeleted = readColumn(d, 4, top.ChangeDeleted, int(start))
+		room.changes = room.per(n, int(x.ChangeOff[len(x.ChangeOff)-1]))
+		x.ChangePath = readColumn(d, 4, room.changes, top.ChangePath, int(start))
+		x.ChangeAdded = readColumn(d, 4, room.changes, top.ChangeAdded, int(start))
+		x.ChangeDeleted = readColumn(d, 4, room.changes, top.ChangeDeleted, int(start))
 	default:
 		d.fail("bad stats flag")
 	}
@@ -783,6 +797,9 @@ func (d *decoder) body(from shape, a *above) (*Index, shape, error) {
 	}
 	if d.err != nil {
 		return nil, got, d.err
+	}
+	if room != (spare{}) {
+		x.makeRoom(room)
 	}
 	sum := d.crc
 	var b [4]byte
