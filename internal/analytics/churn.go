@@ -247,7 +247,7 @@ func directory(p string, depth int) string {
 func (v *View) churnTotals(f Filter, keep []bool) []pathTotals {
 	x := v.x
 	totals := make([]pathTotals, len(x.Paths))
-	if q := v.compile(f); v.churnSums() != nil {
+	if q := v.compile(f); v.churnSums() != nil && v.churnSums().exact {
 		v.churnBySums(&q, totals, keep)
 		return totals
 	}

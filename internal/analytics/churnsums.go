@@ -5,24 +5,33 @@ import (
 	"slices"
 )
 
-// churnSums are running totals, per path, of the changes of the non-merge
-// commits by author time: the churn of a date window without an author
-// filter is then two binary searches per path instead of a pass over
-// every change in the window (at a million commits, 4.5 million).
+// churnSums list, per path, the changes of the non-merge commits by author
+// time, with running totals of their lines and their authors: the churn
+// of a date window without an author filter is then two binary searches
+// per path instead of a pass over every change in the window (at a
+// million commits, 4.5 million), and ownership and coupling read the
+// changes of a path in a window as one run of entries.
 type churnSums struct {
 	// Path p's entries are [off[p], off[p+1]), one per change, by
 	// ascending time rank (the commit's place in View.byTime).
 	off, rank []uint32
 	// added and deleted are the path's running totals up to and with
-	// each entry, modulo 2^32: exact differences, since no path's total
-	// reaches 2^32 (else there are no sums).
+	// each entry, modulo 2^32: differences give each change's lines
+	// exactly, and a window's totals when exact.
 	added, deleted []uint32
+	// ident is the author identity of each entry's commit.
+	ident []uint32
+	// pathAuthors counts the distinct (path, author identity) pairs of
+	// the entries.
+	pathAuthors int
+	// exact reports that no path's total reaches 2^32 lines, so that
+	// differences of running totals are a window's totals.
+	exact bool
 }
 
 // churnSums returns the view's running totals, built by the first call
-// (a quarter of a second at a million commits: only churn needs them),
-// or nil when line statistics are pending or a path changed 2^32 lines
-// or more.
+// (a quarter of a second at a million commits: only churn, ownership and
+// coupling need them), or nil when line statistics are pending.
 func (v *View) churnSums() *churnSums {
 	v.sumsOnce.Do(func() { v.sums = v.buildChurnSums() })
 	return v.sums
@@ -33,7 +42,7 @@ func (v *View) buildChurnSums() *churnSums {
 	if !v.stats {
 		return nil
 	}
-	s := &churnSums{off: make([]uint32, len(x.Paths)+1)}
+	s := &churnSums{off: make([]uint32, len(x.Paths)+1), exact: true}
 	addedTotal, deletedTotal := make([]uint64, len(x.Paths)), make([]uint64, len(x.Paths))
 	for i := range x.Len() {
 		if x.IsMerge(i) {
@@ -49,13 +58,13 @@ func (v *View) buildChurnSums() *churnSums {
 	}
 	for p := range x.Paths {
 		if addedTotal[p] > math.MaxUint32 || deletedTotal[p] > math.MaxUint32 {
-			return nil
+			s.exact = false
 		}
 		s.off[p+1] += s.off[p]
 	}
 	next := slices.Clone(s.off[:len(x.Paths)])
 	n := s.off[len(x.Paths)]
-	s.rank, s.added, s.deleted = make([]uint32, n), make([]uint32, n), make([]uint32, n)
+	s.rank, s.added, s.deleted, s.ident = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
 	for k, i := range v.byTime {
 		if x.IsMerge(int(i)) {
 			continue
@@ -65,7 +74,7 @@ func (v *View) buildChurnSums() *churnSums {
 			p := x.ChangePath[j]
 			e := next[p]
 			next[p]++
-			s.rank[e] = uint32(k)
+			s.rank[e], s.ident[e] = uint32(k), v.sortedIdent[k]
 			s.added[e], s.deleted[e] = x.ChangeAdded[j], x.ChangeDeleted[j]
 			if e > s.off[p] {
 				s.added[e] += s.added[e-1]
@@ -73,30 +82,56 @@ func (v *View) buildChurnSums() *churnSums {
 			}
 		}
 	}
+	// Each path's identities, marked with 1 + the path.
+	mark := make([]uint32, len(x.Idents))
+	for p := range x.Paths {
+		for _, id := range s.ident[s.off[p]:s.off[p+1]] {
+			if mark[id] != uint32(p)+1 {
+				mark[id] = uint32(p) + 1
+				s.pathAuthors++
+			}
+		}
+	}
 	return s
 }
 
+// window returns the range [first, end) of path p's entries whose time
+// ranks are in [lo, hi).
+func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
+	start := s.off[p]
+	ranks := s.rank[start:s.off[p+1]]
+	a, _ := slices.BinarySearch(ranks, uint32(lo))
+	b, _ := slices.BinarySearch(ranks[a:], uint32(hi))
+	return start + uint32(a), start + uint32(a+b)
+}
+
+// lines returns the lines added + deleted (modulo 2^32) by entry e of
+// path p.
+func (s *churnSums) lines(p, e uint32) uint32 {
+	n := s.added[e] + s.deleted[e]
+	if e > s.off[p] {
+		n -= s.added[e-1] + s.deleted[e-1]
+	}
+	return n
+}
+
 // totals fills in the totals of the paths keep allows (all when nil) over
-// the commits of time ranks [lo, hi).
+// the commits of time ranks [lo, hi). The sums must be exact.
 func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
 	for p := range totals {
 		if keep != nil && !keep[p] {
 			continue
 		}
-		start, end := s.off[p], s.off[p+1]
-		ranks := s.rank[start:end]
-		a, _ := slices.BinarySearch(ranks, uint32(lo))
-		b, _ := slices.BinarySearch(ranks[a:], uint32(hi))
-		if b == 0 {
+		first, end := s.window(uint32(p), lo, hi)
+		if first == end {
 			continue
 		}
-		first, last := start+uint32(a), start+uint32(a+b)-1
-		added, deleted := s.added[last], s.deleted[last]
-		if first > start {
+		added, deleted := s.added[end-1], s.deleted[end-1]
+		if first > s.off[p] {
 			added -= s.added[first-1]
 			deleted -= s.deleted[first-1]
 		}
-		totals[p] = pathTotals{added: uint64(added), deleted: uint64(deleted), commits: uint32(b)}
+		totals[p] = pathTotals{added: uint64(added), deleted: uint64(deleted), commits: end - first}
 	}
 }
 

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -97,9 +98,10 @@ func (o CouplingOptions) withDefaults() CouplingOptions {
 // commits matching f (authors, dates, bots) that changed at most
 // opts.MaxFiles files, among the files f lists (extensions, paths,
 // exclusions): temporal coupling. It costs one pass over the counted
-// commits plus, for each file with at least MinShared commits, one pass
-// over the files of its commits: at most MaxFiles steps per file change,
-// and no pair table.
+// commits, which also lists the files that can reach MinShared (sorted,
+// per commit, in one flat array), then for each file one pass over the
+// files after it in those lists: one step per pair of such files in a
+// commit, and no pair table.
 func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	opts = opts.withDefaults()
 	exts := normalise(f.Extensions, extension)
@@ -118,9 +120,10 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	x := v.x
 	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
 	listed := func(p uint32) bool { return keep == nil || keep[p] }
-	// counted[i]: commit i is counted; commits[p]: counted commits of p.
-	counted := make([]bool, x.Len())
+	// commits[p]: counted commits of p; several: the counted commits
+	// with two listed files or more, the only ones with pairs.
 	commits := make([]uint32, len(x.Paths))
+	var several []int32
 	q := v.compile(f)
 	for i := range q.each() {
 		if x.IsMerge(i) {
@@ -131,40 +134,73 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 			d.Summary.BulkCommits++
 			continue
 		}
+		n := 0
 		for j := lo; j < hi; j++ {
 			if p := x.ChangePath[j]; listed(p) {
 				commits[p]++
-				counted[i] = true
+				n++
 			}
 		}
-		if counted[i] {
+		if n > 0 {
 			d.Summary.Commits++
+		}
+		if n > 1 {
+			several = append(several, int32(i))
 		}
 	}
 	minShared := uint32(opts.MinShared)
+	// files holds, per commit of several with two files or more that
+	// have MinShared commits (the others cannot be in a listed pair),
+	// those files in id order and then end; after[a] are the places in
+	// files of a's occurrences but the last of a commit.
+	const end = math.MaxUint32
+	var files []uint32
+	afterN := make([]uint32, len(x.Paths)+1)
+	for _, i := range several {
+		lo, hi := x.Changes(int(i))
+		start := len(files)
+		for j := lo; j < hi; j++ {
+			if p := x.ChangePath[j]; listed(p) && commits[p] >= minShared {
+				files = append(files, p)
+			}
+		}
+		if len(files)-start < 2 {
+			files = files[:start]
+			continue
+		}
+		slices.Sort(files[start:])
+		for _, p := range files[start : len(files)-1] {
+			afterN[p+1]++
+		}
+		files = append(files, end)
+	}
+	for p := range x.Paths {
+		afterN[p+1] += afterN[p]
+	}
+	after := make([]uint32, afterN[len(x.Paths)])
+	next := slices.Clone(afterN[:len(x.Paths)])
+	for k := 0; k < len(files); k++ {
+		if files[k+1] != end {
+			p := files[k]
+			after[next[p]] = uint32(k)
+			next[p]++
+		} else {
+			k++ // past the commit's last file and its end
+		}
+	}
 	shared := make([]uint32, len(x.Paths))
 	var touched []uint32
 	top := bestPairs{limit: opts.Limit, rank: v.pathRank}
 	for a := range x.Paths {
-		if commits[a] < minShared {
-			continue
-		}
-		from, to := v.pathChanges(uint32(a))
-		for _, c := range v.pathCommit[from:to] {
-			i := int(c)
-			if !counted[i] {
-				continue
-			}
-			lo, hi := x.Changes(i)
-			for k := lo; k < hi; k++ {
-				// Each pair once: from the file with the lower id. Only
-				// listed files have counted commits.
-				if b := x.ChangePath[k]; b > uint32(a) && commits[b] >= minShared {
-					if shared[b] == 0 {
-						touched = append(touched, b)
-					}
-					shared[b]++
+		for _, k := range after[afterN[a]:afterN[a+1]] {
+			for _, b := range files[k+1:] {
+				if b == end {
+					break
 				}
+				if shared[b] == 0 {
+					touched = append(touched, b)
+				}
+				shared[b]++
 			}
 		}
 		for _, b := range touched {

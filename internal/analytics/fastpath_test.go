@@ -172,8 +172,8 @@ func scanChurnTotals(v *View, f Filter, keep []bool) []pathTotals {
 
 func TestFastPathsEqualScans(t *testing.T) {
 	for vk, v := range generatedViews(t) {
-		if v.churnSums() == nil {
-			t.Fatalf("view %d has no churn sums", vk)
+		if s := v.churnSums(); s == nil || !s.exact {
+			t.Fatalf("view %d has no exact churn sums", vk)
 		}
 		for fk, f := range fastPathFilters(v) {
 			for _, pl := range [][2]int{{1, 100}, {2, 7}, {40, 50}, {1000, 100}} {
@@ -228,8 +228,9 @@ func TestEachYieldsTheWindow(t *testing.T) {
 	}
 }
 
-// TestChurnSumsLeftOutPastUint32 guards the running totals' width: a path
-// that changed 2^32 lines or more has none, and churn sums it by a scan.
+// TestChurnSumsLeftOutPastUint32 guards the running totals' width: when a
+// path changed 2^32 lines or more they are not exact, and churn sums by a
+// scan.
 func TestChurnSumsLeftOutPastUint32(t *testing.T) {
 	const big = 3_000_000_000
 	x := &index.Index{
@@ -240,10 +241,145 @@ func TestChurnSumsLeftOutPastUint32(t *testing.T) {
 		Paths: []string{"a.txt"},
 	}
 	v := NewView(x)
-	if v.churnSums() != nil {
-		t.Fatal("running totals kept for a path past 2^32 lines")
+	if v.churnSums().exact {
+		t.Fatal("running totals called exact for a path past 2^32 lines")
 	}
 	if files := v.Churn(Filter{}).Files; len(files) != 1 || files[0].Additions != 2*big+1 || files[0].Commits != 3 {
 		t.Fatalf("churn %+v, want 6000000001 lines added by 3 commits", files)
+	}
+}
+
+// scanOwners is what newOwners sums, by a scan of every commit: the lines
+// changed per listed path and author name.
+func scanOwners(v *View, f Filter, keep []bool) map[uint32]map[uint32]uint64 {
+	x := v.x
+	q := v.compile(f)
+	out := map[uint32]map[uint32]uint64{}
+	for i := range x.Len() {
+		if !q.matches(i) || x.IsMerge(i) {
+			continue
+		}
+		lo, hi := x.Changes(i)
+		for j := lo; j < hi; j++ {
+			p, n := x.ChangePath[j], x.ChangeAdded[j]+x.ChangeDeleted[j]
+			if n == 0 || (keep != nil && !keep[p]) {
+				continue
+			}
+			if out[p] == nil {
+				out[p] = map[uint32]uint64{}
+			}
+			out[p][v.nameID[x.Author[i]]] += uint64(n)
+		}
+	}
+	return out
+}
+
+// checkOwners compares newOwners' files and authors with scanOwners'.
+func checkOwners(t *testing.T, v *View, o *owners, want map[uint32]map[uint32]uint64) {
+	t.Helper()
+	if len(o.files) != len(want) {
+		t.Fatalf("%d files with owners, scan %d", len(o.files), len(want))
+	}
+	for k, p := range o.files {
+		if k > 0 && v.pathRank[o.files[k-1]] >= v.pathRank[p] {
+			t.Fatalf("files not in path order at %d", k)
+		}
+		authors := o.authors[o.off[k]:o.off[k+1]]
+		var top uint64
+		for _, a := range authors {
+			top = max(top, a.lines)
+		}
+		if len(authors) != len(want[p]) {
+			t.Fatalf("%s: %d authors, scan %d", v.x.Paths[p], len(authors), len(want[p]))
+		}
+		for _, a := range authors {
+			if a.lines != want[p][a.name] || a.active != (2*a.lines >= top) {
+				t.Fatalf("%s: %s changed %d lines (active %v), scan %d of at most %d", v.x.Paths[p], v.names[a.name], a.lines, a.active, want[p][a.name], top)
+			}
+		}
+	}
+}
+
+// scanCoupling is Coupling's pairs and summary by a scan of every commit,
+// counting the pairs in a map.
+func scanCoupling(v *View, f Filter, opts CouplingOptions) ([]CoupledPair, CouplingSummary) {
+	x := v.x
+	opts = opts.withDefaults()
+	keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
+	q := v.compile(f)
+	var s CouplingSummary
+	commits := make([]uint32, len(x.Paths))
+	shared := map[[2]uint32]uint32{}
+	for i := range x.Len() {
+		if !q.matches(i) || x.IsMerge(i) {
+			continue
+		}
+		lo, hi := x.Changes(i)
+		if hi-lo > opts.MaxFiles {
+			s.BulkCommits++
+			continue
+		}
+		var files []uint32
+		for _, p := range x.ChangePath[lo:hi] {
+			if keep == nil || keep[p] {
+				files = append(files, p)
+			}
+		}
+		if len(files) > 0 {
+			s.Commits++
+		}
+		for _, a := range files {
+			commits[a]++
+			for _, b := range files {
+				if a < b {
+					shared[[2]uint32{a, b}]++
+				}
+			}
+		}
+	}
+	var keys []pairKey
+	for ab, n := range shared {
+		if n >= uint32(opts.MinShared) {
+			keys = append(keys, newPairKey(ab[0], ab[1], n, commits, v.pathRank))
+		}
+	}
+	s.Pairs = len(keys)
+	slices.SortFunc(keys, func(a, b pairKey) int {
+		if a.before(b, v.pathRank) {
+			return -1
+		}
+		return 1
+	})
+	pairs := []CoupledPair{}
+	for _, k := range keys[:min(len(keys), opts.Limit)] {
+		pairs = append(pairs, CoupledPair{
+			Path: x.Paths[k.path], CoupledPath: x.Paths[k.coupled], SharedCommits: int(k.shared),
+			PathCommits: int(k.pathCommits), CoupledCommits: int(k.coupledCommits),
+			Support:    ratio(int(k.shared), s.Commits),
+			Confidence: ratio(int(k.shared), int(k.pathCommits)), CoupledConfidence: ratio(int(k.shared), int(k.coupledCommits)),
+		})
+	}
+	return pairs, s
+}
+
+// TestFileQueriesEqualScans compares the per-path sums of ownership and
+// coupling's pair counts, read from the churn sums and per-query file
+// lists, with scans of every commit.
+func TestFileQueriesEqualScans(t *testing.T) {
+	for vk, v := range generatedViews(t) {
+		for fk, f := range fastPathFilters(v) {
+			keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
+			t.Run("", func(t *testing.T) {
+				checkOwners(t, v, v.newOwners(f, keep), scanOwners(v, f, keep))
+			})
+			opts := CouplingOptions{Limit: 1 + fk%60, MinShared: 1 + fk%4, MaxFiles: 2 + fk%30}
+			got := v.Coupling(f, opts)
+			if pairs, summary := scanCoupling(v, f, opts); !reflect.DeepEqual(got.Pairs, pairs) || got.Summary != summary {
+				t.Fatalf("view %d, filter %d %+v, %+v: coupling %+v with %d pairs, scan %+v with %d", vk, fk, f, opts, got.Summary, len(got.Pairs), summary, len(pairs))
+			}
+			if got.Summary.Pairs == 0 && fk%5 == 0 && f.From.IsZero() && f.To.IsZero() && f.Authors == nil {
+				t.Fatalf("view %d, filter %d: no coupled pairs over the whole history", vk, fk)
+			}
+		}
 	}
 }

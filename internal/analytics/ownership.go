@@ -78,8 +78,8 @@ type OwnershipMetadata struct {
 
 // fileAuthor is what one author changed of one file.
 type fileAuthor struct {
-	name   uint32 // name id
 	lines  uint64
+	name   uint32 // name id
 	active bool
 }
 
@@ -175,35 +175,43 @@ type owners struct {
 }
 
 // newOwners sums the changed lines of every path keep allows (all when
-// nil) per author, over the non-merge commits matching f.
+// nil) per author, over the non-merge commits matching f: for each path,
+// one run of its entries in the churn sums (those of the window), with no
+// pass over the commits.
 func (v *View) newOwners(f Filter, keep []bool) *owners {
 	q := v.compile(f)
-	// author[i] is 1 + the name id of commit i if it is counted, else 0.
-	author := make([]uint32, v.x.Len())
-	for i := range q.each() {
-		if !v.x.IsMerge(i) {
-			author[i] = v.nameID[v.x.Author[i]] + 1
+	s := v.churnSums()
+	lo, hi := v.span(q.from, q.to)
+	// Each path's entries in the window, and how many there are: no
+	// file has more authors than entries (nor than its authors of all
+	// time).
+	first, end := make([]uint32, len(v.byPath)), make([]uint32, len(v.byPath))
+	entries := 0
+	for p := range v.byPath {
+		if keep == nil || keep[p] {
+			first[p], end[p] = s.window(uint32(p), lo, hi)
+			entries += int(end[p] - first[p])
 		}
 	}
 	o := &owners{v: v, lines: make([]uint64, len(v.names)), active: make([]int, len(v.names)),
 		files: make([]uint32, 0, len(v.byPath)), off: make([]int, 1, len(v.byPath)+1),
-		// At most one per change.
-		authors: make([]fileAuthor, 0, len(v.pathCommit))}
+		authors: make([]fileAuthor, 0, min(entries, s.pathAuthors))}
 	var touched []uint32
 	for _, p := range v.byPath {
-		if keep != nil && !keep[p] {
-			continue
-		}
-		lo, hi := v.pathChanges(p)
-		for k := lo; k < hi; k++ {
-			a, n := author[v.pathCommit[k]], v.pathLines[k]
-			if a == 0 || n == 0 {
+		for e := first[p]; e < end[p]; e++ {
+			id := s.ident[e]
+			if q.authors != nil && !q.authors[id] {
 				continue
 			}
-			if o.lines[a-1] == 0 {
-				touched = append(touched, a-1)
+			n := s.lines(p, e)
+			if n == 0 {
+				continue
 			}
-			o.lines[a-1] += uint64(n)
+			name := v.nameID[id]
+			if o.lines[name] == 0 {
+				touched = append(touched, name)
+			}
+			o.lines[name] += uint64(n)
 		}
 		if len(touched) == 0 {
 			continue

@@ -57,11 +57,6 @@ type View struct {
 	// byPath lists the path ids in byte order of the paths; pathRank is
 	// each path's place in it.
 	byPath, pathRank []uint32
-	// The file changes of path p are at pathOff[p]:pathOff[p+1] of
-	// pathCommit (the commit that made it, newest first) and pathLines
-	// (its added + deleted lines): ownership and coupling read a file's
-	// history without scanning every commit.
-	pathOff, pathCommit, pathLines []uint32
 
 	// byTime lists commit positions by ascending author time (ties: older
 	// in git log order first); sortedTime[k] is the author time of byTime[k].
@@ -217,29 +212,6 @@ func (v *View) preparePaths() {
 	for r, p := range v.byPath {
 		v.pathRank[p] = uint32(r)
 	}
-	v.prepareChanges()
-}
-
-// prepareChanges lists the changes of each path: a counting sort of the
-// Change arrays by path.
-func (v *View) prepareChanges() {
-	x := v.x
-	if !v.stats {
-		return
-	}
-	v.pathOff = offsets(x.ChangePath, len(x.Paths))
-	next := slices.Clone(v.pathOff[:len(x.Paths)])
-	v.pathCommit = make([]uint32, len(x.ChangePath))
-	v.pathLines = make([]uint32, len(x.ChangePath))
-	for i := range x.Len() {
-		lo, hi := x.Changes(i)
-		for j := lo; j < hi; j++ {
-			p := x.ChangePath[j]
-			v.pathCommit[next[p]] = uint32(i)
-			v.pathLines[next[p]] = x.ChangeAdded[j] + x.ChangeDeleted[j]
-			next[p]++
-		}
-	}
 }
 
 // offsets returns where each key's run starts in a counting sort of keys,
@@ -253,15 +225,6 @@ func offsets(keys []uint32, n int) []uint32 {
 		off[k+1] += off[k]
 	}
 	return off
-}
-
-// pathChanges returns the range of path p's changes in pathCommit and
-// pathLines (empty until line statistics are in).
-func (v *View) pathChanges(p uint32) (lo, hi int) {
-	if v.pathOff == nil {
-		return 0, 0
-	}
-	return int(v.pathOff[p]), int(v.pathOff[p+1])
 }
 
 func (v *View) prepareTimes() {
