@@ -169,11 +169,12 @@ func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 	if d.StatsPending {
 		return d
 	}
-	totals := v.churnTotals(f, v.pathFilter(exts, paths, v.excluded(f.Exclude)))
+	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
+	totals := v.churnTotals(f, keep)
 	d.Files = v.churnFiles(totals, f.MinChanges)
 	d.Summary = summarise(d.Files)
 	if opts.DirectoryDepth > 0 {
-		d.Directories = v.churnDirectories(f, totals, f.MinChanges, opts.DirectoryDepth)
+		d.Directories = v.churnDirectories(f, totals, keep, f.MinChanges, opts.DirectoryDepth)
 	}
 	if opts.Limit > 0 && opts.Limit < len(d.Files) {
 		d.Files = d.Files[:opts.Limit:opts.Limit]
@@ -183,38 +184,68 @@ func (v *View) ChurnWith(f Filter, opts ChurnOptions) ChurnData {
 
 // churnDirectories sums the listed paths of totals (see listed) per
 // directory cut to depth components, and counts the commits matching f
-// that touched each directory's listed paths.
-func (v *View) churnDirectories(f Filter, totals []pathTotals, minChanges, depth int) []ChurnDirectory {
-	x := v.x
-	// dirOf[p] is 1 + the directory id of path p, 0 if it is not listed.
-	dirOf := make([]uint32, len(x.Paths))
-	ids := make(map[string]uint32)
+// that touched each directory's listed paths: for a directory all of
+// whose files changed in the window are listed, its commits in the
+// window (see dirLog); for the others, the distinct commits of its listed
+// files' changes in the window. keep is the path filter totals were
+// made with.
+func (v *View) churnDirectories(f Filter, totals []pathTotals, keep []bool, minChanges, depth int) []ChurnDirectory {
+	dl := v.dirLog(depth)
+	// at[d] is 1 + the place of directory d in dirs, 0 when none of its
+	// files is listed.
+	at := make([]uint32, len(dl.names))
 	var dirs []ChurnDirectory
 	for p, t := range totals {
 		if !listed(t, minChanges) {
 			continue
 		}
-		dir := directory(x.Paths[p], depth)
-		id, ok := ids[dir]
-		if !ok {
-			id = uint32(len(dirs))
-			ids[dir] = id
-			dirs = append(dirs, ChurnDirectory{Path: dir})
+		id := dl.dirOf[p]
+		if at[id] == 0 {
+			dirs = append(dirs, ChurnDirectory{Path: dl.names[id]})
+			at[id] = uint32(len(dirs))
 		}
-		d := &dirs[id]
+		d := &dirs[at[id]-1]
 		d.Additions += int(t.added)
 		d.Deletions += int(t.deleted)
 		d.Changes += int(t.added + t.deleted)
 		d.Files++
-		dirOf[p] = id + 1
 	}
-	// lastCommit[d] is 1 + the last commit counted for directory d.
-	lastCommit := make([]int, len(dirs))
-	for i, j := range v.changes(f) {
-		if id := dirOf[x.ChangePath[j]]; id > 0 && lastCommit[id-1] != i+1 {
-			lastCommit[id-1] = i + 1
-			dirs[id-1].Commits++
+	q := v.compile(f)
+	s := v.churnSums()
+	lo, hi := v.span(q.from, q.to)
+	// partial[k]: dirs[k] has a file changed in the window (by an author
+	// kept, or maybe: totals are not made for the files keep drops) that
+	// is not listed.
+	partial := make([]bool, len(dirs))
+	some := false
+	for p, t := range totals {
+		k := at[dl.dirOf[p]]
+		if k == 0 || partial[k-1] || listed(t, minChanges) {
+			continue
 		}
+		if first, end := s.window(uint32(p), lo, hi); t.commits > 0 || (keep != nil && !keep[p] && first < end) {
+			partial[k-1], some = true, true
+		}
+	}
+	for id, k := range at {
+		if k == 0 || partial[k-1] {
+			continue
+		}
+		ranks := dl.ranks[dl.off[id]:dl.off[id+1]]
+		a, _ := slices.BinarySearch(ranks, uint32(lo))
+		b, _ := slices.BinarySearch(ranks[a:], uint32(hi))
+		if q.authors == nil {
+			dirs[k-1].Commits = b
+			continue
+		}
+		for _, r := range ranks[a : a+b] {
+			if q.authors[v.sortedIdent[r]] {
+				dirs[k-1].Commits++
+			}
+		}
+	}
+	if some {
+		v.countPartialDirectories(&q, dirs, at, partial, dl, totals, minChanges)
 	}
 	slices.SortFunc(dirs, func(a, b ChurnDirectory) int {
 		return cmp.Or(cmp.Compare(b.Changes, a.Changes), strings.Compare(a.Path, b.Path))
@@ -223,6 +254,43 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, minChanges, depth
 		dirs = []ChurnDirectory{}
 	}
 	return dirs
+}
+
+// countPartialDirectories counts the commits of q of the partial
+// directories (see churnDirectories) from their listed files' changes in
+// the window, one directory after the other: a commit is counted at its
+// first change under the directory.
+func (v *View) countPartialDirectories(q *query, dirs []ChurnDirectory, at []uint32, partial []bool, dl *dirLog, totals []pathTotals, minChanges int) {
+	s := v.churnSums()
+	lo, hi := v.span(q.from, q.to)
+	// The listed files of the partial directories, by directory (a
+	// counting sort).
+	var keys, listedFiles []uint32
+	for p, t := range totals {
+		if k := at[dl.dirOf[p]]; k > 0 && partial[k-1] && listed(t, minChanges) {
+			keys, listedFiles = append(keys, k-1), append(listedFiles, uint32(p))
+		}
+	}
+	start := offsets(keys, len(dirs))
+	files := make([]uint32, len(keys))
+	next := slices.Clone(start[:len(dirs)])
+	for j, k := range keys {
+		files[next[k]] = listedFiles[j]
+		next[k]++
+	}
+	// seen[r-lo] is 1 + the last directory that counted rank r.
+	seen := make([]uint32, hi-lo)
+	for k := range dirs {
+		for _, p := range files[start[k]:start[k+1]] {
+			first, end := s.window(p, lo, hi)
+			for e := first; e < end; e++ {
+				if r := s.rank[e] - uint32(lo); seen[r] != uint32(k)+1 && (q.authors == nil || q.authors[s.ident[e]]) {
+					seen[r] = uint32(k) + 1
+					dirs[k].Commits++
+				}
+			}
+		}
+	}
 }
 
 // directory returns the directory of path p cut to at most depth

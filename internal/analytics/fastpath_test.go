@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -362,12 +363,63 @@ func scanCoupling(v *View, f Filter, opts CouplingOptions) ([]CoupledPair, Coupl
 	return pairs, s
 }
 
-// TestFileQueriesEqualScans compares the per-path sums of ownership and
-// coupling's pair counts, read from the churn sums and per-query file
-// lists, with scans of every commit.
+// scanChurnDirectories is churn's directories by a scan of the window's
+// changes: the listed files' totals per directory, and each commit
+// counted once per directory of its listed files.
+func scanChurnDirectories(v *View, f Filter, depth int) []ChurnDirectory {
+	x := v.x
+	listedFiles := map[string]bool{}
+	for _, file := range v.Churn(f).Files {
+		listedFiles[file.Path] = true
+	}
+	dirs := map[string]*ChurnDirectory{}
+	counted := map[string]int{}
+	for i, j := range v.changes(f) {
+		path := x.Paths[x.ChangePath[j]]
+		if !listedFiles[path] {
+			continue
+		}
+		name := directory(path, depth)
+		d := dirs[name]
+		if d == nil {
+			d = &ChurnDirectory{Path: name}
+			dirs[name] = d
+		}
+		d.Additions += int(x.ChangeAdded[j])
+		d.Deletions += int(x.ChangeDeleted[j])
+		d.Changes += int(x.ChangeAdded[j] + x.ChangeDeleted[j])
+		if counted[name] != i+1 {
+			counted[name] = i + 1
+			d.Commits++
+		}
+	}
+	for path := range listedFiles {
+		dirs[directory(path, depth)].Files++
+	}
+	out := []ChurnDirectory{}
+	for _, d := range dirs {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b ChurnDirectory) int {
+		if a.Changes != b.Changes {
+			return b.Changes - a.Changes
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return out
+}
+
+// TestFileQueriesEqualScans compares churn's directories, the per-path
+// sums of ownership and coupling's pair counts, read from the churn sums,
+// the directory logs and per-query file lists, with scans of every
+// commit.
 func TestFileQueriesEqualScans(t *testing.T) {
 	for vk, v := range generatedViews(t) {
 		for fk, f := range fastPathFilters(v) {
+			depth := 1 + fk%4
+			if got, want := v.ChurnWith(f, ChurnOptions{DirectoryDepth: depth}).Directories, scanChurnDirectories(v, f, depth); !reflect.DeepEqual(got, want) {
+				t.Fatalf("view %d, filter %d %+v, depth %d: directories %+v, scan %+v", vk, fk, f, depth, got, want)
+			}
 			keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
 			t.Run("", func(t *testing.T) {
 				checkOwners(t, v, v.newOwners(f, keep), scanOwners(v, f, keep))

@@ -78,6 +78,8 @@ type View struct {
 	// churnSums), made once under sumsOnce.
 	sumsOnce sync.Once
 	sums     *churnSums
+	// dirs are the commits per directory of the depths asked for.
+	dirs dirLogs
 	// tl holds what heatmaps, activity, the punch card and author
 	// statistics read, made by the first query that needs it.
 	tl timeline
