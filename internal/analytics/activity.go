@@ -62,7 +62,7 @@ func (v *View) Activity(f Filter, period string, now time.Time) ActivityData {
 	a.Data = make([]ActivityPoint, len(bounds)-1)
 	q := v.compile(f)
 	days := bucketDays(bounds[:len(bounds)-1])
-	sums := v.sumBuckets(&q, f.Exclude, bounds, v.stats)
+	sums := v.sumBuckets(&q, f.Exclude, period, bounds, v.stats)
 	for k := range a.Data {
 		p := ActivityPoint{Date: days[k], Commits: sums.commits[k], Authors: sums.authors[k]}
 		if v.stats {

@@ -86,7 +86,7 @@ func (v *View) Heatmap(f Filter, period string, now time.Time) HeatmapData {
 	h.Data = make([]HeatmapPoint, len(bounds)-1)
 	q := v.compile(f)
 	days := bucketDays(bounds[:len(bounds)-1])
-	sums := v.sumBuckets(&q, f.Exclude, bounds, false)
+	sums := v.sumBuckets(&q, f.Exclude, period, bounds, false)
 	for k := range h.Data {
 		h.Data[k] = HeatmapPoint{Date: days[k], Count: sums.commits[k], Authors: sums.authors[k]}
 		h.Metadata.TotalCommits += sums.commits[k]

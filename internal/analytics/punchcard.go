@@ -32,16 +32,13 @@ func (v *View) Punchcard(f Filter) PunchcardData {
 	// counts has a place for every cell value, noCell's included.
 	var counts [256]int
 	q := v.compile(f)
-	lo, hi := v.span(q.from, q.to)
-	cells := v.punchCells()[lo:hi]
-	if q.authors == nil {
-		for _, c := range cells {
-			counts[c]++
-		}
-	} else {
-		idents := v.sortedIdent[lo:hi]
-		for k, c := range cells {
-			if q.authors[idents[k]] {
+	cells := v.punchCells()
+	// Each identity's commits in the window are a run of cells: only the
+	// authors kept are read.
+	for a := range len(v.identOff) - 1 {
+		if q.authors == nil || q.authors[a] {
+			start, end := v.identSpan(a, q.from, q.to)
+			for _, c := range cells[start:end] {
 				counts[c]++
 			}
 		}

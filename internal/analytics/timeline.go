@@ -16,8 +16,8 @@ import (
 // remembered exclusion set.
 type timeline struct {
 	cellOnce sync.Once
-	// cell[k] is the punch card cell of commit byTime[k] (see punchCell),
-	// noCell when git cannot read its date.
+	// cell runs parallel to View.identTime: the punch card cell of each
+	// commit (see punchCell), noCell when git cannot read its date.
 	cell []uint8
 
 	sumsOnce sync.Once
@@ -29,11 +29,13 @@ type timeline struct {
 	identAdded, identDeleted []uint32
 
 	// fixes remembers the lineFix of Filter.Exclude lists (keyed as
-	// View.excluded keys them), holding fixEntries entries in all, under
-	// fixMu.
-	fixMu      sync.Mutex
-	fixes      map[string]*lineFix
-	fixEntries int
+	// View.excluded keys them), under fixMu.
+	fixMu sync.Mutex
+	fixes map[string]*fixBuild
+
+	calOnce sync.Once
+	// cal is the view's calendar (nil when it has none).
+	cal *calendar
 }
 
 // noCell is the punch card cell of a commit of unknown date.
@@ -48,16 +50,17 @@ func punchCell(t int64, offset int16) uint8 {
 	return uint8(weekday*24 + secs/3600)
 }
 
-// punchCells returns the punch card cells of the commits in time order.
+// punchCells returns the punch card cells of the commits in the order of
+// View.identTime.
 func (v *View) punchCells() []uint8 {
 	v.tl.cellOnce.Do(func() {
 		x := v.x
-		cells := make([]uint8, len(v.byTime))
-		for k, i := range v.byTime {
-			if t := v.sortedTime[k]; t == index.UnknownTime {
-				cells[k] = noCell
+		cells := make([]uint8, len(v.identTime))
+		for e, t := range v.identTime {
+			if t == index.UnknownTime {
+				cells[e] = noCell
 			} else {
-				cells[k] = punchCell(t, x.AuthorZone[i])
+				cells[e] = punchCell(t, x.AuthorZone[v.identPos[e]])
 			}
 		}
 		v.tl.cell = cells
@@ -113,154 +116,124 @@ func (f *lineFix) after(k int) int {
 	return n
 }
 
-// The lineFix memo holds at most maxFixSets sets and fixEntriesPerCommit
-// entries per commit of the history in all.
+// A view remembers at most maxFixSets lineFix sets, and forgets them all
+// before it makes another when those made hold more than
+// fixEntriesPerCommit entries (12 bytes each) per commit of the history.
+// At a million commits, each of the bench's exclusion sets takes 1-2.3 MB.
 const (
 	maxFixSets          = 8
 	fixEntriesPerCommit = 2
 )
 
+// fixBuild is a lineFix being made or made: fix is set when done is
+// closed.
+type fixBuild struct {
+	done chan struct{}
+	fix  *lineFix
+}
+
 // lineFix returns the lineFix of q's exclusion set (made from the
-// Filter.Exclude items), or nil: when q excludes nothing or there are no
-// line statistics; when its window holds fewer than a sixteenth of the
-// history's commits (reading their changes costs less than a pass over
-// all of them) and no lineFix is remembered; or when a commit's totals
-// are not the sums of its changes (then only reading them gives
-// query.lines' answer).
+// Filter.Exclude items), or nil: when q excludes nothing, without line
+// statistics, when a commit's totals are not the sums of its changes
+// (then only reading them gives query.lines' answer), or while it is
+// being made for a window [lo, hi) of time ranks that holds fewer than a
+// sixteenth of the history's commits: reading their changes costs less
+// than waiting. The first query with an exclusion set starts making its
+// lineFix in the background (tens of milliseconds at a million commits);
+// one with a larger window waits for it.
 func (v *View) lineFix(items []string, q *query, lo, hi int) *lineFix {
 	if q.excluded == nil || !v.stats {
 		return nil
 	}
 	key := strings.Join(items, "\x00")
 	v.tl.fixMu.Lock()
-	fix, ok := v.tl.fixes[key]
+	b, ok := v.tl.fixes[key]
+	if !ok {
+		if v.tl.fixes == nil || len(v.tl.fixes) >= maxFixSets || v.fixEntries() > fixEntriesPerCommit*len(v.byTime) {
+			v.tl.fixes = map[string]*fixBuild{}
+		}
+		b = &fixBuild{done: make(chan struct{})}
+		v.tl.fixes[key] = b
+		excluded := q.excluded
+		go func() {
+			b.fix = v.buildLineFix(excluded)
+			close(b.done)
+		}()
+	}
 	v.tl.fixMu.Unlock()
-	if ok || (hi-lo)*16 < len(v.byTime) {
-		return fix
+	if (hi-lo)*16 >= len(v.byTime) {
+		<-b.done
+		return b.fix
 	}
-	fix = v.buildLineFix(q.excluded)
-	size := 0
-	if fix != nil {
-		size = len(fix.rank)
+	select {
+	case <-b.done:
+		return b.fix
+	default:
+		return nil
 	}
-	v.tl.fixMu.Lock()
-	defer v.tl.fixMu.Unlock()
-	if len(v.tl.fixes) >= maxFixSets || v.tl.fixEntries+size > fixEntriesPerCommit*len(v.byTime) {
-		clear(v.tl.fixes)
-		v.tl.fixEntries = 0
+}
+
+// fixEntries returns how many entries the lineFix sets made hold; the
+// caller holds fixMu.
+func (v *View) fixEntries() int {
+	n := 0
+	for _, b := range v.tl.fixes {
+		select {
+		case <-b.done:
+			if b.fix != nil {
+				n += len(b.fix.rank)
+			}
+		default:
+		}
 	}
-	if v.tl.fixes == nil {
-		v.tl.fixes = map[string]*lineFix{}
-	}
-	if _, ok := v.tl.fixes[key]; !ok {
-		v.tl.fixes[key] = fix
-		v.tl.fixEntries += size
-	}
-	return fix
+	return n
 }
 
 // buildLineFix makes the lineFix of the paths excluded marks, or returns
-// nil when a commit's line totals differ from the sums of its changes.
+// nil when a commit's line totals differ from the sums of its changes. It
+// reads the changes in their order (in time order, a million commits'
+// take four times as long) and puts the lines of each commit at its time
+// rank.
 func (v *View) buildLineFix(excluded []bool) *lineFix {
 	x := v.x
-	fix := &lineFix{}
+	n := len(v.byTime)
+	rankOf := make([]uint32, n)
 	for k, i := range v.byTime {
-		lo, hi := x.Changes(int(i))
-		var added, deleted, exAdded, exDeleted uint64
+		rankOf[i] = uint32(k)
+	}
+	// exAdded and exDeleted by time rank; touched marks the ranks with
+	// lines in excluded files.
+	exAdded, exDeleted := make([]uint32, n), make([]uint32, n)
+	touched := make([]bool, n)
+	entries := 0
+	for i := range n {
+		lo, hi := x.Changes(i)
+		var added, deleted, ea, ed uint64
 		for j := lo; j < hi; j++ {
 			a, d := uint64(x.ChangeAdded[j]), uint64(x.ChangeDeleted[j])
 			added += a
 			deleted += d
 			if excluded[x.ChangePath[j]] {
-				exAdded += a
-				exDeleted += d
+				ea += a
+				ed += d
 			}
 		}
 		if added != uint64(x.Added[i]) || deleted != uint64(x.Deleted[i]) {
 			return nil
 		}
-		if exAdded != 0 || exDeleted != 0 {
+		if ea != 0 || ed != 0 {
+			k := rankOf[i]
+			exAdded[k], exDeleted[k], touched[k] = uint32(ea), uint32(ed), true
+			entries++
+		}
+	}
+	fix := &lineFix{rank: make([]uint32, 0, entries), added: make([]uint32, 0, entries), deleted: make([]uint32, 0, entries)}
+	for k, ok := range touched {
+		if ok {
 			fix.rank = append(fix.rank, uint32(k))
-			fix.added = append(fix.added, uint32(exAdded))
-			fix.deleted = append(fix.deleted, uint32(exDeleted))
+			fix.added = append(fix.added, exAdded[k])
+			fix.deleted = append(fix.deleted, exDeleted[k])
 		}
 	}
-	// Trim the slack of append.
-	fix.rank, fix.added, fix.deleted = slices.Clip(fix.rank), slices.Clip(fix.added), slices.Clip(fix.deleted)
 	return fix
-}
-
-// bucketSums are per-bucket totals of the commits a query selects.
-type bucketSums struct {
-	// commits and authors count the commits and their distinct author
-	// names; added and deleted (nil when not asked for) their lines.
-	commits, authors, added, deleted []int
-}
-
-// sumBuckets sums up the commits q selects per bucket of bounds (the
-// start times of the buckets, then the end of the last one, covering q's
-// dates), and with lines (only with line statistics) the lines they
-// changed in files not excluded, as query.lines counts them. items are
-// the Filter.Exclude items q was compiled from.
-func (v *View) sumBuckets(q *query, items []string, bounds []int64, lines bool) bucketSums {
-	n := len(bounds) - 1
-	s := bucketSums{commits: make([]int, n), authors: make([]int, n)}
-	lo, hi := v.span(q.from, q.to)
-	var fix *lineFix
-	if lines {
-		s.added, s.deleted = make([]int, n), make([]int, n)
-		fix = v.lineFix(items, q, lo, hi)
-	}
-	// Without a lineFix, lines in excluded files are found change by
-	// change.
-	direct := lines && q.excluded != nil && fix == nil
-	x := v.x
-	// stamp[name] is 1 + the last bucket the name was counted in; commits
-	// come in time order, so buckets never go back.
-	stamp := make([]int32, len(v.names))
-	fp := fix.after(lo)
-	k := lo
-	for b := 0; b < n && k < hi; b++ {
-		end, bucket := bounds[b+1], int32(b+1)
-		// The bucket's totals are kept in registers, and a name's first
-		// commit is counted without a branch (which the next commit's
-		// author would make unpredictable).
-		commits, authors, added, deleted := 0, 0, 0, 0
-		for ; k < hi && v.sortedTime[k] < end; k++ {
-			var exAdded, exDeleted uint32
-			if fix != nil && fp < len(fix.rank) && int(fix.rank[fp]) == k {
-				exAdded, exDeleted = fix.added[fp], fix.deleted[fp]
-				fp++
-			}
-			a := v.sortedIdent[k]
-			if q.authors != nil && !q.authors[a] {
-				continue
-			}
-			commits++
-			name := v.nameID[a]
-			first := 0
-			if stamp[name] != bucket {
-				first = 1
-			}
-			stamp[name] = bucket
-			authors += first
-			if !lines {
-				continue
-			}
-			i := int(v.byTime[k])
-			if direct {
-				a, d := q.lines(i)
-				added += a
-				deleted += d
-			} else {
-				added += int(x.Added[i] - exAdded)
-				deleted += int(x.Deleted[i] - exDeleted)
-			}
-		}
-		s.commits[b], s.authors[b] = commits, authors
-		if lines {
-			s.added[b], s.deleted[b] = added, deleted
-		}
-	}
-	return s
 }

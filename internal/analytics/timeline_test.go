@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -149,24 +150,68 @@ func scanAuthors(v *View, f Filter) AuthorsResponse {
 
 // timeFilters are fastPathFilters with more exclusion sets, so that the
 // lines in excluded files are subtracted by a lineFix as well as read
-// change by change.
+// change by change, windows from midnight to the last second of a day
+// (buckets whole to their last second), authors by e-mail (one
+// identity of a name that has several, in timeViews) and all but bots.
 func timeFilters(v *View) []Filter {
 	filters := fastPathFilters(v)
 	excludes := [][]string{nil, {"*.md", "docs/"}, {"src/"}, {ExcludeDefault}, {"*"}}
+	r := rand.New(rand.NewPCG(7, 8))
+	known, _ := slices.BinarySearch(v.sortedTime, index.UnknownTime+1)
+	oldest, newest := startOfDay(utc(v.sortedTime[known])), utc(v.sortedTime[len(v.sortedTime)-1])
 	for k := range filters {
 		if k%3 == 0 {
 			filters[k].Exclude = excludes[k/3%len(excludes)]
+		}
+		if k%7 == 0 {
+			from := oldest.AddDate(0, 0, r.IntN(int(newest.Sub(oldest).Hours()/24)))
+			filters[k].From, filters[k].To = from, from.AddDate(0, r.IntN(40), r.IntN(60)).Add(-time.Nanosecond)
+		}
+		switch k % 10 {
+		case 4:
+			id := v.x.Idents[v.x.Author[r.IntN(v.x.Len())]]
+			filters[k].Authors = []string{id.Email}
+		case 9:
+			filters[k].Authors, filters[k].ExcludeBots = nil, true
 		}
 	}
 	return filters
 }
 
+// timeViews are generatedViews and one where pairs of identities share a
+// name (distinct authors are names, filters match identities: one of a
+// pair by e-mail, or all but the bots), and one
+// with a date centuries away (no calendar: its buckets are counted commit
+// by commit).
+func timeViews(t *testing.T) []*View {
+	views := generatedViews(t)
+	x := views[0].x
+	shared := *x
+	shared.Idents = slices.Clone(x.Idents)
+	for a := 1; a < len(shared.Idents); a += 2 {
+		shared.Idents[a].Name = shared.Idents[a-1].Name
+		if a%4 == 1 {
+			// A bot: ExcludeBots drops one identity of the name.
+			shared.Idents[a].Email = fmt.Sprintf("build%d[bot]@example.com", a)
+		}
+	}
+	far := *x
+	far.AuthorTime = slices.Clone(x.AuthorTime)
+	far.AuthorTime[7] += 800 * 365 * secondsPerDay
+	views = append(views, NewView(&shared), NewView(&far))
+	if len(views[2].names) >= len(views[0].names) || views[3].calendar() != nil {
+		t.Fatal("no names shared, or a calendar over eight centuries")
+	}
+	return views
+}
+
 func TestTimeQueriesEqualScans(t *testing.T) {
 	periods := []string{"", PeriodDay, PeriodWeek, PeriodMonth}
 	fixed := 0
-	for vk, v := range generatedViews(t) {
+	for vk, v := range timeViews(t) {
 		now := utc(v.sortedTime[len(v.sortedTime)-1])
-		for fk, f := range timeFilters(v) {
+		filters := timeFilters(v)
+		for fk, f := range filters {
 			period := periods[fk%len(periods)]
 			if got, want := v.Heatmap(f, period, now), scanHeatmap(v, f, period, now); !reflect.DeepEqual(got, want) {
 				t.Fatalf("view %d, filter %d %+v, period %q: heatmap differs from the scan's", vk, fk, f, period)
@@ -197,9 +242,10 @@ func TestTimeQueriesEqualScans(t *testing.T) {
 // of its changes no lineFix; lines are then counted commit by commit.
 func TestTimeQueriesWithoutSums(t *testing.T) {
 	const big = 3_000_000_000
+	// Three commits a day apart, the last one by B.
 	x := &index.Index{
 		Idents: []index.Ident{{Name: "A", Email: "a@example.com"}, {Name: "B", Email: "b@example.com"}}, Author: []uint32{0, 0, 1},
-		AuthorTime: []int64{3000, 2000, 1000}, AuthorZone: make([]int16, 3), Parents: []uint16{1, 1, 0},
+		AuthorTime: []int64{3*secondsPerDay + 5, 2*secondsPerDay + 5, secondsPerDay + 5}, AuthorZone: make([]int16, 3), Parents: []uint16{1, 1, 0},
 		HasStats: true, Added: []uint32{big, big, 5}, Deleted: []uint32{0, 0, 9}, FilesChanged: []uint32{1, 2, 1},
 		ChangeOff: []uint32{0, 1, 3, 4}, ChangePath: []uint32{0, 0, 1, 1}, ChangeAdded: []uint32{big, big, 0, 1},
 		ChangeDeleted: []uint32{0, 0, 0, 2}, Paths: []string{"a.txt", "b.md"},
@@ -212,14 +258,17 @@ func TestTimeQueriesWithoutSums(t *testing.T) {
 	if v.lineFix([]string{"*.md"}, &q, 0, 3) != nil {
 		t.Fatal("a lineFix made for a commit whose totals are not its changes' sums")
 	}
-	for _, f := range []Filter{{}, {Exclude: []string{"*.md"}}, {Exclude: []string{"*.txt"}}, {Authors: []string{"b@"}, Exclude: []string{"*.txt"}}} {
-		if got, want := v.Authors(f), scanAuthors(v, f); !reflect.DeepEqual(got, want) {
-			t.Fatalf("filter %+v: authors %+v, scan %+v", f, got, want)
-		}
-		now := utc(3000)
-		f.From = utc(0)
-		if got, want := v.Activity(f, PeriodDay, now), scanActivity(v, f, PeriodDay, now); !reflect.DeepEqual(got, want) {
-			t.Fatalf("filter %+v: activity %+v, scan %+v", f, got.Metadata, want.Metadata)
+	now := utc(4 * secondsPerDay)
+	for _, authors := range [][]string{nil, {"a@"}, {"b@"}} {
+		for _, exclude := range [][]string{nil, {"*.md"}, {"*.txt"}} {
+			f := Filter{Authors: authors, Exclude: exclude}
+			if got, want := v.Authors(f), scanAuthors(v, f); !reflect.DeepEqual(got, want) {
+				t.Fatalf("filter %+v: authors %+v, scan %+v", f, got, want)
+			}
+			f.From = utc(0)
+			if got, want := v.Activity(f, PeriodDay, now), scanActivity(v, f, PeriodDay, now); !reflect.DeepEqual(got, want) {
+				t.Fatalf("filter %+v: activity %+v, scan %+v", f, got.Data, want.Data)
+			}
 		}
 	}
 }
@@ -269,6 +318,30 @@ func TestBucketBoundsAndDays(t *testing.T) {
 			if days[k] != formatDay(at) {
 				t.Fatalf("day of %d: %s, want %s", at, days[k], formatDay(at))
 			}
+		}
+	}
+}
+
+// TestLineFixMemoBounded checks that a view forgets its lineFix sets
+// rather than hold more than maxFixSets, or more entries than
+// fixEntriesPerCommit per commit.
+func TestLineFixMemoBounded(t *testing.T) {
+	v := NewView(generatedViews(t)[0].x)
+	n := len(v.byTime)
+	for k := range 3 * maxFixSets {
+		items := []string{"/" + v.x.Paths[k*7%len(v.x.Paths)]} // a few commits' lines
+		if k >= 2*maxFixSets {
+			items = []string{"*", fmt.Sprint(k)} // every commit's lines
+		}
+		q := v.compile(Filter{Exclude: items})
+		if fix := v.lineFix(items, &q, 0, n); fix == nil || len(fix.rank) == 0 {
+			t.Fatalf("exclusion %q: no lineFix", items)
+		}
+		v.tl.fixMu.Lock()
+		sets, entries := len(v.tl.fixes), v.fixEntries()
+		v.tl.fixMu.Unlock()
+		if sets > maxFixSets || entries > fixEntriesPerCommit*n+n {
+			t.Fatalf("after %d exclusion sets: %d remembered with %d entries (%d commits)", k+1, sets, entries, n)
 		}
 	}
 }
