@@ -21,9 +21,6 @@ type churnSums struct {
 	added, deleted []uint32
 	// ident is the author identity of each entry's commit.
 	ident []uint32
-	// pathAuthors counts the distinct (path, author identity) pairs of
-	// the entries.
-	pathAuthors int
 	// exact reports that no path's total reaches 2^32 lines, so that
 	// differences of running totals are a window's totals.
 	exact bool
@@ -79,16 +76,6 @@ func (v *View) buildChurnSums() *churnSums {
 			if e > s.off[p] {
 				s.added[e] += s.added[e-1]
 				s.deleted[e] += s.deleted[e-1]
-			}
-		}
-	}
-	// Each path's identities, marked with 1 + the path.
-	mark := make([]uint32, len(x.Idents))
-	for p := range x.Paths {
-		for _, id := range s.ident[s.off[p]:s.off[p+1]] {
-			if mark[id] != uint32(p)+1 {
-				mark[id] = uint32(p) + 1
-				s.pathAuthors++
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // ActiveShare defines the active authors of a file: those who changed at
@@ -76,13 +77,6 @@ type OwnershipMetadata struct {
 	Filters     ChurnFilters `json:"filters"`
 }
 
-// fileAuthor is what one author changed of one file.
-type fileAuthor struct {
-	lines  uint64
-	name   uint32 // name id
-	active bool
-}
-
 // Ownership measures, per directory cut to depth path components, who
 // changed the lines of its files in the non-merge commits matching f
 // (authors, dates, bots; files by extensions, paths and exclusions):
@@ -111,21 +105,20 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 	if d.StatsPending {
 		return d
 	}
-	o := v.newOwners(f, v.pathFilter(exts, paths, v.excluded(f.Exclude)))
-	all := make([]int, len(o.files))
-	for k := range all {
-		all[k] = k
-	}
-	d.Summary = o.group(".", all)
-	// Group the files by directory, keeping path order within each (a
-	// counting sort by directory). In path order the files under a
+	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
+	// Group the listed files by directory, keeping path order within each
+	// (a counting sort by directory). In path order the files under a
 	// directory of depth components follow each other: the next file's
 	// directory is read only when it leaves the last one.
-	ids := map[string]int{}
+	var files []uint32
+	var dirOf []uint32
+	ids := map[string]uint32{}
 	var names []string
-	dirOf := make([]int, len(o.files))
 	prev, cut := "", false
-	for k, p := range o.files {
+	for _, p := range v.byPath {
+		if keep != nil && !keep[p] {
+			continue
+		}
 		name := v.x.Paths[p]
 		if !cut || len(name) <= len(prev) || name[len(prev)] != '/' || !strings.HasPrefix(name, prev) {
 			prev = directory(name, depth)
@@ -133,103 +126,187 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 		}
 		id, ok := ids[prev]
 		if !ok {
-			id = len(names)
+			id = uint32(len(names))
 			ids[prev] = id
 			names = append(names, prev)
 		}
-		dirOf[k] = id
+		files, dirOf = append(files, p), append(dirOf, id)
 	}
-	start := make([]int, len(names)+1)
-	for _, id := range dirOf {
-		start[id+1]++
-	}
-	for id := range names {
-		start[id+1] += start[id]
-	}
-	next := slices.Clone(start)
+	start := offsets(dirOf, len(names))
+	byDir := make([]uint32, len(files))
+	next := slices.Clone(start[:len(names)])
 	for k, id := range dirOf {
-		all[next[id]] = k
+		byDir[next[id]] = files[k]
 		next[id]++
 	}
+	o := v.newOwners(f)
 	for id, name := range names {
-		d.Directories = append(d.Directories, o.group(name, all[start[id]:start[id+1]]))
+		if dir, ok := o.directory(name, byDir[start[id]:start[id+1]]); ok {
+			d.Directories = append(d.Directories, dir)
+		}
 	}
+	d.Summary = o.report(".", &o.all, o.actOff)
 	slices.SortFunc(d.Directories, func(a, b DirectoryOwnership) int {
 		return cmp.Or(cmp.Compare(b.Changes, a.Changes), strings.Compare(a.Path, b.Path))
 	})
 	return d
 }
 
-// owners holds the changed lines per author of every listed file, and
-// scratch space for summing them up per group of files.
-type owners struct {
-	v *View
-	// files are the listed path ids with changed lines, in path order;
-	// file k's authors are authors[off[k]:off[k+1]].
-	files   []uint32
-	off     []int
-	authors []fileAuthor
-	// lines and active are per name id, all zero between groups.
+// authorSums are the lines changed per author name over a set of files,
+// and on how many of them each author is active; all zero between uses.
+type authorSums struct {
 	lines  []uint64
 	active []int
+	// names lists the names with lines, in the order first added.
+	names []uint32
 }
 
-// newOwners sums the changed lines of every path keep allows (all when
-// nil) per author, over the non-merge commits matching f: for each path,
-// one run of its entries in the churn sums (those of the window), with no
-// pass over the commits.
-func (v *View) newOwners(f Filter, keep []bool) *owners {
-	q := v.compile(f)
-	s := v.churnSums()
-	lo, hi := v.span(q.from, q.to)
-	// Each path's entries in the window, and how many there are: no
-	// file has more authors than entries (nor than its authors of all
-	// time).
-	first, end := make([]uint32, len(v.byPath)), make([]uint32, len(v.byPath))
-	entries := 0
-	for p := range v.byPath {
-		if keep == nil || keep[p] {
-			first[p], end[p] = s.window(uint32(p), lo, hi)
-			entries += int(end[p] - first[p])
-		}
+func newAuthorSums(n int) authorSums {
+	return authorSums{lines: make([]uint64, n), active: make([]int, n)}
+}
+
+// add counts n lines of name, on a file it is active on or not.
+func (a *authorSums) add(name uint32, n uint64, active int) {
+	if a.lines[name] == 0 {
+		a.names = append(a.names, name)
 	}
-	o := &owners{v: v, lines: make([]uint64, len(v.names)), active: make([]int, len(v.names)),
-		files: make([]uint32, 0, len(v.byPath)), off: make([]int, 1, len(v.byPath)+1),
-		authors: make([]fileAuthor, 0, min(entries, s.pathAuthors))}
-	var touched []uint32
-	for _, p := range v.byPath {
-		for e := first[p]; e < end[p]; e++ {
-			id := s.ident[e]
-			if q.authors != nil && !q.authors[id] {
-				continue
-			}
-			n := s.lines(p, e)
-			if n == 0 {
-				continue
-			}
+	a.lines[name] += n
+	a.active[name] += active
+}
+
+// moveTo adds a's sums to b's and clears a.
+func (a *authorSums) moveTo(b *authorSums) {
+	for _, name := range a.names {
+		b.add(name, a.lines[name], a.active[name])
+		a.lines[name], a.active[name] = 0, 0
+	}
+	a.names = a.names[:0]
+}
+
+// owners sums up, directory after directory, who changed the lines of the
+// listed files in the non-merge commits of a query.
+type owners struct {
+	v *View
+	q query
+	s *churnSums
+	t *pathAuthorSums
+	// lo and hi are the query's window of time ranks.
+	lo, hi int
+	// file, dir and all are the sums of the file being read, of its
+	// directory, and of every file read.
+	file, dir, all authorSums
+	// The active authors of the k-th file with changed lines are
+	// actName[actOff[k]:actOff[k+1]].
+	actOff  []int
+	actName []uint32
+	// rank is scratch space per name, all zero between uses.
+	rank []int
+	// byName reports that the author filter keeps or drops all the
+	// identities of each name, nameOK[name] saying which (nil when it
+	// keeps all): the totals per path and name can serve.
+	byName bool
+	nameOK []bool
+}
+
+func (v *View) newOwners(f Filter) *owners {
+	q := v.compile(f)
+	lo, hi := v.span(q.from, q.to)
+	n := len(v.names)
+	o := &owners{v: v, q: q, s: v.churnSums(), t: v.pathAuthorSums(), lo: lo, hi: hi,
+		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n), byName: true}
+	if q.authors != nil {
+		// seen[name]: 1 + whether the first identity of name is kept.
+		seen := make([]uint8, n)
+		o.nameOK = make([]bool, n)
+		for id, ok := range q.authors {
 			name := v.nameID[id]
-			if o.lines[name] == 0 {
-				touched = append(touched, name)
+			switch {
+			case seen[name] == 0:
+				seen[name], o.nameOK[name] = 1, ok
+				if ok {
+					seen[name] = 2
+				}
+			case (seen[name] == 2) != ok:
+				o.byName = false
 			}
-			o.lines[name] += uint64(n)
 		}
-		if len(touched) == 0 {
-			continue
-		}
-		var top uint64
-		for _, name := range touched {
-			top = max(top, o.lines[name])
-		}
-		for _, name := range touched {
-			n := o.lines[name]
-			o.authors = append(o.authors, fileAuthor{name: name, lines: n, active: float64(n) >= ActiveShare*float64(top)})
-			o.lines[name] = 0
-		}
-		touched = touched[:0]
-		o.files = append(o.files, p)
-		o.off = append(o.off, len(o.authors))
 	}
 	return o
+}
+
+// directory sums up the files (path ids) of the directory path; ok is
+// false when none of them has changed lines.
+func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, ok bool) {
+	first := len(o.actOff) - 1
+	for _, p := range files {
+		o.sumFile(p)
+		var top uint64
+		for _, name := range o.file.names {
+			top = max(top, o.file.lines[name])
+		}
+		for _, name := range o.file.names {
+			n := o.file.lines[name]
+			active := 0
+			if float64(n) >= ActiveShare*float64(top) {
+				active = 1
+				o.actName = append(o.actName, name)
+			}
+			o.dir.add(name, n, active)
+			o.file.lines[name] = 0
+		}
+		if len(o.file.names) > 0 {
+			o.actOff = append(o.actOff, len(o.actName))
+		}
+		o.file.names = o.file.names[:0]
+	}
+	if len(o.actOff)-1 == first {
+		return d, false
+	}
+	d = o.report(path, &o.dir, o.actOff[first:])
+	o.dir.moveTo(&o.all)
+	return d, true
+}
+
+// sumFile sums the lines each author changed in path p into o.file: from
+// p's changes in the window, or when those outside it are fewer (and the
+// author filter keeps or drops all identities of each name), from p's
+// totals of all time less the changes outside the window. Authors
+// without lines are left out.
+func (o *owners) sumFile(p uint32) {
+	s, t, v := o.s, o.t, o.v
+	first, end := s.window(p, o.lo, o.hi)
+	start, stop := s.off[p], s.off[p+1]
+	in, out := end-first, stop-start-(end-first)
+	if !o.byName || in <= out+t.off[p+1]-t.off[p] {
+		for e := first; e < end; e++ {
+			id := s.ident[e]
+			if o.q.authors != nil && !o.q.authors[id] {
+				continue
+			}
+			if n := s.lines(p, e); n > 0 {
+				o.file.add(v.nameID[id], uint64(n), 0)
+			}
+		}
+		return
+	}
+	// A path's totals name each author once.
+	for k := t.off[p]; k < t.off[p+1]; k++ {
+		if name := t.name[k]; o.nameOK == nil || o.nameOK[name] {
+			o.file.names = append(o.file.names, name)
+			o.file.lines[name] = t.lines[k]
+		}
+	}
+	if out == 0 {
+		return
+	}
+	for _, r := range [2][2]uint32{{start, first}, {end, stop}} {
+		for e := r[0]; e < r[1]; e++ {
+			if id := s.ident[e]; o.q.authors == nil || o.q.authors[id] {
+				o.file.lines[v.nameID[id]] -= uint64(s.lines(p, e))
+			}
+		}
+	}
+	o.file.names = slices.DeleteFunc(o.file.names, func(name uint32) bool { return o.file.lines[name] == 0 })
 }
 
 // authorKey is what one author did in a group of files.
@@ -239,27 +316,15 @@ type authorKey struct {
 	lines  uint64
 }
 
-// group sums up the files (indexes into o.files) of the directory path.
-func (o *owners) group(path string, files []int) DirectoryOwnership {
-	d := DirectoryOwnership{Path: path, Files: len(files), TopAuthors: []AuthorShare{}, BusFactorAuthors: []string{}}
-	var names []uint32
-	for _, k := range files {
-		for _, a := range o.authors[o.off[k]:o.off[k+1]] {
-			if o.lines[a.name] == 0 {
-				names = append(names, a.name)
-			}
-			o.lines[a.name] += a.lines
-			d.Changes += int(a.lines)
-			if a.active {
-				o.active[a.name]++
-			}
-		}
-	}
-	d.Authors = len(names)
-	keys := make([]authorKey, len(names))
-	for k, name := range names {
-		keys[k] = authorKey{name, o.active[name], o.lines[name]}
-		o.lines[name], o.active[name] = 0, 0
+// report sums up a group of files, the directory path: sums are their
+// authors' (cleared here when they are o.dir), actOff the offsets of
+// their active authors in o.actName.
+func (o *owners) report(path string, sums *authorSums, actOff []int) DirectoryOwnership {
+	d := DirectoryOwnership{Path: path, Files: len(actOff) - 1, Authors: len(sums.names), TopAuthors: []AuthorShare{}, BusFactorAuthors: []string{}}
+	keys := make([]authorKey, len(sums.names))
+	for k, name := range sums.names {
+		keys[k] = authorKey{name, sums.active[name], sums.lines[name]}
+		d.Changes += int(sums.lines[name])
 	}
 	// The top authors, most lines first, then by name (name ids are in
 	// name order): a selection sort of the first few keys.
@@ -275,15 +340,17 @@ func (o *owners) group(path string, files []int) DirectoryOwnership {
 	if len(d.TopAuthors) > 0 {
 		d.TopShare = d.TopAuthors[0].Share
 	}
-	d.BusFactorAuthors = o.busFactor(files, keys)
+	d.BusFactorAuthors = o.busFactor(actOff, keys)
 	d.BusFactor = len(d.BusFactorAuthors)
 	return d
 }
 
 // busFactor takes authors away, those active on the most files first
-// (then the most lines, then by name), until more than half of files
-// have no active author left, and returns their names.
-func (o *owners) busFactor(files []int, keys []authorKey) []string {
+// (then the most lines, then by name), until more than half of the files
+// (whose active authors are at actOff in o.actName) have no active author
+// left, and returns their names.
+func (o *owners) busFactor(actOff []int, keys []authorKey) []string {
+	files := len(actOff) - 1
 	// Only active authors can orphan a file.
 	order := slices.DeleteFunc(keys, func(a authorKey) bool { return a.active == 0 })
 	slices.SortFunc(order, func(a, b authorKey) int {
@@ -295,47 +362,40 @@ func (o *owners) busFactor(files []int, keys []authorKey) []string {
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	// rank[name] is 1 + the author's place in order (o.active is zero
-	// again: borrow it).
-	rank := o.active
+	// rank[name] is 1 + the author's place in order.
 	for r, a := range order {
-		rank[a.name] = r + 1
+		o.rank[a.name] = r + 1
 	}
 	defer func() {
 		for _, a := range order {
-			rank[a.name] = 0
+			o.rank[a.name] = 0
 		}
 	}()
 	// The files each author is active on, by rank (a counting sort), and
 	// how many active authors each file has.
+	active := o.actName[actOff[0]:actOff[files]]
 	start := make([]int, len(order)+1)
-	left := make([]int, len(files))
-	for fk, k := range files {
-		for _, a := range o.authors[o.off[k]:o.off[k+1]] {
-			if a.active {
-				start[rank[a.name]]++
-				left[fk]++
-			}
-		}
+	for _, name := range active {
+		start[o.rank[name]]++
 	}
 	for r := range order {
 		start[r+1] += start[r]
 	}
-	byAuthor := make([]int, start[len(order)])
+	byAuthor := make([]int, len(active))
 	next := slices.Clone(start)
-	for fk, k := range files {
-		for _, a := range o.authors[o.off[k]:o.off[k+1]] {
-			if a.active {
-				r := rank[a.name] - 1
-				byAuthor[next[r]] = fk
-				next[r]++
-			}
+	left := make([]int, files)
+	for fk := range files {
+		left[fk] = actOff[fk+1] - actOff[fk]
+		for _, name := range o.actName[actOff[fk]:actOff[fk+1]] {
+			r := o.rank[name] - 1
+			byAuthor[next[r]] = fk
+			next[r]++
 		}
 	}
 	gone := []string{}
 	orphans := 0
 	for r, a := range order {
-		if 2*orphans > len(files) {
+		if 2*orphans > files {
 			break
 		}
 		gone = append(gone, o.v.names[a.name])
@@ -346,6 +406,45 @@ func (o *owners) busFactor(files []int, keys []authorKey) []string {
 		}
 	}
 	return gone
+}
+
+// pathAuthorSums are, per path, the lines each author name changed in
+// it over the whole history (non-merge commits; names with no lines left
+// out): ownership over a window that holds most of a path's changes
+// starts from them and takes away the changes outside it.
+type pathAuthorSums struct {
+	once sync.Once
+	// Path p's names are name[off[p]:off[p+1]], with their lines.
+	off   []uint32
+	name  []uint32
+	lines []uint64
+}
+
+// pathAuthorSums returns the view's totals per path and author, made by
+// the first call from the churn sums (which must exist).
+func (v *View) pathAuthorSums() *pathAuthorSums {
+	t := &v.owned
+	t.once.Do(func() {
+		s := v.churnSums()
+		x := v.x
+		t.off = make([]uint32, len(x.Paths)+1)
+		sums := newAuthorSums(len(v.names))
+		for p := range x.Paths {
+			for e := s.off[p]; e < s.off[p+1]; e++ {
+				if n := s.lines(uint32(p), e); n > 0 {
+					sums.add(v.nameID[s.ident[e]], uint64(n), 0)
+				}
+			}
+			for _, name := range sums.names {
+				t.name, t.lines = append(t.name, name), append(t.lines, sums.lines[name])
+				sums.lines[name] = 0
+			}
+			sums.names = sums.names[:0]
+			t.off[p+1] = uint32(len(t.name))
+		}
+		t.name, t.lines = slices.Clone(t.name), slices.Clone(t.lines) // no room to spare
+	})
+	return t
 }
 
 // ratio is n/total to four decimals, 0 when total is 0.
