@@ -712,12 +712,17 @@ func (j *job) work(ctx context.Context) error {
 	path := s.indexPath(info.Key)
 	cur := r.view.Load()
 	var old *index.Index
+	// An index loaded here is not shared with anyone until it is
+	// published: the update may write over it.
+	update := b.Update
 	// An index whose statistics cover only its newest commits (a job
 	// failed before reading the rest) is not extended: the pass 1 saved
 	// beside it is.
 	if cur != nil && (cur.Index().HasStats || cur.Index().Covered() == 0) {
 		old = cur.Index()
-	} else if old, err = index.Load(path); err != nil {
+	} else if old, err = index.Load(path); err == nil {
+		update = b.UpdateUnshared
+	} else {
 		if !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("rebuilding unreadable index", "repo", info.Key, "err", err)
 		}
@@ -762,6 +767,7 @@ func (j *job) work(ctx context.Context) error {
 	if res.Partial {
 		// Recovering from a crash between the two clone steps: serve the
 		// index we have while the missing objects arrive.
+		update = b.Update
 		if err := j.publish(ctx, old); err != nil {
 			return err
 		}
@@ -771,7 +777,7 @@ func (j *job) work(ctx context.Context) error {
 		}
 	}
 	start = time.Now()
-	x, rebuilt, err := b.Update(ctx, res.GitDir, old, func(m *index.Index) {
+	x, rebuilt, err := update(ctx, res.GitDir, old, func(m *index.Index) {
 		if err := j.publish(ctx, m); err != nil {
 			j.s.log.Warn("could not share the commits-only index", "repo", info.Key, "err", err)
 		}

@@ -514,6 +514,20 @@ func assembleStats(x *Index, parts []*statsPart, covered int) {
 // they are written in the room in front of old's columns if old owns one
 // (an index made by Load or Update does) instead of copying old's.
 func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
+	return b.update(ctx, gitDir, old, onMetadata, false)
+}
+
+// UpdateUnshared is Update for an old index that nothing else reads (one
+// just loaded, not yet handed to anyone), which it may write over: when
+// git log lists the new commits among old's newest ones (an older branch
+// merged), the extension, which replaces those, is written over them and
+// into the room in front of them, so that old's columns are not copied
+// whatever the order. old must not be used after it, even when it fails.
+func (b *Builder) UpdateUnshared(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index)) (x *Index, rebuilt bool, err error) {
+	return b.update(ctx, gitDir, old, onMetadata, true)
+}
+
+func (b *Builder) update(ctx context.Context, gitDir string, old *Index, onMetadata func(*Index), unshared bool) (x *Index, rebuilt bool, err error) {
 	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
 	if err != nil && !errors.Is(err, gitcli.ErrNoCommits) {
 		return nil, false, fmt.Errorf("read HEAD: %w", err)
@@ -542,7 +556,8 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 			return b.rebuildAfter(ctx, gitDir, err, onMetadata)
 		}
 	}
-	x = extend(delta, top, old, drop)
+	prev := old.shape() // before an unshared old is written over
+	x = extend(delta, top, old, drop, unshared)
 	remap := old.Mailmap != delta.Mailmap
 	if remap {
 		if err := b.remap(ctx, gitDir, x, head); err != nil {
@@ -552,7 +567,7 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 	if x.HasStats {
 		if !remap {
 			// Save writes the new top alone.
-			x.ext = &extension{prev: old.shape(), drop: drop, top: top}
+			x.ext = &extension{prev: prev, drop: drop, top: top}
 		}
 		return x, false, nil
 	}
@@ -567,10 +582,11 @@ func (b *Builder) Update(ctx context.Context, gitDir string, old *Index, onMetad
 
 // extend returns the index of top's commits followed by old's but its
 // first drop, with delta's tables: in the room in front of old's columns
-// when it can (see room), else copied into a new room.
-func extend(delta, top, old *Index, drop int) *Index {
-	if drop == 0 {
-		if x, ok := prepend(top, old); ok {
+// when it can (see room), and over old's first drop commits when old is
+// unshared, else copied into a new room.
+func extend(delta, top, old *Index, drop int, unshared bool) *Index {
+	if drop == 0 || unshared {
+		if x, ok := prepend(top, old, drop); ok {
 			return x
 		}
 	}

@@ -15,7 +15,10 @@ import "sync"
 // An index extends in place only when its columns are exactly the used
 // ends of the room's arrays: the index made then owns the room, and the
 // older one, extended again, is copied into a new room (as is one whose
-// extension does not fit).
+// extension does not fit). When git log lists the new commits among the
+// old index's newest ones, which the extension then replaces in another
+// order, it is written in place only over an old index that nobody reads
+// any more (Builder.UpdateUnshared).
 
 // room is the spare space in front of the columns of the indexes it owns
 // in turn.
@@ -108,11 +111,12 @@ func cutFront[E any](x *Index, s spare, cols []*[]E) {
 	}
 }
 
-// prepend returns the index of top's commits followed by old's, with
-// top's tables (which extend old's), writing top's columns into the room
-// in front of old's; ok is false, and nothing is done, when old does not
-// own a room or top does not fit in it.
-func prepend(top, old *Index) (x *Index, ok bool) {
+// prepend returns the index of top's commits followed by old's but its
+// first drop, with top's tables (which extend old's), writing top's
+// columns into the room in front of old's and, with drop above zero, over
+// old's first drop commits; ok is false, and nothing is done, when old
+// does not own a room or top does not fit in it.
+func prepend(top, old *Index, drop int) (x *Index, ok bool) {
 	r := old.room
 	if r == nil || top.HasStats != old.HasStats || top.HashSize != old.HashSize {
 		return nil, false
@@ -122,6 +126,7 @@ func prepend(top, old *Index) (x *Index, ok bool) {
 	if old.Len() != r.commits || len(old.Subjects) != r.subjects || len(old.ChangePath) != r.changes {
 		return nil, false // extended before, or not the room's
 	}
+	old = old.slice(drop, old.Len())
 	f, o, t := r.full.columns(), old.columns(), top.columns()
 	if !fits(f.bytes, o.bytes, t.bytes) || !fits(f.u16, o.u16, t.u16) || !fits(f.i16, o.i16, t.i16) ||
 		!fits(f.u32, o.u32, t.u32) || !fits(f.i64, o.i64, t.i64) {
@@ -149,7 +154,7 @@ func prepend(top, old *Index) (x *Index, ok bool) {
 }
 
 // fits reports whether each of old's columns is the end of the array in
-// full and the elements in front of it can hold top's column.
+// full and the array can hold top's column in front of it.
 func fits[E any](full, old, top []*[]E) bool {
 	for i := range full {
 		f, o := *full[i], *old[i]

@@ -132,3 +132,56 @@ func TestUpdateInPlace(t *testing.T) {
 		checkEqualsFresh(t, y, h.r.Dir)
 	}
 }
+
+// TestUpdateUnsharedReordered: when git log lists the new commits among
+// the old index's newest ones (a branch of older commits merged), Update
+// copies the old index, which stays whole, and UpdateUnshared writes the
+// extension over the old index's replaced commits and the room in front
+// of them; both equal a fresh build, and are saved as a segment that
+// loads as they are.
+func TestUpdateUnsharedReordered(t *testing.T) {
+	h, b, path, _ := savedHistory(t, 12, 40)
+	r := h.r
+	h.mergeOlderBranch()
+
+	old, err := index.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRecords := records(old)
+	shared, _ := update(t, b, r.Dir, old)
+	if drop, _ := index.Replaced(shared); drop == 0 || shares(shared, old) {
+		t.Fatalf("Update replaced %d old commits, shares the old columns: %v; want some replaced and a copy", drop, shares(shared, old))
+	}
+	checkEqualsFresh(t, shared, r.Dir)
+	if !reflect.DeepEqual(records(old), oldRecords) {
+		t.Fatal("Update changed the old index")
+	}
+
+	old, err = index.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := &old.ChangePath[len(old.ChangePath)-1]
+	x, _, err := b.UpdateUnshared(t.Context(), gitDir(t, b.Git, r.Dir), old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drop, _ := index.Replaced(x); drop == 0 || &x.ChangePath[len(x.ChangePath)-1] != last {
+		t.Fatalf("UpdateUnshared replaced %d old commits, wrote over the old columns: %v; want both", drop, &x.ChangePath[len(x.ChangePath)-1] == last)
+	}
+	checkEqualsFresh(t, x, r.Dir)
+	if err := x.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(segmentFiles(path)); n != 1 {
+		t.Fatalf("%d segments, want 1", n)
+	}
+	checkLoads(t, path, x)
+	h.forward(2)
+	y, _ := update(t, b, r.Dir, x)
+	if !shares(y, x) {
+		t.Fatal("the index written over the old one is not extended in place")
+	}
+	checkEqualsFresh(t, y, r.Dir)
+}

@@ -51,6 +51,24 @@ func savedHistory(tb testing.TB, seed uint64, commits int) (h *randomHistory, b 
 	return h, b, path, x
 }
 
+// mergeOlderBranch merges a branch of three commits forked from main~20
+// and dated between main~15 and main~14 (of commits made by forward): git
+// log lists them among the commits main had.
+func (h *randomHistory) mergeOlderBranch() {
+	r := h.r
+	r.Git("checkout", "-q", "-b", "topic", "HEAD~20")
+	tip := h.now
+	h.now = h.now.Add(-30 * time.Hour)
+	for k := range 3 {
+		h.now = h.now.Add(time.Minute)
+		r.Commit(testrepo.Commit{Author: people[0], Date: h.now, Message: fmt.Sprint("topic ", k),
+			Files: map[string][]byte{fmt.Sprintf("topic-%d.txt", k): []byte("t\n")}})
+	}
+	r.Git("checkout", "-q", "main")
+	h.now = tip.Add(time.Hour)
+	r.Merge("topic", testrepo.Commit{Date: h.now, Message: "merge topic"})
+}
+
 // extendSaved adds n commits on top, brings x up to date and saves it at
 // path.
 func (h *randomHistory) extendSaved(t *testing.T, b *index.Builder, x *index.Index, path string, n int) *index.Index {
@@ -220,20 +238,7 @@ func TestMergedOlderBranchSaved(t *testing.T) {
 	h, b, path, x := savedHistory(t, 10, 40)
 	base, _ := os.ReadFile(path)
 	r := h.r
-	r.Git("checkout", "-q", "-b", "topic", "HEAD~20")
-	tip := h.now
-	h.now = h.now.Add(-30 * time.Hour) // between main~15 and main~14
-	for k := range 3 {
-		h.now = h.now.Add(time.Minute)
-		r.Commit(testrepo.Commit{Author: people[0], Date: h.now, Message: fmt.Sprint("topic ", k),
-			Files: map[string][]byte{fmt.Sprintf("topic-%d.txt", k): []byte("t\n")}})
-	}
-	r.Git("checkout", "-q", "main")
-	d := tip.Add(time.Hour).Format(time.RFC3339)
-	if _, err := testrepo.Run(r.Dir, []string{"GIT_AUTHOR_DATE=" + d, "GIT_COMMITTER_DATE=" + d}, nil,
-		"merge", "-q", "--no-ff", "-m", "merge topic", "topic"); err != nil {
-		t.Fatal(err)
-	}
+	h.mergeOlderBranch()
 	y, rebuilt := update(t, b, r.Dir, x)
 	drop, ok := index.Replaced(y)
 	if rebuilt || !ok || drop == 0 || drop >= x.Len()-1 {
