@@ -74,19 +74,6 @@ func (g *Git) IsAncestor(ctx context.Context, gitDir, a, b string) (bool, error)
 	return false, err
 }
 
-// HasCommit reports whether the repository has the commit object hash.
-func (g *Git) HasCommit(ctx context.Context, gitDir, hash string) (bool, error) {
-	err := g.Command(gitDir).Args("cat-file", "-e").AddRevisions(hash + "^{commit}").Run(ctx)
-	if err == nil {
-		return true, nil
-	}
-	var ge *Error
-	if errors.As(err, &ge) && ge.ExitCode != -1 {
-		return false, nil
-	}
-	return false, err
-}
-
 // CountCommits returns how many commits are reachable from rev and not from
 // any of exclude.
 func (g *Git) CountCommits(ctx context.Context, gitDir, rev string, exclude ...string) (int, error) {

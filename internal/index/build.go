@@ -55,20 +55,30 @@ func (b *Builder) Build(ctx context.Context, gitDir string, onMetadata func(*Ind
 // reads only the commits not reachable from base's head and returns them
 // as an index whose identity and path tables extend base's.
 func (b *Builder) Metadata(ctx context.Context, gitDir string, base *Index) (*Index, error) {
-	x, _, err := b.metadata(ctx, gitDir, base)
+	x, _, err := b.metadata(ctx, gitDir, base, nil)
 	return x, err
 }
+
+// tip is the branch HEAD points to and the commit to index.
+type tip struct{ branch, head string }
 
 // metadata is Metadata that also reports whether git log lists the new
 // commits before all of base's, in base's order, so that Update keeps git
 // log's order without asking git for it: every new commit's parents are
 // new commits or base's head, and each was committed after base's head
-// (git log walks the commits by committer date, newest first).
-func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *Index, onTop bool, err error) {
-	branch, head, err := b.Git.Head(ctx, gitDir, b.Rev)
-	format, ferr := b.Git.ObjectFormat(ctx, gitDir)
-	if ferr != nil {
-		return nil, false, fmt.Errorf("read object format: %w", ferr)
+// (git log walks the commits by committer date, newest first). at, when
+// not nil, is the tip Update read and found base's head an ancestor of
+// (so the object format is base's).
+func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index, at *tip) (x *Index, onTop bool, err error) {
+	var branch, head, format string
+	if at != nil {
+		branch, head, format = at.branch, at.head, base.ObjectFormat
+	} else {
+		branch, head, err = b.Git.Head(ctx, gitDir, b.Rev)
+		var ferr error
+		if format, ferr = b.Git.ObjectFormat(ctx, gitDir); ferr != nil {
+			return nil, false, fmt.Errorf("read object format: %w", ferr)
+		}
 	}
 	x = &Index{ObjectFormat: format, Branch: branch, HashSize: hashSize(format), SubjectOff: []uint32{0}}
 	if base != nil && base.ObjectFormat != format {
@@ -95,24 +105,23 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		exclude = []string{top.baseHead}
 		x.exclude = exclude
 	}
-	// The total is only for progress reports. A fresh history takes the
-	// commit-graph's size (no walk; an upper estimate, raised to what has
-	// been read if it falls short), as a second walk beside the log costs
-	// as much CPU as the log itself; an extension counts its few new
-	// commits on another core while the log streams.
+	// The total is only for progress reports, made every 4,096 commits
+	// and at the end. A fresh history takes the commit-graph's size (no
+	// walk; an upper estimate, raised to what has been read if it falls
+	// short), as a second walk beside the log costs as much CPU as the log
+	// itself; an extension that reaches 4,096 commits counts them on
+	// another core from then on (a shorter one, reported only at its end,
+	// counts nothing).
 	var total atomic.Int64
+	var counted chan struct{}
 	if top == nil {
 		total.Store(int64(b.Git.CommitGraphSize(ctx, gitDir)))
-	} else {
-		counted := make(chan struct{})
-		go func() {
-			defer close(counted)
-			if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
-				total.Store(int64(n))
-			}
-		}()
-		defer func() { <-counted }()
 	}
+	defer func() {
+		if counted != nil {
+			<-counted
+		}
+	}()
 	b.report(progress.Progress{Phase: progress.PhaseMetadata})
 	x.grow(4096)
 	err = b.Git.LogMetadata(ctx, gitDir, head, exclude, func(c *gitcli.CommitMeta) error {
@@ -133,6 +142,15 @@ func (b *Builder) metadata(ctx context.Context, gitDir string, base *Index) (x *
 		x.Subjects = append(x.Subjects, c.Subject...)
 		x.SubjectOff = append(x.SubjectOff, uint32(len(x.Subjects)))
 		if done := x.Len(); done%4096 == 0 {
+			if top != nil && counted == nil {
+				counted = make(chan struct{})
+				go func() {
+					defer close(counted)
+					if n, err := b.Git.CountCommits(ctx, gitDir, head, exclude...); err == nil {
+						total.Store(int64(n))
+					}
+				}()
+			}
 			t := int(total.Load())
 			if t > 0 {
 				t = max(t, done)
@@ -365,16 +383,20 @@ func (b *Builder) chunkStats(ctx context.Context, gitDir string, x *Index, chunk
 
 // chunked cuts n commits into contiguous [start, end) ranges for workers:
 // about four per worker, so that one that finishes early takes another
-// rather than idle, but none shorter than 256 commits unless that would
-// leave a worker without one (a small update is still shared by all).
+// rather than idle, but none shorter than 256 commits, so an update of a
+// few hundred is read by one process: each process walks the range to its
+// first commit and reads its trees with a cold cache, and on the generated
+// 1M-commit repository 126 new commits cost git 39 ms of CPU in one
+// process, 55 ms in two (23 + 32 ms), which saved 7 ms of wall time on
+// two idle cores and none on busy ones.
 func chunked(n, workers int) [][2]int {
 	if n == 0 {
 		return nil
 	}
-	size := max((n+4*workers-1)/(4*workers), min(256, (n+workers-1)/workers), 1)
-	var out [][2]int
-	for start := 0; start < n; start += size {
-		out = append(out, [2]int{start, min(start+size, n)})
+	chunks := max(min(4*workers, n/256), 1)
+	out := make([][2]int, chunks)
+	for c := range out {
+		out[c] = [2]int{c * n / chunks, (c + 1) * n / chunks}
 	}
 	return out
 }
@@ -539,7 +561,7 @@ func (b *Builder) update(ctx context.Context, gitDir string, old *Index, onMetad
 		x, err := b.Build(ctx, gitDir, onMetadata)
 		return x, true, err
 	}
-	delta, onTop, err := b.metadata(ctx, gitDir, old)
+	delta, onTop, err := b.metadata(ctx, gitDir, old, &tip{branch, head})
 	if err != nil {
 		return nil, false, err
 	}
@@ -697,9 +719,7 @@ func (b *Builder) extends(ctx context.Context, gitDir string, old *Index, head, 
 	if old.Len() == 0 || head == "" || branch != old.Branch {
 		return false
 	}
-	if ok, err := b.Git.HasCommit(ctx, gitDir, old.Head()); err != nil || !ok {
-		return false
-	}
+	// An old head the repository lacks is an error (exit code 128).
 	ok, err := b.Git.IsAncestor(ctx, gitDir, old.Head(), head)
 	return err == nil && ok
 }

@@ -301,3 +301,27 @@ func (h *randomHistory) step() {
 		h.commit()
 	}
 }
+
+// TestUpdateOldHeadGone: when the indexed head is no longer in the
+// repository (history rewritten, then pruned), Update rebuilds the index.
+func TestUpdateOldHeadGone(t *testing.T) {
+	g := newGit(t)
+	r := testrepo.New(t)
+	day := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		r.Commit(testrepo.Commit{Date: day.Add(time.Duration(i) * time.Hour), Files: map[string][]byte{"a": fmt.Appendf(nil, "%d\n", i)}})
+	}
+	old := build(t, g, r.Dir)
+	r.Git("reset", "-q", "--hard", "HEAD~1")
+	r.Commit(testrepo.Commit{Date: day.Add(5 * time.Hour), Message: "rewritten", Files: map[string][]byte{"b": []byte("b\n")}})
+	r.Git("reflog", "expire", "--expire=now", "--all")
+	r.Git("gc", "-q", "--prune=now")
+	if _, err := testrepo.Run(r.Dir, nil, nil, "cat-file", "-e", old.Head()); err == nil {
+		t.Fatal("the old head is still in the repository")
+	}
+	x, rebuilt := update(t, &index.Builder{Git: g, Workers: 2}, r.Dir, old)
+	if !rebuilt {
+		t.Fatal("an index whose head is gone was extended, want a rebuild")
+	}
+	checkEqualsFresh(t, x, r.Dir)
+}
