@@ -3,6 +3,7 @@ package analytics
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // churnSums list, per path, the changes of the non-merge commits by author
@@ -21,8 +22,9 @@ type churnSums struct {
 	added, deleted []uint32
 	// ident is the author identity of each entry's commit.
 	ident []uint32
-	// exact reports that no path's total reaches 2^32 lines, so that
-	// differences of running totals are a window's totals.
+	// exact reports that no path's lines added and deleted together
+	// reach 2^32, so that differences of running totals are a window's
+	// totals (and no sum of a path's lines wraps).
 	exact bool
 }
 
@@ -54,7 +56,7 @@ func (v *View) buildChurnSums() *churnSums {
 		}
 	}
 	for p := range x.Paths {
-		if addedTotal[p] > math.MaxUint32 || deletedTotal[p] > math.MaxUint32 {
+		if addedTotal[p]+deletedTotal[p] > math.MaxUint32 {
 			s.exact = false
 		}
 		s.off[p+1] += s.off[p]
@@ -125,7 +127,9 @@ func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
 // churnBySums fills in the churn totals of q's commits for the paths keep
 // allows (all when nil): from the running totals of the window, less the
 // changes of the commits that the author filter drops; or, when those are
-// more than the ones it keeps, the changes of the kept commits alone.
+// more than the ones it keeps, the changes of the kept commits alone; or,
+// when the commits to visit so are more than a sixteenth of the window
+// (each costs a few cache misses), path by path (see authorTotals).
 func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 	sums := v.churnSums()
 	lo, hi := v.span(q.from, q.to)
@@ -140,6 +144,10 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 		}
 	}
 	subtract := kept >= hi-lo-kept
+	if visit := min(kept, hi-lo-kept); visit*16 > hi-lo {
+		v.authorTotals(totals, keep, lo, hi, q.authors)
+		return
+	}
 	if subtract {
 		sums.totals(totals, keep, lo, hi)
 	}
@@ -172,4 +180,109 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 			}
 		}
 	}
+}
+
+// authorTotals fills in the totals of the paths keep allows (all when nil)
+// over the commits of time ranks [lo, hi) by the identities authors keeps,
+// path by path: from its entries in the window, or when those outside it
+// are fewer, from its totals per identity less the entries outside the
+// window (see pathIdents).
+func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, authors []bool) {
+	s, pi := v.churnSums(), v.pathIdents()
+	for p := range totals {
+		if keep != nil && !keep[p] {
+			continue
+		}
+		first, end := s.window(uint32(p), lo, hi)
+		start, stop := s.off[p], s.off[p+1]
+		if end-first <= stop-start-(end-first)+pi.off[p+1]-pi.off[p] {
+			totals[p] = s.sum(uint32(p), first, end, authors, pathTotals{}, 1)
+			continue
+		}
+		var t pathTotals
+		for k := pi.off[p]; k < pi.off[p+1]; k++ {
+			if authors[pi.ident[k]] {
+				t.added += uint64(pi.added[k])
+				t.deleted += uint64(pi.deleted[k])
+				t.commits += pi.commits[k]
+			}
+		}
+		t = s.sum(uint32(p), start, first, authors, t, -1)
+		totals[p] = s.sum(uint32(p), end, stop, authors, t, -1)
+	}
+}
+
+// sum adds to t (sign 1) or takes from it (sign -1) path p's entries
+// [from, to) by the identities authors keeps.
+func (s *churnSums) sum(p, from, to uint32, authors []bool, t pathTotals, sign int) pathTotals {
+	for e := from; e < to; e++ {
+		if !authors[s.ident[e]] {
+			continue
+		}
+		added, deleted := s.added[e], s.deleted[e]
+		if e > s.off[p] {
+			added -= s.added[e-1]
+			deleted -= s.deleted[e-1]
+		}
+		t.added += uint64(int64(sign) * int64(added))
+		t.deleted += uint64(int64(sign) * int64(deleted))
+		t.commits += uint32(sign)
+	}
+	return t
+}
+
+// pathIdents are, per path, the totals of each author identity's changes
+// over the whole history (non-merge commits): churn and ownership over a
+// window that holds most of a path's changes start from them and take
+// away the changes outside it.
+type pathIdents struct {
+	once sync.Once
+	// Path p's identities are ident[off[p]:off[p+1]], with the lines they
+	// added and deleted and their commits.
+	off                            []uint32
+	ident, added, deleted, commits []uint32
+}
+
+// pathIdents returns the view's totals per path and identity, made by the
+// first call from the churn sums, which must be exact (so that no total
+// wraps).
+func (v *View) pathIdents() *pathIdents {
+	pi := &v.idents
+	pi.once.Do(func() {
+		s := v.churnSums()
+		x := v.x
+		pi.off = make([]uint32, len(x.Paths)+1)
+		// at[id] is 1 + the place of identity id among the current
+		// path's totals.
+		at := make([]uint32, len(x.Idents))
+		var seen []uint32
+		for p := range x.Paths {
+			base := uint32(len(pi.ident))
+			for e := s.off[p]; e < s.off[p+1]; e++ {
+				id := s.ident[e]
+				if at[id] == 0 {
+					pi.ident, pi.added, pi.deleted, pi.commits = append(pi.ident, id), append(pi.added, 0), append(pi.deleted, 0), append(pi.commits, 0)
+					at[id] = uint32(len(pi.ident)) - base
+					seen = append(seen, id)
+				}
+				k := base + at[id] - 1
+				added, deleted := s.added[e], s.deleted[e]
+				if e > s.off[p] {
+					added -= s.added[e-1]
+					deleted -= s.deleted[e-1]
+				}
+				pi.added[k] += added
+				pi.deleted[k] += deleted
+				pi.commits[k]++
+			}
+			for _, id := range seen {
+				at[id] = 0
+			}
+			seen = seen[:0]
+			pi.off[p+1] = uint32(len(pi.ident))
+		}
+		// No room to spare.
+		pi.ident, pi.added, pi.deleted, pi.commits = slices.Clone(pi.ident), slices.Clone(pi.added), slices.Clone(pi.deleted), slices.Clone(pi.commits)
+	})
+	return pi
 }

@@ -458,7 +458,8 @@ func scanChurnDirectories(v *View, f Filter, depth int) []ChurnDirectory {
 // sums of ownership and coupling's pair counts, read from the churn sums,
 // the directory logs and per-query file lists, with scans of every
 // commit. A third view gives pairs of identities one name, so that an
-// e-mail filter keeps one identity of a name and drops the other.
+// e-mail filter keeps one identity of a name and drops the other (the
+// totals per path and identity must then be summed per name).
 func TestFileQueriesEqualScans(t *testing.T) {
 	views := generatedViews(t)
 	shared := *views[0].x

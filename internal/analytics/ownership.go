@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // ActiveShare defines the active authors of a file: those who changed at
@@ -189,7 +188,9 @@ type owners struct {
 	v *View
 	q query
 	s *churnSums
-	t *pathAuthorSums
+	// pi are the totals per path and identity, nil when the churn sums
+	// are not exact.
+	pi *pathIdents
 	// lo and hi are the query's window of time ranks.
 	lo, hi int
 	// file, dir and all are the sums of the file being read, of its
@@ -201,35 +202,16 @@ type owners struct {
 	actName []uint32
 	// rank is scratch space per name, all zero between uses.
 	rank []int
-	// byName reports that the author filter keeps or drops all the
-	// identities of each name, nameOK[name] saying which (nil when it
-	// keeps all): the totals per path and name can serve.
-	byName bool
-	nameOK []bool
 }
 
 func (v *View) newOwners(f Filter) *owners {
 	q := v.compile(f)
 	lo, hi := v.span(q.from, q.to)
 	n := len(v.names)
-	o := &owners{v: v, q: q, s: v.churnSums(), t: v.pathAuthorSums(), lo: lo, hi: hi,
-		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n), byName: true}
-	if q.authors != nil {
-		// seen[name]: 1 + whether the first identity of name is kept.
-		seen := make([]uint8, n)
-		o.nameOK = make([]bool, n)
-		for id, ok := range q.authors {
-			name := v.nameID[id]
-			switch {
-			case seen[name] == 0:
-				seen[name], o.nameOK[name] = 1, ok
-				if ok {
-					seen[name] = 2
-				}
-			case (seen[name] == 2) != ok:
-				o.byName = false
-			}
-		}
+	o := &owners{v: v, q: q, s: v.churnSums(), lo: lo, hi: hi,
+		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n)}
+	if o.s.exact {
+		o.pi = v.pathIdents()
 	}
 	return o
 }
@@ -268,16 +250,15 @@ func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, o
 }
 
 // sumFile sums the lines each author changed in path p into o.file: from
-// p's changes in the window, or when those outside it are fewer (and the
-// author filter keeps or drops all identities of each name), from p's
-// totals of all time less the changes outside the window. Authors
+// p's changes in the window, or when those outside it are fewer, from p's
+// totals per identity less the changes outside the window. Authors
 // without lines are left out.
 func (o *owners) sumFile(p uint32) {
-	s, t, v := o.s, o.t, o.v
+	s, pi, v := o.s, o.pi, o.v
 	first, end := s.window(p, o.lo, o.hi)
 	start, stop := s.off[p], s.off[p+1]
 	in, out := end-first, stop-start-(end-first)
-	if !o.byName || in <= out+t.off[p+1]-t.off[p] {
+	if pi == nil || in <= out+pi.off[p+1]-pi.off[p] {
 		for e := first; e < end; e++ {
 			id := s.ident[e]
 			if o.q.authors != nil && !o.q.authors[id] {
@@ -289,11 +270,11 @@ func (o *owners) sumFile(p uint32) {
 		}
 		return
 	}
-	// A path's totals name each author once.
-	for k := t.off[p]; k < t.off[p+1]; k++ {
-		if name := t.name[k]; o.nameOK == nil || o.nameOK[name] {
-			o.file.names = append(o.file.names, name)
-			o.file.lines[name] = t.lines[k]
+	for k := pi.off[p]; k < pi.off[p+1]; k++ {
+		if id := pi.ident[k]; o.q.authors == nil || o.q.authors[id] {
+			if n := pi.added[k] + pi.deleted[k]; n > 0 {
+				o.file.add(v.nameID[id], uint64(n), 0)
+			}
 		}
 	}
 	if out == 0 {
@@ -406,45 +387,6 @@ func (o *owners) busFactor(actOff []int, keys []authorKey) []string {
 		}
 	}
 	return gone
-}
-
-// pathAuthorSums are, per path, the lines each author name changed in
-// it over the whole history (non-merge commits; names with no lines left
-// out): ownership over a window that holds most of a path's changes
-// starts from them and takes away the changes outside it.
-type pathAuthorSums struct {
-	once sync.Once
-	// Path p's names are name[off[p]:off[p+1]], with their lines.
-	off   []uint32
-	name  []uint32
-	lines []uint64
-}
-
-// pathAuthorSums returns the view's totals per path and author, made by
-// the first call from the churn sums (which must exist).
-func (v *View) pathAuthorSums() *pathAuthorSums {
-	t := &v.owned
-	t.once.Do(func() {
-		s := v.churnSums()
-		x := v.x
-		t.off = make([]uint32, len(x.Paths)+1)
-		sums := newAuthorSums(len(v.names))
-		for p := range x.Paths {
-			for e := s.off[p]; e < s.off[p+1]; e++ {
-				if n := s.lines(uint32(p), e); n > 0 {
-					sums.add(v.nameID[s.ident[e]], uint64(n), 0)
-				}
-			}
-			for _, name := range sums.names {
-				t.name, t.lines = append(t.name, name), append(t.lines, sums.lines[name])
-				sums.lines[name] = 0
-			}
-			sums.names = sums.names[:0]
-			t.off[p+1] = uint32(len(t.name))
-		}
-		t.name, t.lines = slices.Clone(t.name), slices.Clone(t.lines) // no room to spare
-	})
-	return t
 }
 
 // ratio is n/total to four decimals, 0 when total is 0.

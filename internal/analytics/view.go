@@ -80,8 +80,8 @@ type View struct {
 	sums     *churnSums
 	// dirs are the commits per directory of the depths asked for.
 	dirs dirLogs
-	// owned are the lines per path and author, for ownership.
-	owned pathAuthorSums
+	// idents are the totals per path and author identity.
+	idents pathIdents
 	// tl holds what heatmaps, activity, the punch card and author
 	// statistics read, made by the first query that needs it.
 	tl timeline
