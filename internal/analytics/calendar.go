@@ -31,6 +31,15 @@ type calendar struct {
 	// The author identities of name n are nameIdents[nameOff[n]:
 	// nameOff[n+1]].
 	nameOff, nameIdents []uint32
+
+	// While commits are added: day0 is the day of the last one (from
+	// firstDay), end the end of that day, bucket its bucket of each
+	// period and stamp, per period and name, 1 + the last bucket the name
+	// was counted in; added and deleted the lines so far.
+	day0, end      int64
+	bucket         [3]int32
+	stamp          [3][]int32
+	added, deleted uint64
 }
 
 // maxCalendarDays bounds the days a calendar covers (a few MB).
@@ -69,15 +78,10 @@ func bucketNumber(p int, d int64) int64 {
 	return d
 }
 
-// calendar returns the view's calendar, made by the first call; nil when
-// no commit has a known date or they span more than maxCalendarDays.
-func (v *View) calendar() *calendar {
-	v.tl.calOnce.Do(func() { v.tl.cal = v.buildCalendar() })
-	return v.tl.cal
-}
-
-func (v *View) buildCalendar() *calendar {
-	x := v.x
+// newCalendar returns an empty calendar for the view's dates, to be
+// filled with add; nil when no commit has a known date or they span more
+// than maxCalendarDays.
+func (v *View) newCalendar() *calendar {
 	n := len(v.sortedTime)
 	known, _ := slices.BinarySearch(v.sortedTime, index.UnknownTime+1)
 	if known == n {
@@ -89,45 +93,14 @@ func (v *View) buildCalendar() *calendar {
 	if days > maxCalendarDays {
 		return nil
 	}
-	c := &calendar{firstDay: first, dayRank: make([]uint32, days+1)}
+	c := &calendar{firstDay: first, dayRank: make([]uint32, days+1), day0: -1, end: first * secondsPerDay}
 	if v.stats {
 		c.dayAdded, c.dayDeleted = make([]uint64, days+1), make([]uint64, days+1)
 	}
-	var stamp [3][]int32 // per name, 1 + the last bucket it was counted in
 	for p := range c.names {
 		c.first[p] = bucketNumber(p, first)
 		c.names[p] = make([]uint32, bucketNumber(p, last)-c.first[p]+1)
-		stamp[p] = make([]int32, len(v.names))
-	}
-	k := known
-	var added, deleted uint64
-	for d := range days {
-		c.dayRank[d] = uint32(k)
-		if v.stats {
-			c.dayAdded[d], c.dayDeleted[d] = added, deleted
-		}
-		var bucket [3]int32
-		for p := range bucket {
-			bucket[p] = int32(bucketNumber(p, first+d) - c.first[p])
-		}
-		for end := (first + d + 1) * secondsPerDay; k < n && v.sortedTime[k] < end; k++ {
-			name := v.nameID[v.sortedIdent[k]]
-			for p := range stamp {
-				if stamp[p][name] != bucket[p]+1 {
-					stamp[p][name] = bucket[p] + 1
-					c.names[p][bucket[p]]++
-				}
-			}
-			if v.stats {
-				i := v.byTime[k]
-				added += uint64(x.Added[i])
-				deleted += uint64(x.Deleted[i])
-			}
-		}
-	}
-	c.dayRank[days] = uint32(n)
-	if v.stats {
-		c.dayAdded[days], c.dayDeleted[days] = added, deleted
+		c.stamp[p] = make([]int32, len(v.names))
 	}
 	// The identities of each name: those that authored commits.
 	var names, idents []uint32
@@ -144,6 +117,47 @@ func (v *View) buildCalendar() *calendar {
 		next[names[k]]++
 	}
 	return c
+}
+
+// add counts the commit of time rank k, which changed added and deleted
+// lines: commits are added in time order.
+func (c *calendar) add(v *View, k int, added, deleted uint32) {
+	t := v.sortedTime[k]
+	if t == index.UnknownTime {
+		return
+	}
+	// Days up to the commit's start here.
+	for t >= c.end {
+		c.day0++
+		c.dayRank[c.day0] = uint32(k)
+		if c.dayAdded != nil {
+			c.dayAdded[c.day0], c.dayDeleted[c.day0] = c.added, c.deleted
+		}
+		for p := range c.bucket {
+			c.bucket[p] = int32(bucketNumber(p, c.firstDay+c.day0) - c.first[p])
+		}
+		c.end += secondsPerDay
+	}
+	name := v.nameID[v.sortedIdent[k]]
+	for p := range c.stamp {
+		if c.stamp[p][name] != c.bucket[p]+1 {
+			c.stamp[p][name] = c.bucket[p] + 1
+			c.names[p][c.bucket[p]]++
+		}
+	}
+	c.added += uint64(added)
+	c.deleted += uint64(deleted)
+}
+
+// finish completes a calendar of n commits once all are added.
+func (c *calendar) finish(n int) {
+	for c.day0++; c.day0 < int64(len(c.dayRank)); c.day0++ {
+		c.dayRank[c.day0] = uint32(n)
+		if c.dayAdded != nil {
+			c.dayAdded[c.day0], c.dayDeleted[c.day0] = c.added, c.deleted
+		}
+	}
+	c.stamp = [3][]int32{}
 }
 
 // rank returns the time rank of the first commit on or after day d.

@@ -20,7 +20,10 @@ type timeline struct {
 	// commit (see punchCell), noCell when git cannot read its date.
 	cell []uint8
 
+	// sumsOnce makes cal and the identity sums.
 	sumsOnce sync.Once
+	// cal is the view's calendar (nil when it has none).
+	cal *calendar
 	// identAdded and identDeleted run parallel to View.identTime: each
 	// identity's running totals, in time order, of the lines its commits
 	// added and deleted, modulo 2^32 (exact differences: no identity's
@@ -32,10 +35,6 @@ type timeline struct {
 	// View.excluded keys them), under fixMu.
 	fixMu sync.Mutex
 	fixes map[string]*fixBuild
-
-	calOnce sync.Once
-	// cal is the view's calendar (nil when it has none).
-	cal *calendar
 }
 
 // noCell is the punch card cell of a commit of unknown date.
@@ -72,27 +71,57 @@ func (v *View) punchCells() []uint8 {
 // nil without line statistics or when an identity changed 2^32 lines or
 // more.
 func (v *View) identSums() (added, deleted []uint32) {
-	v.tl.sumsOnce.Do(func() {
-		x := v.x
-		if !v.stats {
+	v.tl.sumsOnce.Do(v.buildTimeSums)
+	return v.tl.identAdded, v.tl.identDeleted
+}
+
+// calendar returns the view's calendar; nil when no commit has a known
+// date or they span more than maxCalendarDays.
+func (v *View) calendar() *calendar {
+	v.tl.sumsOnce.Do(v.buildTimeSums)
+	return v.tl.cal
+}
+
+// buildTimeSums makes the calendar and the identity line sums in one pass
+// over the commits in time order (18 ms at a million commits).
+func (v *View) buildTimeSums() {
+	x := v.x
+	c := v.newCalendar()
+	var added, deleted []uint32
+	var next []uint32
+	var runAdded, runDeleted []uint64
+	if v.stats {
+		added, deleted = make([]uint32, len(v.identTime)), make([]uint32, len(v.identTime))
+		// An identity's entries in identTime are its commits in time
+		// order: next[a] is where its next one goes.
+		next = slices.Clone(v.identOff[:len(v.identOff)-1])
+		runAdded, runDeleted = make([]uint64, len(next)), make([]uint64, len(next))
+	}
+	for k, i := range v.byTime {
+		var a, d uint32
+		if v.stats {
+			a, d = x.Added[i], x.Deleted[i]
+			id := v.sortedIdent[k]
+			e := next[id]
+			next[id]++
+			runAdded[id] += uint64(a)
+			runDeleted[id] += uint64(d)
+			added[e], deleted[e] = uint32(runAdded[id]), uint32(runDeleted[id])
+		}
+		if c != nil {
+			c.add(v, k, a, d)
+		}
+	}
+	if c != nil {
+		c.finish(len(v.byTime))
+	}
+	v.tl.cal = c
+	for id := range runAdded {
+		if runAdded[id] >= 1<<32 || runDeleted[id] >= 1<<32 {
 			return
 		}
-		added, deleted := make([]uint32, len(v.identPos)), make([]uint32, len(v.identPos))
-		for a := range len(v.identOff) - 1 {
-			var runAdded, runDeleted uint64
-			for e := v.identOff[a]; e < v.identOff[a+1]; e++ {
-				i := v.identPos[e]
-				runAdded += uint64(x.Added[i])
-				runDeleted += uint64(x.Deleted[i])
-				added[e], deleted[e] = uint32(runAdded), uint32(runDeleted)
-			}
-			if runAdded >= 1<<32 || runDeleted >= 1<<32 {
-				return
-			}
-		}
-		v.tl.identAdded, v.tl.identDeleted = added, deleted
-	})
-	return v.tl.identAdded, v.tl.identDeleted
+	}
+	v.tl.identAdded, v.tl.identDeleted = added, deleted
 }
 
 // lineFix lists, for one set of excluded paths, the commits that changed
@@ -201,10 +230,8 @@ func (v *View) buildLineFix(excluded []bool) *lineFix {
 	for k, i := range v.byTime {
 		rankOf[i] = uint32(k)
 	}
-	// exAdded and exDeleted by time rank; touched marks the ranks with
-	// lines in excluded files.
+	// exAdded and exDeleted by time rank.
 	exAdded, exDeleted := make([]uint32, n), make([]uint32, n)
-	touched := make([]bool, n)
 	entries := 0
 	for i := range n {
 		lo, hi := x.Changes(i)
@@ -221,15 +248,15 @@ func (v *View) buildLineFix(excluded []bool) *lineFix {
 		if added != uint64(x.Added[i]) || deleted != uint64(x.Deleted[i]) {
 			return nil
 		}
-		if ea != 0 || ed != 0 {
+		if ea|ed != 0 {
 			k := rankOf[i]
-			exAdded[k], exDeleted[k], touched[k] = uint32(ea), uint32(ed), true
+			exAdded[k], exDeleted[k] = uint32(ea), uint32(ed)
 			entries++
 		}
 	}
 	fix := &lineFix{rank: make([]uint32, 0, entries), added: make([]uint32, 0, entries), deleted: make([]uint32, 0, entries)}
-	for k, ok := range touched {
-		if ok {
+	for k := range n {
+		if exAdded[k]|exDeleted[k] != 0 {
 			fix.rank = append(fix.rank, uint32(k))
 			fix.added = append(fix.added, exAdded[k])
 			fix.deleted = append(fix.deleted, exDeleted[k])
