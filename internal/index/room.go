@@ -94,7 +94,10 @@ func (s spare) of(x *Index, c any) int {
 // elements off them.
 func (x *Index) makeRoom(s spare) {
 	r := &room{full: *x}
-	r.full.room, r.full.ext = nil, nil
+	// Only the columns: the rest would outlive the index it is x's.
+	f := &r.full
+	f.room, f.ext, f.exclude = nil, nil, nil
+	f.SubjectOff, f.ChangeOff, f.Idents, f.RawIdents, f.Paths = nil, nil, nil, nil, nil
 	c := x.columns()
 	cutFront(x, s, c.bytes)
 	cutFront(x, s, c.u16)
