@@ -35,6 +35,9 @@ type timeline struct {
 	// View.excluded keys them), under fixMu.
 	fixMu sync.Mutex
 	fixes map[string]*fixBuild
+	// building says a lineFix is being made: one at a time, so that
+	// requests with ever new exclusion sets cannot pile builds up.
+	building bool
 }
 
 // noCell is the punch card cell of a commit of unknown date.
@@ -168,8 +171,9 @@ type fixBuild struct {
 // being made for a window [lo, hi) of time ranks that holds fewer than a
 // sixteenth of the history's commits: reading their changes costs less
 // than waiting. The first query with an exclusion set starts making its
-// lineFix in the background (tens of milliseconds at a million commits);
-// one with a larger window waits for it.
+// lineFix in the background (tens of milliseconds at a million commits),
+// unless another set's is being made (then it gets nil); one with a
+// larger window waits for it.
 func (v *View) lineFix(items []string, q *query, lo, hi int) *lineFix {
 	if q.excluded == nil || !v.stats {
 		return nil
@@ -177,6 +181,11 @@ func (v *View) lineFix(items []string, q *query, lo, hi int) *lineFix {
 	key := strings.Join(items, "\x00")
 	v.tl.fixMu.Lock()
 	b, ok := v.tl.fixes[key]
+	if !ok && v.tl.building {
+		// Another set's is being made: this query reads the changes.
+		v.tl.fixMu.Unlock()
+		return nil
+	}
 	if !ok {
 		if v.tl.fixes == nil || len(v.tl.fixes) >= maxFixSets || v.fixEntries() > fixEntriesPerCommit*len(v.byTime) {
 			v.tl.fixes = map[string]*fixBuild{}
@@ -184,8 +193,12 @@ func (v *View) lineFix(items []string, q *query, lo, hi int) *lineFix {
 		b = &fixBuild{done: make(chan struct{})}
 		v.tl.fixes[key] = b
 		excluded := q.excluded
+		v.tl.building = true
 		go func() {
-			b.fix = v.buildLineFix(excluded)
+			fix := v.buildLineFix(excluded)
+			v.tl.fixMu.Lock()
+			b.fix, v.tl.building = fix, false
+			v.tl.fixMu.Unlock()
 			close(b.done)
 		}()
 	}

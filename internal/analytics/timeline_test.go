@@ -345,3 +345,35 @@ func TestLineFixMemoBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestLineFixOneBuildAtATime checks that a query with a new exclusion set
+// starts no second build while one is being made: it gets no lineFix (and
+// reads the changes), even for a window that would wait, and the set is
+// not remembered; once no build runs, the set gets its lineFix.
+func TestLineFixOneBuildAtATime(t *testing.T) {
+	v := NewView(generatedViews(t)[0].x)
+	n := len(v.byTime)
+	items := []string{"*.md"}
+	q := v.compile(Filter{Exclude: items})
+	v.tl.fixMu.Lock()
+	v.tl.building = true
+	v.tl.fixMu.Unlock()
+	if fix := v.lineFix(items, &q, 0, n); fix != nil {
+		t.Fatal("a second lineFix made while one was being made")
+	}
+	v.tl.fixMu.Lock()
+	remembered := len(v.tl.fixes)
+	v.tl.building = false
+	v.tl.fixMu.Unlock()
+	if remembered != 0 {
+		t.Fatalf("%d exclusion sets remembered while a build ran", remembered)
+	}
+	if fix := v.lineFix(items, &q, 0, n); fix == nil || len(fix.rank) == 0 {
+		t.Fatal("no lineFix once no build ran")
+	}
+	v.tl.fixMu.Lock()
+	defer v.tl.fixMu.Unlock()
+	if v.tl.building {
+		t.Fatal("still building after the lineFix was made")
+	}
+}
