@@ -408,3 +408,81 @@ func TestDetailsStatsAgreeWithGit(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadedIndexExtendedOverOlderMerge: a new process loads the saved
+// index and extends it with a merged branch of commits older than the
+// indexed head, which git log lists among the indexed ones (the extension
+// is written over the loaded index, which nothing else reads yet): the
+// index served lists git's commits in git's order with git's line
+// statistics, as a fresh build does, and so does the one it saves.
+func TestLoadedIndexExtendedOverOlderMerge(t *testing.T) {
+	data := t.TempDir()
+	src := testrepo.New(t)
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		src.Commit(testrepo.Commit{Date: day.Add(time.Duration(i) * time.Hour), Message: fmt.Sprint("main ", i),
+			Files: map[string][]byte{fmt.Sprintf("m%d.txt", i%5): fmt.Appendf(nil, "%d\n", i)}})
+	}
+	s := newService(t, data, history.Options{})
+	r, err := s.Open(ctx(t), src.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WaitStats(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	src.Git("checkout", "-q", "-b", "topic", "HEAD~20")
+	for k := range 3 { // dated between main 14 and main 15
+		src.Commit(testrepo.Commit{Date: day.Add(14*time.Hour + time.Duration(k+1)*time.Minute), Message: fmt.Sprint("topic ", k),
+			Files: map[string][]byte{fmt.Sprintf("t%d.txt", k): []byte("t\nu\n")}})
+	}
+	src.Git("checkout", "-q", "main")
+	src.Merge("topic", testrepo.Commit{Date: day.Add(40 * time.Hour)})
+	order := strings.Fields(src.Git("rev-list", "HEAD"))
+	if src.Git("log", "-1", "--format=%s", order[16]) != "topic 2" { // after the merge and main 29..15
+		t.Fatalf("git log does not list the topic's commits among main's: %q", src.Git("log", "--format=%s"))
+	}
+
+	g, err := gitcli.New(context.Background(), gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := (&index.Builder{Git: g}).Build(ctx(t), filepath.Join(src.Dir, ".git"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(name string, x *index.Index) {
+		t.Helper()
+		if x.Len() != len(order) || !slices.Equal(x.Hashes, fresh.Hashes) || !slices.Equal(x.Added, fresh.Added) ||
+			!slices.Equal(x.Deleted, fresh.Deleted) || !slices.Equal(x.AuthorTime, fresh.AuthorTime) {
+			t.Fatalf("%s: %d commits, differs from a fresh build of %d", name, x.Len(), len(order))
+		}
+		for i, h := range order {
+			if x.Hash(i) != h || x.Subject(i) != fresh.Subject(i) {
+				t.Fatalf("%s: commit %d is %s %q, git lists %s", name, i, x.Hash(i), x.Subject(i), h)
+			}
+		}
+	}
+	s2 := newService(t, data, history.Options{})
+	r2, err := s2.Open(ctx(t), src.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r2.WaitStats(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("served", v.Index())
+	s2.Close()
+	idx, _ := filepath.Glob(filepath.Join(data, "indexes", "*.idx"))
+	if len(idx) != 1 {
+		t.Fatalf("index files: %v", idx)
+	}
+	saved, err := index.Load(idx[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("saved", saved)
+}
