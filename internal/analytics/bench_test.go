@@ -2,11 +2,13 @@ package analytics_test
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
+	"github.com/gitpulse/gitpulse/internal/index"
 	"github.com/gitpulse/gitpulse/internal/latency"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
@@ -56,6 +58,25 @@ func benchFilters(now time.Time) []benchFilter {
 func BenchmarkNewView(b *testing.B) {
 	v, _ := benchView(b)
 	x := v.Index()
+	b.ReportAllocs()
+	for b.Loop() {
+		analytics.NewView(x)
+	}
+}
+
+// BenchmarkNewViewSaved times NewView on the saved index that
+// GITPULSE_BENCH_INDEX names (skipped when unset), e.g. one of 1M commits:
+//
+//	GITPULSE_BENCH_INDEX=/path/to/1m.idx go test -run '^$' -bench NewViewSaved ./internal/analytics/
+func BenchmarkNewViewSaved(b *testing.B) {
+	path := os.Getenv("GITPULSE_BENCH_INDEX")
+	if path == "" {
+		b.Skip("set GITPULSE_BENCH_INDEX to a saved index to run this benchmark")
+	}
+	x, err := index.Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		analytics.NewView(x)

@@ -234,28 +234,18 @@ func offsets(keys []uint32, n int) []uint32 {
 func (v *View) prepareTimes() {
 	x := v.x
 	n := x.Len()
-	v.byTime = make([]int32, n)
-	for k := range v.byTime {
-		// git log lists newest first, so the reversed order is nearly
-		// sorted already.
-		v.byTime[k] = int32(n - 1 - k)
-	}
-	slices.SortFunc(v.byTime, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(x.AuthorTime[a], x.AuthorTime[b]), cmp.Compare(b, a))
-	})
-	v.sortedTime = make([]int64, n)
-	v.sortedIdent = make([]uint32, n)
-	for k, i := range v.byTime {
-		v.sortedTime[k] = x.AuthorTime[i]
-		v.sortedIdent[k] = x.Author[i]
-	}
+	// The identity lists are the scratch space of the time sort.
+	sorted, ident := timeOrder(x.AuthorTime,
+		timeCols{make([]int32, n), make([]int64, n)}, timeCols{make([]int32, n), make([]int64, n)})
+	v.byTime, v.sortedTime = sorted.pos, sorted.time
+	v.identPos, v.identTime = ident.pos, ident.time
 	// A counting sort by identity keeps the time order within each.
 	v.identOff = offsets(x.Author, len(x.Idents))
 	next := slices.Clone(v.identOff[:len(x.Idents)])
-	v.identTime = make([]int64, n)
-	v.identPos = make([]int32, n)
+	v.sortedIdent = make([]uint32, n)
 	for k, i := range v.byTime {
 		a := x.Author[i]
+		v.sortedIdent[k] = a
 		v.identTime[next[a]] = v.sortedTime[k]
 		v.identPos[next[a]] = i
 		next[a]++

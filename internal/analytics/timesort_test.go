@@ -1,0 +1,83 @@
+package analytics
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gitpulse/gitpulse/internal/index"
+)
+
+// TestTimeOrder compares the radix sort of the view's time order with a
+// comparison sort by the same rule (ascending time, ties a larger
+// position first) on times with many ties, already in order, nearly in
+// order, spanning the whole int64 range and with unknown dates.
+func TestTimeOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := int64(1_700_000_000)
+	cases := map[string]func(n int) []int64{
+		"many ties": func(n int) []int64 {
+			return randomTimes(n, func(int) int64 { return base + rng.Int64N(8) })
+		},
+		"newest first": func(n int) []int64 {
+			return randomTimes(n, func(i int) int64 { return base - int64(i/3) })
+		},
+		"nearly newest first": func(n int) []int64 {
+			return randomTimes(n, func(i int) int64 {
+				if rng.IntN(20) == 0 {
+					return base + rng.Int64N(int64(n)) - int64(n)/2
+				}
+				return base - int64(i)
+			})
+		},
+		"wide and unknown": func(n int) []int64 {
+			extremes := []int64{math.MinInt64, math.MaxInt64, index.UnknownTime, -1, 0, 1, base, -base}
+			return randomTimes(n, func(int) int64 {
+				if rng.IntN(2) == 0 {
+					return extremes[rng.IntN(len(extremes))]
+				}
+				return rng.Int64() - rng.Int64()
+			})
+		},
+		"bytes apart": func(n int) []int64 {
+			return randomTimes(n, func(int) int64 { return base + rng.Int64N(4)<<(8*rng.IntN(7)) })
+		},
+	}
+	for name, gen := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{0, 1, 2, 3, 10, 257, 5000} {
+				times := gen(n)
+				want := make([]int32, n)
+				for k := range want {
+					want[k] = int32(k)
+				}
+				slices.SortFunc(want, func(a, b int32) int {
+					return cmp.Or(cmp.Compare(times[a], times[b]), cmp.Compare(b, a))
+				})
+				sorted, scratch := timeOrder(times,
+					timeCols{make([]int32, n), make([]int64, n)}, timeCols{make([]int32, n), make([]int64, n)})
+				if !slices.Equal(sorted.pos, want) {
+					t.Fatalf("n=%d: order %v, want %v", n, sorted.pos, want)
+				}
+				for k, i := range want {
+					if sorted.time[k] != times[i] {
+						t.Fatalf("n=%d: time %d at %d, want %d", n, sorted.time[k], k, times[i])
+					}
+				}
+				if len(scratch.pos) != n || len(scratch.time) != n || n > 0 && &scratch.pos[0] == &sorted.pos[0] {
+					t.Fatalf("n=%d: the scratch columns are not the other pair", n)
+				}
+			}
+		})
+	}
+}
+
+func randomTimes(n int, at func(i int) int64) []int64 {
+	times := make([]int64, n)
+	for i := range times {
+		times[i] = at(i)
+	}
+	return times
+}
