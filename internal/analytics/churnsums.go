@@ -3,7 +3,6 @@ package analytics
 import (
 	"math"
 	"slices"
-	"sync"
 )
 
 // churnSums list, per path, the changes of the non-merge commits by author
@@ -22,6 +21,8 @@ type churnSums struct {
 	added, deleted []uint32
 	// ident is the author identity of each entry's commit.
 	ident []uint32
+	// commits is the number of time ranks.
+	commits int
 	// exact reports that no path's lines added and deleted together
 	// reach 2^32, so that differences of running totals are a window's
 	// totals (and no sum of a path's lines wraps).
@@ -29,25 +30,37 @@ type churnSums struct {
 }
 
 // churnSums returns the view's running totals, built by the first call
-// (a quarter of a second at a million commits: only churn, ownership and
-// coupling need them), or nil when line statistics are pending.
+// with the totals per path and identity and the directory logs of the
+// first prewarmDepths depths (a quarter of a second at a million
+// commits: only churn, ownership and coupling need them), or nil when
+// line statistics are pending.
 func (v *View) churnSums() *churnSums {
-	v.sumsOnce.Do(func() { v.sums = v.buildChurnSums() })
+	v.sumsOnce.Do(func() {
+		if !v.stats {
+			return
+		}
+		v.dirs.mu.Lock()
+		v.sums = v.buildChurnSums(newLogFill(v.prewarmLogs()))
+		v.dirs.mu.Unlock()
+		if v.sums.exact {
+			v.idents = v.buildPathIdents(v.sums)
+		}
+	})
 	return v.sums
 }
 
-func (v *View) buildChurnSums() *churnSums {
+// buildChurnSums makes the churn sums, and fills in the directory logs
+// of logs on the way.
+func (v *View) buildChurnSums(logs *logFill) *churnSums {
 	x := v.x
-	if !v.stats {
-		return nil
-	}
-	s := &churnSums{off: make([]uint32, len(x.Paths)+1), exact: true}
+	s := &churnSums{off: make([]uint32, len(x.Paths)+1), exact: true, commits: x.Len()}
 	addedTotal, deletedTotal := make([]uint64, len(x.Paths)), make([]uint64, len(x.Paths))
 	for i := range x.Len() {
 		if x.IsMerge(i) {
 			continue
 		}
 		lo, hi := x.Changes(i)
+		logs.count(i, x.ChangePath[lo:hi])
 		for j := lo; j < hi; j++ {
 			p := x.ChangePath[j]
 			s.off[p+1]++
@@ -61,6 +74,7 @@ func (v *View) buildChurnSums() *churnSums {
 		}
 		s.off[p+1] += s.off[p]
 	}
+	logs.counted()
 	next := slices.Clone(s.off[:len(x.Paths)])
 	n := s.off[len(x.Paths)]
 	s.rank, s.added, s.deleted, s.ident = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
@@ -69,6 +83,7 @@ func (v *View) buildChurnSums() *churnSums {
 			continue
 		}
 		lo, hi := x.Changes(int(i))
+		logs.fill(k, x.ChangePath[lo:hi])
 		for j := lo; j < hi; j++ {
 			p := x.ChangePath[j]
 			e := next[p]
@@ -87,9 +102,15 @@ func (v *View) buildChurnSums() *churnSums {
 // window returns the range [first, end) of path p's entries whose time
 // ranks are in [lo, hi).
 func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
-	start := s.off[p]
-	ranks := s.rank[start:s.off[p+1]]
-	a, _ := slices.BinarySearch(ranks, uint32(lo))
+	start, stop := s.off[p], s.off[p+1]
+	ranks := s.rank[start:stop]
+	a := 0
+	if lo > 0 {
+		a, _ = slices.BinarySearch(ranks, uint32(lo))
+	}
+	if hi == s.commits {
+		return start + uint32(a), stop
+	}
 	b, _ := slices.BinarySearch(ranks[a:], uint32(hi))
 	return start + uint32(a), start + uint32(a+b)
 }
@@ -186,7 +207,7 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 // over the commits of time ranks [lo, hi) by the identities authors keeps,
 // path by path: from its entries in the window, or when those outside it
 // are fewer, from its totals per identity less the entries outside the
-// window (see pathIdents).
+// window (see pathIdents; without them, from the window's entries).
 func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, authors []bool) {
 	s, pi := v.churnSums(), v.pathIdents()
 	for p := range totals {
@@ -195,7 +216,7 @@ func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, author
 		}
 		first, end := s.window(uint32(p), lo, hi)
 		start, stop := s.off[p], s.off[p+1]
-		if end-first <= stop-start-(end-first)+pi.off[p+1]-pi.off[p] {
+		if pi == nil || end-first <= stop-start-(end-first)+pi.off[p+1]-pi.off[p] {
 			totals[p] = s.sum(uint32(p), first, end, authors, pathTotals{}, 1)
 			continue
 		}
@@ -236,53 +257,72 @@ func (s *churnSums) sum(p, from, to uint32, authors []bool, t pathTotals, sign i
 // window that holds most of a path's changes start from them and take
 // away the changes outside it.
 type pathIdents struct {
-	once sync.Once
 	// Path p's identities are ident[off[p]:off[p+1]], with the lines they
 	// added and deleted and their commits.
 	off                            []uint32
 	ident, added, deleted, commits []uint32
+	// distinct[p] says whether path p's identities all have different
+	// names.
+	distinct []bool
 }
 
-// pathIdents returns the view's totals per path and identity, made by the
-// first call from the churn sums, which must be exact (so that no total
-// wraps).
+// pathIdents returns the view's totals per path and identity, made with
+// the churn sums; nil when those are not exact (a total would wrap).
 func (v *View) pathIdents() *pathIdents {
-	pi := &v.idents
-	pi.once.Do(func() {
-		s := v.churnSums()
-		x := v.x
-		pi.off = make([]uint32, len(x.Paths)+1)
-		// at[id] is 1 + the place of identity id among the current
-		// path's totals.
-		at := make([]uint32, len(x.Idents))
-		var seen []uint32
-		for p := range x.Paths {
-			base := uint32(len(pi.ident))
-			for e := s.off[p]; e < s.off[p+1]; e++ {
-				id := s.ident[e]
-				if at[id] == 0 {
-					pi.ident, pi.added, pi.deleted, pi.commits = append(pi.ident, id), append(pi.added, 0), append(pi.deleted, 0), append(pi.commits, 0)
-					at[id] = uint32(len(pi.ident)) - base
-					seen = append(seen, id)
-				}
-				k := base + at[id] - 1
-				added, deleted := s.added[e], s.deleted[e]
-				if e > s.off[p] {
-					added -= s.added[e-1]
-					deleted -= s.deleted[e-1]
-				}
-				pi.added[k] += added
-				pi.deleted[k] += deleted
-				pi.commits[k]++
+	v.churnSums()
+	return v.idents
+}
+
+func (v *View) buildPathIdents(s *churnSums) *pathIdents {
+	x := v.x
+	pi := &pathIdents{off: make([]uint32, len(x.Paths)+1), distinct: make([]bool, len(x.Paths))}
+	// Count each path's identities, then fill them in. at[id] is 1 +
+	// the place of identity id among the current path's, or (while
+	// counting) 1 + the path; named[name] is 1 + the last path with an
+	// identity of name.
+	at, named := make([]uint32, len(x.Idents)), make([]uint32, len(v.names))
+	for p := range x.Paths {
+		n := uint32(0)
+		pi.distinct[p] = true
+		for _, id := range s.ident[s.off[p]:s.off[p+1]] {
+			if at[id] == uint32(p)+1 {
+				continue
 			}
-			for _, id := range seen {
-				at[id] = 0
+			at[id] = uint32(p) + 1
+			n++
+			if name := v.nameID[id]; named[name] == uint32(p)+1 {
+				pi.distinct[p] = false
+			} else {
+				named[name] = uint32(p) + 1
 			}
-			seen = seen[:0]
-			pi.off[p+1] = uint32(len(pi.ident))
 		}
-		// No room to spare.
-		pi.ident, pi.added, pi.deleted, pi.commits = slices.Clone(pi.ident), slices.Clone(pi.added), slices.Clone(pi.deleted), slices.Clone(pi.commits)
-	})
+		pi.off[p+1] = pi.off[p] + n
+	}
+	n := pi.off[len(x.Paths)]
+	pi.ident, pi.added, pi.deleted, pi.commits = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
+	clear(at)
+	for p := range x.Paths {
+		base, next := pi.off[p], pi.off[p]
+		for e := s.off[p]; e < s.off[p+1]; e++ {
+			id := s.ident[e]
+			if at[id] == 0 {
+				pi.ident[next] = id
+				next++
+				at[id] = next - base
+			}
+			k := base + at[id] - 1
+			added, deleted := s.added[e], s.deleted[e]
+			if e > s.off[p] {
+				added -= s.added[e-1]
+				deleted -= s.deleted[e-1]
+			}
+			pi.added[k] += added
+			pi.deleted[k] += deleted
+			pi.commits[k]++
+		}
+		for _, id := range pi.ident[base:next] {
+			at[id] = 0
+		}
+	}
 	return pi
 }

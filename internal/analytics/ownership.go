@@ -210,9 +210,7 @@ func (v *View) newOwners(f Filter) *owners {
 	n := len(v.names)
 	o := &owners{v: v, q: q, s: v.churnSums(), lo: lo, hi: hi,
 		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n)}
-	if o.s.exact {
-		o.pi = v.pathIdents()
-	}
+	o.pi = v.pathIdents()
 	return o
 }
 
@@ -221,7 +219,11 @@ func (v *View) newOwners(f Filter) *owners {
 func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, ok bool) {
 	first := len(o.actOff) - 1
 	for _, p := range files {
-		o.sumFile(p)
+		first, end := o.s.window(p, o.lo, o.hi)
+		if first == o.s.off[p] && end == o.s.off[p+1] && o.wholeFile(p) {
+			continue
+		}
+		o.sumFile(p, first, end)
 		var top uint64
 		for _, name := range o.file.names {
 			top = max(top, o.file.lines[name])
@@ -249,13 +251,49 @@ func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, o
 	return d, true
 }
 
+// wholeFile sums up path p, all of whose changes are in the window, like
+// directory when its identities have different names, straight from its
+// totals per identity, and reports whether it did.
+func (o *owners) wholeFile(p uint32) bool {
+	pi := o.pi
+	if pi == nil || !pi.distinct[p] {
+		return false
+	}
+	var top uint32
+	for k := pi.off[p]; k < pi.off[p+1]; k++ {
+		if o.q.authors == nil || o.q.authors[pi.ident[k]] {
+			top = max(top, pi.added[k]+pi.deleted[k])
+		}
+	}
+	if top == 0 {
+		return true // no lines
+	}
+	for k := pi.off[p]; k < pi.off[p+1]; k++ {
+		id := pi.ident[k]
+		if o.q.authors != nil && !o.q.authors[id] {
+			continue
+		}
+		n := pi.added[k] + pi.deleted[k]
+		if n == 0 {
+			continue
+		}
+		name, active := o.v.nameID[id], 0
+		if float64(n) >= ActiveShare*float64(top) {
+			active = 1
+			o.actName = append(o.actName, name)
+		}
+		o.dir.add(name, uint64(n), active)
+	}
+	o.actOff = append(o.actOff, len(o.actName))
+	return true
+}
+
 // sumFile sums the lines each author changed in path p into o.file: from
-// p's changes in the window, or when those outside it are fewer, from p's
+// p's changes in the window (entries [first, end)), or when those outside it are fewer, from p's
 // totals per identity less the changes outside the window. Authors
 // without lines are left out.
-func (o *owners) sumFile(p uint32) {
+func (o *owners) sumFile(p, first, end uint32) {
 	s, pi, v := o.s, o.pi, o.v
-	first, end := s.window(p, o.lo, o.hi)
 	start, stop := s.off[p], s.off[p+1]
 	in, out := end-first, stop-start-(end-first)
 	if pi == nil || in <= out+pi.off[p+1]-pi.off[p] {

@@ -80,8 +80,9 @@ type View struct {
 	sums     *churnSums
 	// dirs are the commits per directory of the depths asked for.
 	dirs dirLogs
-	// idents are the totals per path and author identity.
-	idents pathIdents
+	// idents are the totals per path and author identity, made with
+	// sums.
+	idents *pathIdents
 	// tl holds what heatmaps, activity, the punch card and author
 	// statistics read, made by the first query that needs it.
 	tl timeline
