@@ -98,10 +98,10 @@ func (o CouplingOptions) withDefaults() CouplingOptions {
 // commits matching f (authors, dates, bots) that changed at most
 // opts.MaxFiles files, among the files f lists (extensions, paths,
 // exclusions): temporal coupling. It costs one pass over the counted
-// commits, which also lists the files that can reach MinShared (sorted,
-// per commit, in one flat array), then for each file one pass over the
-// files after it in those lists: one step per pair of such files in a
-// commit, and no pair table.
+// commits, which also lists the files that can reach MinShared (see
+// pairFiles), then for each file one pass over the files after it in
+// those lists: one step per pair of such files in a commit, and no pair
+// table.
 func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	opts = opts.withDefaults()
 	exts := normalise(f.Extensions, extension)
@@ -124,6 +124,7 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	// with two listed files or more, the only ones with pairs.
 	commits := make([]uint32, len(x.Paths))
 	var several []int32
+	pairable := 0 // their listed files
 	q := v.compile(f)
 	for i := range q.each() {
 		if x.IsMerge(i) {
@@ -146,46 +147,34 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 		}
 		if n > 1 {
 			several = append(several, int32(i))
+			pairable += n
 		}
 	}
 	minShared := uint32(opts.MinShared)
-	// files holds, per commit of several with two files or more that
-	// have MinShared commits (the others cannot be in a listed pair),
-	// those files in id order and then end; after[a] are the places in
-	// files of a's occurrences but the last of a commit.
+	files := v.pairFiles(several, pairable, func(p uint32) bool { return listed(p) && commits[p] >= minShared })
+	// after[r] are the places in files of the occurrences of the file of
+	// rank r but the last of a commit.
 	const end = math.MaxUint32
-	var files []uint32
 	afterN := make([]uint32, len(x.Paths)+1)
-	for _, i := range several {
-		lo, hi := x.Changes(int(i))
-		start := len(files)
-		for j := lo; j < hi; j++ {
-			if p := x.ChangePath[j]; listed(p) && commits[p] >= minShared {
-				files = append(files, p)
-			}
+	for k := 0; k < len(files); k++ {
+		if files[k+1] != end {
+			afterN[files[k]+1]++
+		} else {
+			k++ // past the commit's last file and its end
 		}
-		if len(files)-start < 2 {
-			files = files[:start]
-			continue
-		}
-		slices.Sort(files[start:])
-		for _, p := range files[start : len(files)-1] {
-			afterN[p+1]++
-		}
-		files = append(files, end)
 	}
-	for p := range x.Paths {
-		afterN[p+1] += afterN[p]
+	for r := range x.Paths {
+		afterN[r+1] += afterN[r]
 	}
 	after := make([]uint32, afterN[len(x.Paths)])
 	next := slices.Clone(afterN[:len(x.Paths)])
 	for k := 0; k < len(files); k++ {
 		if files[k+1] != end {
-			p := files[k]
-			after[next[p]] = uint32(k)
-			next[p]++
+			r := files[k]
+			after[next[r]] = uint32(k)
+			next[r]++
 		} else {
-			k++ // past the commit's last file and its end
+			k++
 		}
 	}
 	shared := make([]uint32, len(x.Paths))
@@ -204,9 +193,11 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 			}
 		}
 		for _, b := range touched {
-			if shared[b] >= minShared {
+			if n := shared[b]; n >= minShared {
 				d.Summary.Pairs++
-				top.add(newPairKey(uint32(a), b, shared[b], commits, v.pathRank))
+				if top.wants(n) {
+					top.add(newPairKey(v.byPath[a], v.byPath[b], n, commits, v.pathRank))
+				}
 			}
 			shared[b] = 0
 		}
@@ -221,6 +212,52 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 		})
 	}
 	return d
+}
+
+// pairFiles lists, for each commit of several (positions, with at most
+// pairable files that keep allows) with two files or more that keep
+// allows, those files by their ranks in path order,
+// ascending, then math.MaxUint32. The commits come by their first file:
+// in path order the files of a directory follow each other, and the
+// files a file shares commits with are mostly in its directory, so that
+// reading its commits, file after file, reads nearby lists.
+func (v *View) pairFiles(several []int32, pairable int, keep func(p uint32) bool) []uint32 {
+	const end = math.MaxUint32
+	x := v.x
+	lists := make([]uint32, 0, pairable+len(several))
+	starts := make([]int, 0, len(several))
+	// at[r] is where the commits whose first file has rank r go.
+	at := make([]int, len(x.Paths)+1)
+	for _, i := range several {
+		lo, hi := x.Changes(int(i))
+		start := len(lists)
+		for _, p := range x.ChangePath[lo:hi] {
+			if keep(p) {
+				lists = append(lists, v.pathRank[p])
+			}
+		}
+		if len(lists)-start < 2 {
+			lists = lists[:start]
+			continue
+		}
+		slices.Sort(lists[start:])
+		lists = append(lists, end)
+		at[lists[start]+1] += len(lists) - start
+		starts = append(starts, start)
+	}
+	for r := range x.Paths {
+		at[r+1] += at[r]
+	}
+	files := make([]uint32, len(lists))
+	for c, start := range starts {
+		stop := len(lists)
+		if c+1 < len(starts) {
+			stop = starts[c+1]
+		}
+		r := lists[start]
+		at[r] += copy(files[at[r]:], lists[start:stop])
+	}
+	return files
 }
 
 // pairKey is a coupled pair while pairs are ranked.
@@ -265,6 +302,12 @@ type bestPairs struct {
 	// cutoff is the last pair kept at the last cut, valid when full.
 	cutoff pairKey
 	full   bool
+}
+
+// wants reports whether a pair of shared commits may be kept: not when
+// the last pair kept shares more.
+func (h *bestPairs) wants(shared uint32) bool {
+	return !h.full || shared >= h.cutoff.shared
 }
 
 func (h *bestPairs) add(k pairKey) {
