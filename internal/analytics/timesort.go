@@ -1,71 +1,128 @@
 package analytics
 
-// timeCols are commit positions and their author times, in some order.
-type timeCols struct {
-	pos  []int32
-	time []int64
-}
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/gitpulse/gitpulse/internal/index"
+)
 
 // timeOrder sorts the commits by ascending author time, ties older in git
-// log order (a larger position) first. a and b must each have columns as
-// long as times; one of them is returned filled in that order (sorted),
-// the other is left as scratch.
+// log order (a larger position) first, into pos (the positions) and
+// sorted (their times); scratch is overwritten. All are as long as times.
 //
-// It is a least-significant-digit radix sort by byte of the time's
-// distance from the least one, so it costs a few passes whatever the
-// order: the bytes that are the same in every time are skipped, and an
-// input already in order (git log lists newest first, so the reversed
-// order often is) costs one pass. Being stable, it keeps the starting
-// order, positions descending, among equal times.
-func timeOrder(times []int64, a, b timeCols) (sorted, scratch timeCols) {
+// git log lists newest first, so often the reversed positions are in
+// order already: that costs one pass. Else each commit gets a key that
+// holds its time's place among the dates (unknown first, then the
+// distance from the least known one) above its place in the reversed
+// positions, and two goroutines each sort half of the keys by their
+// time's place (see sortKeys), which a merge joins. Keys are unique and
+// ties keep the reversed positions' order. A history whose dates are too
+// far apart for keys of 64 bits is sorted by comparison.
+func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 	n := len(times)
-	if n == 0 {
-		return a, b
-	}
 	inOrder := true
-	lo, hi := times[n-1], times[n-1]
-	for k := range n {
-		i := n - 1 - k
-		t := times[i]
-		a.pos[k], a.time[k] = int32(i), t
-		if t < hi {
+	lo, hi := int64(0), int64(-1) // the range of the known times
+	for i, t := range times {
+		if i > 0 && t > times[i-1] {
 			inOrder = false
 		}
-		lo, hi = min(lo, t), max(hi, t)
-	}
-	if inOrder {
-		return a, b
-	}
-	// The distance from lo as an unsigned number orders the times, even
-	// when it does not fit an int64.
-	digits := 0
-	for span := uint64(hi) - uint64(lo); span > 0; span >>= 8 {
-		digits++
-	}
-	var counts [8][256]uint32
-	for _, t := range a.time {
-		d := uint64(t) - uint64(lo)
-		for j := range digits {
-			counts[j][byte(d>>(8*j))]++
+		switch {
+		case t == index.UnknownTime:
+		case lo > hi:
+			lo, hi = t, t
+		default:
+			lo, hi = min(lo, t), max(hi, t)
 		}
 	}
-	for j := range digits {
-		shift := uint(8 * j)
-		c := &counts[j]
-		if c[byte((uint64(a.time[0])-uint64(lo))>>shift)] == uint32(n) {
-			continue // the same byte in every time
+	posBits := bits.Len(uint(max(n-1, 0)))
+	// place is 0 for an unknown time, else 1 + the distance from lo as an
+	// unsigned number, which orders the times even when it overflows an
+	// int64.
+	placeBits := bits.Len64(uint64(hi) - uint64(lo) + 1)
+	if inOrder || placeBits+posBits > 64 {
+		for k := range n {
+			pos[k] = int32(n - 1 - k)
+		}
+		if !inOrder {
+			slices.SortFunc(pos, func(a, b int32) int {
+				return cmp.Or(cmp.Compare(times[a], times[b]), cmp.Compare(b, a))
+			})
+		}
+		for k, i := range pos {
+			sorted[k] = times[i]
+		}
+		return
+	}
+	// Two goroutines sort a half each into scratch, merged into sorted.
+	h := n / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { sortKeys(times, sorted[:h], scratch[:h], 0, lo, posBits, placeBits) })
+	sortKeys(times, sorted[h:], scratch[h:], h, lo, posBits, placeBits)
+	wg.Wait()
+	a, b := scratch[:h], scratch[h:]
+	for k := range sorted {
+		if len(b) == 0 || len(a) > 0 && uint64(a[0]) < uint64(b[0]) {
+			sorted[k], a = a[0], a[1:]
+		} else {
+			sorted[k], b = b[0], b[1:]
+		}
+	}
+	keys := sorted
+	for k, key := range keys {
+		pos[k] = int32(n - 1 - int(uint64(key)&(1<<posBits-1)))
+		sorted[k] = index.UnknownTime
+		if place := uint64(key) >> posBits; place > 0 {
+			sorted[k] = int64(uint64(lo) + place - 1)
+		}
+	}
+}
+
+// sortKeys makes the keys of timeOrder for the commits at places from,
+// from+1, ... of the reversed positions (len(out) of them, at least one)
+// and sorts them into out, using keys as scratch. It is a
+// least-significant-digit radix sort of the time's place by digits of up
+// to 11 bits, all as wide (30 bits, 34 years of seconds, take 3 passes),
+// skipping the digits that are the same in every key; being stable, it
+// keeps the order of the reversed positions among equal times.
+func sortKeys(times []int64, keys, out []int64, from int, lo int64, posBits, placeBits int) {
+	n := len(times)
+	passes := (placeBits + 10) / 11
+	width := (placeBits + passes - 1) / max(passes, 1)
+	mask := uint64(1)<<width - 1
+	var counts [6][1 << 11]uint32
+	for k := range keys {
+		t := times[n-1-from-k]
+		place := uint64(0)
+		if t != index.UnknownTime {
+			place = uint64(t) - uint64(lo) + 1
+		}
+		keys[k] = int64(place<<posBits | uint64(from+k))
+		for j := range passes {
+			counts[j][place>>(width*j)&mask]++
+		}
+	}
+	tmp := out
+	for j := range passes {
+		shift := uint(posBits + width*j)
+		c := counts[j][:mask+1]
+		if c[uint64(keys[0])>>shift&mask] == uint32(len(keys)) {
+			continue // the same digit in every key
 		}
 		var sum uint32
 		for d := range c {
 			sum, c[d] = sum+c[d], sum
 		}
-		for k, t := range a.time {
-			d := byte((uint64(t) - uint64(lo)) >> shift)
-			to := c[d]
+		for _, key := range keys {
+			d := uint64(key) >> shift & mask
+			tmp[c[d]] = key
 			c[d]++
-			b.pos[to], b.time[to] = a.pos[k], t
 		}
-		a, b = b, a
+		keys, tmp = tmp, keys
 	}
-	return a, b
+	if &keys[0] != &out[0] {
+		copy(out, keys)
+	}
 }

@@ -114,9 +114,27 @@ func NewView(x *index.Index) *View {
 
 func newView(x *index.Index, stats bool) *View {
 	v := &View{x: x, stats: stats, excludeMemo: map[string][]bool{}}
+	n := x.Len()
+	v.byTime, v.sortedTime = make([]int32, n), make([]int64, n)
+	v.identTime, v.identPos = make([]int64, n), make([]int32, n)
+	v.sortedIdent = make([]uint32, n)
+	// Sorting by time, most of the work, goes on beside the rest (and
+	// sorts in two goroutines itself); what follows the time order is
+	// filled in two goroutines again.
+	var wg sync.WaitGroup
+	wg.Go(func() { timeOrder(x.AuthorTime, v.byTime, v.sortedTime, v.identTime) })
 	v.prepareIdents()
 	v.preparePaths()
-	v.prepareTimes()
+	v.identOff = offsets(x.Author, len(x.Idents))
+	wg.Wait()
+	wg.Go(func() {
+		for k, i := range v.byTime {
+			v.sortedIdent[k] = x.Author[i]
+		}
+	})
+	v.prepareIdentTimes()
+	v.prepareCreated()
+	wg.Wait()
 	return v
 }
 
@@ -232,25 +250,21 @@ func offsets(keys []uint32, n int) []uint32 {
 	return off
 }
 
-func (v *View) prepareTimes() {
-	x := v.x
-	n := x.Len()
-	// The identity lists are the scratch space of the time sort.
-	sorted, ident := timeOrder(x.AuthorTime,
-		timeCols{make([]int32, n), make([]int64, n)}, timeCols{make([]int32, n), make([]int64, n)})
-	v.byTime, v.sortedTime = sorted.pos, sorted.time
-	v.identPos, v.identTime = ident.pos, ident.time
-	// A counting sort by identity keeps the time order within each.
-	v.identOff = offsets(x.Author, len(x.Idents))
-	next := slices.Clone(v.identOff[:len(x.Idents)])
-	v.sortedIdent = make([]uint32, n)
+// prepareIdentTimes lists each identity's commits in time order: a
+// counting sort by identity of the time order keeps it within each.
+func (v *View) prepareIdentTimes() {
+	author := v.x.Author
+	next := slices.Clone(v.identOff[:len(v.identOff)-1])
 	for k, i := range v.byTime {
-		a := x.Author[i]
-		v.sortedIdent[k] = a
+		a := author[i]
 		v.identTime[next[a]] = v.sortedTime[k]
 		v.identPos[next[a]] = i
 		next[a]++
 	}
+}
+
+func (v *View) prepareCreated() {
+	x := v.x
 	// A history cut short (a shallow clone) may have no root: then the
 	// oldest commit known stands in for it.
 	v.created, v.exactCreated = maxTime, true
@@ -262,7 +276,7 @@ func (v *View) prepareTimes() {
 	if v.created == maxTime {
 		// Unknown dates sort first: the oldest known one stands in.
 		known, _ := slices.BinarySearch(v.sortedTime, index.UnknownTime+1)
-		if known < n {
+		if known < len(v.sortedTime) {
 			v.created, v.exactCreated = v.sortedTime[known], false
 		}
 	}
