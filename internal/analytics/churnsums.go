@@ -23,6 +23,10 @@ type churnSums struct {
 	ident []uint32
 	// commits is the number of time ranks.
 	commits int
+	// checkpoint holds, per path, buckets+1 places in its entries (see
+	// makeCheckpoints); buckets is 0 when there are none.
+	checkpoint []uint32
+	buckets    int
 	// exact reports that no path's lines added and deleted together
 	// reach 2^32, so that differences of running totals are a window's
 	// totals (and no sum of a path's lines wraps).
@@ -96,6 +100,7 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 			}
 		}
 	}
+	s.makeCheckpoints(s.bucketsFor())
 	return s
 }
 
@@ -103,26 +108,75 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 // ranks are in [lo, hi).
 func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
 	start, stop := s.off[p], s.off[p+1]
-	ranks := s.rank[start:stop]
-	a := 0
+	first = start
 	if lo > 0 {
-		a, _ = slices.BinarySearch(ranks, uint32(lo))
+		first = s.firstAt(p, lo)
 	}
 	if hi == s.commits {
-		return start + uint32(a), stop
+		return first, stop
 	}
-	b, _ := slices.BinarySearch(ranks[a:], uint32(hi))
-	return start + uint32(a), start + uint32(a+b)
+	return first, s.firstAt(p, hi)
 }
 
-// lines returns the lines added + deleted (modulo 2^32) by entry e of
-// path p.
-func (s *churnSums) lines(p, e uint32) uint32 {
-	n := s.added[e] + s.deleted[e]
-	if e > s.off[p] {
-		n -= s.added[e-1] + s.deleted[e-1]
+// firstAt returns path p's first entry of time rank r or later (its end
+// when none is): a binary search between the checkpoints around r.
+func (s *churnSums) firstAt(p uint32, r int) uint32 {
+	lo, hi := s.off[p], s.off[p+1]
+	if r >= s.commits {
+		return hi
 	}
-	return n
+	if s.buckets > 0 {
+		j := r * s.buckets / s.commits
+		at := s.checkpoint[int(p)*(s.buckets+1)+j : int(p)*(s.buckets+1)+j+2]
+		lo, hi = at[0], at[1]
+	}
+	k, _ := slices.BinarySearch(s.rank[lo:hi], uint32(r))
+	return lo + uint32(k)
+}
+
+// maxBuckets bounds the checkpoints per path.
+const maxBuckets = 64
+
+// bucketsFor returns how many buckets makeCheckpoints should make: at
+// most maxBuckets, about one per 8 entries of the average path, none
+// below 2.
+func (s *churnSums) bucketsFor() int {
+	paths := len(s.off) - 1
+	if paths == 0 || s.commits == 0 {
+		return 0
+	}
+	if b := min(maxBuckets, int(s.off[paths])/(8*paths)); b >= 2 {
+		return b
+	}
+	return 0
+}
+
+// makeCheckpoints divides the time ranks into b buckets (none when b is
+// 0), bucket j starting at rank ceil(j*commits/b), and notes for each
+// path the first entry of each bucket or later: a path's entries of a
+// window's start are then found among a bucket's few instead of all (the
+// binary search over all of a path's entries reads a cache line per
+// step).
+func (s *churnSums) makeCheckpoints(b int) {
+	s.buckets, s.checkpoint = b, nil
+	if b == 0 {
+		return
+	}
+	paths := len(s.off) - 1
+	s.checkpoint = make([]uint32, paths*(b+1))
+	for p := range paths {
+		at := s.checkpoint[p*(b+1) : (p+1)*(b+1)]
+		e := s.off[p]
+		for j := range b {
+			// The first rank of bucket j: ceil(j*commits/b).
+			first := uint32((j*s.commits + b - 1) / b)
+			for e < s.off[p+1] && s.rank[e] < first {
+				e++
+			}
+			at[j] = e
+		}
+		at[b] = s.off[p+1]
+	}
 }
 
 // totals fills in the totals of the paths keep allows (all when nil) over

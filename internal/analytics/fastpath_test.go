@@ -231,6 +231,31 @@ func TestEachYieldsTheWindow(t *testing.T) {
 	}
 }
 
+// TestWindowCheckpoints checks that a path's entries of a window, found
+// between checkpoints, are those a binary search over all of them finds,
+// with no checkpoints and with 2 to 64 buckets of time ranks.
+func TestWindowCheckpoints(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, v := range generatedViews(t) {
+		s := v.churnSums()
+		for _, b := range []int{0, 2, 7, 64} {
+			s.makeCheckpoints(b)
+			for p := range uint32(len(s.off) - 1) {
+				lo := r.IntN(s.commits + 1)
+				for _, hi := range []int{lo, lo + r.IntN(s.commits+1-lo), s.commits} {
+					ranks := s.rank[s.off[p]:s.off[p+1]]
+					a, _ := slices.BinarySearch(ranks, uint32(lo))
+					c, _ := slices.BinarySearch(ranks, uint32(hi))
+					if first, end := s.window(p, lo, hi); first != s.off[p]+uint32(a) || end != s.off[p]+uint32(c) {
+						t.Fatalf("%d buckets, path %d, ranks [%d, %d): entries [%d, %d), search [%d, %d)", b, p, lo, hi, first, end, s.off[p]+uint32(a), s.off[p]+uint32(c))
+					}
+				}
+			}
+		}
+		s.makeCheckpoints(s.bucketsFor())
+	}
+}
+
 // TestChurnSumsLeftOutPastUint32 guards the running totals' width: when a
 // path changed 2^32 lines or more they are not exact, and churn sums by a
 // scan.

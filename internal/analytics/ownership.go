@@ -297,15 +297,7 @@ func (o *owners) sumFile(p, first, end uint32) {
 	start, stop := s.off[p], s.off[p+1]
 	in, out := end-first, stop-start-(end-first)
 	if pi == nil || in <= out+pi.off[p+1]-pi.off[p] {
-		for e := first; e < end; e++ {
-			id := s.ident[e]
-			if o.q.authors != nil && !o.q.authors[id] {
-				continue
-			}
-			if n := s.lines(p, e); n > 0 {
-				o.file.add(v.nameID[id], uint64(n), 0)
-			}
-		}
+		o.addEntries(p, first, end, false)
 		return
 	}
 	for k := pi.off[p]; k < pi.off[p+1]; k++ {
@@ -318,14 +310,44 @@ func (o *owners) sumFile(p, first, end uint32) {
 	if out == 0 {
 		return
 	}
-	for _, r := range [2][2]uint32{{start, first}, {end, stop}} {
-		for e := r[0]; e < r[1]; e++ {
-			if id := s.ident[e]; o.q.authors == nil || o.q.authors[id] {
-				o.file.lines[v.nameID[id]] -= uint64(s.lines(p, e))
-			}
-		}
-	}
+	o.addEntries(p, start, first, true)
+	o.addEntries(p, end, stop, true)
 	o.file.names = slices.DeleteFunc(o.file.names, func(name uint32) bool { return o.file.lines[name] == 0 })
+}
+
+// addEntries adds to o.file (or with take, takes away from it) the lines
+// of path p's entries [from, to) by the authors the query keeps, each the
+// difference of two running totals read in turn.
+func (o *owners) addEntries(p, from, to uint32, take bool) {
+	if from == to {
+		return
+	}
+	s := o.s
+	var prev uint32
+	if from > s.off[p] {
+		prev = s.added[from-1] + s.deleted[from-1]
+	}
+	ident := s.ident[from:to]
+	added, deleted := s.added[from:to:to], s.deleted[from:to:to]
+	added, deleted = added[:len(ident)], deleted[:len(ident)]
+	authors, nameID, lines := o.q.authors, o.v.nameID, o.file.lines
+	for k, id := range ident {
+		cur := added[k] + deleted[k]
+		n := cur - prev
+		prev = cur
+		if n == 0 || (authors != nil && !authors[id]) {
+			continue
+		}
+		name := nameID[id]
+		if take {
+			lines[name] -= uint64(n)
+			continue
+		}
+		if lines[name] == 0 {
+			o.file.names = append(o.file.names, name)
+		}
+		lines[name] += uint64(n)
+	}
 }
 
 // authorKey is what one author did in a group of files.
