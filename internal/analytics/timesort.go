@@ -64,17 +64,15 @@ func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 	wg.Wait()
 	a, b := scratch[:h], scratch[h:]
 	for k := range sorted {
+		var key uint64
 		if len(b) == 0 || len(a) > 0 && uint64(a[0]) < uint64(b[0]) {
-			sorted[k], a = a[0], a[1:]
+			key, a = uint64(a[0]), a[1:]
 		} else {
-			sorted[k], b = b[0], b[1:]
+			key, b = uint64(b[0]), b[1:]
 		}
-	}
-	keys := sorted
-	for k, key := range keys {
-		pos[k] = int32(n - 1 - int(uint64(key)&(1<<posBits-1)))
+		pos[k] = int32(n - 1 - int(key&(1<<posBits-1)))
 		sorted[k] = index.UnknownTime
-		if place := uint64(key) >> posBits; place > 0 {
+		if place := key >> posBits; place > 0 {
 			sorted[k] = int64(uint64(lo) + place - 1)
 		}
 	}

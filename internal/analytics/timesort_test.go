@@ -87,3 +87,41 @@ func randomTimes(n int, at func(i int) int64) []int64 {
 	}
 	return times
 }
+
+// TestViewOrders compares the orders a view prepares with the ones made
+// the plain way: commits sorted by time (ties older in git log order
+// first), their author identities, and each identity's commits in that
+// order.
+func TestViewOrders(t *testing.T) {
+	for vk, v := range timeViews(t) {
+		x := v.x
+		byTime := make([]int32, x.Len())
+		for i := range byTime {
+			byTime[i] = int32(i)
+		}
+		slices.SortFunc(byTime, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(x.AuthorTime[a], x.AuthorTime[b]), cmp.Compare(b, a))
+		})
+		if !slices.Equal(v.byTime, byTime) {
+			t.Fatalf("view %d: time order differs from the comparison sort's", vk)
+		}
+		for k, i := range byTime {
+			if v.sortedTime[k] != x.AuthorTime[i] || v.sortedIdent[k] != x.Author[i] {
+				t.Fatalf("view %d: time or identity %d is not commit %d's", vk, k, i)
+			}
+		}
+		for a := range x.Idents {
+			var pos []int32
+			var times []int64
+			for _, i := range byTime {
+				if x.Author[i] == uint32(a) {
+					pos, times = append(pos, i), append(times, x.AuthorTime[i])
+				}
+			}
+			lo, hi := v.identOff[a], v.identOff[a+1]
+			if !slices.Equal(v.identPos[lo:hi], pos) || !slices.Equal(v.identTime[lo:hi], times) {
+				t.Fatalf("view %d: identity %d's commits %v, want %v", vk, a, v.identPos[lo:hi], pos)
+			}
+		}
+	}
+}

@@ -127,12 +127,8 @@ func newView(x *index.Index, stats bool) *View {
 	v.preparePaths()
 	v.identOff = offsets(x.Author, len(x.Idents))
 	wg.Wait()
-	wg.Go(func() {
-		for k, i := range v.byTime {
-			v.sortedIdent[k] = x.Author[i]
-		}
-	})
-	v.prepareIdentTimes()
+	wg.Go(func() { v.prepareIdentTimes(false) })
+	v.prepareIdentTimes(true)
 	v.prepareCreated()
 	wg.Wait()
 	return v
@@ -250,16 +246,31 @@ func offsets(keys []uint32, n int) []uint32 {
 	return off
 }
 
-// prepareIdentTimes lists each identity's commits in time order: a
-// counting sort by identity of the time order keeps it within each.
-func (v *View) prepareIdentTimes() {
+// prepareIdentTimes fills sortedIdent and lists each identity's commits
+// in time order, for the older half of the time order or else the newer
+// one: a counting sort by identity of the time order keeps it within
+// each. The older half fills each identity's range from its start, the
+// newer from its end, so that they need not count each other's commits.
+func (v *View) prepareIdentTimes(older bool) {
 	author := v.x.Author
-	next := slices.Clone(v.identOff[:len(v.identOff)-1])
-	for k, i := range v.byTime {
+	h := len(v.byTime) / 2
+	if older {
+		next := slices.Clone(v.identOff[:len(v.identOff)-1])
+		for k, i := range v.byTime[:h] {
+			a := author[i]
+			v.sortedIdent[k] = a
+			v.identTime[next[a]], v.identPos[next[a]] = v.sortedTime[k], i
+			next[a]++
+		}
+		return
+	}
+	end := slices.Clone(v.identOff[1:])
+	for k := len(v.byTime) - 1; k >= h; k-- {
+		i := v.byTime[k]
 		a := author[i]
-		v.identTime[next[a]] = v.sortedTime[k]
-		v.identPos[next[a]] = i
-		next[a]++
+		v.sortedIdent[k] = a
+		end[a]--
+		v.identTime[end[a]], v.identPos[end[a]] = v.sortedTime[k], i
 	}
 }
 
