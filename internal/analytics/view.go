@@ -40,6 +40,32 @@ type View struct {
 	covered     *View
 	coveredFrom int64
 
+	// prepared is what NewView derives from x, shared with the covered
+	// view.
+	prepared
+
+	// sums give the churn of a window from running totals (see
+	// churnSums), made once under sumsOnce.
+	sumsOnce sync.Once
+	sums     *churnSums
+	// dirs are the commits per directory of the depths asked for.
+	dirs dirLogs
+	// idents are the totals per path and author identity, made with
+	// sums.
+	idents *pathIdents
+	// tl holds what heatmaps, activity, the punch card and author
+	// statistics read, made by the first query that needs it.
+	tl timeline
+
+	// excludeMemo remembers the exclusion sets of Filter.Exclude lists
+	// (see excluded), under excludeMu.
+	excludeMu   sync.Mutex
+	excludeMemo map[string][]bool
+}
+
+// prepared is what NewView derives from an index, the same whether the
+// view answers with line statistics or not.
+type prepared struct {
 	// Per identity (index.Index.Idents): lower-cased name and email for
 	// author filters, and the contributor name id (meaningful for authors
 	// only).
@@ -74,36 +100,19 @@ type View struct {
 	identTime []int64
 	// identPos are the positions of the commits of identTime.
 	identPos []int32
-	// sums give the churn of a window from running totals (see
-	// churnSums), made once under sumsOnce.
-	sumsOnce sync.Once
-	sums     *churnSums
-	// dirs are the commits per directory of the depths asked for.
-	dirs dirLogs
-	// idents are the totals per path and author identity, made with
-	// sums.
-	idents *pathIdents
-	// tl holds what heatmaps, activity, the punch card and author
-	// statistics read, made by the first query that needs it.
-	tl timeline
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
 	// maxTime when no commit has a known date.
 	created      int64
 	exactCreated bool
-
-	// excludeMemo remembers the exclusion sets of Filter.Exclude lists
-	// (see excluded), under excludeMu.
-	excludeMu   sync.Mutex
-	excludeMemo map[string][]bool
 }
 
 // NewView prepares x for queries. x must not be modified afterwards.
 func NewView(x *index.Index) *View {
 	v := newView(x, x.HasStats)
 	if !x.HasStats && x.Covered() > 0 {
-		v.covered = newView(x, true)
+		v.covered = &View{x: x, stats: true, prepared: v.prepared, excludeMemo: map[string][]bool{}}
 		v.coveredFrom = minTime
 		for _, t := range x.AuthorTime[x.Covered():] {
 			v.coveredFrom = max(v.coveredFrom, t+1)
