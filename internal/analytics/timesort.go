@@ -56,26 +56,50 @@ func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 		}
 		return
 	}
-	// Two goroutines sort a half each into scratch, merged into sorted.
+	// Two goroutines sort a half each into scratch, then merge them into
+	// pos and sorted: one the smaller half of the keys from the front,
+	// the other the larger from the back.
 	h := n / 2
 	var wg sync.WaitGroup
 	wg.Go(func() { sortKeys(times, sorted[:h], scratch[:h], 0, lo, posBits, placeBits) })
 	sortKeys(times, sorted[h:], scratch[h:], h, lo, posBits, placeBits)
 	wg.Wait()
-	a, b := scratch[:h], scratch[h:]
-	for k := range sorted {
-		var key uint64
-		if len(b) == 0 || len(a) > 0 && uint64(a[0]) < uint64(b[0]) {
-			key, a = uint64(a[0]), a[1:]
+	// Each merge takes fewer keys than a half holds, but for the back
+	// one when n is odd: it may take all of the first half.
+	wg.Go(func() {
+		i, j := 0, h
+		for k := range h {
+			key := uint64(scratch[i])
+			if other := uint64(scratch[j]); other < key {
+				key = other
+				j++
+			} else {
+				i++
+			}
+			pos[k], sorted[k] = decodeKey(key, lo, posBits, n)
+		}
+	})
+	i, j := h-1, n-1
+	for k := n - 1; k >= h; k-- {
+		key := uint64(scratch[j])
+		if i >= 0 && uint64(scratch[i]) > key {
+			key = uint64(scratch[i])
+			i--
 		} else {
-			key, b = uint64(b[0]), b[1:]
+			j--
 		}
-		pos[k] = int32(n - 1 - int(key&(1<<posBits-1)))
-		sorted[k] = index.UnknownTime
-		if place := key >> posBits; place > 0 {
-			sorted[k] = int64(uint64(lo) + place - 1)
-		}
+		pos[k], sorted[k] = decodeKey(key, lo, posBits, n)
 	}
+	wg.Wait()
+}
+
+// decodeKey returns the position and time of a key of timeOrder.
+func decodeKey(key uint64, lo int64, posBits, n int) (int32, int64) {
+	pos := int32(n - 1 - int(key&(1<<posBits-1)))
+	if place := key >> posBits; place > 0 {
+		return pos, int64(uint64(lo) + place - 1)
+	}
+	return pos, index.UnknownTime
 }
 
 // sortKeys makes the keys of timeOrder for the commits at places from,
