@@ -316,8 +316,10 @@ type pathIdents struct {
 	off                            []uint32
 	ident, added, deleted, commits []uint32
 	// distinct[p] says whether path p's identities all have different
-	// names.
+	// names; most[p] is the most lines (added + deleted) one of them
+	// changed.
 	distinct []bool
+	most     []uint32
 }
 
 // pathIdents returns the view's totals per path and identity, made with
@@ -329,7 +331,7 @@ func (v *View) pathIdents() *pathIdents {
 
 func (v *View) buildPathIdents(s *churnSums) *pathIdents {
 	x := v.x
-	pi := &pathIdents{off: make([]uint32, len(x.Paths)+1), distinct: make([]bool, len(x.Paths))}
+	pi := &pathIdents{off: make([]uint32, len(x.Paths)+1), distinct: make([]bool, len(x.Paths)), most: make([]uint32, len(x.Paths))}
 	// Count each path's identities, then fill them in. at[id] is 1 +
 	// the place of identity id among the current path's, or (while
 	// counting) 1 + the path; named[name] is 1 + the last path with an
@@ -374,8 +376,9 @@ func (v *View) buildPathIdents(s *churnSums) *pathIdents {
 			pi.deleted[k] += deleted
 			pi.commits[k]++
 		}
-		for _, id := range pi.ident[base:next] {
+		for k, id := range pi.ident[base:next] {
 			at[id] = 0
+			pi.most[p] = max(pi.most[p], pi.added[base+uint32(k)]+pi.deleted[base+uint32(k)])
 		}
 	}
 	return pi

@@ -259,10 +259,13 @@ func (o *owners) wholeFile(p uint32) bool {
 	if pi == nil || !pi.distinct[p] {
 		return false
 	}
-	var top uint32
-	for k := pi.off[p]; k < pi.off[p+1]; k++ {
-		if o.q.authors == nil || o.q.authors[pi.ident[k]] {
-			top = max(top, pi.added[k]+pi.deleted[k])
+	top := pi.most[p]
+	if o.q.authors != nil {
+		top = 0
+		for k := pi.off[p]; k < pi.off[p+1]; k++ {
+			if o.q.authors[pi.ident[k]] {
+				top = max(top, pi.added[k]+pi.deleted[k])
+			}
 		}
 	}
 	if top == 0 {
