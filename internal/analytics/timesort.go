@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"cmp"
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -23,20 +24,15 @@ import (
 // far apart for keys of 64 bits is sorted by comparison.
 func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 	n := len(times)
-	inOrder := true
-	lo, hi := int64(0), int64(-1) // the range of the known times
-	for i, t := range times {
-		if i > 0 && t > times[i-1] {
-			inOrder = false
-		}
-		switch {
-		case t == index.UnknownTime:
-		case lo > hi:
-			lo, hi = t, t
-		default:
-			lo, hi = min(lo, t), max(hi, t)
-		}
-	}
+	h := n / 2
+	// Two goroutines look at the times a half each (sharing one).
+	var first timeRange
+	var wg sync.WaitGroup
+	wg.Go(func() { first = rangeOf(times[:min(h+1, n)]) })
+	r := rangeOf(times[h:])
+	wg.Wait()
+	inOrder := first.newestFirst && r.newestFirst
+	lo, hi := min(first.lo, r.lo), max(first.hi, r.hi)
 	posBits := bits.Len(uint(max(n-1, 0)))
 	// place is 0 for an unknown time, else 1 + the distance from lo as an
 	// unsigned number, which orders the times even when it overflows an
@@ -59,8 +55,6 @@ func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 	// Two goroutines sort a half each into scratch, then merge them into
 	// pos and sorted: one the smaller half of the keys from the front,
 	// the other the larger from the back.
-	h := n / 2
-	var wg sync.WaitGroup
 	wg.Go(func() { sortKeys(times, sorted[:h], scratch[:h], 0, lo, posBits, placeBits) })
 	sortKeys(times, sorted[h:], scratch[h:], h, lo, posBits, placeBits)
 	wg.Wait()
@@ -91,6 +85,27 @@ func timeOrder(times []int64, pos []int32, sorted, scratch []int64) {
 		pos[k], sorted[k] = decodeKey(key, lo, posBits, n)
 	}
 	wg.Wait()
+}
+
+// timeRange says whether some times are newest first (in descending
+// order), and the least and greatest of the known ones (lo > hi when
+// none is known).
+type timeRange struct {
+	newestFirst bool
+	lo, hi      int64
+}
+
+func rangeOf(times []int64) timeRange {
+	r := timeRange{newestFirst: true, lo: math.MaxInt64, hi: math.MinInt64}
+	for i, t := range times {
+		if i > 0 && t > times[i-1] {
+			r.newestFirst = false
+		}
+		if t != index.UnknownTime {
+			r.lo, r.hi = min(r.lo, t), max(r.hi, t)
+		}
+	}
+	return r
 }
 
 // decodeKey returns the position and time of a key of timeOrder.
