@@ -572,10 +572,21 @@ func (r *Repo) setProgress(p progress.Progress) {
 	}
 }
 
+// publish makes x the index r answers from. A view that replaces one
+// being served is warmed first (analytics.View.Warm), while the old one
+// answers, so that no request after a refresh waits for what the first
+// query of a kind builds; the first view is published at once and warmed
+// behind it.
 func (r *Repo) publish(x *index.Index) {
+	v := analytics.NewView(x)
+	if r.view.Load() != nil {
+		v.Warm()
+	} else {
+		go v.Warm()
+	}
 	r.viewMu.Lock()
 	defer r.viewMu.Unlock()
-	r.view.Store(analytics.NewView(x))
+	r.view.Store(v)
 	if r.changed != nil {
 		close(r.changed)
 		r.changed = nil
