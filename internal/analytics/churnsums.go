@@ -12,9 +12,14 @@ import (
 // million commits, 4.5 million), and ownership and coupling read the
 // changes of a path in a window as one run of entries.
 type churnSums struct {
-	// Path p's entries are [off[p], off[p+1]), one per change, by
-	// ascending time rank (the commit's place in View.byTime).
-	off, rank []uint32
+	// Path p's entries are [start[p], stop[p]), one per change, by
+	// ascending time rank (the commit's place in View.byTime). The paths'
+	// entries follow each other in path order (View.byPath), the order
+	// in which ownership and the directories of churn read them: a query
+	// over many paths reads the entries front to back.
+	start, stop, rank []uint32
+	// order and place are View.byPath and View.pathRank.
+	order, place []uint32
 	// added and deleted are the path's running totals up to and with
 	// each entry, modulo 2^32: differences give each change's lines
 	// exactly, and a window's totals when exact.
@@ -34,7 +39,8 @@ type churnSums struct {
 }
 
 // churnSums returns the view's running totals, built by the first call
-// with the totals per path and identity and the directory logs of the
+// with the totals per path and identity, those per directory and identity
+// of the first prewarmOwnerDepths depths, and the directory logs of the
 // first prewarmDepths depths (a quarter of a second at a million
 // commits: only churn, ownership and coupling need them), or nil when
 // line statistics are pending.
@@ -47,7 +53,8 @@ func (v *View) churnSums() *churnSums {
 		v.sums = v.buildChurnSums(newLogFill(v.prewarmLogs()))
 		v.dirs.mu.Unlock()
 		if v.sums.exact {
-			v.idents = v.buildPathIdents(v.sums)
+			v.idents = v.buildPathIdents(v.sums, topIdents)
+			v.prewarmDirIdents(v.idents)
 		}
 	})
 	return v.sums
@@ -57,7 +64,8 @@ func (v *View) churnSums() *churnSums {
 // of logs on the way.
 func (v *View) buildChurnSums(logs *logFill) *churnSums {
 	x := v.x
-	s := &churnSums{off: make([]uint32, len(x.Paths)+1), exact: true, commits: x.Len()}
+	s := &churnSums{start: make([]uint32, len(x.Paths)), stop: make([]uint32, len(x.Paths)), exact: true, commits: x.Len(),
+		order: v.byPath, place: v.pathRank}
 	addedTotal, deletedTotal := make([]uint64, len(x.Paths)), make([]uint64, len(x.Paths))
 	for i := range x.Len() {
 		if x.IsMerge(i) {
@@ -67,20 +75,22 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 		logs.count(i, x.ChangePath[lo:hi])
 		for j := lo; j < hi; j++ {
 			p := x.ChangePath[j]
-			s.off[p+1]++
+			s.stop[p]++
 			addedTotal[p] += uint64(x.ChangeAdded[j])
 			deletedTotal[p] += uint64(x.ChangeDeleted[j])
 		}
 	}
-	for p := range x.Paths {
+	n := uint32(0)
+	for _, p := range v.byPath {
 		if addedTotal[p]+deletedTotal[p] > math.MaxUint32 {
 			s.exact = false
 		}
-		s.off[p+1] += s.off[p]
+		s.start[p] = n
+		n += s.stop[p]
+		s.stop[p] = n
 	}
 	logs.counted()
-	next := slices.Clone(s.off[:len(x.Paths)])
-	n := s.off[len(x.Paths)]
+	next := slices.Clone(s.start)
 	s.rank, s.added, s.deleted, s.ident = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
 	for k, i := range v.byTime {
 		if x.IsMerge(int(i)) {
@@ -94,7 +104,7 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 			next[p]++
 			s.rank[e], s.ident[e] = uint32(k), v.sortedIdent[k]
 			s.added[e], s.deleted[e] = x.ChangeAdded[j], x.ChangeDeleted[j]
-			if e > s.off[p] {
+			if e > s.start[p] {
 				s.added[e] += s.added[e-1]
 				s.deleted[e] += s.deleted[e-1]
 			}
@@ -107,13 +117,12 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 // window returns the range [first, end) of path p's entries whose time
 // ranks are in [lo, hi).
 func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
-	start, stop := s.off[p], s.off[p+1]
-	first = start
+	first = s.start[p]
 	if lo > 0 {
 		first = s.firstAt(p, lo)
 	}
 	if hi == s.commits {
-		return first, stop
+		return first, s.stop[p]
 	}
 	return first, s.firstAt(p, hi)
 }
@@ -121,13 +130,14 @@ func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
 // firstAt returns path p's first entry of time rank r or later (its end
 // when none is): a binary search between the checkpoints around r.
 func (s *churnSums) firstAt(p uint32, r int) uint32 {
-	lo, hi := s.off[p], s.off[p+1]
+	lo, hi := s.start[p], s.stop[p]
 	if r >= s.commits {
 		return hi
 	}
 	if s.buckets > 0 {
 		j := r * s.buckets / s.commits
-		at := s.checkpoint[int(p)*(s.buckets+1)+j : int(p)*(s.buckets+1)+j+2]
+		c := int(s.place[p]) * (s.buckets + 1)
+		at := s.checkpoint[c+j : c+j+2]
 		lo, hi = at[0], at[1]
 	}
 	k, _ := slices.BinarySearch(s.rank[lo:hi], uint32(r))
@@ -141,11 +151,11 @@ const maxBuckets = 64
 // most maxBuckets, about one per 8 entries of the average path, none
 // below 2.
 func (s *churnSums) bucketsFor() int {
-	paths := len(s.off) - 1
+	paths := len(s.start)
 	if paths == 0 || s.commits == 0 {
 		return 0
 	}
-	if b := min(maxBuckets, int(s.off[paths])/(8*paths)); b >= 2 {
+	if b := min(maxBuckets, len(s.rank)/(8*paths)); b >= 2 {
 		return b
 	}
 	return 0
@@ -153,7 +163,7 @@ func (s *churnSums) bucketsFor() int {
 
 // makeCheckpoints divides the time ranks into b buckets (none when b is
 // 0), bucket j starting at rank ceil(j*commits/b), and notes for each
-// path the first entry of each bucket or later: a path's entries of a
+// path (in path order) the first entry of each bucket or later: a path's entries of a
 // window's start are then found among a bucket's few instead of all (the
 // binary search over all of a path's entries reads a cache line per
 // step).
@@ -162,36 +172,35 @@ func (s *churnSums) makeCheckpoints(b int) {
 	if b == 0 {
 		return
 	}
-	paths := len(s.off) - 1
-	s.checkpoint = make([]uint32, paths*(b+1))
-	for p := range paths {
-		at := s.checkpoint[p*(b+1) : (p+1)*(b+1)]
-		e := s.off[p]
+	s.checkpoint = make([]uint32, len(s.order)*(b+1))
+	for r, p := range s.order {
+		at := s.checkpoint[r*(b+1) : (r+1)*(b+1)]
+		e := s.start[p]
 		for j := range b {
 			// The first rank of bucket j: ceil(j*commits/b).
 			first := uint32((j*s.commits + b - 1) / b)
-			for e < s.off[p+1] && s.rank[e] < first {
+			for e < s.stop[p] && s.rank[e] < first {
 				e++
 			}
 			at[j] = e
 		}
-		at[b] = s.off[p+1]
+		at[b] = s.stop[p]
 	}
 }
 
 // totals fills in the totals of the paths keep allows (all when nil) over
 // the commits of time ranks [lo, hi). The sums must be exact.
 func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
-	for p := range totals {
+	for _, p := range s.order {
 		if keep != nil && !keep[p] {
 			continue
 		}
-		first, end := s.window(uint32(p), lo, hi)
+		first, end := s.window(p, lo, hi)
 		if first == end {
 			continue
 		}
 		added, deleted := s.added[end-1], s.deleted[end-1]
-		if first > s.off[p] {
+		if first > s.start[p] {
 			added -= s.added[first-1]
 			deleted -= s.deleted[first-1]
 		}
@@ -264,26 +273,26 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 // window (see pathIdents; without them, from the window's entries).
 func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, authors []bool) {
 	s, pi := v.churnSums(), v.pathIdents()
-	for p := range totals {
+	for _, p := range s.order {
 		if keep != nil && !keep[p] {
 			continue
 		}
-		first, end := s.window(uint32(p), lo, hi)
-		start, stop := s.off[p], s.off[p+1]
-		if pi == nil || end-first <= stop-start-(end-first)+pi.off[p+1]-pi.off[p] {
-			totals[p] = s.sum(uint32(p), first, end, authors, pathTotals{}, 1)
+		first, end := s.window(p, lo, hi)
+		start, stop := s.start[p], s.stop[p]
+		if pi == nil || end-first <= stop-start-(end-first)+pi.stop[p]-pi.start[p] {
+			totals[p] = s.sum(p, first, end, authors, pathTotals{}, 1)
 			continue
 		}
 		var t pathTotals
-		for k := pi.off[p]; k < pi.off[p+1]; k++ {
+		for k := pi.start[p]; k < pi.stop[p]; k++ {
 			if authors[pi.ident[k]] {
 				t.added += uint64(pi.added[k])
 				t.deleted += uint64(pi.deleted[k])
 				t.commits += pi.commits[k]
 			}
 		}
-		t = s.sum(uint32(p), start, first, authors, t, -1)
-		totals[p] = s.sum(uint32(p), end, stop, authors, t, -1)
+		t = s.sum(p, start, first, authors, t, -1)
+		totals[p] = s.sum(p, end, stop, authors, t, -1)
 	}
 }
 
@@ -295,7 +304,7 @@ func (s *churnSums) sum(p, from, to uint32, authors []bool, t pathTotals, sign i
 			continue
 		}
 		added, deleted := s.added[e], s.deleted[e]
-		if e > s.off[p] {
+		if e > s.start[p] {
 			added -= s.added[e-1]
 			deleted -= s.deleted[e-1]
 		}
@@ -311,16 +320,27 @@ func (s *churnSums) sum(p, from, to uint32, authors []bool, t pathTotals, sign i
 // window that holds most of a path's changes start from them and take
 // away the changes outside it.
 type pathIdents struct {
-	// Path p's identities are ident[off[p]:off[p+1]], with the lines they
-	// added and deleted and their commits.
-	off                            []uint32
+	// Path p's identities are ident[start[p]:stop[p]], with the lines
+	// they added and deleted and their commits (paths in path order,
+	// like the churn sums').
+	start, stop                    []uint32
 	ident, added, deleted, commits []uint32
 	// distinct[p] says whether path p's identities all have different
-	// names; most[p] is the most lines (added + deleted) one of them
-	// changed.
+	// names.
 	distinct []bool
-	most     []uint32
+	// Path p's identities with the most lines (added + deleted) are
+	// top[p*width:][:tops[p]], places in ident, most lines first: its
+	// width first with lines, or all of them with lines when fewer. Who
+	// is active on a file (see ActiveShare) is read from them unless the
+	// query leaves out all of them, or the last is active too.
+	top   []uint32
+	tops  []uint8
+	width int
 }
+
+// topIdents is how many identities with the most lines pathIdents notes
+// per path (at most 255).
+const topIdents = 8
 
 // pathIdents returns the view's totals per path and identity, made with
 // the churn sums; nil when those are not exact (a total would wrap).
@@ -329,18 +349,22 @@ func (v *View) pathIdents() *pathIdents {
 	return v.idents
 }
 
-func (v *View) buildPathIdents(s *churnSums) *pathIdents {
+// buildPathIdents makes the totals per path and identity, noting width
+// identities with the most lines per path.
+func (v *View) buildPathIdents(s *churnSums, width int) *pathIdents {
 	x := v.x
-	pi := &pathIdents{off: make([]uint32, len(x.Paths)+1), distinct: make([]bool, len(x.Paths)), most: make([]uint32, len(x.Paths))}
+	pi := &pathIdents{start: make([]uint32, len(x.Paths)), stop: make([]uint32, len(x.Paths)), distinct: make([]bool, len(x.Paths)),
+		top: make([]uint32, len(x.Paths)*width), tops: make([]uint8, len(x.Paths)), width: width}
 	// Count each path's identities, then fill them in. at[id] is 1 +
 	// the place of identity id among the current path's, or (while
 	// counting) 1 + the path; named[name] is 1 + the last path with an
 	// identity of name.
 	at, named := make([]uint32, len(x.Idents)), make([]uint32, len(v.names))
-	for p := range x.Paths {
-		n := uint32(0)
+	n := uint32(0)
+	for _, p := range v.byPath {
+		pi.start[p] = n
 		pi.distinct[p] = true
-		for _, id := range s.ident[s.off[p]:s.off[p+1]] {
+		for _, id := range s.ident[s.start[p]:s.stop[p]] {
 			if at[id] == uint32(p)+1 {
 				continue
 			}
@@ -352,14 +376,13 @@ func (v *View) buildPathIdents(s *churnSums) *pathIdents {
 				named[name] = uint32(p) + 1
 			}
 		}
-		pi.off[p+1] = pi.off[p] + n
+		pi.stop[p] = n
 	}
-	n := pi.off[len(x.Paths)]
 	pi.ident, pi.added, pi.deleted, pi.commits = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
 	clear(at)
-	for p := range x.Paths {
-		base, next := pi.off[p], pi.off[p]
-		for e := s.off[p]; e < s.off[p+1]; e++ {
+	for _, p := range v.byPath {
+		base, next := pi.start[p], pi.start[p]
+		for e := s.start[p]; e < s.stop[p]; e++ {
 			id := s.ident[e]
 			if at[id] == 0 {
 				pi.ident[next] = id
@@ -368,7 +391,7 @@ func (v *View) buildPathIdents(s *churnSums) *pathIdents {
 			}
 			k := base + at[id] - 1
 			added, deleted := s.added[e], s.deleted[e]
-			if e > s.off[p] {
+			if e > s.start[p] {
 				added -= s.added[e-1]
 				deleted -= s.deleted[e-1]
 			}
@@ -376,10 +399,34 @@ func (v *View) buildPathIdents(s *churnSums) *pathIdents {
 			pi.deleted[k] += deleted
 			pi.commits[k]++
 		}
-		for k, id := range pi.ident[base:next] {
+		for _, id := range pi.ident[base:next] {
 			at[id] = 0
-			pi.most[p] = max(pi.most[p], pi.added[base+uint32(k)]+pi.deleted[base+uint32(k)])
 		}
+		pi.noteTop(p)
 	}
 	return pi
+}
+
+// lines returns the lines (added + deleted) of identity entry k.
+func (pi *pathIdents) lines(k uint32) uint32 { return pi.added[k] + pi.deleted[k] }
+
+// noteTop notes path p's identities with the most lines (an insertion
+// into the few kept so far).
+func (pi *pathIdents) noteTop(p uint32) {
+	w := pi.width
+	top := pi.top[int(p)*w : (int(p)+1)*w]
+	n := 0
+	for k := pi.start[p]; k < pi.stop[p]; k++ {
+		lines := pi.lines(k)
+		if lines == 0 || (n == w && lines <= pi.lines(top[n-1])) {
+			continue
+		}
+		j := min(n, w-1)
+		for ; j > 0 && pi.lines(top[j-1]) < lines; j-- {
+			top[j] = top[j-1]
+		}
+		top[j] = k
+		n = min(n+1, w)
+	}
+	pi.tops[p] = uint8(n)
 }

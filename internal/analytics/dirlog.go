@@ -76,20 +76,28 @@ func (v *View) cutDirs(depth int) (d *dirLog, made bool) {
 	if len(l.byCut) >= maxDirLogs {
 		clear(l.byCut)
 	}
-	d = &dirLog{dirOf: make([]uint32, len(v.x.Paths))}
+	d = &dirLog{}
+	d.dirOf, d.names = cutPaths(v.x.Paths, depth)
+	l.byCut[depth] = d
+	return d, true
+}
+
+// cutPaths cuts paths to depth components (see directory): dirOf[k] is
+// the id of path k's directory, names[id] the directory.
+func cutPaths(paths []string, depth int) (dirOf []uint32, names []string) {
+	dirOf = make([]uint32, len(paths))
 	ids := map[string]uint32{}
-	for p, name := range v.x.Paths {
+	for p, name := range paths {
 		dir := directory(name, depth)
 		id, ok := ids[dir]
 		if !ok {
-			id = uint32(len(d.names))
+			id = uint32(len(names))
 			ids[dir] = id
-			d.names = append(d.names, dir)
+			names = append(names, dir)
 		}
-		d.dirOf[p] = id
+		dirOf[p] = id
 	}
-	l.byCut[depth] = d
-	return d, true
+	return dirOf, names
 }
 
 // prewarmDepths are the directory depths whose logs the churn sums make:

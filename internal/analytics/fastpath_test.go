@@ -240,14 +240,14 @@ func TestWindowCheckpoints(t *testing.T) {
 		s := v.churnSums()
 		for _, b := range []int{0, 2, 7, 64} {
 			s.makeCheckpoints(b)
-			for p := range uint32(len(s.off) - 1) {
+			for p := range uint32(len(s.start)) {
 				lo := r.IntN(s.commits + 1)
 				for _, hi := range []int{lo, lo + r.IntN(s.commits+1-lo), s.commits} {
-					ranks := s.rank[s.off[p]:s.off[p+1]]
+					ranks := s.rank[s.start[p]:s.stop[p]]
 					a, _ := slices.BinarySearch(ranks, uint32(lo))
 					c, _ := slices.BinarySearch(ranks, uint32(hi))
-					if first, end := s.window(p, lo, hi); first != s.off[p]+uint32(a) || end != s.off[p]+uint32(c) {
-						t.Fatalf("%d buckets, path %d, ranks [%d, %d): entries [%d, %d), search [%d, %d)", b, p, lo, hi, first, end, s.off[p]+uint32(a), s.off[p]+uint32(c))
+					if first, end := s.window(p, lo, hi); first != s.start[p]+uint32(a) || end != s.start[p]+uint32(c) {
+						t.Fatalf("%d buckets, path %d, ranks [%d, %d): entries [%d, %d), search [%d, %d)", b, p, lo, hi, first, end, s.start[p]+uint32(a), s.start[p]+uint32(c))
 					}
 				}
 			}
@@ -479,6 +479,19 @@ func scanChurnDirectories(v *View, f Filter, depth int) []ChurnDirectory {
 	return out
 }
 
+// sharedNames returns a view of the generated history in which
+// identities 1, 1+every, 1+2*every... have the name of the one before
+// them.
+func sharedNames(t *testing.T, every int) *View {
+	t.Helper()
+	shared := *generatedViews(t)[0].x
+	shared.Idents = slices.Clone(shared.Idents)
+	for id := 1; id < len(shared.Idents); id += every {
+		shared.Idents[id].Name = shared.Idents[id-1].Name
+	}
+	return NewView(&shared)
+}
+
 // TestFileQueriesEqualScans compares churn's directories, the per-path
 // sums of ownership and coupling's pair counts, read from the churn sums,
 // the directory logs and per-query file lists, with scans of every
@@ -486,13 +499,7 @@ func scanChurnDirectories(v *View, f Filter, depth int) []ChurnDirectory {
 // e-mail filter keeps one identity of a name and drops the other (the
 // totals per path and identity must then be summed per name).
 func TestFileQueriesEqualScans(t *testing.T) {
-	views := generatedViews(t)
-	shared := *views[0].x
-	shared.Idents = slices.Clone(shared.Idents)
-	for id := 1; id < len(shared.Idents); id += 2 {
-		shared.Idents[id].Name = shared.Idents[id-1].Name
-	}
-	for vk, v := range append(views, NewView(&shared)) {
+	for vk, v := range append(generatedViews(t), sharedNames(t, 2)) {
 		for fk, f := range fastPathFilters(v) {
 			depth := 1 + fk%4
 			if got, want := v.ChurnWith(f, ChurnOptions{DirectoryDepth: depth}).Directories, scanChurnDirectories(v, f, depth); !reflect.DeepEqual(got, want) {
@@ -509,6 +516,58 @@ func TestFileQueriesEqualScans(t *testing.T) {
 			}
 			if coupling.Summary.Pairs == 0 && fk%5 == 0 && f.From.IsZero() && f.To.IsZero() && f.Authors == nil {
 				t.Fatalf("view %d, filter %d: no coupled pairs over the whole history", vk, fk)
+			}
+		}
+	}
+}
+
+// TestOwnershipFewTopIdents compares ownership with scans of every commit
+// when the totals per path and identity note only one or two identities
+// with the most lines per path (see pathIdents.top): most files' active
+// authors are then read from all of their identities.
+func TestOwnershipFewTopIdents(t *testing.T) {
+	for vk, v := range generatedViews(t) {
+		for _, width := range []int{1, 2} {
+			v.idents = v.buildPathIdents(v.churnSums(), width)
+			v.dirIdentCache.byDepth = nil
+			for fk, f := range fastPathFilters(v) {
+				depth := 1 + fk%4
+				got := v.Ownership(f, depth)
+				if dirs, summary := scanOwnership(v, f, depth); !reflect.DeepEqual(got.Directories, dirs) || !reflect.DeepEqual(got.Summary, summary) {
+					t.Fatalf("view %d, width %d, filter %d %+v, depth %d: ownership %+v, scan %+v", vk, width, fk, f, depth, got.Summary, summary)
+				}
+			}
+		}
+	}
+}
+
+// TestDirIdentsDerived compares the totals per directory and identity
+// that the churn sums make for the first depths (each from the one below)
+// with those made from the totals per path and identity, directory by
+// directory of each path.
+func TestDirIdentsDerived(t *testing.T) {
+	for vk, v := range append(generatedViews(t), sharedNames(t, 3)) {
+		pi := v.pathIdents()
+		for depth := 1; depth <= prewarmOwnerDepths; depth++ {
+			got, want := v.dirIdents(depth), v.pathDirIdents(pi, depth)
+			type dir struct {
+				name     string
+				files    uint32
+				distinct bool
+				lines    map[uint32]uint64
+			}
+			of := func(d *dirIdents, p int) dir {
+				k := d.dirOf[p]
+				out := dir{d.names[k], d.files[k], d.distinct[k], map[uint32]uint64{}}
+				for e := d.off[k]; e < d.off[k+1]; e++ {
+					out.lines[d.ident[e]] = d.lines[e]
+				}
+				return out
+			}
+			for p := range v.x.Paths {
+				if g, w := of(got, p), of(want, p); !reflect.DeepEqual(g, w) {
+					t.Fatalf("view %d, depth %d, path %s: %+v, from the paths %+v", vk, depth, v.x.Paths[p], g, w)
+				}
 			}
 		}
 	}

@@ -138,7 +138,7 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 		byDir[next[id]] = files[k]
 		next[id]++
 	}
-	o := v.newOwners(f)
+	o := v.newOwners(f, depth)
 	for id, name := range names {
 		if dir, ok := o.directory(name, byDir[start[id]:start[id+1]]); ok {
 			d.Directories = append(d.Directories, dir)
@@ -193,6 +193,9 @@ type owners struct {
 	pi *pathIdents
 	// lo and hi are the query's window of time ranks.
 	lo, hi int
+	// dirs are the totals per directory of the query's depth and
+	// identity when the window is the whole history and pi is not nil.
+	dirs *dirIdents
 	// file, dir and all are the sums of the file being read, of its
 	// directory, and of every file read.
 	file, dir, all authorSums
@@ -204,13 +207,16 @@ type owners struct {
 	rank []int
 }
 
-func (v *View) newOwners(f Filter) *owners {
+func (v *View) newOwners(f Filter, depth int) *owners {
 	q := v.compile(f)
 	lo, hi := v.span(q.from, q.to)
 	n := len(v.names)
 	o := &owners{v: v, q: q, s: v.churnSums(), lo: lo, hi: hi,
 		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n)}
 	o.pi = v.pathIdents()
+	if o.pi != nil && lo == 0 && hi == o.s.commits {
+		o.dirs = v.dirIdents(depth)
+	}
 	return o
 }
 
@@ -218,9 +224,15 @@ func (v *View) newOwners(f Filter) *owners {
 // false when none of them has changed lines.
 func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, ok bool) {
 	first := len(o.actOff) - 1
+	if o.dirs != nil && len(files) > 0 {
+		if dir := o.dirs.dirOf[files[0]]; o.dirs.files[dir] == uint32(len(files)) && o.dirs.distinct[dir] {
+			o.wholeDirectory(dir, files)
+			files = nil
+		}
+	}
 	for _, p := range files {
 		first, end := o.s.window(p, o.lo, o.hi)
-		if first == o.s.off[p] && end == o.s.off[p+1] && o.wholeFile(p) {
+		if first == o.s.start[p] && end == o.s.stop[p] && o.wholeFile(p) {
 			continue
 		}
 		o.sumFile(p, first, end)
@@ -251,6 +263,22 @@ func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, o
 	return d, true
 }
 
+// wholeDirectory sums up the files of directory dir of o.dirs, all of
+// them listed, whose identities have different names, like directory:
+// the lines of its identities over the whole history, then who is active
+// on each file.
+func (o *owners) wholeDirectory(dir uint32, files []uint32) {
+	d, authors := o.dirs, o.q.authors
+	for k := d.off[dir]; k < d.off[dir+1]; k++ {
+		if id := d.ident[k]; (authors == nil || authors[id]) && d.lines[k] > 0 {
+			o.dir.add(o.v.nameID[id], d.lines[k], 0)
+		}
+	}
+	for _, p := range files {
+		o.activeOn(p)
+	}
+}
+
 // wholeFile sums up path p, all of whose changes are in the window, like
 // directory when its identities have different names, straight from its
 // totals per identity, and reports whether it did.
@@ -259,36 +287,69 @@ func (o *owners) wholeFile(p uint32) bool {
 	if pi == nil || !pi.distinct[p] {
 		return false
 	}
-	top := pi.most[p]
-	if o.q.authors != nil {
-		top = 0
-		for k := pi.off[p]; k < pi.off[p+1]; k++ {
-			if o.q.authors[pi.ident[k]] {
-				top = max(top, pi.added[k]+pi.deleted[k])
+	for k := pi.start[p]; k < pi.stop[p]; k++ {
+		if id := pi.ident[k]; o.q.authors == nil || o.q.authors[id] {
+			if n := pi.lines(k); n > 0 {
+				o.dir.add(o.v.nameID[id], uint64(n), 0)
 			}
 		}
 	}
-	if top == 0 {
-		return true // no lines
+	o.activeOn(p)
+	return true
+}
+
+// activeOn notes the active authors of path p, all of whose changes are
+// in the window and whose identities have different names (their lines
+// are in o.dir already), as directory does: from its identities with the
+// most lines when it can (see pathIdents.top).
+func (o *owners) activeOn(p uint32) {
+	pi, authors := o.pi, o.q.authors
+	top := pi.top[int(p)*pi.width:][:pi.tops[p]]
+	most, found := uint32(0), false
+	for _, k := range top {
+		if authors == nil || authors[pi.ident[k]] {
+			most, found = pi.lines(k), true
+			break
+		}
 	}
-	for k := pi.off[p]; k < pi.off[p+1]; k++ {
-		id := pi.ident[k]
-		if o.q.authors != nil && !o.q.authors[id] {
-			continue
+	if len(top) < pi.width || (found && float64(pi.lines(top[len(top)-1])) < ActiveShare*float64(most)) {
+		// The active authors are among top.
+		if !found {
+			return // no lines
 		}
-		n := pi.added[k] + pi.deleted[k]
-		if n == 0 {
-			continue
+		for _, k := range top {
+			n := pi.lines(k)
+			if float64(n) < ActiveShare*float64(most) {
+				break
+			}
+			if id := pi.ident[k]; authors == nil || authors[id] {
+				o.active(o.v.nameID[id])
+			}
 		}
-		name, active := o.v.nameID[id], 0
-		if float64(n) >= ActiveShare*float64(top) {
-			active = 1
-			o.actName = append(o.actName, name)
+		o.actOff = append(o.actOff, len(o.actName))
+		return
+	}
+	for k := pi.start[p]; k < pi.stop[p]; k++ {
+		if authors == nil || authors[pi.ident[k]] {
+			most = max(most, pi.lines(k))
 		}
-		o.dir.add(name, uint64(n), active)
+	}
+	if most == 0 {
+		return // no lines
+	}
+	for k := pi.start[p]; k < pi.stop[p]; k++ {
+		if id := pi.ident[k]; (authors == nil || authors[id]) && float64(pi.lines(k)) >= ActiveShare*float64(most) {
+			o.active(o.v.nameID[id])
+		}
 	}
 	o.actOff = append(o.actOff, len(o.actName))
-	return true
+}
+
+// active notes name as an active author of the file being read, whose
+// lines are in o.dir.
+func (o *owners) active(name uint32) {
+	o.actName = append(o.actName, name)
+	o.dir.active[name]++
 }
 
 // sumFile sums the lines each author changed in path p into o.file: from
@@ -297,13 +358,13 @@ func (o *owners) wholeFile(p uint32) bool {
 // without lines are left out.
 func (o *owners) sumFile(p, first, end uint32) {
 	s, pi, v := o.s, o.pi, o.v
-	start, stop := s.off[p], s.off[p+1]
+	start, stop := s.start[p], s.stop[p]
 	in, out := end-first, stop-start-(end-first)
-	if pi == nil || in <= out+pi.off[p+1]-pi.off[p] {
+	if pi == nil || in <= out+pi.stop[p]-pi.start[p] {
 		o.addEntries(p, first, end, false)
 		return
 	}
-	for k := pi.off[p]; k < pi.off[p+1]; k++ {
+	for k := pi.start[p]; k < pi.stop[p]; k++ {
 		if id := pi.ident[k]; o.q.authors == nil || o.q.authors[id] {
 			if n := pi.added[k] + pi.deleted[k]; n > 0 {
 				o.file.add(v.nameID[id], uint64(n), 0)
@@ -327,13 +388,30 @@ func (o *owners) addEntries(p, from, to uint32, take bool) {
 	}
 	s := o.s
 	var prev uint32
-	if from > s.off[p] {
+	if from > s.start[p] {
 		prev = s.added[from-1] + s.deleted[from-1]
 	}
 	ident := s.ident[from:to]
 	added, deleted := s.added[from:to:to], s.deleted[from:to:to]
 	added, deleted = added[:len(ident)], deleted[:len(ident)]
 	authors, nameID, lines := o.q.authors, o.v.nameID, o.file.lines
+	if take {
+		for k, id := range ident {
+			cur := added[k] + deleted[k]
+			n := cur - prev
+			prev = cur
+			if authors == nil || authors[id] {
+				lines[nameID[id]] -= uint64(n)
+			}
+		}
+		return
+	}
+	// Each name is written after the names listed, and listed (kept
+	// there) when it had no lines yet: without a branch on it, as most
+	// of a file's authors are new to it.
+	names := slices.Grow(o.file.names, len(ident))
+	listed := len(names)
+	names = names[:cap(names)]
 	for k, id := range ident {
 		cur := added[k] + deleted[k]
 		n := cur - prev
@@ -342,15 +420,16 @@ func (o *owners) addEntries(p, from, to uint32, take bool) {
 			continue
 		}
 		name := nameID[id]
-		if take {
-			lines[name] -= uint64(n)
-			continue
+		old := lines[name]
+		lines[name] = old + uint64(n)
+		names[listed] = name
+		inc := 0
+		if old == 0 {
+			inc = 1
 		}
-		if lines[name] == 0 {
-			o.file.names = append(o.file.names, name)
-		}
-		lines[name] += uint64(n)
+		listed += inc
 	}
+	o.file.names = names[:listed]
 }
 
 // authorKey is what one author did in a group of files.

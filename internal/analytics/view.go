@@ -53,6 +53,9 @@ type View struct {
 	// idents are the totals per path and author identity, made with
 	// sums.
 	idents *pathIdents
+	// dirIdentCache holds the totals per directory and identity of the
+	// depths ownership asked for.
+	dirIdentCache dirIdentCache
 	// tl holds what heatmaps, activity, the punch card and author
 	// statistics read, made by the first query that needs it.
 	tl timeline

@@ -1,0 +1,156 @@
+package analytics
+
+import (
+	"slices"
+	"sync"
+)
+
+// dirIdents are, per directory of one depth (see directory), the lines
+// (added + deleted) each author identity changed in its files over the
+// whole history: ownership of the whole history reads a directory's
+// authors from them (9,000 to 117,000 entries at a million commits)
+// instead of from its files' (1.4 million).
+type dirIdents struct {
+	// dirOf is each path's directory id; files[d] counts directory d's
+	// paths; names[d] is directory d.
+	dirOf, files []uint32
+	names        []string
+	// distinct[d] says whether the identities of each of directory d's
+	// paths have different names (see pathIdents.distinct).
+	distinct []bool
+	// Directory d's identities are ident[off[d]:off[d+1]], with their
+	// lines.
+	off, ident []uint32
+	lines      []uint64
+}
+
+// dirIdentCache remembers the dirIdents of each depth asked for (at most
+// maxDirLogs).
+type dirIdentCache struct {
+	mu      sync.Mutex
+	byDepth map[int]*dirIdents
+}
+
+// prewarmOwnerDepths are the directory depths whose dirIdents are made
+// with the totals per path and identity: those the first ownership
+// queries most often ask for.
+const prewarmOwnerDepths = 3
+
+// dirIdents returns the totals per directory of depth and identity, made
+// on first use from the totals per path and identity (5 to 10 ms at a
+// million commits); nil when those are.
+func (v *View) dirIdents(depth int) *dirIdents {
+	pi := v.pathIdents()
+	if pi == nil {
+		return nil
+	}
+	c := &v.dirIdentCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.byDepth[depth]; ok {
+		return d
+	}
+	if c.byDepth == nil || len(c.byDepth) >= maxDirLogs {
+		c.byDepth = map[int]*dirIdents{}
+	}
+	d := v.pathDirIdents(pi, depth)
+	c.byDepth[depth] = d
+	return d
+}
+
+// pathDirIdents makes the dirIdents of depth from the totals per path
+// and identity.
+func (v *View) pathDirIdents(pi *pathIdents, depth int) *dirIdents {
+	return v.buildDirIdents(depth, v.x.Paths, v.byPath,
+		func(p uint32, add func(id uint32, lines uint64)) bool {
+			for k := pi.start[p]; k < pi.stop[p]; k++ {
+				add(pi.ident[k], uint64(pi.lines(k)))
+			}
+			return pi.distinct[p]
+		})
+}
+
+// prewarmDirIdents makes the dirIdents of depths 1 to prewarmOwnerDepths:
+// the deepest from the totals per path and identity, each shallower one
+// from the one below it (a directory of depth d is the union of those
+// of depth d+1 under it).
+func (v *View) prewarmDirIdents(pi *pathIdents) {
+	c := &v.dirIdentCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byDepth = map[int]*dirIdents{}
+	c.byDepth[prewarmOwnerDepths] = v.pathDirIdents(pi, prewarmOwnerDepths)
+	for depth := prewarmOwnerDepths - 1; depth >= 1; depth-- {
+		below := c.byDepth[depth+1]
+		// Directory names with a slash after them are cut like paths
+		// (see directory).
+		order, parts := make([]uint32, len(below.names)), make([]string, len(below.names))
+		for k, name := range below.names {
+			order[k], parts[k] = uint32(k), name+"/"
+		}
+		up := v.buildDirIdents(depth, parts, order,
+			func(d uint32, add func(id uint32, lines uint64)) bool {
+				for k := below.off[d]; k < below.off[d+1]; k++ {
+					add(below.ident[k], below.lines[k])
+				}
+				return below.distinct[d]
+			})
+		// up was made over the directories below: its files and dirOf
+		// are per path.
+		up.files = make([]uint32, len(up.names))
+		for d, n := range below.files {
+			up.files[up.dirOf[d]] += n
+		}
+		dirOf := make([]uint32, len(below.dirOf))
+		for p, d := range below.dirOf {
+			dirOf[p] = up.dirOf[d]
+		}
+		up.dirOf = dirOf
+		c.byDepth[depth] = up
+	}
+}
+
+// buildDirIdents makes the dirIdents of depth over parts (paths, or
+// directories of a greater depth, each with a slash after it), order
+// lists the parts in path order, and each(k, add) adds part k's lines
+// per identity and reports whether its identities have different names.
+func (v *View) buildDirIdents(depth int, parts []string, order []uint32, each func(uint32, func(uint32, uint64)) bool) *dirIdents {
+	n := len(parts)
+	d := &dirIdents{}
+	d.dirOf, d.names = cutPaths(parts, depth)
+	dirs := uint32(len(d.names))
+	start := offsets(d.dirOf, int(dirs))
+	d.files = make([]uint32, dirs)
+	d.distinct = make([]bool, dirs)
+	byDir := make([]uint32, n)
+	next := slices.Clone(start[:dirs])
+	for _, k := range order {
+		byDir[next[d.dirOf[k]]] = k
+		next[d.dirOf[k]]++
+	}
+	// at[id] is 1 + the place of identity id among the current
+	// directory's.
+	at := make([]uint32, len(v.x.Idents))
+	var base uint32
+	add := func(id uint32, lines uint64) {
+		if at[id] == 0 {
+			d.ident, d.lines = append(d.ident, id), append(d.lines, 0)
+			at[id] = uint32(len(d.ident)) - base
+		}
+		d.lines[base+at[id]-1] += lines
+	}
+	d.off = make([]uint32, 1, dirs+1)
+	for dir := range dirs {
+		base = uint32(len(d.ident))
+		d.files[dir] = start[dir+1] - start[dir]
+		d.distinct[dir] = true
+		for _, k := range byDir[start[dir]:start[dir+1]] {
+			d.distinct[dir] = each(k, add) && d.distinct[dir]
+		}
+		for _, id := range d.ident[base:] {
+			at[id] = 0
+		}
+		d.off = append(d.off, uint32(len(d.ident)))
+	}
+	return d
+}
