@@ -227,6 +227,10 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, keep []bool, minC
 			partial[k-1], some = true, true
 		}
 	}
+	// kept has bit r-lo set when the commit of time rank r is by an
+	// author kept: 1 bit per commit of the window read in the directory
+	// logs instead of 4 bytes of v.sortedIdent each.
+	var kept []uint64
 	for id, k := range at {
 		if k == 0 || partial[k-1] {
 			continue
@@ -238,11 +242,15 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, keep []bool, minC
 			dirs[k-1].Commits = b
 			continue
 		}
-		for _, r := range ranks[a : a+b] {
-			if q.authors[v.sortedIdent[r]] {
-				dirs[k-1].Commits++
-			}
+		if kept == nil {
+			kept = v.keptRanks(&q, lo, hi)
 		}
+		n := uint64(0)
+		for _, r := range ranks[a : a+b] {
+			r -= uint32(lo)
+			n += kept[r/64] >> (r % 64) & 1
+		}
+		dirs[k-1].Commits = int(n)
 	}
 	if some {
 		v.countPartialDirectories(&q, dirs, at, partial, dl, totals, minChanges)
@@ -254,6 +262,35 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, keep []bool, minC
 		dirs = []ChurnDirectory{}
 	}
 	return dirs
+}
+
+// keptRanks returns a bit per time rank of [lo, hi), set when q keeps
+// its commit's author.
+func (v *View) keptRanks(q *query, lo, hi int) []uint64 {
+	bit := identBits(q.authors)
+	kept := make([]uint64, (hi-lo+63)/64)
+	idents := v.sortedIdent[lo:hi]
+	for w := range kept {
+		var bits uint64
+		for j, id := range idents[w*64 : min(w*64+64, len(idents))] {
+			bits |= bit[id] << j
+		}
+		kept[w] = bits
+	}
+	return kept
+}
+
+// identBits returns 1 for each identity authors keeps, 0 for the others:
+// a factor, or bits to or in, where a branch per commit or change on
+// authors would be mispredicted often.
+func identBits(authors []bool) []uint64 {
+	bit := make([]uint64, len(authors))
+	for id, ok := range authors {
+		if ok {
+			bit[id] = 1
+		}
+	}
+	return bit
 }
 
 // countPartialDirectories counts the commits of q of the partial
@@ -278,16 +315,35 @@ func (v *View) countPartialDirectories(q *query, dirs []ChurnDirectory, at []uin
 		files[next[k]] = listedFiles[j]
 		next[k]++
 	}
-	// seen[r-lo] is 1 + the last directory that counted rank r.
-	seen := make([]uint32, hi-lo)
+	// seen has bit r-lo set when the directory being counted has
+	// counted rank r (cleared after each directory): 1 bit per commit of
+	// the window, set and counted without a branch.
+	seen := make([]uint64, (hi-lo+63)/64)
+	var bit []uint64
+	if q.authors != nil {
+		bit = identBits(q.authors)
+	}
 	for k := range dirs {
-		for _, p := range files[start[k]:start[k+1]] {
+		dirFiles := files[start[k]:start[k+1]]
+		n := uint64(0)
+		for _, p := range dirFiles {
 			first, end := s.window(p, lo, hi)
 			for e := first; e < end; e++ {
-				if r := s.rank[e] - uint32(lo); seen[r] != uint32(k)+1 && (q.authors == nil || q.authors[s.ident[e]]) {
-					seen[r] = uint32(k) + 1
-					dirs[k].Commits++
+				r := s.rank[e] - uint32(lo)
+				w := seen[r/64]
+				b := w>>(r%64)&1 ^ 1
+				if bit != nil {
+					b &= bit[s.ident[e]]
 				}
+				n += b
+				seen[r/64] = w | b<<(r%64)
+			}
+		}
+		dirs[k].Commits += int(n)
+		for _, p := range dirFiles {
+			first, end := s.window(p, lo, hi)
+			for _, r := range s.rank[first:end] {
+				seen[(r-uint32(lo))/64] = 0
 			}
 		}
 	}

@@ -273,6 +273,7 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 // window (see pathIdents; without them, from the window's entries).
 func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, authors []bool) {
 	s, pi := v.churnSums(), v.pathIdents()
+	bit := identBits(authors)
 	for _, p := range s.order {
 		if keep != nil && !keep[p] {
 			continue
@@ -285,11 +286,10 @@ func (v *View) authorTotals(totals []pathTotals, keep []bool, lo, hi int, author
 		}
 		var t pathTotals
 		for k := pi.start[p]; k < pi.stop[p]; k++ {
-			if authors[pi.ident[k]] {
-				t.added += uint64(pi.added[k])
-				t.deleted += uint64(pi.deleted[k])
-				t.commits += pi.commits[k]
-			}
+			b := bit[pi.ident[k]]
+			t.added += b * uint64(pi.added[k])
+			t.deleted += b * uint64(pi.deleted[k])
+			t.commits += uint32(b) * pi.commits[k]
 		}
 		t = s.sum(p, start, first, authors, t, -1)
 		totals[p] = s.sum(p, end, stop, authors, t, -1)
