@@ -205,6 +205,8 @@ type owners struct {
 	actName []uint32
 	// rank is scratch space per name, all zero between uses.
 	rank []int
+	// keys is scratch space for report.
+	keys []authorKey
 }
 
 func (v *View) newOwners(f Filter, depth int) *owners {
@@ -439,25 +441,39 @@ type authorKey struct {
 	lines  uint64
 }
 
+// before reports whether a has more lines than b, or as many and a name
+// that sorts first (name ids are in name order).
+func (a authorKey) before(b authorKey) bool {
+	return a.lines > b.lines || (a.lines == b.lines && a.name < b.name)
+}
+
 // report sums up a group of files, the directory path: sums are their
 // authors' (cleared here when they are o.dir), actOff the offsets of
 // their active authors in o.actName.
 func (o *owners) report(path string, sums *authorSums, actOff []int) DirectoryOwnership {
 	d := DirectoryOwnership{Path: path, Files: len(actOff) - 1, Authors: len(sums.names), TopAuthors: []AuthorShare{}, BusFactorAuthors: []string{}}
-	keys := make([]authorKey, len(sums.names))
-	for k, name := range sums.names {
-		keys[k] = authorKey{name, sums.active[name], sums.lines[name]}
-		d.Changes += int(sums.lines[name])
-	}
 	// The top authors, most lines first, then by name (name ids are in
-	// name order): a selection sort of the first few keys.
-	for t := range min(TopAuthors, len(keys)) {
-		for k := t + 1; k < len(keys); k++ {
-			if a, b := keys[k], keys[t]; a.lines > b.lines || (a.lines == b.lines && a.name < b.name) {
-				keys[t], keys[k] = keys[k], keys[t]
-			}
+	// name order), kept by insertion; keys are the active authors.
+	var top [TopAuthors]authorKey
+	tops := 0
+	keys := o.keys[:0]
+	for _, name := range sums.names {
+		a := authorKey{name, sums.active[name], sums.lines[name]}
+		d.Changes += int(a.lines)
+		if a.active > 0 {
+			keys = append(keys, a)
 		}
-		a := keys[t]
+		if tops < TopAuthors || a.before(top[tops-1]) {
+			j := min(tops, TopAuthors-1)
+			for ; j > 0 && a.before(top[j-1]); j-- {
+				top[j] = top[j-1]
+			}
+			top[j] = a
+			tops = min(tops+1, TopAuthors)
+		}
+	}
+	o.keys = keys
+	for _, a := range top[:tops] {
 		d.TopAuthors = append(d.TopAuthors, AuthorShare{Name: o.v.names[a.name], Changes: int(a.lines), Share: ratio(int(a.lines), d.Changes)})
 	}
 	if len(d.TopAuthors) > 0 {
@@ -471,11 +487,10 @@ func (o *owners) report(path string, sums *authorSums, actOff []int) DirectoryOw
 // busFactor takes authors away, those active on the most files first
 // (then the most lines, then by name), until more than half of the files
 // (whose active authors are at actOff in o.actName) have no active author
-// left, and returns their names.
-func (o *owners) busFactor(actOff []int, keys []authorKey) []string {
+// left, and returns their names. keys are the active authors (only they
+// can orphan a file); they are sorted here.
+func (o *owners) busFactor(actOff []int, order []authorKey) []string {
 	files := len(actOff) - 1
-	// Only active authors can orphan a file.
-	order := slices.DeleteFunc(keys, func(a authorKey) bool { return a.active == 0 })
 	slices.SortFunc(order, func(a, b authorKey) int {
 		switch {
 		case a.active != b.active:
