@@ -28,8 +28,9 @@ type churnSums struct {
 	ident []uint32
 	// commits is the number of time ranks.
 	commits int
-	// checkpoint holds, per path, buckets+1 places in its entries (see
-	// makeCheckpoints); buckets is 0 when there are none.
+	// checkpoint holds buckets+1 rows of places in the entries, one per
+	// path in path order (see makeCheckpoints): a query reads one or two
+	// rows front to back; buckets is 0 when there are none.
 	checkpoint []uint32
 	buckets    int
 	// exact reports that no path's lines added and deleted together
@@ -136,9 +137,8 @@ func (s *churnSums) firstAt(p uint32, r int) uint32 {
 	}
 	if s.buckets > 0 {
 		j := r * s.buckets / s.commits
-		c := int(s.place[p]) * (s.buckets + 1)
-		at := s.checkpoint[c+j : c+j+2]
-		lo, hi = at[0], at[1]
+		n, c := len(s.order), int(s.place[p])
+		lo, hi = s.checkpoint[j*n+c], s.checkpoint[(j+1)*n+c]
 	}
 	k, _ := slices.BinarySearch(s.rank[lo:hi], uint32(r))
 	return lo + uint32(k)
@@ -172,9 +172,9 @@ func (s *churnSums) makeCheckpoints(b int) {
 	if b == 0 {
 		return
 	}
-	s.checkpoint = make([]uint32, len(s.order)*(b+1))
+	n := len(s.order)
+	s.checkpoint = make([]uint32, n*(b+1))
 	for r, p := range s.order {
-		at := s.checkpoint[r*(b+1) : (r+1)*(b+1)]
 		e := s.start[p]
 		for j := range b {
 			// The first rank of bucket j: ceil(j*commits/b).
@@ -182,9 +182,9 @@ func (s *churnSums) makeCheckpoints(b int) {
 			for e < s.stop[p] && s.rank[e] < first {
 				e++
 			}
-			at[j] = e
+			s.checkpoint[j*n+r] = e
 		}
-		at[b] = s.stop[p]
+		s.checkpoint[b*n+r] = s.stop[p]
 	}
 }
 
