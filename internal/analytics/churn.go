@@ -308,13 +308,7 @@ func (v *View) countPartialDirectories(q *query, dirs []ChurnDirectory, at []uin
 			keys, listedFiles = append(keys, k-1), append(listedFiles, uint32(p))
 		}
 	}
-	start := offsets(keys, len(dirs))
-	files := make([]uint32, len(keys))
-	next := slices.Clone(start[:len(dirs)])
-	for j, k := range keys {
-		files[next[k]] = listedFiles[j]
-		next[k]++
-	}
+	start, files := grouped(keys, listedFiles, len(dirs))
 	// seen has bit r-lo set when the directory being counted has
 	// counted rank r (cleared after each directory): 1 bit per commit of
 	// the window, set and counted without a branch.

@@ -131,13 +131,7 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 		}
 		files, dirOf = append(files, p), append(dirOf, id)
 	}
-	start := offsets(dirOf, len(names))
-	byDir := make([]uint32, len(files))
-	next := slices.Clone(start[:len(names)])
-	for k, id := range dirOf {
-		byDir[next[id]] = files[k]
-		next[id]++
-	}
+	start, byDir := grouped(dirOf, files, len(names))
 	o := v.newOwners(f, depth)
 	for id, name := range names {
 		if dir, ok := o.directory(name, byDir[start[id]:start[id+1]]); ok {

@@ -258,6 +258,20 @@ func offsets(keys []uint32, n int) []uint32 {
 	return off
 }
 
+// grouped returns vals in a stable counting sort by keys (each val's key
+// at the same place, all below n) and where each key's run starts: key
+// k's values are out[start[k]:start[k+1]].
+func grouped(keys, vals []uint32, n int) (start, out []uint32) {
+	start = offsets(keys, n)
+	out = make([]uint32, len(keys))
+	next := slices.Clone(start[:n])
+	for j, k := range keys {
+		out[next[k]] = vals[j]
+		next[k]++
+	}
+	return start, out
+}
+
 // prepareIdentTimes fills sortedIdent and lists each identity's commits
 // in time order, for the older half of the time order or else the newer
 // one: a counting sort by identity of the time order keeps it within
