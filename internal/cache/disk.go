@@ -352,13 +352,6 @@ func (d *diskTier) failed(op string, err error) {
 	}
 }
 
-// size is the bytes all segment files hold together.
-func (d *diskTier) size() int64 {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.total
-}
-
 // close writes the queued entries and closes the files, removing the
 // newest segment if nothing was written to it. Closing again does
 // nothing.
