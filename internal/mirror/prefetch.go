@@ -4,10 +4,24 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 )
+
+// prefetchFetches is how many fetches Prefetch runs side by side for
+// each kind of object. A server writes a pack on one core, and most of
+// that time goes to rebuilding the objects whose stored deltas it cannot
+// send because their bases are not asked for: on git/git, packing the
+// 9,209 blobs of a year's diffs took 6.7 s without any delta search and
+// 7.9 s with it; two halves, split by path so that each rebuilds the delta
+// chains of its own files, took 3.6 s of CPU each (a split at random, 6.4
+// s each), and two fetches of half the year's trees 0.9 s against 1.6 s
+// for one.
+const prefetchFetches = 2
 
 // Prefetch fetches into a partial mirror what reading the line statistics
 // of commits (full hexadecimal names) needs: the trees of the commits and
@@ -45,8 +59,9 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	if err != nil {
 		return fmt.Errorf("list root trees: %w", err)
 	}
-	// The trees come without blobs; then the blobs the diffs need.
-	if err := m.fetchObjects(ctx, r, trees, "--filter=blob:none"); err != nil {
+	// The trees come without blobs, in runs of consecutive commits (which
+	// share most subtrees); then the blobs the diffs need.
+	if err := m.fetchObjects(ctx, r, runs(trees, prefetchFetches), "--filter=blob:none"); err != nil {
 		return fmt.Errorf("fetch trees: %w", err)
 	}
 	blobs, err := m.changedBlobs(ctx, r.dir, commits)
@@ -103,60 +118,92 @@ func (m *Manager) commitTrees(ctx context.Context, gitDir string, commits []stri
 		Stdin([]byte(strings.Join(commits, "\n") + "\n")).Output(ctx)
 }
 
+// runs cuts names into at most n runs of consecutive names, as even as
+// possible, none empty.
+func runs(names []string, n int) [][]string {
+	n = min(n, len(names))
+	out := make([][]string, 0, n)
+	for k := range n {
+		out = append(out, names[k*len(names)/n:(k+1)*len(names)/n])
+	}
+	return out
+}
+
 // changedBlobs returns the blobs on either side of the changes of commits
 // (as Numstat diffs them: no renames, merges skipped, root commits against
-// the empty tree), each once. Submodule commits are no blobs.
-func (m *Manager) changedBlobs(ctx context.Context, gitDir string, commits []string) ([]string, error) {
+// the empty tree), each once, in prefetchFetches groups by path (see
+// parseRawBlobs).
+func (m *Manager) changedBlobs(ctx context.Context, gitDir string, commits []string) ([][]string, error) {
 	out, err := m.git.Offline().Command(gitDir).
 		Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
 		Stdin([]byte(strings.Join(commits, "\n") + "\n")).Output(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return parseRawBlobs(out), nil
+	return parseRawBlobs(out, prefetchFetches), nil
 }
 
 // parseRawBlobs returns the distinct blob names of git diff-tree --raw -z
-// output: ":oldmode newmode old new status" records, each followed by a
-// path, between commit names.
-func parseRawBlobs(out []byte) []string {
+// output (":oldmode newmode old new status" records, each followed by a
+// path, between commit names) in n groups, each blob in the group of the
+// hash of the first path it comes with: every version of a file is in one
+// group, so that a server rebuilding their delta chains rebuilds each
+// chain once. Submodule commits are no blobs.
+func parseRawBlobs(out []byte, n int) [][]string {
 	seen := map[string]bool{}
-	var blobs []string
-	for tok := range bytes.SplitSeq(out, []byte{0}) {
-		if len(tok) == 0 || tok[0] != ':' {
+	groups := make([][]string, n)
+	toks := bytes.Split(out, []byte{0})
+	for k, tok := range toks {
+		if len(tok) == 0 || tok[0] != ':' || k+1 == len(toks) {
 			continue
 		}
 		f := strings.Fields(string(tok[1:]))
 		if len(f) < 5 {
 			continue
 		}
+		h := fnv.New32a()
+		_, _ = h.Write(toks[k+1]) // the path
+		g := &groups[h.Sum32()%uint32(n)]
 		for side := range 2 {
 			mode, oid := f[side], f[2+side]
 			if mode == "160000" || strings.Trim(oid, "0") == "" || seen[oid] {
 				continue
 			}
 			seen[oid] = true
-			blobs = append(blobs, oid)
+			*g = append(*g, oid)
 		}
 	}
-	return blobs
+	return groups
 }
 
 // fetchObjects fetches the named objects from r's remote, as a lazy fetch
 // would (no negotiation, no refs, no tags), with filter: --filter=blob:none
-// for trees without their blobs, --no-filter for blobs. It writes no
-// commit-graph and runs no maintenance: Complete does both later.
-func (m *Manager) fetchObjects(ctx context.Context, r *remote, oids []string, filter gitcli.Arg) error {
-	if len(oids) == 0 {
-		return nil
+// for trees without their blobs, --no-filter for blobs; one fetch per
+// group, side by side. It writes no commit-graph and runs no maintenance:
+// Complete does both later.
+func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string, filter gitcli.Arg) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, oids := range groups {
+		if len(oids) == 0 {
+			continue
+		}
+		// One after the other: netCommand writes the vetted addresses
+		// into the mirror's config.
+		c, nctx, cancel, err := m.netCommand(gctx, r, r.dir)
+		if err != nil {
+			stop()
+			_ = g.Wait()
+			return err
+		}
+		g.Go(func() error {
+			defer cancel()
+			return c.Config("fetch.negotiationAlgorithm", "noop").Config("fetch.writeCommitGraph", "false").
+				Config("maintenance.auto", "false").Config("gc.auto", "0").
+				Args("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", filter, "origin", "--stdin").
+				Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
+		})
 	}
-	c, nctx, cancel, err := m.netCommand(ctx, r, r.dir)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	return c.Config("fetch.negotiationAlgorithm", "noop").Config("fetch.writeCommitGraph", "false").
-		Config("maintenance.auto", "false").Config("gc.auto", "0").
-		Args("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", filter, "origin", "--stdin").
-		Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
+	return g.Wait()
 }

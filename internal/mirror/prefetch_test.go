@@ -1,58 +1,104 @@
 package mirror
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
-// TestPrefetchReadsOfflineWhatStatsNeed: after Prefetch of the newest
-// commit, its line statistics are read with fetching disabled and agree
-// with git's on the source; a commit not prefetched cannot be read so,
-// since nothing is fetched lazily.
+// TestPrefetchReadsOfflineWhatStatsNeed: after Prefetch of the two newest
+// commits (whose trees and blobs come in more than one fetch each), their
+// line statistics are read with fetching disabled and agree with git's on
+// the source; a commit not prefetched cannot be read so, since nothing is
+// fetched lazily.
 func TestPrefetchReadsOfflineWhatStatsNeed(t *testing.T) {
 	g := newGit(t)
 	m := newManager(t, g, Options{})
 	src := newSource(t, true)
+	files := map[string][]byte{}
+	for k := range 8 {
+		files[fmt.Sprintf("src/d%d/f%d.go", k%3, k)] = fmt.Appendf(nil, "package d\n// %d\n", k)
+	}
+	src.Commit(testrepo.Commit{Files: files})
+	for p := range files {
+		files[p] = append(files[p], "// changed\n"...)
+	}
+	src.Commit(testrepo.Commit{Files: files})
 	res := mustEnsure(t, m, src, nil)
 	if !res.Partial {
 		t.Fatalf("Ensure = %+v, want a partial mirror", res)
 	}
-	head, root := src.Git("rev-parse", "HEAD"), src.Git("rev-list", "--max-parents=0", "HEAD")
-	if err := m.Prefetch(t.Context(), src.key, src.url, nil, []string{head}); err != nil {
+	newest := strings.Fields(src.Git("rev-list", "-2", "HEAD"))
+	var raw string
+	for _, c := range newest {
+		raw += src.Git("diff-tree", "-r", "--raw", "--no-abbrev", "-z", "--no-renames", c) + "\x00"
+	}
+	if groups := parseRawBlobs([]byte(raw), prefetchFetches); len(groups) < 2 || len(groups[0]) == 0 || len(groups[1]) == 0 {
+		t.Fatalf("the test's blobs fall in groups %v: want two fetches at least", groups)
+	}
+	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest); err != nil {
 		t.Fatalf("Prefetch: %v", err)
 	}
 	offline := g.Offline()
-	var got []string
-	err := offline.Numstat(t.Context(), res.GitDir, [][]byte{[]byte(head)}, func(_ []byte, files []gitcli.FileStat) error {
-		for _, f := range files {
-			got = append(got, string(f.Path))
+	for _, c := range newest {
+		var got []string
+		err := offline.Numstat(t.Context(), res.GitDir, [][]byte{[]byte(c)}, func(_ []byte, files []gitcli.FileStat) error {
+			for _, f := range files {
+				got = append(got, string(f.Path))
+			}
+			return nil
+		})
+		want := strings.Fields(src.Git("diff-tree", "--no-commit-id", "--name-only", "-r", c))
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("offline numstat of prefetched %s: %v, %v; git on the source: %v", c, got, err, want)
 		}
-		return nil
-	})
-	want := strings.Fields(src.Git("diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"))
-	if err != nil || !slices.Equal(got, want) {
-		t.Fatalf("offline numstat of the prefetched head: %v, %v; git on the source: %v", got, err, want)
 	}
-	err = offline.Numstat(t.Context(), res.GitDir, [][]byte{[]byte(root)}, func([]byte, []gitcli.FileStat) error { return nil })
+	root := src.Git("rev-list", "--max-parents=0", "HEAD")
+	err := offline.Numstat(t.Context(), res.GitDir, [][]byte{[]byte(root)}, func([]byte, []gitcli.FileStat) error { return nil })
 	if err == nil {
 		t.Fatal("the root commit's statistics were read although it was not prefetched: something was fetched lazily")
 	}
 }
 
+// TestParseRawBlobs: every blob once, submodules and missing sides left
+// out, and the versions of a file in one group (the group of its path).
 func TestParseRawBlobs(t *testing.T) {
 	z := strings.Repeat("0", 40)
-	a, b, c := strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40)
+	a, b, c, d := strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40), strings.Repeat("d", 40)
 	out := strings.Join([]string{
 		strings.Repeat("1", 40),
 		":100644 100644 " + a + " " + b + " M", "f",
 		":000000 100644 " + z + " " + c + " A", "g",
 		":160000 160000 " + a + " " + c + " M", "sub",
-		":100644 000000 " + b + " " + z + " D", "h",
+		strings.Repeat("2", 40),
+		":100644 000000 " + b + " " + z + " D", "f",
+		":100644 100644 " + c + " " + d + " M", "g",
 	}, "\x00") + "\x00"
-	if got := parseRawBlobs([]byte(out)); !slices.Equal(got, []string{a, b, c}) {
-		t.Errorf("parseRawBlobs = %v, want %v", got, []string{a, b, c})
+	if got := parseRawBlobs([]byte(out), 1); !slices.Equal(got[0], []string{a, b, c, d}) || len(got) != 1 {
+		t.Errorf("parseRawBlobs(1 group) = %v, want [%v]", got, []string{a, b, c, d})
+	}
+	// f's and g's versions by the groups of their paths (FNV-1a: "f" in
+	// group 1 of 2, "g" in group 0).
+	got := parseRawBlobs([]byte(out), 2)
+	if want := [][]string{{c, d}, {a, b}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("parseRawBlobs(2 groups) = %v, want %v", got, want)
+	}
+}
+
+func TestRuns(t *testing.T) {
+	names := []string{"a", "b", "c", "d", "e"}
+	for n, want := range map[int][][]string{
+		1: {names}, 2: {{"a", "b"}, {"c", "d", "e"}}, 5: {{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}, 9: {{"a"}, {"b"}, {"c"}, {"d"}, {"e"}},
+	} {
+		if got := runs(names, n); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("runs(%v, %d) = %v, want %v", names, n, got, want)
+		}
+	}
+	if got := runs(nil, 2); len(got) != 0 {
+		t.Errorf("runs(nil, 2) = %v, want none", got)
 	}
 }
