@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/gitpulse/gitpulse/internal/analytics"
@@ -245,7 +247,7 @@ func heapAfterLoad(path string) float64 {
 // commits-only clone into an empty data directory, pass 1, summary.
 func (g *globals) firstAnswer(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
 	var commits int
-	d, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
+	d, _, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
 		commits = r.View().Summary(analytics.RepoInfo{}, time.Now(), false).Stats.TotalCommits
 		return nil
 	})
@@ -255,10 +257,10 @@ func (g *globals) firstAnswer(ctx context.Context, git *gitcli.Git, gitDir strin
 // firstChurn times a never-seen repository from nothing to the churn of
 // the year before its head's author date, as a first request for it
 // would wait for: commits-only clone, pass 1, then the line statistics
-// that cover the year.
-func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, error) {
+// that cover the year. It also returns how long each step took.
+func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, string, error) {
 	var files int
-	d, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
+	d, steps, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
 		f := analytics.Filter{From: r.View().Index().AuthorDate(0).AddDate(-1, 0, 0)}
 		v, err := r.WaitStatsFor(ctx, f)
 		if err != nil {
@@ -267,32 +269,73 @@ func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string
 		files = len(v.Churn(f).Files)
 		return nil
 	})
-	return d, files, err
+	if err != nil {
+		return 0, 0, "", err
+	}
+	return d, files, steps.describe([][2]string{{"mirror_cloned", "clone"}, {"metadata", "pass 1"},
+		{"prefetch", "fetching the year's trees and blobs"}, {"linestats_recent", "reading its statistics"}}), nil
 }
 
 // fromNothing times opening gitDir as a never-seen file:// URL, in an
-// empty data directory, and then answer.
-func (g *globals) fromNothing(ctx context.Context, git *gitcli.Git, gitDir string, answer func(*history.Repo) error) (time.Duration, error) {
+// empty data directory, and then answer; it also returns the steps the
+// service timed meanwhile.
+func (g *globals) fromNothing(ctx context.Context, git *gitcli.Git, gitDir string, answer func(*history.Repo) error) (time.Duration, stepTimes, error) {
 	dataDir, err := os.MkdirTemp("", "gitpulse-bench-data-")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer g.removeTemp(dataDir)
-	svc, err := history.New(git, history.Options{DataDir: dataDir, Policy: cliPolicy()})
+	reg := prometheus.NewRegistry()
+	svc, err := history.New(git, history.Options{DataDir: dataDir, Policy: cliPolicy(), Registry: reg})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	// Close stops the completion and pass 2 that run on after the answer.
 	defer svc.Close()
 	start := time.Now()
 	r, err := svc.Open(ctx, "file://"+gitDir, nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := answer(r); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return time.Since(start), nil
+	d := time.Since(start)
+	return d, gatherSteps(reg), nil
+}
+
+// stepTimes is the time each step of preparing a repository took (the
+// step label of gitpulse_repository_step_seconds, summed).
+type stepTimes map[string]time.Duration
+
+// gatherSteps reads the step times the service recorded into reg.
+func gatherSteps(reg *prometheus.Registry) stepTimes {
+	steps := stepTimes{}
+	families, _ := reg.Gather() // a partial result is still worth showing
+	for _, f := range families {
+		if f.GetName() != "gitpulse_repository_step_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "step" {
+					steps[l.GetValue()] += time.Duration(m.GetHistogram().GetSampleSum() * float64(time.Second))
+				}
+			}
+		}
+	}
+	return steps
+}
+
+// describe lists the named steps that were timed, each as "name 1.234 s".
+func (s stepTimes) describe(names [][2]string) string {
+	var parts []string
+	for _, n := range names {
+		if d, ok := s[n[0]]; ok {
+			parts = append(parts, n[1]+" "+seconds(d))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // baseBehind returns the nearest first-parent ancestor of HEAD ("HEAD~k")
@@ -368,11 +411,11 @@ func (f *benchFlags) build(ctx context.Context, g *globals, git *gitcli.Git, git
 		add("first answer: clone over file:// + pass 1 + summary", fmt.Sprintf("%s (%d commits)", seconds(d), commits), "<= 5 s")
 	}
 	if f.churn {
-		d, files, err := g.firstChurn(ctx, git, gitDir)
+		d, files, steps, err := g.firstChurn(ctx, git, gitDir)
 		if err != nil {
 			return nil, err
 		}
-		add("first churn of 1 year: clone over file:// + line statistics + churn", fmt.Sprintf("%s (%d files)", seconds(d), files), "<= 8 s")
+		add("first churn of 1 year: clone over file:// + line statistics + churn", fmt.Sprintf("%s (%d files; %s)", seconds(d), files, steps), "<= 8 s")
 	}
 
 	return full, full.Save(path)

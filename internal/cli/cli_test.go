@@ -391,7 +391,7 @@ func TestBench(t *testing.T) {
 	idx := filepath.Join(t.TempDir(), "bench.idx")
 	args := []string{"bench", dir, "--runs", "1", "--slow-runs", "1", "--back", "5", "--query-runs", "1", "--first-answer=false", "--index", idx}
 	for k, want := range [][]string{
-		{"full index (both passes)", "extend by 5 commits", "query coupling", "queries: the worst p99", "cold: contributors, new filter"},
+		{"full index (both passes)", "extend by 5 commits", "files; clone ", "query coupling", "queries: the worst p99", "cold: contributors, new filter"},
 		{"load index", "query commits", "(120 runs, 120 filters)", "cold: churn, new filter"},
 	} {
 		out, stderr, code := run(t, t.TempDir(), args...)
