@@ -50,53 +50,77 @@ func newServe(g *globals) *cobra.Command {
 }
 
 func (g *globals) serve(ctx context.Context, addr string) error {
-	cfg := g.cfg
 	if addr == "" {
-		addr = ":" + strconv.Itoa(cfg.Port)
+		addr = ":" + strconv.Itoa(g.cfg.Port)
 	}
 	log := g.logger()
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(g.stderr, nil))
 	}
 	redis.SetLogger(redisLogger{log})
+	handler, closeAll, err := g.newAPI(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	return listenAndServe(ctx, addr, handler, g.cfg.ShutdownGrace, log)
+}
+
+// newAPI builds what serve serves from the settings: the API's handler
+// over its history service, result cache, rate limiter and recap
+// endpoints. closeAll releases them, the last opened first; on an error
+// newAPI has released them already.
+func (g *globals) newAPI(ctx context.Context, log *slog.Logger) (handler http.Handler, closeAll func(), err error) {
+	cfg := g.cfg
+	var closers []func()
+	release := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
 	// The LLM settings are checked before anything starts; the rest were
 	// by Validate.
 	gen, err := recap.New(recapConfig(cfg))
 	if err != nil {
-		return usageError{fmt.Errorf("invalid settings:\n%w", err)}
+		return nil, nil, usageError{fmt.Errorf("invalid settings:\n%w", err)}
 	}
 	key, keyFrom, err := secretKey(cfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	log.Info("starting", "sessions_key", keyFrom, "settings", cfg.String())
 
 	git, err := gitcli.New(ctx, gitcli.Options{})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	reg := newRegistry()
 	var rdb redis.UniversalClient
 	if cfg.RedisURL != "" {
 		rdb = redisClient(cfg)
-		defer closeLogged(log, "redis client", rdb)
+		closers = append(closers, func() { closeLogged(log, "redis client", rdb) })
 	}
 	hopts := historyOptions(cfg, serverPolicy(cfg), reg, log)
 	if cfg.JobQueue == config.JobQueueRedis {
 		// A fleet's API instance: workers clone and index.
 		q, err := fleet.NewQueue(rdb)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer closeLogged(log, "job queue", q)
+		closers = append(closers, func() { closeLogged(log, "job queue", q) })
 		hopts.Queue = q
 		fleet.RegisterQueueMetrics(reg, rdb)
 	}
 	svc, err := history.New(git, hopts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer svc.Close()
+	closers = append(closers, svc.Close)
 	// Earlier versions kept the disk tier in one bbolt file, whose entries
 	// are under an older key version and never read again.
 	_ = os.Remove(filepath.Join(cfg.DataDir, "cache", "results.db"))
@@ -108,9 +132,9 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		Logger:      log,
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer closeLogged(log, "result cache", results)
+	closers = append(closers, func() { closeLogged(log, "result cache", results) })
 	registerCacheStats(reg, results)
 
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(cfg.RateLimit, cfg.Window)
@@ -120,9 +144,9 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	proxies, _ := ratelimit.ParseProxies(cfg.TrustedProxies) // validated by config.Validate
 	recapOpts, err := recapOptions(cfg, key, gen, svc, rdb, reg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	handler := httpapi.New(httpapi.Options{
+	handler = httpapi.New(httpapi.Options{
 		Dashboard:     web.Handler(httpapi.NotFound),
 		Recap:         recapOpts,
 		Service:       svc,
@@ -136,7 +160,7 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 		Logger:        log,
 		AuthorStats:   cfg.AuthorStats,
 	})
-	return listenAndServe(ctx, addr, handler, cfg.ShutdownGrace, log)
+	return handler, release, nil
 }
 
 // newRegistry is a metrics registry with the Go runtime's and the
