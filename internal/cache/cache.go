@@ -166,20 +166,27 @@ func weigh(key string, value []byte) uint32 {
 // copied into the tiers above it, where its TTL starts afresh. The
 // returned slice is the caller's own.
 func (c *Cache) Get(ctx context.Context, key string) (value []byte, src Source, ok bool) {
+	v, src, ok := c.get(ctx, key)
+	return bytes.Clone(v), src, ok
+}
+
+// get is Get without the copy: the value is the one the memory tier
+// holds, which nobody may modify.
+func (c *Cache) get(ctx context.Context, key string) (value []byte, src Source, ok bool) {
 	if v, ok := c.mem.GetIfPresent(key); ok {
 		c.memoryHits.Add(1)
-		return bytes.Clone(v), SourceMemory, true
+		return v, SourceMemory, true
 	}
 	if v, ok := c.disk.get(key); ok {
 		c.diskHits.Add(1)
 		c.mem.Set(key, v)
-		return bytes.Clone(v), SourceDisk, true
+		return v, SourceDisk, true
 	}
 	if v, ok := c.redis.get(ctx, key); ok {
 		c.redisHits.Add(1)
 		c.mem.Set(key, v)
 		c.disk.put(ctx, key, v)
-		return bytes.Clone(v), SourceRedis, true
+		return v, SourceRedis, true
 	}
 	c.misses.Add(1)
 	return nil, "", false
@@ -204,13 +211,16 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte) {
 // Do returns the cached value for key or, on a miss, runs compute once for
 // all concurrent callers of the same key, stores its result and returns
 // it with SourceComputed. Errors from compute are returned, not cached.
+// Unlike Get's, the value is not copied for each caller (a hit costs no
+// copy of a large answer): it is shared with the cache and with other
+// callers, and nobody may modify it.
 //
 // compute gets ctx's values but neither its cancellation nor its
 // deadline, since its result is shared by callers with other contexts: it
 // must bound itself. A caller whose ctx ends stops waiting and gets
 // ctx's error.
 func (c *Cache) Do(ctx context.Context, key string, compute func(ctx context.Context) ([]byte, error)) ([]byte, Source, error) {
-	if v, src, ok := c.Get(ctx, key); ok {
+	if v, src, ok := c.get(ctx, key); ok {
 		return v, src, nil
 	}
 	detached := context.WithoutCancel(ctx)
@@ -231,7 +241,7 @@ func (c *Cache) Do(ctx context.Context, key string, compute func(ctx context.Con
 		if res.Err != nil {
 			return nil, "", res.Err
 		}
-		return bytes.Clone(res.Val.([]byte)), SourceComputed, nil
+		return res.Val.([]byte), SourceComputed, nil
 	case <-ctx.Done():
 		return nil, "", ctx.Err()
 	}

@@ -7,7 +7,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,8 +26,9 @@ import (
 	"github.com/gitpulse/gitpulse/internal/reports"
 )
 
-// ResultCache stores encoded response bodies. cached reports that body
-// came from a cache tier rather than from compute.
+// ResultCache stores encoded answers. cached reports that body came from
+// a cache tier rather than from compute. body may be shared with the
+// cache: nobody modifies it.
 type ResultCache interface {
 	Do(ctx context.Context, key string, compute func(context.Context) ([]byte, error)) (body []byte, cached bool, err error)
 }
@@ -316,21 +316,19 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 		}
 		describe(w.Header(), view, repo.Refreshing())
 		compute := func(context.Context) ([]byte, error) {
-			return json.Marshal(report.Answer(view, req, reports.Info(info), now))
+			return encodeAnswer(report.Answer(view, req, reports.Info(info), now))
 		}
-		body, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, req, now), compute)
+		enc, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, req, now), compute)
 		if err != nil {
 			WriteFailure(w, r, a.log, err)
 			return
 		}
-		if cached && r.URL.Path == "/api/repositories/summary" {
-			body, err = markCached(body)
-			if err != nil {
-				WriteFailure(w, r, a.log, err)
-				return
-			}
+		etag, body, err := decodeAnswer(enc, cached)
+		if err != nil {
+			WriteFailure(w, r, a.log, err)
+			return
 		}
-		writeValidated(w, r, body)
+		writeValidated(w, r, etag, body)
 	}
 }
 
@@ -371,19 +369,7 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 // does, so entries written under an older encoding are never read.
 func cacheKey(path, repoKey string, v *analytics.View, req query.Request, now time.Time) string {
 	x := v.Index()
-	return fmt.Sprintf("v4 %q %q %q %t %d %s %s", path, repoKey, x.Head(), v.Stats(), x.Covered(), now.UTC().Format(time.DateOnly), req.Key())
-}
-
-// markCached rewrites a summary served from the cache so that its
-// metadata says so.
-func markCached(body []byte) ([]byte, error) {
-	var s analytics.SummaryResponse
-	if err := json.Unmarshal(body, &s); err != nil {
-		return nil, fmt.Errorf("decode cached summary: %w", err)
-	}
-	s.Summary.Metadata.Cached = true
-	s.Summary.Metadata.DataSource = analytics.SourceCache
-	return json.Marshal(s)
+	return fmt.Sprintf("v5 %q %q %q %t %d %s %s", path, repoKey, x.Head(), v.Stats(), x.Covered(), now.UTC().Format(time.DateOnly), req.Key())
 }
 
 // healthBody is the answer of /healthz and /readyz.

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -32,14 +30,12 @@ func compressed(h http.Handler) http.Handler {
 	})
 }
 
-// writeValidated answers 200 with body and a weak ETag of its content,
-// or 304 with no body when the request's If-None-Match names that ETag:
-// a client that revalidates an analytics answer it holds is not sent it
-// again. Cache-Control: no-cache makes clients revalidate every time,
-// since new commits change the answer.
-func writeValidated(w http.ResponseWriter, r *http.Request, body []byte) {
-	sum := sha256.Sum256(body)
-	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+// writeValidated answers 200 with body and etag, the weak ETag of its
+// content (etagOf), or 304 with no body when the request's If-None-Match
+// names that ETag: a client that revalidates an analytics answer it holds
+// is not sent it again. Cache-Control: no-cache makes clients revalidate
+// every time, since new commits change the answer.
+func writeValidated(w http.ResponseWriter, r *http.Request, etag string, body []byte) {
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")

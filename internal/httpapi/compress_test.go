@@ -2,11 +2,14 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
 
+	"github.com/gitpulse/gitpulse/internal/analytics"
 	"github.com/gitpulse/gitpulse/internal/httpapi"
 	"github.com/gitpulse/gitpulse/internal/web"
 )
@@ -115,5 +118,49 @@ func TestCompressionAndETags(t *testing.T) {
 	b, body := fetch(t, s.URL+"/api/repositories/heatmap?"+params("repoUrl", repo, "fromDate", "2026-10-05").Encode(), "", a.Header.Get("ETag"))
 	if b.StatusCode != http.StatusOK || b.Header.Get("ETag") == a.Header.Get("ETag") || !json.Valid(body) {
 		t.Errorf("a different query: %d, ETag %q (the other's %q)", b.StatusCode, b.Header.Get("ETag"), a.Header.Get("ETag"))
+	}
+}
+
+// TestCachedSummaryETag checks that a summary served from the cache is
+// the computed one with only its metadata saying so (cached, dataSource
+// "cache"), byte for byte as encoding/json writes it, and that each of the
+// two carries the ETag of its own content: revalidating the computed
+// answer's ETag against the cached one gets the new body.
+func TestCachedSummaryETag(t *testing.T) {
+	repo := fixture(t)
+	s := newServer(t, serverOpts{cached: true})
+	target := s.URL + "/api/repositories/summary?" + params("repoUrl", repo).Encode()
+	first, computed := fetch(t, target, "", "")
+	second, cached := fetch(t, target, "", "")
+	third, again := fetch(t, target, "", "")
+	var want analytics.SummaryResponse
+	if err := json.Unmarshal(computed, &want); err != nil {
+		t.Fatal(err)
+	}
+	if want.Summary.Metadata.Cached || want.Summary.Metadata.DataSource != analytics.SourceClone {
+		t.Fatalf("the computed summary's metadata: %+v", want.Summary.Metadata)
+	}
+	want.Summary.Metadata.Cached, want.Summary.Metadata.DataSource = true, analytics.SourceCache
+	wantBody, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cached, wantBody) || !bytes.Equal(again, wantBody) {
+		t.Fatalf("cached summaries\n%s\n%s\nwant\n%s", cached, again, wantBody)
+	}
+	for _, c := range []struct {
+		resp *http.Response
+		body []byte
+	}{{first, computed}, {second, cached}, {third, again}} {
+		sum := sha256.Sum256(c.body)
+		if got, want := c.resp.Header.Get("ETag"), `W/"`+hex.EncodeToString(sum[:16])+`"`; got != want {
+			t.Errorf("ETag %s, want %s (of the body)", got, want)
+		}
+	}
+	if resp, body := fetch(t, target, "", first.Header.Get("ETag")); resp.StatusCode != http.StatusOK || !bytes.Equal(body, wantBody) {
+		t.Errorf("revalidating the computed summary's ETag: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := fetch(t, target, "gzip", second.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidating the cached summary's ETag: %d", resp.StatusCode)
 	}
 }
