@@ -8,12 +8,12 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -314,11 +314,12 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 				return
 			}
 		}
-		describe(w.Header(), view, repo.Refreshing())
+		head := view.Index().Head()
+		describe(w.Header(), head, repo.Refreshing())
 		compute := func(context.Context) ([]byte, error) {
 			return encodeAnswer(report.Answer(view, req, reports.Info(info), now))
 		}
-		enc, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, view, req, now), compute)
+		enc, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, head, view, req, now), compute)
 		if err != nil {
 			WriteFailure(w, r, a.log, err)
 			return
@@ -341,9 +342,10 @@ const (
 	HeaderRefreshing = "X-Gitpulse-Refreshing"
 )
 
-// describe sets the headers that say which history view describes.
-func describe(h http.Header, view *analytics.View, refreshing bool) {
-	if head := view.Index().Head(); head != "" {
+// describe sets the headers that say which history an answer describes:
+// the head of its index.
+func describe(h http.Header, head string, refreshing bool) {
+	if head != "" {
 		h.Set(HeaderHead, head)
 	}
 	if refreshing {
@@ -367,9 +369,19 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 // Key, never the raw parameters (which could be spelt to collide with
 // another query's). The version prefix changes whenever the encoding
 // does, so entries written under an older encoding are never read.
-func cacheKey(path, repoKey string, v *analytics.View, req query.Request, now time.Time) string {
-	x := v.Index()
-	return fmt.Sprintf("v5 %q %q %q %t %d %s %s", path, repoKey, x.Head(), v.Stats(), x.Covered(), now.UTC().Format(time.DateOnly), req.Key())
+//
+// head is v's index's head (the caller has it already). The key is built
+// in one buffer, since it is built on every request.
+func cacheKey(path, repoKey, head string, v *analytics.View, req query.Request, now time.Time) string {
+	var buf [512]byte
+	b := append(buf[:0], "v5 "...)
+	b = append(strconv.AppendQuote(b, path), ' ')
+	b = append(strconv.AppendQuote(b, repoKey), ' ')
+	b = append(strconv.AppendQuote(b, head), ' ')
+	b = append(strconv.AppendBool(b, v.Stats()), ' ')
+	b = append(strconv.AppendInt(b, int64(v.Index().Covered()), 10), ' ')
+	b = append(now.UTC().AppendFormat(b, time.DateOnly), ' ')
+	return string(req.AppendKey(b))
 }
 
 // healthBody is the answer of /healthz and /readyz.

@@ -335,37 +335,52 @@ func (p *parser) timePeriod() string {
 	}
 }
 
-// Key is a canonical, unambiguous encoding of every field of r but
-// RepoURL (which callers replace by the repository's own key): two
-// requests have the same Key exactly when their other fields are equal.
-// Strings are Go-quoted, which is injective for any bytes, and instants
-// are written in UTC.
-func (r Request) Key() string {
+// AppendKey appends to dst a canonical, unambiguous encoding of every
+// field of r but RepoURL (which callers replace by the repository's own
+// key): two requests have the same key exactly when their other fields
+// are equal. Strings are Go-quoted, which is injective for any bytes, and
+// instants are written in UTC. It allocates nothing beyond dst's growth,
+// since a cached answer's key is built on every request.
+func (r Request) AppendKey(dst []byte) []byte {
 	f := r.Filter
-	return fmt.Sprintf("page=%d limit=%d from=%s to=%s authors=%s minChanges=%d extensions=%s paths=%s period=%q top=%d groupBy=%q depth=%d excludeBots=%t exclude=%s minShared=%d maxFiles=%d",
-		r.Page, r.Limit, keyTime(f.From), keyTime(f.To), keyList(f.Authors), f.MinChanges,
-		keyList(f.Extensions), keyList(f.Paths), r.TimePeriod, r.TopFiles, r.GroupBy, r.Depth,
-		f.ExcludeBots, keyList(f.Exclude), r.MinShared, r.MaxFiles)
+	dst = appendInt(append(dst, "page="...), r.Page)
+	dst = appendInt(append(dst, " limit="...), r.Limit)
+	dst = appendKeyTime(append(dst, " from="...), f.From)
+	dst = appendKeyTime(append(dst, " to="...), f.To)
+	dst = appendKeyList(append(dst, " authors="...), f.Authors)
+	dst = appendInt(append(dst, " minChanges="...), f.MinChanges)
+	dst = appendKeyList(append(dst, " extensions="...), f.Extensions)
+	dst = appendKeyList(append(dst, " paths="...), f.Paths)
+	dst = strconv.AppendQuote(append(dst, " period="...), r.TimePeriod)
+	dst = appendInt(append(dst, " top="...), r.TopFiles)
+	dst = strconv.AppendQuote(append(dst, " groupBy="...), r.GroupBy)
+	dst = appendInt(append(dst, " depth="...), r.Depth)
+	dst = strconv.AppendBool(append(dst, " excludeBots="...), f.ExcludeBots)
+	dst = appendKeyList(append(dst, " exclude="...), f.Exclude)
+	dst = appendInt(append(dst, " minShared="...), r.MinShared)
+	return appendInt(append(dst, " maxFiles="...), r.MaxFiles)
 }
 
-func keyTime(t time.Time) string {
+func appendInt(dst []byte, n int) []byte {
+	return strconv.AppendInt(dst, int64(n), 10)
+}
+
+func appendKeyTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return "-"
+		return append(dst, '-')
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().AppendFormat(dst, time.RFC3339Nano)
 }
 
-func keyList(items []string) string {
-	var b strings.Builder
-	b.WriteByte('[')
+func appendKeyList(dst []byte, items []string) []byte {
+	dst = append(dst, '[')
 	for i, it := range items {
 		if i > 0 {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		b.WriteString(strconv.Quote(it))
+		dst = strconv.AppendQuote(dst, it)
 	}
-	b.WriteByte(']')
-	return b.String()
+	return append(dst, ']')
 }
 
 func (p *parser) groupBy() string {
