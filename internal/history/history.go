@@ -340,10 +340,14 @@ func (r *Repo) Ready(ctx context.Context) error {
 	r.mu.Lock()
 	ready := r.metaReady
 	r.mu.Unlock()
-	select {
-	case <-closedIfNil(ready):
-	case <-ctx.Done():
-		return fmt.Errorf("open %s: %w", r.Info.Key, ctx.Err())
+	// Most requests find no preparation under way (ready nil) and do not
+	// look at ctx, whose Done would make a channel for each of them.
+	if ready != nil {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return fmt.Errorf("open %s: %w", r.Info.Key, ctx.Err())
+		}
 	}
 	if r.view.Load() == nil {
 		return r.err()

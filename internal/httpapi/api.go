@@ -335,7 +335,8 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 
 // Headers that say which history an analytics answer describes.
 const (
-	// HeaderHead is the commit the answer's index ends at.
+	// HeaderHead is the commit the answer's index ends at. These names
+	// are canonical (http.CanonicalHeaderKey), as describe writes them.
 	HeaderHead = "X-Gitpulse-Head"
 	// HeaderRefreshing is "true" while a fetch or an update runs behind
 	// the answer: a newer one may follow shortly.
@@ -346,10 +347,10 @@ const (
 // the head of its index.
 func describe(h http.Header, head string, refreshing bool) {
 	if head != "" {
-		h.Set(HeaderHead, head)
+		h[HeaderHead] = []string{head}
 	}
 	if refreshing {
-		h.Set(HeaderRefreshing, "true")
+		h[HeaderRefreshing] = []string{"true"}
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -643,5 +646,97 @@ func TestReadyzNotReadyWhenDataDiskFull(t *testing.T) {
 	}
 	if resp := s.get("/readyz", nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("readyz after room was made: %d", resp.StatusCode)
+	}
+}
+
+// TestCachedAnswerHeadersAndAccessLog pins what every answer carries
+// besides its body, on the path a busy dashboard takes (a summary, then
+// the same summary from the cache, behind the rate limiter as serve sets
+// it up): a new request ID each, the security headers, the rate-limit,
+// validation and history headers, one access log line with each field,
+// and the request metrics.
+func TestCachedAnswerHeadersAndAccessLog(t *testing.T) {
+	var logs syncBuffer
+	limiter := ratelimit.Middleware(ratelimit.NewMemory(100, time.Minute), nil, httpapi.DenyRateLimited)
+	s := newServer(t, serverOpts{cached: true, log: slog.New(slog.NewJSONHandler(&logs, nil)),
+		middleware: []func(http.Handler) http.Handler{limiter}})
+	repo := fixture(t)
+	target := s.URL + "/api/repositories/summary?" + params("repoUrl", repo).Encode()
+	type answer struct {
+		id, bytes string
+	}
+	var answers []answer
+	for i := range 3 {
+		resp, body := fetch(t, target, "", "")
+		h := resp.Header
+		id := h.Get("X-Request-ID")
+		if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" || slices.ContainsFunc(answers, func(a answer) bool { return a.id == id }) {
+			t.Errorf("request %d: request ID %q is not 12 new random bytes in hex", i, id)
+		}
+		for k, want := range map[string]string{
+			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+			"Content-Type":            "application/json; charset=utf-8", "Content-Length": strconv.Itoa(len(body)),
+			"Cache-Control": "no-cache", "Vary": "Accept-Encoding",
+			"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": strconv.Itoa(99 - i), "X-RateLimit-Reset": "60",
+		} {
+			if got := h.Values(k); len(got) != 1 || got[0] != want {
+				t.Errorf("request %d: %s %q, want %q", i, k, got, want)
+			}
+		}
+		if etag := h.Get("ETag"); !strings.HasPrefix(etag, `W/"`) || len(etag) != 36 {
+			t.Errorf("request %d: ETag %q", i, etag)
+		}
+		if head := h.Get("X-Gitpulse-Head"); len(head) != 40 {
+			t.Errorf("request %d: X-Gitpulse-Head %q", i, head)
+		}
+		answers = append(answers, answer{id, strconv.Itoa(len(body))})
+	}
+
+	var lines []map[string]any
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		lines = lines[:0]
+		for line := range strings.Lines(logs.String()) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if m["msg"] == "request" && m["path"] == "/api/repositories/summary" {
+				lines = append(lines, m)
+			}
+		}
+		if len(lines) >= 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(lines) != 3 {
+		t.Fatalf("%d access log lines for 3 summaries:\n%s", len(lines), logs.String())
+	}
+	for i, m := range lines {
+		keys := slices.Sorted(maps.Keys(m))
+		want := []string{"bytes", "client", "duration_ms", "level", "method", "msg", "path", "request_id", "status", "time"}
+		if !slices.Equal(keys, want) {
+			t.Errorf("access log line %d has fields %v, want %v", i, keys, want)
+		}
+		if m["level"] != "INFO" || m["method"] != "GET" || m["status"] != 200.0 || m["client"] != "127.0.0.1" ||
+			m["request_id"] != answers[i].id || fmt.Sprint(m["bytes"]) != answers[i].bytes {
+			t.Errorf("access log line %d: %v, want request %+v", i, m, answers[i])
+		}
+		if d, ok := m["duration_ms"].(float64); !ok || d < 0 {
+			t.Errorf("access log line %d: duration_ms %v", i, m["duration_ms"])
+		}
+	}
+
+	resp, metrics := fetch(t, s.URL+"/metrics", "", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`gitpulse_http_requests_total{route="GET /api/repositories/summary",status="200"} 3`,
+		`gitpulse_http_request_duration_seconds_count{route="GET /api/repositories/summary"} 3`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -37,8 +37,8 @@ func compressed(h http.Handler) http.Handler {
 // every time, since new commits change the answer.
 func writeValidated(w http.ResponseWriter, r *http.Request, etag string, body []byte) {
 	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "no-cache")
+	h["Etag"] = []string{etag}
+	h["Cache-Control"] = noCache
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

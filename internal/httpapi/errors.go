@@ -44,11 +44,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// Header values written on every answer, shared like securityHeaders'.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noCache         = []string{"no-cache"}
+)
 
 // writePending answers 504 for a repository still being prepared after
 // err (the request's deadline), with how far the preparation has come; any

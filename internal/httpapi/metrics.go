@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,21 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// mu guards series: each route's and status's counter and histogram,
+	// looked up once, so that a request does not hash its label values.
+	mu     sync.RWMutex
+	series map[routeStatus]routeSeries
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -24,6 +40,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "gitpulse_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
+		series: map[routeStatus]routeSeries{},
 	}
 	reg.MustRegister(m.requests, m.latency)
 	return m
@@ -39,8 +56,20 @@ func (m *metrics) observe(r *http.Request, status int, took time.Duration) {
 	if route == "" || route == "/" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(took.Seconds())
+	k := routeStatus{route, status}
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if !ok {
+		// Routes are the patterns of the route table and statuses few, so
+		// the map stays small.
+		s = routeSeries{m.requests.WithLabelValues(route, strconv.Itoa(status)), m.latency.WithLabelValues(route)}
+		m.mu.Lock()
+		m.series[k] = s
+		m.mu.Unlock()
+	}
+	s.requests.Inc()
+	s.latency.Observe(took.Seconds())
 }
 
 // metricsHandler serves the registry in the Prometheus text format.

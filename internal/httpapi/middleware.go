@@ -39,11 +39,10 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string, 
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		hdr := w.Header()
-		hdr.Set("X-Request-ID", id)
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("X-Frame-Options", "DENY")
-		hdr.Set("Referrer-Policy", "no-referrer")
-		hdr.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		hdr["X-Request-Id"] = []string{id}
+		for _, sh := range securityHeaders {
+			hdr[sh.key] = sh.value
+		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
@@ -57,14 +56,43 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string, 
 			}
 			took := time.Since(start)
 			m.observe(r, rec.status, took)
-			log.Info("request", "method", r.Method, "path", logPath(r.URL.Path), "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", took.Milliseconds(), "request_id", id, "client", clientAddr(r))
+			accessLog(log, r.Method, logPath(r.URL.Path), rec.status, rec.bytes, took, id, clientAddr(r))
 		}()
 		if cors(rec, r, origins) {
 			return
 		}
 		h.ServeHTTP(rec, r)
 	})
+}
+
+// securityHeaders are the headers every response carries, under their
+// canonical keys, as the header map holds them. The value slices are
+// shared by every response: nothing changes them in place (Header.Set
+// replaces a slice, Header.Add appends to a full one, which copies it).
+var securityHeaders = [...]struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+}
+
+// accessLog writes a request's line of the access log at level Info. It
+// hands the handler its record directly: slog.Logger's methods would
+// capture the caller's program counter (unused: no source is logged) and
+// box every value, on every request.
+func accessLog(log *slog.Logger, method, path string, status, bytes int, took time.Duration, id, client string) {
+	ctx := context.Background() // as slog.Logger.Info's
+	h := log.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(slog.String("method", method), slog.String("path", path), slog.Int("status", status), slog.Int("bytes", bytes),
+		slog.Int64("duration_ms", took.Milliseconds()), slog.String("request_id", id), slog.String("client", client))
+	_ = h.Handle(ctx, rec) // as slog.Logger's methods do, a handler's error is dropped
 }
 
 // logPath is path as the access log writes it: a WebSocket's session id
@@ -104,10 +132,13 @@ func saneID(id string) bool {
 	return true
 }
 
+// newID is a new request ID: 12 random bytes in hex.
 func newID() string {
 	var b [12]byte
+	var h [2 * len(b)]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 // cors sets the CORS headers for an allowed origin and answers preflight

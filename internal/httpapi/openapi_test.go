@@ -266,7 +266,17 @@ func conforming(t *testing.T, h http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 		cw := &capture{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(cw, r)
-		if cw.hijacked || r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/assets/") {
+		if cw.hijacked {
+			return
+		}
+		// Headers written straight into the map (the hot paths do) must
+		// be under the key Header.Set would use, or Header.Get misses them.
+		for k := range w.Header() {
+			if http.CanonicalHeaderKey(k) != k {
+				t.Errorf("%s %s: header %q is not under its canonical key %q", r.Method, r.URL.Path, k, http.CanonicalHeaderKey(k))
+			}
+		}
+		if r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/assets/") {
 			return
 		}
 		if problems := c.check(r, reqBody, cw); len(problems) > 0 {

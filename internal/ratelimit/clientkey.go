@@ -12,7 +12,7 @@ import (
 // their /64 (one subscriber's usual allocation). It ignores
 // X-Forwarded-For and Forwarded; see Proxies for servers behind a proxy.
 func ClientKey(r *http.Request) string {
-	addr, ok := parseAddr(r.RemoteAddr)
+	addr, ok := parsePeer(r.RemoteAddr)
 	if !ok {
 		return r.RemoteAddr
 	}
@@ -93,7 +93,7 @@ func (p Proxies) ClientKey(r *http.Request) string {
 
 // client resolves the client address; false when RemoteAddr is not one.
 func (p Proxies) client(r *http.Request) (netip.Addr, bool) {
-	peer, ok := parseAddr(r.RemoteAddr)
+	peer, ok := parsePeer(r.RemoteAddr)
 	if !ok || !p.trusts(peer) {
 		return peer, ok
 	}
@@ -196,6 +196,17 @@ func unquote(v string) (string, bool) {
 		b.WriteByte(v[i])
 	}
 	return b.String(), true
+}
+
+// parsePeer parses a connection's address (Request.RemoteAddr), which
+// net/http writes "ip:port", as parseAddr does, trying that form first:
+// parseAddr's first attempt, a bare "ip", would fail on it, and the error
+// costs an allocation on every request.
+func parsePeer(s string) (netip.Addr, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	return parseAddr(s)
 }
 
 // parseAddr parses "ip", "ip:port" or "[ipv6]:port", unmapping

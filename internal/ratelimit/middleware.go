@@ -48,12 +48,16 @@ func Middleware(l Limiter, keyFunc func(*http.Request) string, deny func(w http.
 
 // setHeaders sets the rate-limit headers for res, and Retry-After when it
 // is a refusal.
+//
+// The keys are written as the header map holds them (canonical, as
+// Header.Set would make them), which spares the canonicalisation of every
+// key on every request.
 func setHeaders(h http.Header, res Result) {
-	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(ceilSeconds(res.Reset), 10))
+	h["X-Ratelimit-Limit"] = []string{strconv.Itoa(res.Limit)}
+	h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(res.Remaining)}
+	h["X-Ratelimit-Reset"] = []string{strconv.FormatInt(ceilSeconds(res.Reset), 10)}
 	if !res.Allowed {
-		h.Set("Retry-After", strconv.FormatInt(max(ceilSeconds(res.RetryAfter), 1), 10))
+		h["Retry-After"] = []string{strconv.FormatInt(max(ceilSeconds(res.RetryAfter), 1), 10)}
 	}
 }
 
