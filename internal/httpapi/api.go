@@ -300,8 +300,8 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 			WriteFailure(w, r, a.log, fault.Fields(fields...))
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), a.deadline)
-		defer cancel()
+		ctx := newWaitContext(r.Context(), a.deadline)
+		defer ctx.stop()
 		repo := a.svc.PrepareVetted(info, nil)
 		if err := repo.Ready(ctx); err != nil {
 			writePending(w, r, a.log, repo, err)

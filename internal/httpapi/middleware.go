@@ -54,9 +54,10 @@ func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string, 
 					WriteFailure(rec, r, log, fmt.Errorf("panic: %v", p))
 				}
 			}
-			took := time.Since(start)
+			end := time.Now()
+			took := end.Sub(start)
 			m.observe(r, rec.status, took)
-			accessLog(log, r.Method, logPath(r.URL.Path), rec.status, rec.bytes, took, id, clientAddr(r))
+			accessLog(log, end, r.Method, logPath(r.URL.Path), rec.status, rec.bytes, took, id, clientAddr(r))
 		}()
 		if cors(rec, r, origins) {
 			return
@@ -79,17 +80,18 @@ var securityHeaders = [...]struct {
 	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
 }
 
-// accessLog writes a request's line of the access log at level Info. It
-// hands the handler its record directly: slog.Logger's methods would
-// capture the caller's program counter (unused: no source is logged) and
-// box every value, on every request.
-func accessLog(log *slog.Logger, method, path string, status, bytes int, took time.Duration, id, client string) {
+// accessLog writes a request's line of the access log at level Info,
+// stamped at, the end of the request. It hands the handler its record
+// directly: slog.Logger's methods would read the clock again, capture the
+// caller's program counter (unused: no source is logged) and box every
+// value, on every request.
+func accessLog(log *slog.Logger, at time.Time, method, path string, status, bytes int, took time.Duration, id, client string) {
 	ctx := context.Background() // as slog.Logger.Info's
 	h := log.Handler()
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec := slog.NewRecord(at, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(slog.String("method", method), slog.String("path", path), slog.Int("status", status), slog.Int("bytes", bytes),
 		slog.Int64("duration_ms", took.Milliseconds()), slog.String("request_id", id), slog.String("client", client))
 	_ = h.Handle(ctx, rec) // as slog.Logger's methods do, a handler's error is dropped
