@@ -367,18 +367,21 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 // covered (so new commits or more stats are never answered from an old
 // entry), the day for answers that depend on today
 // (heatmap ranges, summary ages), and the validated request's canonical
-// Key, never the raw parameters (which could be spelt to collide with
-// another query's). The version prefix changes whenever the encoding
-// does, so entries written under an older encoding are never read.
+// key (query.Request.AppendKey), never the raw parameters (which could be
+// spelt to collide with another query's). The strings are written with
+// their lengths before them, so no two lists of them make the same key.
+// The version prefix changes whenever the encoding does, so entries
+// written under an older encoding are never read.
 //
 // head is v's index's head (the caller has it already). The key is built
 // in one buffer, since it is built on every request.
 func cacheKey(path, repoKey, head string, v *analytics.View, req query.Request, now time.Time) string {
 	var buf [512]byte
 	b := append(buf[:0], "v5 "...)
-	b = append(strconv.AppendQuote(b, path), ' ')
-	b = append(strconv.AppendQuote(b, repoKey), ' ')
-	b = append(strconv.AppendQuote(b, head), ' ')
+	for _, s := range [...]string{path, repoKey, head} {
+		b = append(append(strconv.AppendInt(b, int64(len(s)), 10), ':'), s...)
+		b = append(b, ' ')
+	}
 	b = append(strconv.AppendBool(b, v.Stats()), ' ')
 	b = append(strconv.AppendInt(b, int64(v.Index().Covered()), 10), ' ')
 	b = append(now.UTC().AppendFormat(b, time.DateOnly), ' ')

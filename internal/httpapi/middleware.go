@@ -33,7 +33,7 @@ func requestID(r *http.Request) string {
 func withCommon(h http.Handler, log *slog.Logger, m *metrics, origins []string, clientAddr func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-ID")
+		id := r.Header.Get("X-Request-Id") // canonical: Get would allocate to make it so
 		if !saneID(id) {
 			id = newID()
 		}
