@@ -164,15 +164,9 @@ func weigh(key string, value []byte) uint32 {
 
 // Get looks in memory, then disk, then Redis; a hit in a lower tier is
 // copied into the tiers above it, where its TTL starts afresh. The
-// returned slice is the caller's own.
+// returned slice is the one the memory tier holds, not a copy (a hit
+// costs no copy of a large answer): nobody may modify it.
 func (c *Cache) Get(ctx context.Context, key string) (value []byte, src Source, ok bool) {
-	v, src, ok := c.get(ctx, key)
-	return bytes.Clone(v), src, ok
-}
-
-// get is Get without the copy: the value is the one the memory tier
-// holds, which nobody may modify.
-func (c *Cache) get(ctx context.Context, key string) (value []byte, src Source, ok bool) {
 	if v, ok := c.mem.GetIfPresent(key); ok {
 		c.memoryHits.Add(1)
 		return v, SourceMemory, true
@@ -211,16 +205,15 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte) {
 // Do returns the cached value for key or, on a miss, runs compute once for
 // all concurrent callers of the same key, stores its result and returns
 // it with SourceComputed. Errors from compute are returned, not cached.
-// Unlike Get's, the value is not copied for each caller (a hit costs no
-// copy of a large answer): it is shared with the cache and with other
-// callers, and nobody may modify it.
+// As Get's, the value is not copied for each caller: it is shared with
+// the cache and with other callers, and nobody may modify it.
 //
 // compute gets ctx's values but neither its cancellation nor its
 // deadline, since its result is shared by callers with other contexts: it
 // must bound itself. A caller whose ctx ends stops waiting and gets
 // ctx's error.
 func (c *Cache) Do(ctx context.Context, key string, compute func(ctx context.Context) ([]byte, error)) ([]byte, Source, error) {
-	if v, src, ok := c.get(ctx, key); ok {
+	if v, src, ok := c.Get(ctx, key); ok {
 		return v, src, nil
 	}
 	detached := context.WithoutCancel(ctx)
