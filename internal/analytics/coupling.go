@@ -97,11 +97,12 @@ func (o CouplingOptions) withDefaults() CouplingOptions {
 // Coupling finds the pairs of files changed together by the non-merge
 // commits matching f (authors, dates, bots) that changed at most
 // opts.MaxFiles files, among the files f lists (extensions, paths,
-// exclusions): temporal coupling. It costs one pass over the counted
-// commits, which also lists the files that can reach MinShared (see
-// pairFiles), then for each file one pass over the files after it in
-// those lists: one step per pair of such files in a commit, and no pair
-// table.
+// exclusions): temporal coupling. It reads the pair lists (see
+// pairLists): for each listed file, the files after it in each of its
+// counted commits, counted in a table of one counter per file; over the
+// whole history without a filter, the whole tables (see wholeTables).
+// When the author filter keeps few commits, or MaxFiles is above
+// maxPairFiles, it reads the commits' own files (see coupleScan).
 func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	opts = opts.withDefaults()
 	exts := normalise(f.Extensions, extension)
@@ -117,16 +118,44 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	if d.StatsPending {
 		return d
 	}
-	x := v.x
 	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
+	q := v.compile(f)
+	v.everyAuthor(&q)
+	lo, hi := v.span(q.from, q.to)
+	if opts.MaxFiles <= maxPairFiles && !fewCommits(&q, lo, hi) {
+		if pl := v.pairLists(); pl != nil {
+			if keep == nil && q.authors == nil && lo == 0 && hi == len(v.byTime) && v.coupleWhole(pl, opts, &d) {
+				return d
+			}
+			v.couplePairs(pl, &q, keep, opts, &d)
+			return d
+		}
+	}
+	v.coupleScan(&q, keep, opts, &d)
+	return d
+}
+
+// fewCommits reports whether q's author filter keeps so few of the
+// commits of time ranks [lo, hi) that reading their files costs less
+// than reading the pair lists of the window.
+func fewCommits(q *query, lo, hi int) bool {
+	return q.authors != nil && q.count()*32 < hi-lo
+}
+
+// coupleScan fills in d's pairs and summary from the files of q's
+// commits: one pass over them, which also lists the files that can reach
+// MinShared (see pairFiles), then for each file one pass over the files
+// after it in those lists: one step per pair of such files in a commit,
+// and no pair table.
+func (v *View) coupleScan(q *query, keep []bool, opts CouplingOptions, d *CouplingData) {
+	x := v.x
 	listed := func(p uint32) bool { return keep == nil || keep[p] }
 	// commits[p]: counted commits of p; several: the counted commits
 	// with two listed files or more, the only ones with pairs.
 	commits := make([]uint32, len(x.Paths))
 	var several []int32
 	pairable := 0 // their listed files
-	q := v.compile(f)
-	for i := range q.each() {
+	for i := range q.selected() {
 		if x.IsMerge(i) {
 			continue
 		}
@@ -211,7 +240,6 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 			Confidence: ratio(int(k.shared), int(k.pathCommits)), CoupledConfidence: ratio(int(k.shared), int(k.coupledCommits)),
 		})
 	}
-	return d
 }
 
 // pairFiles lists, for each commit of several (positions, with at most

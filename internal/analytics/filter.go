@@ -184,6 +184,46 @@ func (q *query) each() iter.Seq2[int, int64] {
 	}
 }
 
+// selected yields the position of every matching commit: through the
+// lists of the identities the author filter keeps when their commits
+// are fewer than a sixteenth of the window's, else as each does.
+func (q *query) selected() iter.Seq[int] {
+	lo, hi := q.v.span(q.from, q.to)
+	if q.authors == nil || q.count()*16 >= hi-lo {
+		return func(yield func(int) bool) {
+			for i := range q.each() {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+	return func(yield func(int) bool) {
+		for a, ok := range q.authors {
+			if !ok {
+				continue
+			}
+			start, end := q.v.identSpan(a, q.from, q.to)
+			for _, i := range q.v.identPos[start:end] {
+				if !yield(int(i)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// everyAuthor drops q's author filter when it keeps every identity that
+// authored a commit.
+func (v *View) everyAuthor(q *query) {
+	for a, ok := range q.authors {
+		if !ok && v.identOff[a+1] > v.identOff[a] {
+			return
+		}
+	}
+	q.authors = nil
+}
+
 // timeOrdered yields the position and author time of every matching
 // commit, by ascending author time.
 func (q *query) timeOrdered() iter.Seq2[int, int64] {

@@ -56,6 +56,10 @@ type View struct {
 	// dirIdentCache holds the totals per directory and identity of the
 	// depths ownership asked for.
 	dirIdentCache dirIdentCache
+	// pairs are coupling's pair lists (see pairLists), made once under
+	// pairsOnce.
+	pairsOnce sync.Once
+	pairs     *pairLists
 	// tl holds what heatmaps, activity, the punch card and author
 	// statistics read, made by the first query that needs it.
 	tl timeline

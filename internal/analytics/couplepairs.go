@@ -1,0 +1,717 @@
+package analytics
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+	"sync"
+)
+
+// maxPairFiles is the most files of a commit whose pairs the pair lists
+// hold: coupling with a larger MaxFiles reads the window's commits.
+const maxPairFiles = 64
+
+// Fields of a pairLists head, each 6 bits wide but the first (7): the
+// number of files of the entry's commit (at most 127), its number of
+// partners, and how many of them were changed with its file by 2, 3 and
+// 5 commits at least over the whole history.
+const (
+	headLen  = 7
+	headCut2 = 13
+	headCut3 = 19
+	headCut5 = 25
+)
+
+// pairLists hold, for every change of a non-merge commit of at most
+// maxPairFiles files (an entry of the churn sums), its partners: the
+// files of its commit after its own in path order. Coupling then reads,
+// file by file, the files each one was changed with, front to back, and
+// counts them in a table of one counter per file, instead of finding the
+// pairs of each commit of the window.
+type pairLists struct {
+	sums *churnSums
+	// head[e] describes entry e (see headLen and after).
+	head []uint32
+	// base[e/16] is the place in the partners of the first partner of
+	// entry e when e is a multiple of 16: the others add up the lengths
+	// of the entries before them.
+	base []uint32
+	// The partners of each entry, by path rank, those changed with it
+	// most often over the whole history first (so that a pair changed
+	// together by fewer commits than MinShared is never read): narrow
+	// when there are at most 1<<16 paths, else wide.
+	narrow []uint16
+	wide   []uint32
+	// files[k] is the number of files of the commit of time rank k, at
+	// most 255; 0 for a merge (or a commit of no file).
+	files []uint8
+	// work[r] is the number of entries and partners of the paths of
+	// ranks below r, to share the paths between two goroutines.
+	work []uint64
+	// whole answers over the whole history without filters.
+	whole wholeTables
+}
+
+// maxTableShared is the largest MinShared wholeTables count pairs for.
+const maxTableShared = 8
+
+// frequentShared is how many commits of at most maxPairFiles files must
+// have changed a pair together over the whole history for wholeTables
+// to list it.
+const frequentShared = 64
+
+// wholeTables answer coupling over the whole history without an author
+// or file filter: the number of pairs that reach MinShared is read from
+// a table, and the pairs listed are among those changed together most
+// often.
+type wholeTables struct {
+	// pairsAt[m-1][n] counts the pairs whose m-th commit, by file count
+	// (fewest first), has n files: the pairs changed together by m
+	// commits of at most M files are those of pairsAt[m-1][:M+1].
+	pairsAt [maxTableShared][maxPairFiles + 1]int
+	// frequent is how many commits changed each frequent pair together
+	// at least (frequentShared but in tests). Frequent pair k is of paths of ranks freqA[k] < freqB[k]; the file counts
+	// of its commits are freqFiles[freqOff[k]:freqOff[k+1]], ascending.
+	frequent              uint32
+	freqA, freqB, freqOff []uint32
+	freqFiles             []uint8
+	// commitFiles[n] counts the non-merge commits of n files (at most
+	// 255).
+	commitFiles [256]int
+}
+
+// pairShape chooses how pair lists are made: the views' is
+// defaultPairShape, tests use others to reach every part of the code.
+type pairShape struct {
+	// frequent is how many commits must have changed a pair together
+	// for wholeTables to list it.
+	frequent uint32
+	// wide stores the partners in 32 bits however few the paths.
+	wide bool
+}
+
+// defaultPairShape is the shape of a view's pair lists.
+var defaultPairShape = pairShape{frequent: frequentShared}
+
+// pairLists returns the view's pair lists, made on first use (with the
+// churn sums); nil when line statistics (which hold each commit's files)
+// are pending, or when the pairs are too many for 32-bit places.
+func (v *View) pairLists() *pairLists {
+	v.pairsOnce.Do(func() {
+		if s := v.churnSums(); s != nil {
+			v.pairs = v.buildPairLists(s, defaultPairShape)
+		}
+	})
+	return v.pairs
+}
+
+// buildPairLists makes the pair lists: the partners of each path are
+// counted from the commits, then filled in path by path, half of the
+// paths in another goroutine.
+func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
+	x := v.x
+	pl := &pairLists{sums: s, head: make([]uint32, len(s.rank)), files: make([]uint8, len(v.byTime)),
+		work: make([]uint64, len(x.Paths)+1)}
+	cf := v.commitFiles(pl)
+	// work first counts each path's partners: a file has as many in a
+	// commit as the commit has files after it.
+	for k := range v.byTime {
+		r := cf.ranks[cf.off[k]:cf.off[k+1]]
+		for j, rank := range r {
+			pl.work[rank+1] += uint64(len(r) - 1 - j)
+		}
+	}
+	for r := range x.Paths {
+		pl.work[r+1] += pl.work[r]
+	}
+	total := pl.work[len(x.Paths)]
+	if total > math.MaxUint32 {
+		return nil // places in the partners are 32 bits: coupling reads the commits
+	}
+	if len(x.Paths) <= 1<<16 && !shape.wide {
+		pl.narrow = make([]uint16, total)
+	} else {
+		pl.wide = make([]uint32, total)
+	}
+	mid, _ := slices.BinarySearch(pl.work, total/2)
+	var wg sync.WaitGroup
+	var upper wholeTables
+	wg.Go(func() { upper = v.fillPartners(pl, cf, shape.frequent, mid, len(x.Paths)) })
+	pl.whole = v.fillPartners(pl, cf, shape.frequent, 0, mid)
+	wg.Wait()
+	pl.whole.add(&upper)
+	pl.whole.frequent = shape.frequent
+	for _, n := range pl.files {
+		pl.whole.commitFiles[n]++
+	}
+	pl.whole.commitFiles[0] = 0 // merges, and commits of no file
+	pl.base = make([]uint32, (len(pl.head)+15)/16)
+	at := uint32(0)
+	for e, h := range pl.head {
+		if e%16 == 0 {
+			pl.base[e/16] = at
+		}
+		at += h >> headLen & 63
+	}
+	// From now on, work counts each path's entries too (the entries lie
+	// in path order).
+	for r, p := range v.byPath {
+		pl.work[r+1] += uint64(s.stop[p])
+	}
+	return pl
+}
+
+// commitRanks are the files of each commit by time rank: those of the
+// commit of time rank k are ranks[off[k]:off[k+1]], path ranks in
+// ascending order; none for a merge or a commit of one file or of more
+// than maxPairFiles.
+type commitRanks struct {
+	off, ranks []uint32
+}
+
+// commitFiles lists the files of each commit by time rank, and fills in
+// pl.files.
+func (v *View) commitFiles(pl *pairLists) commitRanks {
+	x := v.x
+	cf := commitRanks{off: make([]uint32, len(v.byTime)+1)}
+	for k, i := range v.byTime {
+		if x.IsMerge(int(i)) {
+			cf.off[k+1] = uint32(len(cf.ranks))
+			continue
+		}
+		lo, hi := x.Changes(int(i))
+		pl.files[k] = uint8(min(hi-lo, 255))
+		if hi-lo >= 2 && hi-lo <= maxPairFiles {
+			at := len(cf.ranks)
+			for _, p := range x.ChangePath[lo:hi] {
+				cf.ranks = append(cf.ranks, v.pathRank[p])
+			}
+			slices.Sort(cf.ranks[at:])
+		}
+		cf.off[k+1] = uint32(len(cf.ranks))
+	}
+	return cf
+}
+
+// add adds the tables of other paths.
+func (t *wholeTables) add(o *wholeTables) {
+	for m := range t.pairsAt {
+		for n := range t.pairsAt[m] {
+			t.pairsAt[m][n] += o.pairsAt[m][n]
+		}
+	}
+	base := uint32(len(t.freqFiles))
+	t.freqA, t.freqB = append(t.freqA, o.freqA...), append(t.freqB, o.freqB...)
+	for _, off := range o.freqOff[1:] {
+		t.freqOff = append(t.freqOff, base+off)
+	}
+	t.freqFiles = append(t.freqFiles, o.freqFiles...)
+}
+
+// fillPartners fills in the heads and partners of the entries of the
+// paths of ranks [r0, r1), and returns their whole tables but for
+// commitFiles. The commits are read once, in time order, each file's
+// partners written at the end of its path's so far; then each path's
+// partners are counted and put in order, all of them close together.
+func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, r1 int) wholeTables {
+	s := pl.sums
+	t := wholeTables{freqOff: []uint32{0}}
+	// next[r-r0] is the next entry of the path of rank r, at[r-r0] the
+	// place of its next partner.
+	next, at := make([]uint32, r1-r0), make([]uint64, r1-r0)
+	for r := r0; r < r1; r++ {
+		next[r-r0], at[r-r0] = s.start[v.byPath[r]], pl.work[r]
+	}
+	for k := range v.byTime {
+		list := cf.ranks[cf.off[k]:cf.off[k+1]]
+		for j, r := range list {
+			if int(r) < r0 || int(r) >= r1 {
+				continue
+			}
+			e := next[int(r)-r0]
+			for s.rank[e] < uint32(k) {
+				e++
+			}
+			next[int(r)-r0] = e + 1
+			after := list[j+1:]
+			pl.head[e] = uint32(len(after)) << headLen
+			for i, b := range after {
+				pl.setPartner(at[int(r)-r0]+uint64(i), b)
+			}
+			at[int(r)-r0] += uint64(len(after))
+		}
+	}
+	// shared[b] is how often the path at hand was changed with the path
+	// of rank b, freq[b] 1 + its place among the frequent pairs.
+	shared, freq := make([]uint32, len(v.byPath)), make([]uint32, len(v.byPath))
+	touched := make([]uint32, len(v.byPath))
+	// pairsAt is t.pairsAt with a row for the pairs past maxTableShared.
+	var pairsAt [maxTableShared + 1][maxPairFiles + 1]int
+	// The path's partners: those of its entry start+j are list[off[j]:
+	// off[j+1]].
+	var list []uint32
+	var off []int
+	// byFiles lists the path's entries with partners by their commits'
+	// file counts (above 32 bits).
+	var byFiles []uint64
+	var class [4][maxPairFiles]uint32
+	for r := r0; r < r1; r++ {
+		p := v.byPath[r]
+		start, stop := s.start[p], s.stop[p]
+		list, off, byFiles = list[:0], append(off[:0], 0), byFiles[:0]
+		for i := pl.work[r]; i < pl.work[r+1]; i++ {
+			list = append(list, pl.partner(i))
+		}
+		for e := start; e < stop; e++ {
+			length := int(pl.head[e] >> headLen)
+			if length > 0 {
+				byFiles = append(byFiles, uint64(pl.files[s.rank[e]])<<32|uint64(e-start))
+			}
+			off = append(off, off[len(off)-1]+length)
+		}
+		partners := func(j uint64) []uint32 { return list[off[uint32(j)]:off[uint32(j)+1]] }
+		slices.Sort(byFiles)
+		// Counting the pairs by file count, fewest first, finds the
+		// file count of each one's m-th commit.
+		nt := 0
+		for _, fe := range byFiles {
+			n := fe >> 32
+			for _, b := range partners(fe) {
+				g := shared[b]
+				touched[nt] = b
+				nt += int((g|-g)>>31 ^ 1) // g == 0
+				shared[b] = g + 1
+				pairsAt[min(g, maxTableShared)][n]++
+			}
+		}
+		met := touched[:nt]
+		first := len(t.freqA)
+		for _, b := range met {
+			if shared[b] >= frequent {
+				t.freqA, t.freqB = append(t.freqA, uint32(r)), append(t.freqB, b)
+				t.freqOff = append(t.freqOff, t.freqOff[len(t.freqOff)-1]+shared[b])
+				freq[b] = uint32(len(t.freqA))
+			}
+		}
+		if len(t.freqA) > first {
+			at := slices.Clone(t.freqOff[first : len(t.freqOff)-1])
+			t.freqFiles = append(t.freqFiles, make([]uint8, t.freqOff[len(t.freqOff)-1]-t.freqOff[first])...)
+			for _, fe := range byFiles {
+				for _, b := range partners(fe) {
+					if k := freq[b]; k > 0 {
+						t.freqFiles[at[int(k)-1-first]] = uint8(fe >> 32)
+						at[int(k)-1-first]++
+					}
+				}
+			}
+		}
+		// Each entry's partners by how often they were changed together:
+		// five times or more, three or four, twice, once.
+		w := pl.work[r]
+		for e := start; e < stop; e++ {
+			var n [4]int
+			for _, b := range partners(uint64(e - start)) {
+				g := shared[b]
+				c := 3 - atLeast(g, 2) - atLeast(g, 3) - atLeast(g, 5)
+				class[c][n[c]] = b
+				n[c]++
+			}
+			cut2, cut3, cut5 := n[0]+n[1]+n[2], n[0]+n[1], n[0]
+			pl.head[e] |= uint32(min(pl.files[s.rank[e]], 127)) | uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
+			for c := range class {
+				for _, b := range class[c][:n[c]] {
+					pl.setPartner(w, b)
+					w++
+				}
+			}
+		}
+		for _, b := range met {
+			shared[b], freq[b] = 0, 0
+		}
+	}
+	copy(t.pairsAt[:], pairsAt[:maxTableShared])
+	return t
+}
+
+// atLeast returns 1 when g >= n, else 0 (both below 1<<31), without a
+// branch.
+func atLeast(g, n uint32) uint32 {
+	return (n - 1 - g) >> 31
+}
+
+// partner returns the partner at place i.
+func (pl *pairLists) partner(i uint64) uint32 {
+	if pl.narrow != nil {
+		return uint32(pl.narrow[i])
+	}
+	return pl.wide[i]
+}
+
+// setPartner sets the partner at place i to path rank b.
+func (pl *pairLists) setPartner(i uint64, b uint32) {
+	if pl.narrow != nil {
+		pl.narrow[i] = uint16(b)
+	} else {
+		pl.wide[i] = b
+	}
+}
+
+// partnerAt returns the place of entry e's first partner.
+func (pl *pairLists) partnerAt(e uint32) uint32 {
+	at := pl.base[e/16]
+	for _, h := range pl.head[e&^15 : e] {
+		at += h >> headLen & 63
+	}
+	return at
+}
+
+// pairCount is a pair of files (path ranks, a before b) and its shared
+// commits while coupling's answer is found.
+type pairCount struct {
+	a, b, shared uint32
+}
+
+// pairCounter is one coupling query over the pair lists.
+type pairCounter struct {
+	v  *View
+	pl *pairLists
+	// lo and hi are the window's time ranks; authors is the author
+	// filter (nil: everyone), keep and keepRank the files listed by path
+	// id and by rank (nil: every file).
+	lo, hi         int
+	authors        []bool
+	keep, keepRank []bool
+	maxFiles       uint32
+	minShared      uint32
+	limit          int
+	// commits[p] gets the counted commits of listed path p.
+	commits []uint32
+}
+
+// pairWorker counts the pairs of the paths of one range of ranks.
+type pairWorker struct {
+	// pairs counts the pairs changed together by MinShared counted
+	// commits at least, singles those that were changed together once
+	// over the whole history (when MinShared is 1 and they are not
+	// read one by one).
+	pairs, singles int
+	// cands holds the pairs that may be listed: those that share the
+	// most commits, at least cut, pruned when they are pruneAt.
+	cands   []pairCount
+	cut     uint32
+	pruneAt int
+	// seen marks the time ranks of counted commits (with a file filter).
+	seen []uint64
+	// touch is what reading partner lists ahead gave, kept so that the
+	// reads are made.
+	touch uint32
+}
+
+// couplePairs fills in d's pairs and summary from the pair lists: keep
+// (nil: every file) says per path whether the filter lists it.
+func (v *View) couplePairs(pl *pairLists, q *query, keep []bool, opts CouplingOptions, d *CouplingData) {
+	c := &pairCounter{v: v, pl: pl, authors: q.authors, keep: keep, maxFiles: uint32(opts.MaxFiles),
+		minShared: uint32(opts.MinShared), limit: opts.Limit, commits: make([]uint32, len(v.byPath))}
+	c.lo, c.hi = v.span(q.from, q.to)
+	if keep != nil {
+		c.keepRank = make([]bool, len(keep))
+		for p, ok := range keep {
+			c.keepRank[v.pathRank[p]] = ok
+		}
+	}
+	// Pairs changed together once over the whole history are counted,
+	// not read, unless the pairs listed may share one commit.
+	singles := c.minShared == 1
+	w := c.run(singles)
+	top := v.topPairs(w, c.commits, opts.Limit)
+	if singles && w[0].singles+w[1].singles > 0 && (len(top) < opts.Limit || top[len(top)-1].shared < 2) {
+		w = c.run(false)
+		top = v.topPairs(w, c.commits, opts.Limit)
+	}
+	d.Summary.Pairs = w[0].pairs + w[1].pairs + w[0].singles + w[1].singles
+	d.Summary.BulkCommits, d.Summary.Commits = v.commitCounts(pl, q, c.lo, c.hi, opts.MaxFiles)
+	if keep != nil {
+		n := 0
+		for k, word := range w[0].seen {
+			n += bits.OnesCount64(word | w[1].seen[k])
+		}
+		d.Summary.Commits = n
+	}
+	v.listPairs(top, d)
+}
+
+// listPairs lists the pairs of top in d, whose summary is filled in.
+func (v *View) listPairs(top []pairKey, d *CouplingData) {
+	x := v.x
+	for _, k := range top {
+		d.Pairs = append(d.Pairs, CoupledPair{
+			Path: x.Paths[k.path], CoupledPath: x.Paths[k.coupled], SharedCommits: int(k.shared),
+			PathCommits: int(k.pathCommits), CoupledCommits: int(k.coupledCommits),
+			Support:    ratio(int(k.shared), d.Summary.Commits),
+			Confidence: ratio(int(k.shared), int(k.pathCommits)), CoupledConfidence: ratio(int(k.shared), int(k.coupledCommits)),
+		})
+	}
+}
+
+// run counts the pairs in two goroutines, each over the paths of half
+// of the work, or in one when the window holds little.
+func (c *pairCounter) run(singles bool) [2]pairWorker {
+	var w [2]pairWorker
+	n := len(c.v.byPath)
+	total := c.pl.work[n]
+	mid, _ := slices.BinarySearch(c.pl.work, total/2)
+	if uint64(c.hi-c.lo)*32 < uint64(len(c.v.byTime)) {
+		c.count(&w[0], 0, n, singles)
+		w[1].seen = make([]uint64, len(w[0].seen))
+		return w
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { c.count(&w[1], mid, n, singles) })
+	c.count(&w[0], 0, mid, singles)
+	wg.Wait()
+	return w
+}
+
+// count counts the pairs of the paths of ranks [r0, r1) into w.
+func (c *pairCounter) count(w *pairWorker, r0, r1 int, singles bool) {
+	if c.pl.narrow != nil {
+		countPairs(c, c.pl.narrow, w, r0, r1, singles)
+	} else {
+		countPairs(c, c.pl.wide, w, r0, r1, singles)
+	}
+}
+
+// countPairs counts the pairs of the paths of ranks [r0, r1) into w,
+// reading partners: with singles, the pairs changed together once over
+// the whole history are counted without being read. Whether an entry is
+// counted, and whether a partner is listed or met for the first time,
+// is unpredictable: they are counted without branches (0 or 1), so that
+// the processor does not guess.
+func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, r0, r1 int, singles bool) {
+	v, pl, s := c.v, c.pl, c.pl.sums
+	*w = pairWorker{pruneAt: 4*c.limit + 64}
+	if c.keep != nil {
+		w.seen = make([]uint64, (len(v.byTime)+63)/64)
+	}
+	// cut is the head field with the number of partners to read.
+	cut := uint32(headLen)
+	switch m := c.minShared; {
+	case singles || m == 2:
+		cut = headCut2
+	case m == 3 || m == 4:
+		cut = headCut3
+	case m >= 5:
+		cut = headCut5
+	}
+	kept := keptIdents(c.authors)
+	// shared[b] counts the commits shared with the path of rank b, from
+	// 1<<31 when it is not listed: it is then never met for the first
+	// time (at 0), and never read (a query adds fewer than 1<<31).
+	shared := make([]uint32, len(v.byPath))
+	if c.keepRank != nil {
+		for b, ok := range c.keepRank {
+			shared[b] = (1 ^ b2u(ok)) << 31
+		}
+	}
+	touched := make([]T, len(v.byPath))
+	maxFiles := c.maxFiles
+	var runs []partnerRun
+	const ahead = 8
+	var sink uint32
+	for r := r0; r < r1; r++ {
+		p := v.byPath[r]
+		if c.keep != nil && !c.keep[p] {
+			continue
+		}
+		first, end := s.window(p, c.lo, c.hi)
+		if first == end {
+			continue
+		}
+		at := pl.partnerAt(first)
+		n, nt := uint32(0), 0
+		// The entries counted and their partners to read, then read
+		// them: a partner list is touched a few entries ahead, so that
+		// memory is read while others are counted.
+		runs = runs[:0]
+		for e := first; e < end; e++ {
+			h := pl.head[e]
+			from := at
+			at += h >> headLen & 63
+			// counted is 1 when the entry's commit has at most maxFiles
+			// files and the author filter keeps it.
+			counted := 1 ^ (maxFiles-h&127)>>31
+			if kept != nil {
+				counted &= kept[s.ident[e]]
+			}
+			n += counted
+			if w.seen != nil {
+				k := s.rank[e]
+				w.seen[k>>6] |= uint64(counted) << (k & 63)
+			}
+			all := h >> headLen & 63
+			runs = append(runs, partnerRun{from, h >> cut & 63, all})
+			runs = runs[:len(runs)-1+int(counted&((0-all)>>31))]
+		}
+		for k, run := range runs {
+			if k+ahead < len(runs) {
+				sink ^= uint32(partners[runs[k+ahead].from])
+			}
+			read := run.from + run.read
+			for _, b := range partners[run.from:read] {
+				old := shared[b]
+				touched[nt] = b
+				nt += int((old|-old)>>31 ^ 1) // old == 0
+				shared[b] = old + 1
+			}
+			if singles {
+				for _, b := range partners[read : run.from+run.all] {
+					w.singles += int(shared[b]>>31 ^ 1) // listed
+				}
+			}
+		}
+		c.commits[p] = n
+		for _, b := range touched[:nt] {
+			n := shared[b]
+			shared[b] = 0
+			w.pairs += int(b2u(n >= c.minShared))
+			if n >= w.cut && n >= c.minShared {
+				w.cands = append(w.cands, pairCount{uint32(r), uint32(b), n})
+				if len(w.cands) >= w.pruneAt {
+					w.prune(c.limit)
+				}
+			}
+		}
+	}
+	w.touch = sink
+}
+
+// partnerRun is the partners of one entry: those to read, and all.
+type partnerRun struct {
+	from, read, all uint32
+}
+
+// keptIdents returns 1 per identity authors keeps, 0 per other; nil
+// for nil.
+func keptIdents(authors []bool) []uint32 {
+	if authors == nil {
+		return nil
+	}
+	kept := make([]uint32, len(authors))
+	for a, ok := range authors {
+		kept[a] = b2u(ok)
+	}
+	return kept
+}
+
+// b2u returns 1 for true, 0 for false.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// prune keeps the candidates that share as many commits as the limit-th
+// most at least.
+func (w *pairWorker) prune(limit int) {
+	counts := make([]uint32, len(w.cands))
+	for k, c := range w.cands {
+		counts[k] = c.shared
+	}
+	slices.SortFunc(counts, func(a, b uint32) int { return cmp.Compare(b, a) })
+	w.cut = counts[min(limit, len(counts))-1]
+	w.cands = slices.DeleteFunc(w.cands, func(c pairCount) bool { return c.shared < w.cut })
+	w.pruneAt = max(2*len(w.cands), 4*limit+64)
+}
+
+// topPairs returns the first limit pairs of the workers' candidates.
+func (v *View) topPairs(ws [2]pairWorker, commits []uint32, limit int) []pairKey {
+	top := bestPairs{limit: limit, rank: v.pathRank}
+	for _, w := range ws {
+		for _, c := range w.cands {
+			if top.wants(c.shared) {
+				top.add(newPairKey(v.byPath[c.a], v.byPath[c.b], c.shared, commits, v.pathRank))
+			}
+		}
+	}
+	return top.sorted()
+}
+
+// commitCounts counts the non-merge commits of q among time ranks [lo,
+// hi): those of more than maxFiles files (bulk) and the others with a
+// file at least.
+func (v *View) commitCounts(pl *pairLists, q *query, lo, hi, maxFiles int) (bulk, counted int) {
+	mf := uint32(maxFiles)
+	kept := keptIdents(q.authors)
+	var over, within uint32
+	for k, n := range pl.files[lo:hi] {
+		keep := uint32(1)
+		if kept != nil {
+			keep = kept[v.sortedIdent[lo+k]]
+		}
+		// Without branches: whether n is above maxFiles, or 1 to
+		// maxFiles.
+		big := (mf - uint32(n)) >> 31
+		over += keep & big
+		within += keep & (1 ^ big) & (1 ^ (uint32(n)-1)>>31)
+	}
+	return int(over), int(within)
+}
+
+// coupleWhole fills in d's pairs and summary over the whole history
+// without filters from the whole tables, and reports whether it could:
+// not when MinShared is above maxTableShared, nor when fewer than Limit
+// frequent pairs share more commits than any other pair can.
+func (v *View) coupleWhole(pl *pairLists, opts CouplingOptions, d *CouplingData) bool {
+	t := &pl.whole
+	m, maxFiles := opts.MinShared, opts.MaxFiles
+	if m > maxTableShared {
+		return false
+	}
+	var cands []pairCount
+	for k := range t.freqA {
+		files := t.freqFiles[t.freqOff[k]:t.freqOff[k+1]]
+		n, _ := slices.BinarySearch(files, uint8(maxFiles+1))
+		if n >= m {
+			cands = append(cands, pairCount{t.freqA[k], t.freqB[k], uint32(n)})
+		}
+	}
+	if len(cands) < opts.Limit {
+		return false
+	}
+	w := pairWorker{cands: cands}
+	w.prune(opts.Limit)
+	if w.cut < t.frequent {
+		return false
+	}
+	// The commits of the files of the pairs that may be listed.
+	s := pl.sums
+	commits := make([]uint32, len(v.byPath))
+	for _, c := range w.cands {
+		for _, r := range []uint32{c.a, c.b} {
+			p := v.byPath[r]
+			if commits[p] > 0 {
+				continue
+			}
+			for _, h := range pl.head[s.start[p]:s.stop[p]] {
+				if h&127 <= uint32(maxFiles) {
+					commits[p]++
+				}
+			}
+		}
+	}
+	for n, pairs := range t.pairsAt[m-1][:maxFiles+1] {
+		_ = n
+		d.Summary.Pairs += pairs
+	}
+	for n, c := range t.commitFiles {
+		if n > maxFiles {
+			d.Summary.BulkCommits += c
+		} else {
+			d.Summary.Commits += c
+		}
+	}
+	v.listPairs(v.topPairs([2]pairWorker{w}, commits, opts.Limit), d)
+	return true
+}
