@@ -38,9 +38,9 @@ type pairLists struct {
 	// of the entries before them.
 	base []uint32
 	// The partners of each entry, by path rank, those changed with it
-	// most often over the whole history first (so that a pair changed
-	// together by fewer commits than MinShared is never read): narrow
-	// when there are at most 1<<16 paths, else wide.
+	// most often over the whole history first (so that pairs changed
+	// together too rarely to reach MinShared are not read, see the head's
+	// cuts): narrow when there are at most 1<<16 paths, else wide.
 	narrow []uint16
 	wide   []uint32
 	// files[k] is the number of files of the commit of time rank k, at
