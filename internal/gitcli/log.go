@@ -274,7 +274,7 @@ func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []stri
 		Args("log", "-z", "--format=%H", "--numstat", "--root", "--no-renames", "--diff-merges=off",
 			"--diff-algorithm=myers", "--no-ext-diff", "--no-textconv", "--no-color", "--no-show-signature").
 		IntOption("--skip", skip).IntOption("--max-count", count).
-		AddRevisions(revs...)
+		keepFreedMemory().AddRevisions(revs...)
 	return cmd.Stream(ctx, func(r *os.File) error {
 		return ParseNumstat(r, fn)
 	})
