@@ -107,8 +107,8 @@ func FuzzParseDetails(f *testing.F) {
 	})
 }
 
-// TestLogNumstat reads a range of a history with git log and checks it
-// against git diff-tree on the same commits, in a repository whose own
+// TestLogNumstat reads a range of a history with git log, newest or
+// oldest first, and checks it against git diff-tree on the same commits, in a repository whose own
 // settings would change git log's output (no root diff, rename detection).
 func TestLogNumstat(t *testing.T) {
 	r := testrepo.New(t)
@@ -141,9 +141,10 @@ func TestLogNumstat(t *testing.T) {
 		return out
 	}
 	order := strings.Fields(r.Git("rev-list", "HEAD"))
-	for _, rng := range [][2]int{{0, 5}, {1, 3}, {3, 2}} {
+	for _, rng := range [][3]int{{0, 5, 0}, {1, 3, 0}, {3, 2, 0}, {0, 5, 1}, {1, 3, 1}} {
+		reverse := rng[2] == 1
 		got := stats(func(fn func([]byte, []FileStat) error) error {
-			return g.LogNumstat(context.Background(), dir, "HEAD", nil, rng[0], rng[1], fn)
+			return g.LogNumstat(context.Background(), dir, "HEAD", nil, NumstatRange{Skip: rng[0], Count: rng[1], Reverse: reverse}, fn)
 		})
 		var want []string
 		for _, h := range order[rng[0] : rng[0]+rng[1]] {
@@ -155,13 +156,16 @@ func TestLogNumstat(t *testing.T) {
 			}
 			want = append(want, one...)
 		}
+		if reverse {
+			slices.Reverse(want)
+		}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("skip %d count %d:\n got %q\nwant %q", rng[0], rng[1], got, want)
+			t.Errorf("skip %d count %d reverse %v:\n got %q\nwant %q", rng[0], rng[1], reverse, got, want)
 		}
 	}
 	// Excluding the main side's first two commits leaves the other three.
 	got := stats(func(fn func([]byte, []FileStat) error) error {
-		return g.LogNumstat(context.Background(), dir, "HEAD", []string{hashes[1]}, 0, 10, fn)
+		return g.LogNumstat(context.Background(), dir, "HEAD", []string{hashes[1]}, NumstatRange{Count: 10}, fn)
 	})
 	if len(got) != 3 {
 		t.Errorf("HEAD ^%s: %q, want 3 commits", hashes[1][:7], got)

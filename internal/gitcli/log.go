@@ -255,17 +255,24 @@ func (g *Git) Numstat(ctx context.Context, gitDir string, hashes [][]byte, fn fu
 	})
 }
 
-// LogNumstat streams per-file line statistics like Numstat, for the count
-// commits git log lists on rev ^exclude... after skipping the first skip:
-// every one of them in git log's order, those without a changed file
-// (merges) with no files. One git log costs about 15% less CPU than git
-// diff-tree --stdin over the same commits (it walks with the commit-graph
-// instead of reading each commit object), and starting a range with --skip
-// walks, not diffs, the commits before it. The diff options are fixed so
-// that no repository setting (diff.algorithm, log.showRoot,
-// log.showSignature, diff.renames, diff.external...) changes what is
-// counted.
-func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []string, skip, count int, fn func(hash []byte, files []FileStat) error) error {
+// NumstatRange is the part of a history LogNumstat reads: the Count
+// commits git log lists after skipping the first Skip, newest first, or
+// with Reverse the same commits oldest first.
+type NumstatRange struct {
+	Skip, Count int
+	Reverse     bool
+}
+
+// LogNumstat streams per-file line statistics like Numstat, for the
+// commits of rng among those git log lists on rev ^exclude...: every one
+// of them in rng's order, those without a changed file (merges) with no
+// files. One git log costs about 15% less CPU than git diff-tree --stdin
+// over the same commits (it walks with the commit-graph instead of reading
+// each commit object), and starting a range with --skip walks, not diffs,
+// the commits before it. The diff options are fixed so that no repository
+// setting (diff.algorithm, log.showRoot, log.showSignature, diff.renames,
+// diff.external...) changes what is counted.
+func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []string, rng NumstatRange, fn func(hash []byte, files []FileStat) error) error {
 	revs, err := revRange(rev, exclude)
 	if err != nil {
 		return err
@@ -273,9 +280,11 @@ func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []stri
 	cmd := g.Command(gitDir).
 		Args("log", "-z", "--format=%H", "--numstat", "--root", "--no-renames", "--diff-merges=off",
 			"--diff-algorithm=myers", "--no-ext-diff", "--no-textconv", "--no-color", "--no-show-signature").
-		IntOption("--skip", skip).IntOption("--max-count", count).
-		keepFreedMemory().AddRevisions(revs...)
-	return cmd.Stream(ctx, func(r *os.File) error {
+		IntOption("--skip", rng.Skip).IntOption("--max-count", rng.Count)
+	if rng.Reverse {
+		cmd.Args("--reverse")
+	}
+	return cmd.keepFreedMemory().AddRevisions(revs...).Stream(ctx, func(r *os.File) error {
 		return ParseNumstat(r, fn)
 	})
 }

@@ -62,6 +62,7 @@ type truth struct {
 	hash, author, subject string
 	added, deleted, files int
 	authorTime            int64
+	changes               string // "path added deleted" per file, in git's order
 }
 
 // gitTruth reads the history with plain git log, independently of gitcli.
@@ -89,6 +90,7 @@ func gitTruth(tb testing.TB, dir string) []truth {
 			d, _ := strconv.Atoi(parts[1])
 			t.added += a
 			t.deleted += d
+			t.changes += fmt.Sprintf("%q %d %d\n", parts[2], a, d)
 		}
 		all = append(all, t)
 	}
@@ -111,16 +113,17 @@ func checkAgainstGit(t *testing.T, x *index.Index, dir string) {
 			added: int(x.Added[i]), deleted: int(x.Deleted[i]), files: int(x.FilesChanged[i]),
 			authorTime: x.AuthorTime[i],
 		}
-		if got != w {
-			t.Errorf("commit %d:\n got %+v\nwant %+v", i, got, w)
-		}
 		lo, hi := x.Changes(i)
 		var sum uint32
 		for j := lo; j < hi; j++ {
 			sum += x.ChangeAdded[j]
+			got.changes += fmt.Sprintf("%q %d %d\n", x.Paths[x.ChangePath[j]], x.ChangeAdded[j], x.ChangeDeleted[j])
 		}
 		if sum != x.Added[i] || hi-lo != int(x.FilesChanged[i]) {
 			t.Errorf("commit %d: changes do not add up to the commit totals", i)
+		}
+		if got != w {
+			t.Errorf("commit %d:\n got %+v\nwant %+v", i, got, w)
 		}
 	}
 }
@@ -303,6 +306,21 @@ func TestUpdateIncremental(t *testing.T) {
 		t.Fatalf("force-pushed history: rebuilt=%v err=%v", rebuilt, err)
 	}
 	checkAgainstGit(t, z, dir)
+}
+
+// TestWorkersMatchGit builds one history with every number of git
+// processes from one to five: one process, spans read from both ends, and
+// a last span read from its newest end only all give git's own numbers.
+func TestWorkersMatchGit(t *testing.T) {
+	g := newGit(t)
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 1400, MergeEvery: 40})
+	for workers := 1; workers <= 5; workers++ {
+		x, err := (&index.Builder{Git: g, Workers: workers}).Build(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatalf("%d workers: %v", workers, err)
+		}
+		checkAgainstGit(t, x, dir)
+	}
 }
 
 func checkLen(t *testing.T, x *index.Index, n int) {
