@@ -701,8 +701,7 @@ func (v *View) coupleWhole(pl *pairLists, opts CouplingOptions, d *CouplingData)
 			}
 		}
 	}
-	for n, pairs := range t.pairsAt[m-1][:maxFiles+1] {
-		_ = n
+	for _, pairs := range t.pairsAt[m-1][:maxFiles+1] {
 		d.Summary.Pairs += pairs
 	}
 	for n, c := range t.commitFiles {

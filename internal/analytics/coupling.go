@@ -232,14 +232,7 @@ func (v *View) coupleScan(q *query, keep []bool, opts CouplingOptions, d *Coupli
 		}
 		touched = touched[:0]
 	}
-	for _, k := range top.sorted() {
-		d.Pairs = append(d.Pairs, CoupledPair{
-			Path: x.Paths[k.path], CoupledPath: x.Paths[k.coupled], SharedCommits: int(k.shared),
-			PathCommits: int(k.pathCommits), CoupledCommits: int(k.coupledCommits),
-			Support:    ratio(int(k.shared), d.Summary.Commits),
-			Confidence: ratio(int(k.shared), int(k.pathCommits)), CoupledConfidence: ratio(int(k.shared), int(k.coupledCommits)),
-		})
-	}
+	v.listPairs(top.sorted(), d)
 }
 
 // pairFiles lists, for each commit of several (positions, with at most
