@@ -132,15 +132,24 @@ func runs(names []string, n int) [][]string {
 // changedBlobs returns the blobs on either side of the changes of commits
 // (as Numstat diffs them: no renames, merges skipped, root commits against
 // the empty tree), each once, in prefetchFetches groups by path (see
-// parseRawBlobs).
+// parseRawBlobs). The diffs are listed by prefetchFetches processes side
+// by side, each over a run of commits (0.28 s of CPU for git/git's year).
 func (m *Manager) changedBlobs(ctx context.Context, gitDir string, commits []string) ([][]string, error) {
-	out, err := m.git.Offline().Command(gitDir).
-		Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
-		Stdin([]byte(strings.Join(commits, "\n") + "\n")).Output(ctx)
-	if err != nil {
+	parts := runs(commits, prefetchFetches)
+	outs := make([][]byte, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	for k, part := range parts {
+		g.Go(func() (err error) {
+			outs[k], err = m.git.Offline().Command(gitDir).
+				Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
+				Stdin([]byte(strings.Join(part, "\n") + "\n")).Output(gctx)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return parseRawBlobs(out, prefetchFetches), nil
+	return parseRawBlobs(bytes.Join(outs, nil), prefetchFetches), nil
 }
 
 // parseRawBlobs returns the distinct blob names of git diff-tree --raw -z
