@@ -117,6 +117,10 @@ type Manager struct {
 	// remoteConfig is extra configuration for commands that talk to a
 	// remote; tests use it to trust their own HTTPS server.
 	remoteConfig [][2]string
+
+	// blobBatch is the fewest blobs Prefetch asks for in one fetch
+	// (prefetchBatch; tests make it smaller).
+	blobBatch int
 }
 
 // New prepares opts.Dir (a clear error naming it if it cannot be created
@@ -146,6 +150,7 @@ func New(g *gitcli.Git, opts Options) (*Manager, error) {
 		pin:        opts.Pin,
 		maxBytes:   opts.MaxBytes,
 		log:        opts.Logger,
+		blobBatch:  prefetchBatch,
 	}
 	if m.netTimeout == 0 {
 		m.netTimeout = DefaultNetworkTimeout

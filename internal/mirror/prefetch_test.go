@@ -37,8 +37,9 @@ func TestPrefetchReadsOfflineWhatStatsNeed(t *testing.T) {
 	for _, c := range newest {
 		raw += src.Git("diff-tree", "-r", "--raw", "--no-abbrev", "-z", "--no-renames", c) + "\x00"
 	}
-	if groups := parseRawBlobs([]byte(raw), prefetchFetches); len(groups) < 2 || len(groups[0]) == 0 || len(groups[1]) == 0 {
-		t.Fatalf("the test's blobs fall in groups %v: want two fetches at least", groups)
+	m.blobBatch = 4
+	if got := batches(parseRawBlobs([]byte(raw), prefetchBuckets), m.blobBatch); len(got) <= prefetchFetches {
+		t.Fatalf("the test's blobs fall in batches %v: want more fetches than run side by side", got)
 	}
 	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest); err != nil {
 		t.Fatalf("Prefetch: %v", err)
@@ -86,6 +87,23 @@ func TestParseRawBlobs(t *testing.T) {
 	got := parseRawBlobs([]byte(out), 2)
 	if want := [][]string{{c, d}, {a, b}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("parseRawBlobs(2 groups) = %v, want %v", got, want)
+	}
+}
+
+func TestBatches(t *testing.T) {
+	groups := [][]string{{"a", "b"}, nil, {"c"}, {"d", "e", "f"}, {"g"}}
+	for size, want := range map[int][][]string{
+		1: {{"a", "b"}, {"c"}, {"d", "e", "f"}, {"g"}},
+		3: {{"a", "b", "c"}, {"d", "e", "f"}, {"g"}},
+		4: {{"a", "b", "c", "d", "e", "f"}, {"g"}},
+		9: {{"a", "b", "c", "d", "e", "f", "g"}},
+	} {
+		if got := batches(groups, size); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("batches(%v, %d) = %v, want %v", groups, size, got, want)
+		}
+	}
+	if got := batches([][]string{nil, nil}, 2); len(got) != 0 {
+		t.Errorf("batches of empty groups = %v, want none", got)
 	}
 }
 
