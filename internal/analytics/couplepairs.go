@@ -51,6 +51,9 @@ type pairLists struct {
 	work []uint64
 	// whole answers over the whole history without filters.
 	whole wholeTables
+	// authors are the author lists of the identities with the most
+	// commits.
+	authors []*authorLists
 }
 
 // maxTableShared is the largest MinShared wholeTables count pairs for.
@@ -146,14 +149,8 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 		pl.whole.commitFiles[n]++
 	}
 	pl.whole.commitFiles[0] = 0 // merges, and commits of no file
-	pl.base = make([]uint32, (len(pl.head)+15)/16)
-	at := uint32(0)
-	for e, h := range pl.head {
-		if e%16 == 0 {
-			pl.base[e/16] = at
-		}
-		at += h >> headLen & 63
-	}
+	pl.base = partnerBases(pl.head)
+	pl.authors = v.buildAuthorLists(pl)
 	// From now on, work counts each path's entries too (the entries lie
 	// in path order).
 	for r, p := range v.byPath {
@@ -359,11 +356,7 @@ func (pl *pairLists) setPartner(i uint64, b uint32) {
 
 // partnerAt returns the place of entry e's first partner.
 func (pl *pairLists) partnerAt(e uint32) uint32 {
-	at := pl.base[e/16]
-	for _, h := range pl.head[e&^15 : e] {
-		at += h >> headLen & 63
-	}
-	return at
+	return partnerPlace(pl.head, pl.base, e)
 }
 
 // pairCount is a pair of files (path ranks, a before b) and its shared
@@ -387,6 +380,11 @@ type pairCounter struct {
 	limit          int
 	// commits[p] gets the counted commits of listed path p.
 	commits []uint32
+	// lists, when not nil, are the author lists read instead of the
+	// pair lists (then with fewer, the commits of the identities kept
+	// without lists).
+	lists []*authorLists
+	fewer *fewerCommits
 }
 
 // pairWorker counts the pairs of the paths of one range of ranks.
@@ -414,6 +412,9 @@ func (v *View) couplePairs(pl *pairLists, q *query, keep []bool, opts CouplingOp
 	c := &pairCounter{v: v, pl: pl, authors: q.authors, keep: keep, maxFiles: uint32(opts.MaxFiles),
 		minShared: uint32(opts.MinShared), limit: opts.Limit, commits: make([]uint32, len(v.byPath))}
 	c.lo, c.hi = v.span(q.from, q.to)
+	if lists, ok := v.authorPlan(pl, q, c.lo, c.hi); ok {
+		c.lists, c.fewer = lists, v.fewerCommits(q, lists, keep, opts.MaxFiles)
+	}
 	if keep != nil {
 		c.keepRank = make([]bool, len(keep))
 		for p, ok := range keep {
@@ -435,6 +436,9 @@ func (v *View) couplePairs(pl *pairLists, q *query, keep []bool, opts CouplingOp
 		n := 0
 		for k, word := range w[0].seen {
 			n += bits.OnesCount64(word | w[1].seen[k])
+		}
+		if c.fewer != nil {
+			n += c.fewer.counted
 		}
 		d.Summary.Commits = n
 	}
@@ -514,64 +518,57 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 			shared[b] = (1 ^ b2u(ok)) << 31
 		}
 	}
-	touched := make([]T, len(v.byPath))
-	maxFiles := c.maxFiles
+	t := pairTally[T]{shared: shared, touched: make([]T, len(v.byPath)), singles: singles}
+	// The author lists' partners, when they are read instead.
+	lists := make([][]T, len(c.lists))
+	for k, l := range c.lists {
+		if l.narrow != nil {
+			lists[k] = any(l.narrow).([]T)
+		} else {
+			lists[k] = any(l.wide).([]T)
+		}
+	}
 	var runs []partnerRun
-	const ahead = 8
-	var sink uint32
+	const end = math.MaxUint32
 	for r := r0; r < r1; r++ {
 		p := v.byPath[r]
 		if c.keep != nil && !c.keep[p] {
 			continue
 		}
-		first, end := s.window(p, c.lo, c.hi)
-		if first == end {
-			continue
-		}
-		at := pl.partnerAt(first)
-		n, nt := uint32(0), 0
-		// The entries counted and their partners to read, then read
-		// them: a partner list is touched a few entries ahead, so that
-		// memory is read while others are counted.
-		runs = runs[:0]
-		for e := first; e < end; e++ {
-			h := pl.head[e]
-			from := at
-			at += h >> headLen & 63
-			// counted is 1 when the entry's commit has at most maxFiles
-			// files and the author filter keeps it.
-			counted := 1 ^ (maxFiles-h&127)>>31
-			if kept != nil {
-				counted &= kept[s.ident[e]]
+		n := uint32(0)
+		t.nt = 0
+		if c.lists == nil {
+			first, end := s.window(p, c.lo, c.hi)
+			if first == end {
+				continue
 			}
-			n += counted
-			if w.seen != nil {
-				k := s.rank[e]
-				w.seen[k>>6] |= uint64(counted) << (k & 63)
+			runs, n = c.entryRuns(runs[:0], pl.head, pl.base, first, end, cut, kept, s.ident, s.rank, w.seen)
+			t.read(partners, runs, w)
+		} else {
+			for k, l := range c.lists {
+				first, end := l.window(r, c.lo, c.hi, len(v.byTime))
+				var m uint32
+				runs, m = c.entryRuns(runs[:0], l.head, l.base, first, end, cut, nil, nil, l.rank, w.seen)
+				n += m
+				t.read(lists[k], runs, w)
 			}
-			all := h >> headLen & 63
-			runs = append(runs, partnerRun{from, h >> cut & 63, all})
-			runs = runs[:len(runs)-1+int(counted&((0-all)>>31))]
-		}
-		for k, run := range runs {
-			if k+ahead < len(runs) {
-				sink ^= uint32(partners[runs[k+ahead].from])
-			}
-			read := run.from + run.read
-			for _, b := range partners[run.from:read] {
-				old := shared[b]
-				touched[nt] = b
-				nt += int((old|-old)>>31 ^ 1) // old == 0
-				shared[b] = old + 1
-			}
-			if singles {
-				for _, b := range partners[read : run.from+run.all] {
-					w.singles += int(shared[b]>>31 ^ 1) // listed
+			if fc := c.fewer; fc != nil {
+				n += fc.commits[p]
+				for _, k := range fc.after[fc.afterN[r]:fc.afterN[r+1]] {
+					for _, b := range fc.files[k+1:] {
+						if b == end {
+							break
+						}
+						t.add(T(b))
+					}
 				}
+			}
+			if n == 0 {
+				continue
 			}
 		}
 		c.commits[p] = n
-		for _, b := range touched[:nt] {
+		for _, b := range t.touched[:t.nt] {
 			n := shared[b]
 			shared[b] = 0
 			w.pairs += int(b2u(n >= c.minShared))
@@ -583,7 +580,85 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 			}
 		}
 	}
-	w.touch = sink
+	w.touch = t.sink
+}
+
+// entryRuns appends to runs the partners to read of the counted entries
+// of [first, end) of heads (with their bases, see partnerBases): those
+// whose commit has at most maxFiles files and, with kept, whose
+// identity (ident[e]) it keeps; the head field cut is the number to
+// read. It marks their time ranks (rank[e]) in seen, when not nil, and
+// returns how many it counted.
+func (c *pairCounter) entryRuns(runs []partnerRun, heads, base []uint32, first, end, cut uint32, kept, ident, rank []uint32, seen []uint64) ([]partnerRun, uint32) {
+	if first == end {
+		return runs, 0
+	}
+	maxFiles := c.maxFiles
+	at := partnerPlace(heads, base, first)
+	n := uint32(0)
+	for e := first; e < end; e++ {
+		h := heads[e]
+		from := at
+		at += h >> headLen & 63
+		// counted is 1 when the entry's commit has at most maxFiles
+		// files and the author filter keeps it.
+		counted := 1 ^ (maxFiles-h&127)>>31
+		if kept != nil {
+			counted &= kept[ident[e]]
+		}
+		n += counted
+		if seen != nil {
+			k := rank[e]
+			seen[k>>6] |= uint64(counted) << (k & 63)
+		}
+		all := h >> headLen & 63
+		runs = append(runs, partnerRun{from, h >> cut & 63, all})
+		runs = runs[:len(runs)-1+int(counted&((0-all)>>31))]
+	}
+	return runs, n
+}
+
+// pairTally counts the commits a path shares with others.
+type pairTally[T uint16 | uint32] struct {
+	// shared[b] counts the commits shared with the path of rank b (see
+	// countPairs); touched[:nt] are the paths met so far.
+	shared  []uint32
+	touched []T
+	nt      int
+	// singles: the partners changed together once over the whole
+	// history are counted in pairWorker.singles, not read.
+	singles bool
+	// sink is what reading partner lists ahead gave, kept so that the
+	// reads are made.
+	sink uint32
+}
+
+// add counts one commit shared with the path of rank b.
+func (t *pairTally[T]) add(b T) {
+	old := t.shared[b]
+	t.touched[t.nt] = b
+	t.nt += int((old|-old)>>31 ^ 1) // old == 0
+	t.shared[b] = old + 1
+}
+
+// read counts the partners of runs: a partner list is touched a few
+// entries ahead, so that memory is read while others are counted.
+func (t *pairTally[T]) read(partners []T, runs []partnerRun, w *pairWorker) {
+	const ahead = 8
+	for k, run := range runs {
+		if k+ahead < len(runs) {
+			t.sink ^= uint32(partners[runs[k+ahead].from])
+		}
+		read := run.from + run.read
+		for _, b := range partners[run.from:read] {
+			t.add(b)
+		}
+		if t.singles {
+			for _, b := range partners[read : run.from+run.all] {
+				w.singles += int(t.shared[b]>>31 ^ 1) // listed
+			}
+		}
+	}
 }
 
 // partnerRun is the partners of one entry: those to read, and all.

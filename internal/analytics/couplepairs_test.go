@@ -16,7 +16,7 @@ import (
 // past maxTableShared, past the pruning classes of MinShared (2, 3 and
 // 5) and past maxPairFiles.
 func TestCouplingPathsEqualScans(t *testing.T) {
-	wholes, scans := 0, 0
+	wholes, scans, authors := 0, 0, 0
 	for vk, base := range append(generatedViews(t), sharedNames(t, 2)) {
 		for sk, shape := range []pairShape{defaultPairShape, {frequent: 3, wide: true}, {frequent: 6}} {
 			v := NewView(base.x)
@@ -46,6 +46,10 @@ func TestCouplingPathsEqualScans(t *testing.T) {
 				v.couplePairs(v.pairs, &q, keep, opts, &d)
 				check("pair lists", d)
 				scans++
+				lo, hi := v.span(q.from, q.to)
+				if _, ok := v.authorPlan(v.pairs, &q, lo, hi); ok {
+					authors++
+				}
 				if fk >= len(filters)-40 {
 					d = CouplingData{Pairs: []CoupledPair{}}
 					if v.coupleWhole(v.pairs, opts, &d) {
@@ -56,8 +60,8 @@ func TestCouplingPathsEqualScans(t *testing.T) {
 			}
 		}
 	}
-	if wholes < 20 || scans < 100 {
-		t.Fatalf("the whole tables answered %d times, the pair lists %d", wholes, scans)
+	if wholes < 20 || scans < 100 || authors < 20 {
+		t.Fatalf("the whole tables answered %d times, the pair lists %d, the author lists %d", wholes, scans, authors)
 	}
 }
 

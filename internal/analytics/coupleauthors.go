@@ -1,0 +1,242 @@
+package analytics
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// authorLists are the entries of the pair lists of the commits of one of
+// the identities with the most commits, apart: coupling filtered to a
+// few identities reads the entries of those among them that have lists,
+// and the commits of the others (few, see coupleAuthors), instead of
+// every entry of the window.
+type authorLists struct {
+	// ident is the identity.
+	ident uint32
+	// The entries of the path of rank r are [start[r], start[r+1]), by
+	// ascending time rank (rank[e]); head[e] and the partners are those
+	// of the pair lists.
+	start, rank, head []uint32
+	// base[e/16] is the place in the partners of the first partner of
+	// entry e when e is a multiple of 16 (see pairLists.base).
+	base   []uint32
+	narrow []uint16
+	wide   []uint32
+}
+
+// authorListShare bounds the identities that get author lists: each has
+// one commit in authorListShare at least, and all of them together
+// change half the entries at most.
+const authorListShare = 32
+
+// buildAuthorLists makes the author lists of the identities with the
+// most commits (see authorListShare), in one pass over the entries.
+func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
+	s := pl.sums
+	entries := make([]int, len(v.lowerName))
+	for _, a := range s.ident {
+		entries[a]++
+	}
+	idents := make([]uint32, 0, len(entries))
+	for a, n := range entries {
+		if n > 0 && (v.identOff[a+1]-v.identOff[a])*authorListShare >= uint32(len(v.byTime)) {
+			idents = append(idents, uint32(a))
+		}
+	}
+	slices.SortFunc(idents, func(a, b uint32) int { return cmp.Or(cmp.Compare(entries[b], entries[a]), cmp.Compare(a, b)) })
+	// slot[a] is 1 + the place of identity a's lists.
+	slot := make([]int, len(entries))
+	var lists []*authorLists
+	sum := 0
+	for _, a := range idents {
+		if sum += entries[a]; 2*sum > len(s.ident) {
+			break
+		}
+		slot[a] = len(lists) + 1
+		lists = append(lists, &authorLists{ident: a, start: make([]uint32, len(v.byPath)+1),
+			rank: make([]uint32, 0, entries[a]), head: make([]uint32, 0, entries[a])})
+	}
+	if len(lists) == 0 {
+		return nil
+	}
+	partners := make([]int, len(lists))
+	for e, a := range s.ident {
+		if k := slot[a]; k > 0 {
+			partners[k-1] += int(pl.head[e] >> headLen & 63)
+		}
+	}
+	for k, l := range lists {
+		if pl.narrow != nil {
+			l.narrow = make([]uint16, 0, partners[k])
+		} else {
+			l.wide = make([]uint32, 0, partners[k])
+		}
+	}
+	for r, p := range v.byPath {
+		for _, l := range lists {
+			l.start[r] = uint32(len(l.rank))
+		}
+		at := uint64(pl.partnerAt(s.start[p]))
+		for e := s.start[p]; e < s.stop[p]; e++ {
+			h := pl.head[e]
+			n := uint64(h >> headLen & 63)
+			if k := slot[s.ident[e]]; k > 0 {
+				l := lists[k-1]
+				l.rank, l.head = append(l.rank, s.rank[e]), append(l.head, h)
+				if pl.narrow != nil {
+					l.narrow = append(l.narrow, pl.narrow[at:at+n]...)
+				} else {
+					l.wide = append(l.wide, pl.wide[at:at+n]...)
+				}
+			}
+			at += n
+		}
+	}
+	for _, l := range lists {
+		l.start[len(v.byPath)] = uint32(len(l.rank))
+		l.base = partnerBases(l.head)
+	}
+	return lists
+}
+
+// partnerBases returns the place of the first partner of every 16th
+// entry of heads.
+func partnerBases(heads []uint32) []uint32 {
+	base := make([]uint32, (len(heads)+15)/16)
+	at := uint32(0)
+	for e, h := range heads {
+		if e%16 == 0 {
+			base[e/16] = at
+		}
+		at += h >> headLen & 63
+	}
+	return base
+}
+
+// partnerPlace returns the place of entry e's first partner, given the
+// heads and their bases.
+func partnerPlace(heads, base []uint32, e uint32) uint32 {
+	at := base[e/16]
+	for _, h := range heads[e&^15 : e] {
+		at += h >> headLen & 63
+	}
+	return at
+}
+
+// window returns the range [first, end) of the entries of the path of
+// rank r whose time ranks are in [lo, hi), of commits commits in all.
+func (l *authorLists) window(r, lo, hi, commits int) (first, end uint32) {
+	first, end = l.start[r], l.start[r+1]
+	if lo > 0 {
+		k, _ := slices.BinarySearch(l.rank[first:end], uint32(lo))
+		first += uint32(k)
+	}
+	if hi < commits {
+		k, _ := slices.BinarySearch(l.rank[first:end], uint32(hi))
+		end = first + uint32(k)
+	}
+	return first, end
+}
+
+// fewerCommits are the counted commits of the identities that a coupling
+// query keeps and that have no author lists, few: their listed files by
+// path rank, each commit's files ascending, then math.MaxUint32, and for
+// each path rank the places in files of its occurrences but the last of
+// a commit (after[afterN[r]:afterN[r+1]]).
+type fewerCommits struct {
+	files, after, afterN []uint32
+	// commits[p] counts the commits of path id p; counted those with a
+	// listed file.
+	commits []uint32
+	counted int
+}
+
+// authorPlan returns the author lists of the identities q keeps, and
+// reports whether coupling should read them and the commits of the
+// other identities it keeps: when q keeps an identity with lists, and
+// the others have fewer than one commit in 32 of the window's.
+func (v *View) authorPlan(pl *pairLists, q *query, lo, hi int) ([]*authorLists, bool) {
+	if q.authors == nil || len(pl.authors) == 0 {
+		return nil, false
+	}
+	var lists []*authorLists
+	has := make([]bool, len(q.authors))
+	for _, l := range pl.authors {
+		if q.authors[l.ident] {
+			lists = append(lists, l)
+			has[l.ident] = true
+		}
+	}
+	if len(lists) == 0 {
+		return nil, false
+	}
+	others := 0
+	for a, ok := range q.authors {
+		if ok && !has[a] {
+			others += v.identCount(a, q.from, q.to)
+		}
+	}
+	return lists, others*32 < hi-lo
+}
+
+// fewerCommits lists the counted commits of the identities q keeps that
+// have no lists among lists: non-merge, at most maxFiles files.
+func (v *View) fewerCommits(q *query, lists []*authorLists, keep []bool, maxFiles int) *fewerCommits {
+	x := v.x
+	has := make([]bool, len(q.authors))
+	for _, l := range lists {
+		has[l.ident] = true
+	}
+	fc := &fewerCommits{commits: make([]uint32, len(x.Paths)), afterN: make([]uint32, len(x.Paths)+1)}
+	const end = math.MaxUint32
+	for a, ok := range q.authors {
+		if !ok || has[a] {
+			continue
+		}
+		lo, hi := v.identSpan(a, q.from, q.to)
+		for _, i := range v.identPos[lo:hi] {
+			if x.IsMerge(int(i)) {
+				continue
+			}
+			clo, chi := x.Changes(int(i))
+			if chi-clo > maxFiles {
+				continue
+			}
+			start := len(fc.files)
+			for _, p := range x.ChangePath[clo:chi] {
+				if keep == nil || keep[p] {
+					fc.commits[p]++
+					fc.files = append(fc.files, v.pathRank[p])
+				}
+			}
+			if len(fc.files) > start {
+				fc.counted++
+			}
+			if len(fc.files)-start < 2 {
+				fc.files = fc.files[:start]
+				continue
+			}
+			slices.Sort(fc.files[start:])
+			for _, r := range fc.files[start : len(fc.files)-1] {
+				fc.afterN[r+1]++
+			}
+			fc.files = append(fc.files, end)
+		}
+	}
+	for r := range x.Paths {
+		fc.afterN[r+1] += fc.afterN[r]
+	}
+	fc.after = make([]uint32, fc.afterN[len(x.Paths)])
+	next := slices.Clone(fc.afterN[:len(x.Paths)])
+	for k := 0; k < len(fc.files); k++ {
+		if fc.files[k+1] != end {
+			r := fc.files[k]
+			fc.after[next[r]] = uint32(k)
+			next[r]++
+		} else {
+			k++ // past the commit's last file and its end
+		}
+	}
+	return fc
+}
