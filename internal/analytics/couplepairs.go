@@ -518,7 +518,7 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 			shared[b] = (1 ^ b2u(ok)) << 31
 		}
 	}
-	t := pairTally[T]{shared: shared, touched: make([]T, len(v.byPath)), singles: singles}
+	t := pairTally[T]{shared: shared, touched: make([]T, len(v.byPath)), singles: singles, everyFile: c.keepRank == nil}
 	// The author lists' partners, when they are read instead.
 	lists := make([][]T, len(c.lists))
 	for k, l := range c.lists {
@@ -626,8 +626,9 @@ type pairTally[T uint16 | uint32] struct {
 	touched []T
 	nt      int
 	// singles: the partners changed together once over the whole
-	// history are counted in pairWorker.singles, not read.
-	singles bool
+	// history are counted in pairWorker.singles, not read; without a
+	// file filter (everyFile), not even looked at.
+	singles, everyFile bool
 	// sink is what reading partner lists ahead gave, kept so that the
 	// reads are made.
 	sink uint32
@@ -645,20 +646,31 @@ func (t *pairTally[T]) add(b T) {
 // entries ahead, so that memory is read while others are counted.
 func (t *pairTally[T]) read(partners []T, runs []partnerRun, w *pairWorker) {
 	const ahead = 8
+	// In locals, that the compiler keeps in registers.
+	shared, touched, nt, sink, singles := t.shared, t.touched, t.nt, t.sink, 0
 	for k, run := range runs {
 		if k+ahead < len(runs) {
-			t.sink ^= uint32(partners[runs[k+ahead].from])
+			sink ^= uint32(partners[runs[k+ahead].from])
 		}
 		read := run.from + run.read
 		for _, b := range partners[run.from:read] {
-			t.add(b)
+			old := shared[b]
+			touched[nt] = b
+			nt += int((old|-old)>>31 ^ 1) // old == 0
+			shared[b] = old + 1
 		}
 		if t.singles {
+			if t.everyFile {
+				singles += int(run.all - run.read)
+				continue
+			}
 			for _, b := range partners[read : run.from+run.all] {
-				w.singles += int(t.shared[b]>>31 ^ 1) // listed
+				singles += int(shared[b]>>31 ^ 1) // listed
 			}
 		}
 	}
+	t.nt, t.sink = nt, sink
+	w.singles += singles
 }
 
 // partnerRun is the partners of one entry: those to read, and all.
