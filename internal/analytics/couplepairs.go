@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // maxPairFiles is the most files of a commit whose pairs the pair lists
@@ -458,41 +459,68 @@ func (v *View) listPairs(top []pairKey, d *CouplingData) {
 	}
 }
 
-// run counts the pairs in two goroutines, each over the paths of half
-// of the work, or in one when the window holds little.
+// pairChunks is how many runs of paths of about as much work each the
+// two goroutines of a coupling query take in turn: a filter may list
+// the paths of one part of the path order only (a directory, an
+// extension common there), and each goroutine takes the next run when
+// it is done with its own.
+const pairChunks = 64
+
+// run counts the pairs in two goroutines, which take runs of paths in
+// turn (see pairChunks), or in one when the window holds little.
 func (c *pairCounter) run(singles bool) [2]pairWorker {
 	var w [2]pairWorker
 	n := len(c.v.byPath)
-	total := c.pl.work[n]
-	mid, _ := slices.BinarySearch(c.pl.work, total/2)
 	if uint64(c.hi-c.lo)*32 < uint64(len(c.v.byTime)) {
-		c.count(&w[0], 0, n, singles)
+		done := false
+		c.count(&w[0], func() (int, int, bool) {
+			if done {
+				return 0, 0, false
+			}
+			done = true
+			return 0, n, true
+		}, singles)
 		w[1].seen = make([]uint64, len(w[0].seen))
 		return w
 	}
+	total := c.pl.work[n]
+	var next atomic.Int32
+	take := func() (r0, r1 int, ok bool) {
+		k := uint64(next.Add(1) - 1)
+		if k >= pairChunks {
+			return 0, 0, false
+		}
+		r0, _ = slices.BinarySearch(c.pl.work, total*k/pairChunks)
+		r1, _ = slices.BinarySearch(c.pl.work, total*(k+1)/pairChunks)
+		if k == pairChunks-1 {
+			r1 = n
+		}
+		return r0, r1, true
+	}
 	var wg sync.WaitGroup
-	wg.Go(func() { c.count(&w[1], mid, n, singles) })
-	c.count(&w[0], 0, mid, singles)
+	wg.Go(func() { c.count(&w[1], take, singles) })
+	c.count(&w[0], take, singles)
 	wg.Wait()
 	return w
 }
 
-// count counts the pairs of the paths of ranks [r0, r1) into w.
-func (c *pairCounter) count(w *pairWorker, r0, r1 int, singles bool) {
+// count counts the pairs of the paths of the ranks take gives, a run
+// [r0, r1) at a time, into w.
+func (c *pairCounter) count(w *pairWorker, take func() (r0, r1 int, ok bool), singles bool) {
 	if c.pl.narrow != nil {
-		countPairs(c, c.pl.narrow, w, r0, r1, singles)
+		countPairs(c, c.pl.narrow, w, take, singles)
 	} else {
-		countPairs(c, c.pl.wide, w, r0, r1, singles)
+		countPairs(c, c.pl.wide, w, take, singles)
 	}
 }
 
-// countPairs counts the pairs of the paths of ranks [r0, r1) into w,
+// countPairs counts the pairs of the paths of the ranks take gives into w,
 // reading partners: with singles, the pairs changed together once over
 // the whole history are counted without being read. Whether an entry is
 // counted, and whether a partner is listed or met for the first time,
 // is unpredictable: they are counted without branches (0 or 1), so that
 // the processor does not guess.
-func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, r0, r1 int, singles bool) {
+func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, take func() (r0, r1 int, ok bool), singles bool) {
 	v, pl, s := c.v, c.pl, c.pl.sums
 	*w = pairWorker{pruneAt: 4*c.limit + 64}
 	if c.keep != nil {
@@ -530,52 +558,54 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 	}
 	var runs []partnerRun
 	const end = math.MaxUint32
-	for r := r0; r < r1; r++ {
-		p := v.byPath[r]
-		if c.keep != nil && !c.keep[p] {
-			continue
-		}
-		n := uint32(0)
-		t.nt = 0
-		if c.lists == nil {
-			first, end := s.window(p, c.lo, c.hi)
-			if first == end {
+	for r0, r1, ok := take(); ok; r0, r1, ok = take() {
+		for r := r0; r < r1; r++ {
+			p := v.byPath[r]
+			if c.keep != nil && !c.keep[p] {
 				continue
 			}
-			runs, n = c.entryRuns(runs[:0], pl.head, pl.base, first, end, cut, kept, s.ident, s.rank, w.seen)
-			t.read(partners, runs, w)
-		} else {
-			for k, l := range c.lists {
-				first, end := l.window(r, c.lo, c.hi, len(v.byTime))
-				var m uint32
-				runs, m = c.entryRuns(runs[:0], l.head, l.base, first, end, cut, nil, nil, l.rank, w.seen)
-				n += m
-				t.read(lists[k], runs, w)
-			}
-			if fc := c.fewer; fc != nil {
-				n += fc.commits[p]
-				for _, k := range fc.after[fc.afterN[r]:fc.afterN[r+1]] {
-					for _, b := range fc.files[k+1:] {
-						if b == end {
-							break
+			n := uint32(0)
+			t.nt = 0
+			if c.lists == nil {
+				first, end := s.window(p, c.lo, c.hi)
+				if first == end {
+					continue
+				}
+				runs, n = c.entryRuns(runs[:0], pl.head, pl.base, first, end, cut, kept, s.ident, s.rank, w.seen)
+				t.read(partners, runs, w)
+			} else {
+				for k, l := range c.lists {
+					first, end := l.window(r, c.lo, c.hi, len(v.byTime))
+					var m uint32
+					runs, m = c.entryRuns(runs[:0], l.head, l.base, first, end, cut, nil, nil, l.rank, w.seen)
+					n += m
+					t.read(lists[k], runs, w)
+				}
+				if fc := c.fewer; fc != nil {
+					n += fc.commits[p]
+					for _, k := range fc.after[fc.afterN[r]:fc.afterN[r+1]] {
+						for _, b := range fc.files[k+1:] {
+							if b == end {
+								break
+							}
+							t.add(T(b))
 						}
-						t.add(T(b))
 					}
 				}
+				if n == 0 {
+					continue
+				}
 			}
-			if n == 0 {
-				continue
-			}
-		}
-		c.commits[p] = n
-		for _, b := range t.touched[:t.nt] {
-			n := shared[b]
-			shared[b] = 0
-			w.pairs += int(b2u(n >= c.minShared))
-			if n >= w.cut && n >= c.minShared {
-				w.cands = append(w.cands, pairCount{uint32(r), uint32(b), n})
-				if len(w.cands) >= w.pruneAt {
-					w.prune(c.limit)
+			c.commits[p] = n
+			for _, b := range t.touched[:t.nt] {
+				n := shared[b]
+				shared[b] = 0
+				w.pairs += int(b2u(n >= c.minShared))
+				if n >= w.cut && n >= c.minShared {
+					w.cands = append(w.cands, pairCount{uint32(r), uint32(b), n})
+					if len(w.cands) >= w.pruneAt {
+						w.prune(c.limit)
+					}
 				}
 			}
 		}
