@@ -20,7 +20,8 @@ import (
 // The first variant answers the request that computed the answer and
 // those that waited for the same computation; the second, when there is
 // one, every request served from the cache: a summary's metadata says it
-// comes from the cache (fromCache).
+// comes from the cache (fromCache). A compressed answer (compressAnswer)
+// is one variant whose body is compressed.
 
 // etagLen is the length of a weak ETag of etagOf: W/"<32 hex digits>".
 const etagLen = len(`W/""`) + 32
@@ -49,11 +50,30 @@ func encodeAnswer(answer any) ([]byte, error) {
 	}
 	var out []byte
 	for _, body := range bodies {
-		out = append(out, etagOf(body)...)
-		out = binary.AppendUvarint(out, uint64(len(body)))
-		out = append(out, body...)
+		out = appendVariant(out, etagOf(body), body)
 	}
 	return out, nil
+}
+
+// appendVariant appends a variant of an encoded answer, etag and body, to
+// enc.
+func appendVariant(enc []byte, etag string, body []byte) []byte {
+	enc = append(enc, etag...)
+	enc = binary.AppendUvarint(enc, uint64(len(body)))
+	return append(enc, body...)
+}
+
+// compressAnswer is the encoded answer of one variant, etag and body,
+// with body compressed in coding ("gzip" or "zstd") as compressed sends
+// it. The result cache keeps it beside the answer (cacheKey), so that
+// requests served from the cache in that coding are not compressed each.
+// It keeps etag: the ETag is weak, one for every encoding of the body.
+func compressAnswer(etag string, body []byte, coding string) ([]byte, error) {
+	z, err := compressBody(body, coding)
+	if err != nil {
+		return nil, err
+	}
+	return appendVariant(make([]byte, 0, etagLen+binary.MaxVarintLen64+len(z)), etag, z), nil
 }
 
 // fromCache returns answer as a request served from the cache is
@@ -77,19 +97,25 @@ var errBadAnswer = errors.New("decode cached answer: damaged entry")
 // variant served from the cache when cached and it has one, else of the
 // answer as computed. body shares enc's memory.
 func decodeAnswer(enc []byte, cached bool) (etag string, body []byte, err error) {
+	tag, body, err := decodeVariant(enc, cached)
+	return string(tag), body, err
+}
+
+// decodeVariant is decodeAnswer with the ETag as it is in enc.
+func decodeVariant(enc []byte, cached bool) (etag, body []byte, err error) {
 	for {
 		if len(enc) < etagLen {
-			return "", nil, errBadAnswer
+			return nil, nil, errBadAnswer
 		}
 		tag := enc[:etagLen]
 		n, k := binary.Uvarint(enc[etagLen:])
 		rest := enc[etagLen+max(k, 0):]
 		if k <= 0 || n > uint64(len(rest)) {
-			return "", nil, errBadAnswer
+			return nil, nil, errBadAnswer
 		}
 		body, enc = rest[:n], rest[n:]
 		if !cached || len(enc) == 0 {
-			return string(tag), body, nil
+			return tag, body, nil
 		}
 	}
 }

@@ -87,6 +87,9 @@ type api struct {
 	now      func() time.Time
 	// authorStats is Options.AuthorStats.
 	authorStats bool
+	// metrics counts requests and compressed answers; nil without
+	// Options.Registry.
+	metrics *metrics
 }
 
 // route is one entry of the route table, which the router and the
@@ -157,6 +160,9 @@ func (rt route) tag() string {
 // New returns the HTTP handler of the whole API.
 func New(opts Options) http.Handler {
 	a := &api{svc: opts.Service, cache: opts.Cache, deadline: opts.Deadline, log: opts.Logger, now: opts.Now, authorStats: opts.AuthorStats}
+	if opts.Registry != nil {
+		a.metrics = newMetrics(opts.Registry)
+	}
 	if a.deadline <= 0 {
 		a.deadline = 30 * time.Second
 	}
@@ -174,9 +180,7 @@ func New(opts Options) http.Handler {
 	var doc map[string]any // the document of every route, this one included
 	routes = append(routes, route{method: "GET", path: openAPIPath, doc: "This document (OpenAPI 3.1)", reply: reflect.TypeFor[map[string]any](),
 		handler: func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, doc) }})
-	var m *metrics
 	if opts.Registry != nil {
-		m = newMetrics(opts.Registry)
 		routes = append(routes, route{method: "GET", path: metricsPath, doc: "Prometheus metrics (text exposition format)", reply: reflect.TypeFor[string](), ops: true,
 			handler: metricsHandler(opts.Registry).ServeHTTP})
 	}
@@ -209,7 +213,7 @@ func New(opts Options) http.Handler {
 	if clientAddr == nil {
 		clientAddr = remoteHost
 	}
-	return withCommon(compressed(h), a.log, m, opts.CORSOrigins, clientAddr)
+	return withCommon(compressed(h), a.log, a.metrics, opts.CORSOrigins, clientAddr)
 }
 
 var (
@@ -319,7 +323,9 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 		compute := func(context.Context) ([]byte, error) {
 			return encodeAnswer(report.Answer(view, req, reports.Info(info), now))
 		}
-		enc, cached, err := a.cached(ctx, cacheKey(r.URL.Path, info.Key, head, view, req, now), compute)
+		coding := acceptedCoding(r)
+		key, zkey := cacheKey(coding, r.URL.Path, info.Key, head, view, req, now)
+		enc, cached, err := a.cached(ctx, key, compute)
 		if err != nil {
 			WriteFailure(w, r, a.log, err)
 			return
@@ -329,8 +335,42 @@ func (a *api) analytics(report reports.Report) http.HandlerFunc {
 			WriteFailure(w, r, a.log, err)
 			return
 		}
-		writeValidated(w, r, etag, body)
+		// An answer served from the cache that compressed would compress
+		// is sent as the result cache keeps it compressed, made by the
+		// first such request. An answer just computed is not kept so: it
+		// is often asked for once. A revalidated one needs no body.
+		if cached && coding != "" && len(body) >= compressMinSize && !etagMatches(r.Header.Get("If-None-Match"), etag) {
+			if zetag, zbody, err := a.compressed(ctx, zkey, etag, body, coding); err == nil {
+				writeValidated(w, r, zetag, zbody, coding)
+				return
+			}
+		}
+		writeValidated(w, r, etag, body, "")
 	}
+}
+
+// compressed returns the ETag and body of the answer kept under zkey in
+// the result cache: etag and body compressed in coding, made and kept
+// now if need be. An error (a damaged entry) leaves the caller to send
+// body as it is.
+func (a *api) compressed(ctx context.Context, zkey, etag string, body []byte, coding string) (string, []byte, error) {
+	zenc, _, err := a.cache.Do(ctx, zkey, func(context.Context) ([]byte, error) {
+		a.metrics.compressedAnswer(coding)
+		return compressAnswer(etag, body, coding)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	tag, zbody, err := decodeVariant(zenc, true)
+	if err != nil {
+		return "", nil, err
+	}
+	// The ETag kept is etag (no string made for it), unless another
+	// process kept a different body under the key.
+	if string(tag) != etag {
+		return string(tag), zbody, nil
+	}
+	return etag, zbody, nil
 }
 
 // Headers that say which history an analytics answer describes.
@@ -375,9 +415,19 @@ func (a *api) cached(ctx context.Context, key string, compute func(context.Conte
 //
 // head is v's index's head (the caller has it already). The key is built
 // in one buffer, since it is built on every request.
-func cacheKey(path, repoKey, head string, v *analytics.View, req query.Request, now time.Time) string {
+//
+// zkey, when coding is not "", names the answer compressed in that
+// content coding (compressAnswer): the coding, a space, then key, so it
+// shares key's memory and never equals a key (which starts with the
+// version). Without a coding, zkey is "".
+func cacheKey(coding, path, repoKey, head string, v *analytics.View, req query.Request, now time.Time) (key, zkey string) {
 	var buf [512]byte
-	b := append(buf[:0], "v5 "...)
+	b := buf[:0]
+	if coding != "" {
+		b = append(append(b, coding...), ' ')
+	}
+	plain := len(b)
+	b = append(b, "v5 "...)
 	for _, s := range [...]string{path, repoKey, head} {
 		b = append(append(strconv.AppendInt(b, int64(len(s)), 10), ':'), s...)
 		b = append(b, ' ')
@@ -385,7 +435,11 @@ func cacheKey(path, repoKey, head string, v *analytics.View, req query.Request, 
 	b = append(strconv.AppendBool(b, v.Stats()), ' ')
 	b = append(strconv.AppendInt(b, int64(v.Index().Covered()), 10), ' ')
 	b = append(now.UTC().AppendFormat(b, time.DateOnly), ' ')
-	return string(req.AppendKey(b))
+	zkey = string(req.AppendKey(b))
+	if coding == "" {
+		return zkey, ""
+	}
+	return zkey[plain:], zkey
 }
 
 // healthBody is the answer of /healthz and /readyz.

@@ -10,10 +10,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics counts and times requests by route pattern and status.
+// metrics counts and times requests by route pattern and status, and
+// counts the analytics answers compressed to be kept (api.compressed).
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// compressions counts compressed answers by content coding.
+	compressions *prometheus.CounterVec
 
 	// mu guards series: each route's and status's counter and histogram,
 	// looked up once, so that a request does not hash its label values.
@@ -40,10 +43,22 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "gitpulse_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
+		compressions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gitpulse_answer_compressions_total",
+			Help: "Analytics answers served from the result cache, compressed to be kept there beside them, by content coding: the later requests in that coding are sent the kept body.",
+		}, []string{"coding"}),
 		series: map[routeStatus]routeSeries{},
 	}
-	reg.MustRegister(m.requests, m.latency)
+	reg.MustRegister(m.requests, m.latency, m.compressions)
 	return m
+}
+
+// compressedAnswer counts an answer compressed in coding.
+func (m *metrics) compressedAnswer(coding string) {
+	if m == nil {
+		return
+	}
+	m.compressions.WithLabelValues(coding).Inc()
 }
 
 // observe records one request. The route is the matched pattern, never
