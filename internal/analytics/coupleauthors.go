@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 )
 
 // authorLists are the entries of the pair lists of the commits of one of
@@ -54,47 +55,76 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 			break
 		}
 		slot[a] = len(lists) + 1
-		lists = append(lists, &authorLists{ident: a, start: make([]uint32, len(v.byPath)+1),
-			rank: make([]uint32, 0, entries[a]), head: make([]uint32, 0, entries[a])})
+		lists = append(lists, &authorLists{ident: a, start: make([]uint32, len(v.byPath)+1)})
 	}
 	if len(lists) == 0 {
 		return nil
 	}
-	partners := make([]int, len(lists))
-	for e, a := range s.ident {
-		if k := slot[a]; k > 0 {
-			partners[k-1] += int(pl.head[e] >> headLen & 63)
-		}
+	// Each list's entries and partners before those of the path of rank
+	// r are start[r] and places[k][r], counted, then filled in, over the
+	// paths of two halves of the work side by side.
+	places := make([][]uint32, len(lists))
+	for k := range lists {
+		places[k] = make([]uint32, len(v.byPath)+1)
 	}
-	for k, l := range lists {
-		if pl.narrow != nil {
-			l.narrow = make([]uint16, 0, partners[k])
-		} else {
-			l.wide = make([]uint32, 0, partners[k])
-		}
+	n := len(v.byPath)
+	mid, _ := slices.BinarySearch(pl.work, pl.work[n]/2)
+	halves := func(do func(r0, r1 int)) {
+		var wg sync.WaitGroup
+		wg.Go(func() { do(mid, n) })
+		do(0, mid)
+		wg.Wait()
 	}
-	for r, p := range v.byPath {
-		for _, l := range lists {
-			l.start[r] = uint32(len(l.rank))
-		}
-		at := uint64(pl.partnerAt(s.start[p]))
-		for e := s.start[p]; e < s.stop[p]; e++ {
-			h := pl.head[e]
-			n := uint64(h >> headLen & 63)
-			if k := slot[s.ident[e]]; k > 0 {
-				l := lists[k-1]
-				l.rank, l.head = append(l.rank, s.rank[e]), append(l.head, h)
-				if pl.narrow != nil {
-					l.narrow = append(l.narrow, pl.narrow[at:at+n]...)
-				} else {
-					l.wide = append(l.wide, pl.wide[at:at+n]...)
+	halves(func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			p := v.byPath[r]
+			for e := s.start[p]; e < s.stop[p]; e++ {
+				if k := slot[s.ident[e]]; k > 0 {
+					lists[k-1].start[r+1]++
+					places[k-1][r+1] += pl.head[e] >> headLen & 63
 				}
 			}
-			at += n
+		}
+	})
+	for k, l := range lists {
+		for r := range n {
+			l.start[r+1] += l.start[r]
+			places[k][r+1] += places[k][r]
+		}
+		l.rank, l.head = make([]uint32, l.start[n]), make([]uint32, l.start[n])
+		if pl.narrow != nil {
+			l.narrow = make([]uint16, places[k][n])
+		} else {
+			l.wide = make([]uint32, places[k][n])
 		}
 	}
+	halves(func(r0, r1 int) {
+		next, at := make([]uint32, len(lists)), make([]uint32, len(lists))
+		for k, l := range lists {
+			next[k], at[k] = l.start[r0], places[k][r0]
+		}
+		for r := r0; r < r1; r++ {
+			p := v.byPath[r]
+			from := uint64(pl.partnerAt(s.start[p]))
+			for e := s.start[p]; e < s.stop[p]; e++ {
+				h := pl.head[e]
+				m := uint64(h >> headLen & 63)
+				if k := slot[s.ident[e]] - 1; k >= 0 {
+					l := lists[k]
+					l.rank[next[k]], l.head[next[k]] = s.rank[e], h
+					next[k]++
+					if pl.narrow != nil {
+						copy(l.narrow[at[k]:], pl.narrow[from:from+m])
+					} else {
+						copy(l.wide[at[k]:], pl.wide[from:from+m])
+					}
+					at[k] += uint32(m)
+				}
+				from += m
+			}
+		}
+	})
 	for _, l := range lists {
-		l.start[len(v.byPath)] = uint32(len(l.rank))
 		l.base = partnerBases(l.head)
 	}
 	return lists
