@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,6 +166,7 @@ type Command struct {
 	secrets []string
 	stdin   []byte
 	argErr  error
+	paced   bool // read through a pacedPipe (see streamPaced)
 }
 
 // Command starts a command on the repository at gitDir (passed as
@@ -333,7 +335,11 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 	var pr, pw *os.File
 	if consume != nil {
 		var err error
-		pr, pw, err = os.Pipe()
+		if c.paced {
+			pr, pw, err = pacedPipe()
+		} else {
+			pr, pw, err = os.Pipe()
+		}
 		if err != nil {
 			return fmt.Errorf("git pipe: %w", err)
 		}
@@ -385,6 +391,15 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 		return c.wrap(waitErr, code, stderr.String())
 	}
 	return nil
+}
+
+// streamPaced is Stream for a long, fast output (see pacedBatch): consume
+// reads it in batches.
+func (c *Command) streamPaced(ctx context.Context, consume func(stdout io.Reader) error) error {
+	c.paced = true
+	return c.Stream(ctx, func(r *os.File) error {
+		return consume(newPacer(r))
+	})
 }
 
 func countConfig(env []string) int {

@@ -263,3 +263,27 @@ func FuzzParseRefs(f *testing.F) {
 		}
 	})
 }
+
+// TestStreamPacedReadsEverything reads a long output through a paced pipe,
+// sleeping between batches, and checks that it is all there, as a plain
+// pipe reads it.
+func TestStreamPacedReadsEverything(t *testing.T) {
+	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 3000})
+	g := newGit(t)
+	ctx := context.Background()
+	want, err := g.Command(dir).Args("log", "--format=%H %P %an %ae %s").Output(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	err = g.Command(dir).Args("log", "--format=%H %P %an %ae %s").streamPaced(ctx, func(r io.Reader) (err error) {
+		got, err = io.ReadAll(r)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 4*pacedBatch || !bytes.Equal(got, want) {
+		t.Fatalf("paced stream read %d bytes, a plain one %d (want the same, and more than %d)", len(got), len(want), 4*pacedBatch)
+	}
+}

@@ -75,7 +75,7 @@ func (g *Git) LogMetadata(ctx context.Context, gitDir, rev string, exclude []str
 		Config("mailmap.blob", rev+":.mailmap").
 		Args("log", "-z", "--date=raw", "--use-mailmap", MetadataFormat).
 		AddRevisions(revs...)
-	return cmd.Stream(ctx, func(r *os.File) error {
+	return cmd.streamPaced(ctx, func(r io.Reader) error {
 		return ParseMetadata(r, fn)
 	})
 }
