@@ -393,12 +393,12 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 	return nil
 }
 
-// streamPaced is Stream for a long, fast output (see pacedBatch): consume
-// reads it in batches.
-func (c *Command) streamPaced(ctx context.Context, consume func(stdout io.Reader) error) error {
+// streamPaced is Stream for a long output (see pacedBatch): consume reads
+// it in batches, with pauses that mayPause allows (see pacer).
+func (c *Command) streamPaced(ctx context.Context, mayPause func(time.Duration) bool, consume func(stdout io.Reader) error) error {
 	c.paced = true
 	return c.Stream(ctx, func(r *os.File) error {
-		return consume(newPacer(r))
+		return consume(newPacer(r, mayPause))
 	})
 }
 

@@ -276,7 +276,7 @@ func TestStreamPacedReadsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []byte
-	err = g.Command(dir).Args("log", "--format=%H %P %an %ae %s").streamPaced(ctx, func(r io.Reader) (err error) {
+	err = g.Command(dir).Args("log", "--format=%H %P %an %ae %s").streamPaced(ctx, nil, func(r io.Reader) (err error) {
 		got, err = io.ReadAll(r)
 		return err
 	})

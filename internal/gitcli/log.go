@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // UnknownTime is the AuthorTime or CommitTime of a commit whose date git
@@ -75,7 +76,7 @@ func (g *Git) LogMetadata(ctx context.Context, gitDir, rev string, exclude []str
 		Config("mailmap.blob", rev+":.mailmap").
 		Args("log", "-z", "--date=raw", "--use-mailmap", MetadataFormat).
 		AddRevisions(revs...)
-	return cmd.streamPaced(ctx, func(r io.Reader) error {
+	return cmd.streamPaced(ctx, nil, func(r io.Reader) error {
 		return ParseMetadata(r, fn)
 	})
 }
@@ -261,6 +262,12 @@ func (g *Git) Numstat(ctx context.Context, gitDir string, hashes [][]byte, fn fu
 type NumstatRange struct {
 	Skip, Count int
 	Reverse     bool
+	// MayPause, if not nil, says whether the reader may now let git's
+	// output pile up for that long before reading on (git writes it 4 KiB
+	// at a time, every 20 ms or so on git/git, and waking for each costs
+	// more than parsing it); it is called between reads, in the goroutine
+	// that calls fn. Nil reads the output as it comes.
+	MayPause func(time.Duration) bool
 }
 
 // LogNumstat streams per-file line statistics like Numstat, for the
@@ -284,7 +291,13 @@ func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []stri
 	if rng.Reverse {
 		cmd.Args("--reverse")
 	}
-	return cmd.keepFreedMemory().AddRevisions(revs...).Stream(ctx, func(r *os.File) error {
+	cmd.keepFreedMemory().AddRevisions(revs...)
+	if rng.MayPause == nil {
+		return cmd.Stream(ctx, func(r *os.File) error {
+			return ParseNumstat(r, fn)
+		})
+	}
+	return cmd.streamPaced(ctx, rng.MayPause, func(r io.Reader) error {
 		return ParseNumstat(r, fn)
 	})
 }

@@ -17,7 +17,8 @@ import (
 // read that drained it, sleeps while git writes about pacedBatch bytes at
 // the rate it has written so far: the same output took about 500 reads and
 // 0.04 s. A stream slower than pacedBatch per maxPause (pass 2's, which
-// diffs) is read as it comes, as sleeping would only add a wake-up.
+// diffs) is read as it comes unless its reader allows longer pauses (see
+// NumstatRange.MayPause).
 const (
 	pacedBatch = 64 << 10
 	maxPause   = 5 * time.Millisecond
@@ -46,18 +47,27 @@ func pacedPipe() (r, w *os.File, err error) {
 	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
+// maxSlowPause bounds a pause that a reader allows (a stream that takes
+// longer than that to write a batch is read in smaller ones).
+const maxSlowPause = time.Second
+
 // pacer reads a paced stream (see pacedBatch).
 type pacer struct {
 	r     io.Reader
 	start time.Time
 	read  int64
+	// mayPause, if not nil, says whether the reader may sleep that long
+	// now; nil allows maxPause.
+	mayPause func(time.Duration) bool
 }
 
-func newPacer(r io.Reader) *pacer { return &pacer{r: r, start: time.Now()} }
+func newPacer(r io.Reader, mayPause func(time.Duration) bool) *pacer {
+	return &pacer{r: r, start: time.Now(), mayPause: mayPause}
+}
 
 // Read reads like r's Read and, after a read shorter than asked for (the
 // pipe is empty), sleeps while git writes a batch, unless that takes longer
-// than maxPause.
+// than the pacer allows.
 func (p *pacer) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.read += int64(n)
@@ -66,7 +76,7 @@ func (p *pacer) Read(b []byte) (int, error) {
 	}
 	// Time to write a batch at the rate so far: elapsed * batch / read.
 	pause := time.Duration(float64(time.Since(p.start)) * float64(pacedBatch-n) / float64(p.read))
-	if pause <= maxPause {
+	if p.mayPause == nil && pause <= maxPause || p.mayPause != nil && pause <= maxSlowPause && p.mayPause(pause) {
 		time.Sleep(pause)
 	}
 	return n, err

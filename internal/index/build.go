@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
 	"github.com/gitpulse/gitpulse/internal/progress"
@@ -377,6 +378,19 @@ func (b *Builder) readRun(ctx context.Context, gitDir string, x *Index, plan *re
 	}
 	raw := make([]byte, x.HashSize)
 	rng := gitcli.NumstatRange{Skip: r.first, Count: r.last - r.first, Reverse: r.reverse}
+	// git may run ahead of this reader for d only while it cannot reach
+	// commits another process reads: the commits ahead, up to those taken,
+	// must last four times d at this process's pace so far (two processes
+	// meet halfway, and a margin of two), or else git would diff commits
+	// the other diffs too.
+	start, taken := time.Now(), 0
+	rng.MayPause = func(d time.Duration) bool {
+		if taken == 0 {
+			return false
+		}
+		need := int(4*d*time.Duration(taken)/time.Since(start)) + 1
+		return plan.ahead(r, need) >= need
+	}
 	err := b.Git.LogNumstat(ctx, gitDir, x.Head(), x.exclude, rng, func(hash []byte, files []gitcli.FileStat) error {
 		if _, err := hex.Decode(raw, hash); err != nil || len(hash) != 2*x.HashSize {
 			return fmt.Errorf("bad commit hash %q", hash)
@@ -389,6 +403,7 @@ func (b *Builder) readRun(ctx context.Context, gitDir string, x *Index, plan *re
 		}
 		p.add(uint32(i), files)
 		i += step
+		taken++
 		if c := done.Add(1); c%2048 == 0 {
 			b.report(progress.Progress{Phase: progress.PhaseLineStats, Done: int(c), Total: n})
 		}

@@ -127,6 +127,22 @@ func (g *reading) take(r *reader, i int) bool {
 	return true
 }
 
+// ahead counts the free positions r reads next, in its direction, before
+// one that is taken or the end of its run, up to limit.
+func (g *reading) ahead(r *reader, limit int) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	step := 1
+	if r.reverse {
+		step = -1
+	}
+	n := 0
+	for i := r.next; n < limit && i >= r.first && i < r.last && !g.taken[i-g.from]; i += step {
+		n++
+	}
+	return n
+}
+
 // done ends r.
 func (g *reading) done(r *reader) {
 	g.mu.Lock()

@@ -89,3 +89,32 @@ func TestReadingPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingAhead: ahead counts the free positions before a reader, in
+// its direction, up to those another reader took or its run's end.
+func TestReadingAhead(t *testing.T) {
+	g := newReading(100, 1100)
+	fwd := g.next()
+	back := g.next()
+	if fwd == nil || back == nil || fwd.reverse || !back.reverse {
+		t.Fatalf("readers %+v %+v, want one from each end", fwd, back)
+	}
+	for i := 1099; i >= 1097; i-- {
+		if !g.take(back, i) {
+			t.Fatalf("position %d taken twice", i)
+		}
+	}
+	for _, tc := range []struct {
+		r            *reader
+		limit, ahead int
+	}{{fwd, 2000, 997}, {fwd, 3, 3}, {back, 2000, 997}, {back, 0, 0}} {
+		if got := g.ahead(tc.r, tc.limit); got != tc.ahead {
+			t.Errorf("ahead(reverse %v, %d) = %d, want %d", tc.r.reverse, tc.limit, got, tc.ahead)
+		}
+	}
+	g.take(fwd, 100)
+	g.take(fwd, 101)
+	if got := g.ahead(back, 2000); got != 995 {
+		t.Errorf("after two more taken, the reverse reader has %d ahead, want 995", got)
+	}
+}
