@@ -86,16 +86,16 @@ const maxToken = 16 << 20
 
 // ParseMetadata parses the output of LogMetadata's git log format.
 func ParseMetadata(r io.Reader, fn func(*CommitMeta) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 256<<10), maxToken)
-	sc.Split(splitRecords(metaFields))
+	fr := newFieldReader(r)
 	var c CommitMeta
 	var fields [metaFields][]byte
-	for sc.Scan() {
-		rec := sc.Bytes()
-		for i := range fields {
-			j := bytes.IndexByte(rec, 0)
-			fields[i], rec = rec[:j], rec[j+1:]
+	for {
+		ok, err := fr.next(fields[:])
+		if err != nil {
+			return fmt.Errorf("read git log: %w", err)
+		}
+		if !ok {
+			return nil
 		}
 		if err := parseMeta(&c, &fields); err != nil {
 			return err
@@ -104,10 +104,6 @@ func ParseMetadata(r io.Reader, fn func(*CommitMeta) error) error {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read git log: %w", err)
-	}
-	return nil
 }
 
 func parseMeta(c *CommitMeta, f *[metaFields][]byte) error {
@@ -307,14 +303,13 @@ func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []stri
 // "added\tdeleted\tpath" tokens, all NUL-terminated (git log puts a
 // newline before a commit's first one).
 func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 256<<10), maxToken)
-	sc.Split(splitRecords(1))
 	var (
+		fr    = newFieldReader(r)
+		field [1][]byte
 		hash  []byte
 		files []FileStat
 		// arena holds the current commit's hash and paths, since the
-		// scanner's buffer is overwritten by the next token.
+		// buffer is overwritten by the next read.
 		arena []byte
 	)
 	flush := func() error {
@@ -332,9 +327,15 @@ func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) err
 		hash, files, arena = nil, files[:0], arena[:0]
 		return err
 	}
-	for sc.Scan() {
-		tok := sc.Bytes()
-		tok = tok[:len(tok)-1]
+	for {
+		ok, err := fr.next(field[:])
+		if err != nil {
+			return fmt.Errorf("read git diff-tree: %w", err)
+		}
+		if !ok {
+			return flush()
+		}
+		tok := field[0]
 		if hash != nil && len(tok) > 0 && tok[0] == '\n' {
 			tok = tok[1:]
 		}
@@ -379,15 +380,21 @@ func ParseNumstat(r io.Reader, fn func(hash []byte, files []FileStat) error) err
 		fs.Path = path[:len(path):len(path)] // length only; re-sliced in flush
 		files = append(files, fs)
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read git diff-tree: %w", err)
-	}
-	return flush()
 }
 
+// parseCount reads a line count: decimal digits, at most 2^32-1.
 func parseCount(b []byte) (uint32, error) {
-	n, err := strconv.ParseUint(string(b), 10, 32)
-	if err != nil {
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			n = math.MaxUint64
+			break
+		}
+		if n = n*10 + uint64(c-'0'); n > math.MaxUint32 {
+			break
+		}
+	}
+	if len(b) == 0 || n > math.MaxUint32 {
 		return 0, fmt.Errorf("git diff-tree: bad line count %q", truncate(b))
 	}
 	return uint32(n), nil
@@ -398,11 +405,17 @@ func isHex(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if !lowerHex[c] {
 			return false
 		}
 	}
 	return true
+}
+
+// lowerHex marks the digits of git's hexadecimal object names.
+var lowerHex = [256]bool{
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true,
 }
 
 func isDigits(b []byte) bool {
