@@ -398,7 +398,7 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 func (c *Command) streamPaced(ctx context.Context, mayPause func(time.Duration) bool, consume func(stdout io.Reader) error) error {
 	c.paced = true
 	return c.Stream(ctx, func(r *os.File) error {
-		return consume(newPacer(r, mayPause))
+		return consume(newPacer(ctx, r, mayPause))
 	})
 }
 

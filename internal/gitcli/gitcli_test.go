@@ -287,3 +287,20 @@ func TestStreamPacedReadsEverything(t *testing.T) {
 		t.Fatalf("paced stream read %d bytes, a plain one %d (want the same, and more than %d)", len(got), len(want), 4*pacedBatch)
 	}
 }
+
+// TestPacerPauseEndsWithContext: a pause in a paced read ends as soon as
+// the command's context does, so stopping a build does not wait for it.
+func TestPacerPauseEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := newPacer(ctx, strings.NewReader(strings.Repeat("x", 1024)), func(time.Duration) bool { return true })
+	// 1 KiB in 10 ms: a batch of 64 KiB would take 630 ms more.
+	p.start = time.Now().Add(-10 * time.Millisecond)
+	start := time.Now()
+	if n, err := p.Read(make([]byte, 4096)); n != 1024 || err != nil {
+		t.Fatalf("Read = %d, %v; want 1024 bytes", n, err)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("a read with its context ended paused %v", d)
+	}
+}

@@ -1,6 +1,7 @@
 package gitcli
 
 import (
+	"context"
 	"io"
 	"os"
 	"syscall"
@@ -56,13 +57,16 @@ type pacer struct {
 	r     io.Reader
 	start time.Time
 	read  int64
+	// done ends a pause early: the command is being stopped.
+	done <-chan struct{}
 	// mayPause, if not nil, says whether the reader may sleep that long
 	// now; nil allows maxPause.
 	mayPause func(time.Duration) bool
 }
 
-func newPacer(r io.Reader, mayPause func(time.Duration) bool) *pacer {
-	return &pacer{r: r, start: time.Now(), mayPause: mayPause}
+// newPacer reads r, pausing as mayPause allows until ctx ends.
+func newPacer(ctx context.Context, r io.Reader, mayPause func(time.Duration) bool) *pacer {
+	return &pacer{r: r, start: time.Now(), done: ctx.Done(), mayPause: mayPause}
 }
 
 // Read reads like r's Read and, after a read shorter than asked for (the
@@ -77,7 +81,17 @@ func (p *pacer) Read(b []byte) (int, error) {
 	// Time to write a batch at the rate so far: elapsed * batch / read.
 	pause := time.Duration(float64(time.Since(p.start)) * float64(pacedBatch-n) / float64(p.read))
 	if p.mayPause == nil && pause <= maxPause || p.mayPause != nil && pause <= maxSlowPause && p.mayPause(pause) {
-		time.Sleep(pause)
+		p.sleep(pause)
 	}
 	return n, err
+}
+
+// sleep waits for d or until the command is being stopped.
+func (p *pacer) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.done:
+	}
 }
