@@ -68,10 +68,9 @@ func (g *Git) LogDetails(ctx context.Context, gitDir, rev string, exclude []stri
 
 // ParseDetails parses the output of LogDetails' git log.
 func ParseDetails(r io.Reader, fn func(*CommitDetail) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 256<<10), maxToken)
-	sc.Split(splitRecords(1))
 	var (
+		fr     = newFieldReader(r)
+		field  [1][]byte
 		c      *CommitDetail
 		fields []string
 	)
@@ -83,9 +82,15 @@ func ParseDetails(r io.Reader, fn func(*CommitDetail) error) error {
 		c = nil
 		return err
 	}
-	for sc.Scan() {
-		tok := sc.Bytes()
-		tok = tok[:len(tok)-1]
+	for {
+		ok, err := fr.next(field[:])
+		if err != nil {
+			return fmt.Errorf("read git log: %w", err)
+		}
+		if !ok {
+			break
+		}
+		tok := field[0]
 		switch {
 		case len(tok) > 0 && tok[0] == detailMarker:
 			if err := flush(); err != nil {
@@ -117,9 +122,6 @@ func ParseDetails(r io.Reader, fn func(*CommitDetail) error) error {
 			fs.Path = bytes.Clone(fs.Path)
 			c.Files = append(c.Files, fs)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read git log: %w", err)
 	}
 	if fields != nil {
 		return errors.New("git log: output ends inside a record")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -197,28 +196,6 @@ func parseMailmapped(out []byte, n int) ([]Ident, error) {
 		return nil, fmt.Errorf("git check-mailmap: %d answers for %d idents", len(mapped), n)
 	}
 	return mapped, nil
-}
-
-// splitRecords is a bufio.SplitFunc that returns records of n
-// NUL-terminated tokens, terminators included.
-func splitRecords(n int) bufio.SplitFunc {
-	return func(data []byte, atEOF bool) (int, []byte, error) {
-		off := 0
-		for i := 0; i < n; i++ {
-			j := bytes.IndexByte(data[off:], 0)
-			if j < 0 {
-				if atEOF {
-					if len(bytes.TrimSpace(data)) == 0 {
-						return len(data), nil, nil
-					}
-					return 0, nil, errors.New("git output ends inside a record")
-				}
-				return 0, nil, nil
-			}
-			off += j + 1
-		}
-		return off, data[:off], nil
-	}
 }
 
 // FileStat is one file's line counts in one commit, as read by Numstat.
