@@ -47,6 +47,8 @@ type pairLists struct {
 	// files[k] is the number of files of the commit of time rank k, at
 	// most 255; 0 for a merge (or a commit of no file).
 	files []uint8
+	// fileRuns are running counts of files (see fileRunCounts).
+	fileRuns []uint32
 	// work[r] is the number of entries and partners of the paths of
 	// ranks below r, to share the paths between two goroutines.
 	work []uint64
@@ -150,6 +152,7 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 		pl.whole.commitFiles[n]++
 	}
 	pl.whole.commitFiles[0] = 0 // merges, and commits of no file
+	pl.fileRuns = fileRunCounts(pl.files)
 	pl.base = partnerBases(pl.head)
 	pl.authors = v.buildAuthorLists(pl)
 	// From now on, work counts each path's entries too (the entries lie
@@ -755,18 +758,95 @@ func (v *View) topPairs(ws [2]pairWorker, commits []uint32, limit int) []pairKey
 	return top.sorted()
 }
 
+// fileRunStep is how many time ranks a row of fileRuns steps over.
+const fileRunStep = 1024
+
+// fileRunRow is the length of a row of fileRuns: commits of a file at
+// least, then of 1 to n files for n up to maxPairFiles.
+const fileRunRow = maxPairFiles + 1
+
+// fileRunCounts returns, for every fileRunStep-th time rank b (and the
+// end), a row of fileRunRow counts of the commits of lower time ranks:
+// [0] those with a file at least, [n] those of 1 to n files. The counts
+// of a window are then the difference of two rows and of the commits of
+// the two partial steps at its ends.
+func fileRunCounts(files []uint8) []uint32 {
+	rows := len(files)/fileRunStep + 1
+	out := make([]uint32, rows*fileRunRow)
+	var byFiles [256]uint32
+	for b := range rows {
+		row := out[b*fileRunRow : (b+1)*fileRunRow]
+		sum := uint32(0)
+		for n := 1; n < len(byFiles); n++ {
+			sum += byFiles[n]
+			if n < fileRunRow {
+				row[n] = sum
+			}
+		}
+		row[0] = sum
+		for _, n := range files[min(b*fileRunStep, len(files)):min((b+1)*fileRunStep, len(files))] {
+			byFiles[n]++
+		}
+	}
+	return out
+}
+
+// windowCounts counts the non-merge commits of time ranks [lo, hi): those
+// of more than maxFiles files (at most maxPairFiles), and the others with
+// a file at least.
+func (pl *pairLists) windowCounts(lo, hi, maxFiles int) (bulk, counted int) {
+	// upTo returns the counts of the commits of time ranks below k: with
+	// a file at least, and of 1 to maxFiles.
+	upTo := func(k int) (filed, within int) {
+		b := k / fileRunStep
+		row := pl.fileRuns[b*fileRunRow : (b+1)*fileRunRow]
+		filed, within = int(row[0]), int(row[maxFiles])
+		for _, n := range pl.files[b*fileRunStep : k] {
+			if n > 0 {
+				filed++
+				if int(n) <= maxFiles {
+					within++
+				}
+			}
+		}
+		return filed, within
+	}
+	filed0, within0 := upTo(lo)
+	filed1, within1 := upTo(hi)
+	return (filed1 - filed0) - (within1 - within0), within1 - within0
+}
+
 // commitCounts counts the non-merge commits of q among time ranks [lo,
 // hi): those of more than maxFiles files (bulk) and the others with a
-// file at least.
+// file at least. Without an author filter, from running counts (see
+// windowCounts); with one, from the commits of the identities kept or,
+// when they are more, from the window's less those of the identities
+// dropped, when either is few; else by a pass over the window.
 func (v *View) commitCounts(pl *pairLists, q *query, lo, hi, maxFiles int) (bulk, counted int) {
+	if q.authors == nil {
+		return pl.windowCounts(lo, hi, maxFiles)
+	}
+	kept, dropped := 0, 0
+	for a, ok := range q.authors {
+		if n := v.identCount(a, q.from, q.to); ok {
+			kept += n
+		} else {
+			dropped += n
+		}
+	}
+	if min(kept, dropped)*identWalkShare < hi-lo {
+		if kept <= dropped {
+			return v.identCommitCounts(q, true, maxFiles)
+		}
+		bulk, counted = pl.windowCounts(lo, hi, maxFiles)
+		b, c := v.identCommitCounts(q, false, maxFiles)
+		return bulk - b, counted - c
+	}
 	mf := uint32(maxFiles)
-	kept := keptIdents(q.authors)
+	keptIdent := keptIdents(q.authors)
 	var over, within uint32
 	for k, n := range pl.files[lo:hi] {
-		keep := uint32(1)
-		if kept != nil {
-			keep = kept[v.sortedIdent[lo+k]]
-		}
+		keep := keptIdent[v.sortedIdent[lo+k]]
 		// Without branches: whether n is above maxFiles, or 1 to
 		// maxFiles.
 		big := (mf - uint32(n)) >> 31
@@ -774,6 +854,37 @@ func (v *View) commitCounts(pl *pairLists, q *query, lo, hi, maxFiles int) (bulk
 		within += keep & (1 ^ big) & (1 ^ (uint32(n)-1)>>31)
 	}
 	return int(over), int(within)
+}
+
+// identWalkShare: commitCounts walks the commits of the identities kept
+// (or dropped) when they are fewer than one in identWalkShare of the
+// window's.
+const identWalkShare = 4
+
+// identCommitCounts counts the non-merge commits in q's dates of the
+// identities q keeps (kept) or drops (!kept): those of more than maxFiles
+// files (bulk) and the others with a file at least.
+func (v *View) identCommitCounts(q *query, kept bool, maxFiles int) (bulk, counted int) {
+	x := v.x
+	for a, ok := range q.authors {
+		if ok != kept {
+			continue
+		}
+		lo, hi := v.identSpan(a, q.from, q.to)
+		for _, i := range v.identPos[lo:hi] {
+			if x.IsMerge(int(i)) {
+				continue
+			}
+			clo, chi := x.Changes(int(i))
+			switch n := chi - clo; {
+			case n > maxFiles:
+				bulk++
+			case n > 0:
+				counted++
+			}
+		}
+	}
+	return bulk, counted
 }
 
 // coupleWhole fills in d's pairs and summary over the whole history
