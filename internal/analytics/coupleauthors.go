@@ -24,6 +24,11 @@ type authorLists struct {
 	base   []uint32
 	narrow []uint16
 	wide   []uint32
+	// files are the file counts of the identity's commits, in the order
+	// of View.identPos (see pairLists.files), with their running counts
+	// fileRuns (see fileRunCounts).
+	files    []uint8
+	fileRuns []uint32
 }
 
 // authorListShare bounds the identities that get author lists: each has
@@ -126,6 +131,11 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 	})
 	for _, l := range lists {
 		l.base = partnerBases(l.head)
+		l.files = make([]uint8, v.identOff[l.ident+1]-v.identOff[l.ident])
+		for j, i := range v.identPos[v.identOff[l.ident]:v.identOff[l.ident+1]] {
+			l.files[j] = v.fileCount(int(i))
+		}
+		l.fileRuns = fileRunCounts(l.files)
 	}
 	return lists
 }

@@ -47,7 +47,7 @@ type pairLists struct {
 	// files[k] is the number of files of the commit of time rank k, at
 	// most 255; 0 for a merge (or a commit of no file).
 	files []uint8
-	// fileRuns are running counts of files (see fileRunCounts).
+	// fileRuns are the running counts of files (see fileRunCounts).
 	fileRuns []uint32
 	// work[r] is the number of entries and partners of the paths of
 	// ranks below r, to share the paths between two goroutines.
@@ -182,7 +182,7 @@ func (v *View) commitFiles(pl *pairLists) commitRanks {
 			continue
 		}
 		lo, hi := x.Changes(int(i))
-		pl.files[k] = uint8(min(hi-lo, 255))
+		pl.files[k] = v.fileCount(int(i))
 		if hi-lo >= 2 && hi-lo <= maxPairFiles {
 			at := len(cf.ranks)
 			for _, p := range x.ChangePath[lo:hi] {
@@ -758,18 +758,19 @@ func (v *View) topPairs(ws [2]pairWorker, commits []uint32, limit int) []pairKey
 	return top.sorted()
 }
 
-// fileRunStep is how many time ranks a row of fileRuns steps over.
+// fileRunStep is how many commits a row of running counts steps over.
 const fileRunStep = 1024
 
 // fileRunRow is the length of a row of fileRuns: commits of a file at
 // least, then of 1 to n files for n up to maxPairFiles.
 const fileRunRow = maxPairFiles + 1
 
-// fileRunCounts returns, for every fileRunStep-th time rank b (and the
-// end), a row of fileRunRow counts of the commits of lower time ranks:
-// [0] those with a file at least, [n] those of 1 to n files. The counts
-// of a window are then the difference of two rows and of the commits of
-// the two partial steps at its ends.
+// fileRunCounts returns, for every fileRunStep-th commit of those files
+// describes (their file counts) and the end, a row of fileRunRow counts
+// of the commits before it: [0] those with a file at least, [n] those of
+// 1 to n files. The counts of a run of commits are then the difference
+// of two rows and of the commits of the two partial steps at its ends
+// (see countFiles).
 func fileRunCounts(files []uint8) []uint32 {
 	rows := len(files)/fileRunStep + 1
 	out := make([]uint32, rows*fileRunRow)
@@ -791,17 +792,18 @@ func fileRunCounts(files []uint8) []uint32 {
 	return out
 }
 
-// windowCounts counts the non-merge commits of time ranks [lo, hi): those
-// of more than maxFiles files (at most maxPairFiles), and the others with
-// a file at least.
-func (pl *pairLists) windowCounts(lo, hi, maxFiles int) (bulk, counted int) {
-	// upTo returns the counts of the commits of time ranks below k: with
-	// a file at least, and of 1 to maxFiles.
+// countFiles counts, of the commits files[lo:hi] describes (their file
+// counts, see pairLists.files, with runs their fileRunCounts), those of
+// more than maxFiles files (at most maxPairFiles), and the others with a
+// file at least.
+func countFiles(files []uint8, runs []uint32, lo, hi, maxFiles int) (bulk, counted int) {
+	// upTo returns the counts of the commits below k: with a file at
+	// least, and of 1 to maxFiles.
 	upTo := func(k int) (filed, within int) {
 		b := k / fileRunStep
-		row := pl.fileRuns[b*fileRunRow : (b+1)*fileRunRow]
+		row := runs[b*fileRunRow : (b+1)*fileRunRow]
 		filed, within = int(row[0]), int(row[maxFiles])
-		for _, n := range pl.files[b*fileRunStep : k] {
+		for _, n := range files[b*fileRunStep : k] {
 			if n > 0 {
 				filed++
 				if int(n) <= maxFiles {
@@ -819,15 +821,24 @@ func (pl *pairLists) windowCounts(lo, hi, maxFiles int) (bulk, counted int) {
 // commitCounts counts the non-merge commits of q among time ranks [lo,
 // hi): those of more than maxFiles files (bulk) and the others with a
 // file at least. Without an author filter, from running counts (see
-// windowCounts); with one, from the commits of the identities kept or,
+// fileRunCounts); with one, from the commits of the identities kept or,
 // when they are more, from the window's less those of the identities
-// dropped, when either is few; else by a pass over the window.
+// dropped, when either is few (the identities with author lists count
+// from their own running counts); else by a pass over the window.
 func (v *View) commitCounts(pl *pairLists, q *query, lo, hi, maxFiles int) (bulk, counted int) {
 	if q.authors == nil {
-		return pl.windowCounts(lo, hi, maxFiles)
+		return countFiles(pl.files, pl.fileRuns, lo, hi, maxFiles)
 	}
+	lists := make([]*authorLists, len(q.authors))
+	for _, l := range pl.authors {
+		lists[l.ident] = l
+	}
+	// The commits of the identities without lists, kept and dropped.
 	kept, dropped := 0, 0
 	for a, ok := range q.authors {
+		if lists[a] != nil {
+			continue
+		}
 		if n := v.identCount(a, q.from, q.to); ok {
 			kept += n
 		} else {
@@ -836,10 +847,10 @@ func (v *View) commitCounts(pl *pairLists, q *query, lo, hi, maxFiles int) (bulk
 	}
 	if min(kept, dropped)*identWalkShare < hi-lo {
 		if kept <= dropped {
-			return v.identCommitCounts(q, true, maxFiles)
+			return v.identCommitCounts(q, lists, true, maxFiles)
 		}
-		bulk, counted = pl.windowCounts(lo, hi, maxFiles)
-		b, c := v.identCommitCounts(q, false, maxFiles)
+		bulk, counted = countFiles(pl.files, pl.fileRuns, lo, hi, maxFiles)
+		b, c := v.identCommitCounts(q, lists, false, maxFiles)
 		return bulk - b, counted - c
 	}
 	mf := uint32(maxFiles)
@@ -863,20 +874,22 @@ const identWalkShare = 4
 
 // identCommitCounts counts the non-merge commits in q's dates of the
 // identities q keeps (kept) or drops (!kept): those of more than maxFiles
-// files (bulk) and the others with a file at least.
-func (v *View) identCommitCounts(q *query, kept bool, maxFiles int) (bulk, counted int) {
-	x := v.x
+// files (bulk) and the others with a file at least. lists[a] are the
+// author lists of identity a, when it has them.
+func (v *View) identCommitCounts(q *query, lists []*authorLists, kept bool, maxFiles int) (bulk, counted int) {
 	for a, ok := range q.authors {
 		if ok != kept {
 			continue
 		}
 		lo, hi := v.identSpan(a, q.from, q.to)
+		if l := lists[a]; l != nil {
+			start := int(v.identOff[a])
+			b, c := countFiles(l.files, l.fileRuns, lo-start, hi-start, maxFiles)
+			bulk, counted = bulk+b, counted+c
+			continue
+		}
 		for _, i := range v.identPos[lo:hi] {
-			if x.IsMerge(int(i)) {
-				continue
-			}
-			clo, chi := x.Changes(int(i))
-			switch n := chi - clo; {
+			switch n := int(v.fileCount(int(i))); {
 			case n > maxFiles:
 				bulk++
 			case n > 0:
@@ -885,6 +898,16 @@ func (v *View) identCommitCounts(q *query, kept bool, maxFiles int) (bulk, count
 		}
 	}
 	return bulk, counted
+}
+
+// fileCount returns the number of files of commit i, at most 255; 0 for
+// a merge.
+func (v *View) fileCount(i int) uint8 {
+	if v.x.IsMerge(i) {
+		return 0
+	}
+	lo, hi := v.x.Changes(i)
+	return uint8(min(hi-lo, 255))
 }
 
 // coupleWhole fills in d's pairs and summary over the whole history
