@@ -265,17 +265,34 @@ func (v *View) churnDirectories(f Filter, totals []pathTotals, keep []bool, minC
 }
 
 // keptRanks returns a bit per time rank of [lo, hi), set when q keeps
-// its commit's author.
+// its commit's author: set from the time ranks of the kept identities'
+// commits in the window, or cleared from those of the others when they
+// are fewer, instead of reading the identity of every commit in the
+// window.
 func (v *View) keptRanks(q *query, lo, hi int) []uint64 {
-	bit := identBits(q.authors)
 	kept := make([]uint64, (hi-lo+63)/64)
-	idents := v.sortedIdent[lo:hi]
-	for w := range kept {
-		var bits uint64
-		for j, id := range idents[w*64 : min(w*64+64, len(idents))] {
-			bits |= bit[id] << j
+	n := 0
+	for a, ok := range q.authors {
+		if ok {
+			n += v.identCount(a, q.from, q.to)
 		}
-		kept[w] = bits
+	}
+	set := n <= hi-lo-n
+	if !set {
+		// Bits past the window are set too: they are never read.
+		for w := range kept {
+			kept[w] = ^uint64(0)
+		}
+	}
+	for a, ok := range q.authors {
+		if ok != set {
+			continue
+		}
+		from, to := v.identSpan(a, q.from, q.to)
+		for _, r := range v.identRank[from:to] {
+			r -= uint32(lo)
+			kept[r/64] ^= 1 << (r % 64)
+		}
 	}
 	return kept
 }

@@ -105,8 +105,10 @@ type prepared struct {
 	// of binary searches per identity instead of a scan of the window.
 	identOff  []uint32
 	identTime []int64
-	// identPos are the positions of the commits of identTime.
-	identPos []int32
+	// identPos are the positions of the commits of identTime, and
+	// identRank their time ranks (places in byTime).
+	identPos  []int32
+	identRank []uint32
 
 	// created is the author time of the oldest root commit; exactCreated
 	// is false when the history has no root (or none with a known date);
@@ -132,7 +134,7 @@ func newView(x *index.Index, stats bool) *View {
 	v := &View{x: x, stats: stats, excludeMemo: map[string][]bool{}}
 	n := x.Len()
 	v.byTime, v.sortedTime = make([]int32, n), make([]int64, n)
-	v.identTime, v.identPos = make([]int64, n), make([]int32, n)
+	v.identTime, v.identPos, v.identRank = make([]int64, n), make([]int32, n), make([]uint32, n)
 	v.sortedIdent = make([]uint32, n)
 	// Sorting by time, most of the work, goes on beside the rest (and
 	// sorts in two goroutines itself); what follows the time order is
@@ -289,7 +291,7 @@ func (v *View) prepareIdentTimes(older bool) {
 		for k, i := range v.byTime[:h] {
 			a := author[i]
 			v.sortedIdent[k] = a
-			v.identTime[next[a]], v.identPos[next[a]] = v.sortedTime[k], i
+			v.identTime[next[a]], v.identPos[next[a]], v.identRank[next[a]] = v.sortedTime[k], i, uint32(k)
 			next[a]++
 		}
 		return
@@ -300,7 +302,7 @@ func (v *View) prepareIdentTimes(older bool) {
 		a := author[i]
 		v.sortedIdent[k] = a
 		end[a]--
-		v.identTime[end[a]], v.identPos[end[a]] = v.sortedTime[k], i
+		v.identTime[end[a]], v.identPos[end[a]], v.identRank[end[a]] = v.sortedTime[k], i, uint32(k)
 	}
 }
 
