@@ -55,6 +55,7 @@ func (v *View) churnSums() *churnSums {
 		v.dirs.mu.Unlock()
 		if v.sums.exact {
 			v.idents = v.buildPathIdents(v.sums, topIdents)
+			v.runs = v.buildIdentRuns(v.sums, bigIdentShare)
 			v.prewarmDirIdents(v.idents)
 		}
 	})
@@ -113,6 +114,17 @@ func (v *View) buildChurnSums(logs *logFill) *churnSums {
 	}
 	s.makeCheckpoints(s.bucketsFor())
 	return s
+}
+
+// change returns the lines added and deleted by path p's entry e, the
+// difference of its running totals and the previous entry's.
+func (s *churnSums) change(p, e uint32) (added, deleted uint32) {
+	added, deleted = s.added[e], s.deleted[e]
+	if e > s.start[p] {
+		added -= s.added[e-1]
+		deleted -= s.deleted[e-1]
+	}
+	return added, deleted
 }
 
 // window returns the range [first, end) of path p's entries whose time
@@ -210,10 +222,14 @@ func (s *churnSums) totals(totals []pathTotals, keep []bool, lo, hi int) {
 
 // churnBySums fills in the churn totals of q's commits for the paths keep
 // allows (all when nil): from the running totals of the window, less the
-// changes of the commits that the author filter drops; or, when those are
-// more than the ones it keeps, the changes of the kept commits alone; or,
-// when the commits to visit so are more than a sixteenth of the window
-// (each costs a few cache misses), path by path (see authorTotals).
+// changes of the identities that the author filter drops; or, when those
+// cost more than the ones it keeps, the changes of the kept identities
+// alone; or, when what is to visit so is more than a quarter of the
+// window's commits (each costs a few cache misses, where authorTotals
+// reads about four changes of the window per commit with a branch often
+// mispredicted), path by path (see authorTotals). An identity's changes are visited commit by commit, or
+// run by run when it has runs (see identRuns) and fewer of them than
+// commits in the window.
 func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 	sums := v.churnSums()
 	lo, hi := v.span(q.from, q.to)
@@ -221,14 +237,26 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 		sums.totals(totals, keep, lo, hi)
 		return
 	}
-	kept := 0
-	for a, ok := range q.authors {
+	// cost[id] is what visiting identity id costs: its commits in the
+	// window, or its runs when fewer (as -runs).
+	cost := make([]int, len(q.authors))
+	kept, dropped := 0, 0
+	for id, ok := range q.authors {
+		c := v.identCount(id, q.from, q.to)
+		if c > 0 && v.runs.has(id) && v.runs.runs(id) < c {
+			c = v.runs.runs(id)
+			cost[id] = -c
+		} else {
+			cost[id] = c
+		}
 		if ok {
-			kept += v.identCount(a, q.from, q.to)
+			kept += c
+		} else {
+			dropped += c
 		}
 	}
-	subtract := kept >= hi-lo-kept
-	if visit := min(kept, hi-lo-kept); visit*16 > hi-lo {
+	subtract := dropped < kept
+	if visit := min(kept, dropped); visit*4 > hi-lo {
 		v.authorTotals(totals, keep, lo, hi, q.authors)
 		return
 	}
@@ -236,11 +264,15 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 		sums.totals(totals, keep, lo, hi)
 	}
 	x := v.x
-	for a, ok := range q.authors {
-		if ok == subtract {
+	for id, ok := range q.authors {
+		if ok == subtract || cost[id] == 0 {
 			continue
 		}
-		from, to := v.identSpan(a, q.from, q.to)
+		if cost[id] < 0 {
+			v.runs.add(totals, keep, id, lo, hi, subtract)
+			continue
+		}
+		from, to := v.identSpan(id, q.from, q.to)
 		for _, i := range v.identPos[from:to] {
 			if x.IsMerge(int(i)) {
 				continue
@@ -303,11 +335,7 @@ func (s *churnSums) sum(p, from, to uint32, authors []bool, t pathTotals, sign i
 		if !authors[s.ident[e]] {
 			continue
 		}
-		added, deleted := s.added[e], s.deleted[e]
-		if e > s.start[p] {
-			added -= s.added[e-1]
-			deleted -= s.deleted[e-1]
-		}
+		added, deleted := s.change(p, e)
 		t.added += uint64(int64(sign) * int64(added))
 		t.deleted += uint64(int64(sign) * int64(deleted))
 		t.commits += uint32(sign)
@@ -390,11 +418,7 @@ func (v *View) buildPathIdents(s *churnSums, width int) *pathIdents {
 				at[id] = next - base
 			}
 			k := base + at[id] - 1
-			added, deleted := s.added[e], s.deleted[e]
-			if e > s.start[p] {
-				added -= s.added[e-1]
-				deleted -= s.deleted[e-1]
-			}
+			added, deleted := s.change(p, e)
 			pi.added[k] += added
 			pi.deleted[k] += deleted
 			pi.commits[k]++

@@ -256,6 +256,81 @@ func TestWindowCheckpoints(t *testing.T) {
 	}
 }
 
+// TestIdentRuns compares the churn of an identity over windows, added
+// from its runs and taken away again, with a scan of its entries in the
+// churn sums, for identities with runs down to a 1/1000 of the commits
+// (those of the view's own share too); and churn totals with the scan's
+// on a history where one identity made half of the commits, whose runs
+// churn reads then.
+func TestIdentRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for vk, v := range generatedViews(t) {
+		s := v.churnSums()
+		runs := v.buildIdentRuns(s, 1000)
+		if runs == nil || v.runs == nil {
+			t.Fatalf("view %d: no identity has runs", vk)
+		}
+		keep := make([]bool, len(v.x.Paths))
+		for p := range keep {
+			keep[p] = r.IntN(3) > 0
+		}
+		checked := 0
+		for id := range v.x.Idents {
+			if !runs.has(id) {
+				continue
+			}
+			for range 8 {
+				lo := r.IntN(s.commits + 1)
+				hi := []int{lo + r.IntN(s.commits+1-lo), s.commits}[r.IntN(2)]
+				if r.IntN(4) == 0 {
+					lo = 0
+				}
+				for _, kp := range [][]bool{nil, keep} {
+					want := make([]pathTotals, len(v.x.Paths))
+					for p := range uint32(len(want)) {
+						first, end := s.window(p, lo, hi)
+						for e := first; e < end; e++ {
+							if s.ident[e] == uint32(id) && (kp == nil || kp[p]) {
+								added, deleted := s.change(p, e)
+								want[p].added += uint64(added)
+								want[p].deleted += uint64(deleted)
+								want[p].commits++
+							}
+						}
+					}
+					got := make([]pathTotals, len(want))
+					runs.add(got, kp, id, lo, hi, false)
+					if !slices.Equal(got, want) {
+						t.Fatalf("view %d, identity %d, ranks [%d, %d): totals from runs differ from the scan's", vk, id, lo, hi)
+					}
+					runs.add(got, kp, id, lo, hi, true)
+					if !slices.Equal(got, make([]pathTotals, len(want))) {
+						t.Fatalf("view %d, identity %d, ranks [%d, %d): taking the runs away leaves totals", vk, id, lo, hi)
+					}
+					checked++
+				}
+			}
+		}
+		if checked < 100 {
+			t.Fatalf("view %d: only %d identity windows checked", vk, checked)
+		}
+	}
+	// Half of the commits by one identity: its runs (at most a path
+	// each) are fewer than its commits in most windows.
+	half := *generatedViews(t)[0].x
+	half.Author = slices.Clone(half.Author)
+	for i := 0; i < half.Len(); i += 2 {
+		half.Author[i] = half.Author[0]
+	}
+	v := NewView(&half)
+	for fk, f := range fastPathFilters(v) {
+		keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
+		if got, want := v.churnTotals(f, keep), scanChurnTotals(v, f, keep); !slices.Equal(got, want) {
+			t.Fatalf("one author of half the commits, filter %d %+v: churn totals differ from the scan's", fk, f)
+		}
+	}
+}
+
 // TestChurnSumsLeftOutPastUint32 guards the running totals' width: when a
 // path changed 2^32 lines or more they are not exact, and churn sums by a
 // scan.

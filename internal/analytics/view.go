@@ -50,9 +50,11 @@ type View struct {
 	sums     *churnSums
 	// dirs are the commits per directory of the depths asked for.
 	dirs dirLogs
-	// idents are the totals per path and author identity, made with
+	// idents are the totals per path and author identity, and runs the
+	// changes of the identities with the most commits by path, made with
 	// sums.
 	idents *pathIdents
+	runs   *identRuns
 	// dirIdentCache holds the totals per directory and identity of the
 	// depths ownership asked for.
 	dirIdentCache dirIdentCache
