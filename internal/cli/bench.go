@@ -24,6 +24,7 @@ type benchFlags struct {
 	runs      int
 	back      int
 	queryRuns int
+	slowest   int
 	slowRuns  int
 	clone     bool
 	index     string
@@ -54,6 +55,7 @@ the cold sequence are timed (for histories whose build takes long).`,
 	cmd.Flags().IntVar(&f.slowRuns, "slow-runs", 3, "runs of git log --numstat and of the full index, in turns")
 	cmd.Flags().IntVar(&f.back, "back", 100, "index from a first-parent ancestor at least this many commits behind HEAD, then time extending it to HEAD")
 	cmd.Flags().IntVar(&f.queryRuns, "query-runs", 2, "runs of each query with each of the 120 filter combinations")
+	cmd.Flags().IntVar(&f.slowest, "slowest", 0, "also print each query's N filter combinations whose fastest runs were the slowest")
 	cmd.Flags().StringVar(&f.index, "index", "", "an index file: when it exists, time only loading it, the queries and the cold sequence; otherwise save the index built there")
 	cmd.Flags().BoolVar(&f.clone, "first-answer", true, "also time the first summary of the repository as a never-seen file:// URL, clone included (the source should set uploadpack.allowFilter)")
 	cmd.Flags().BoolVar(&f.churn, "first-churn", true, "also time the first churn of the year before the head's author date of the repository as a never-seen file:// URL, clone included (the source should set uploadpack.allowFilter and uploadpack.allowAnySHA1InWant)")
@@ -108,10 +110,14 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 
 	// Queries.
 	var worst time.Duration
-	for _, q := range benchQueries(analytics.NewView(full), f.queryRuns) {
+	v := analytics.NewView(full)
+	for _, q := range benchQueries(v, f.queryRuns, f.slowest) {
 		add("query "+q.name, fmt.Sprintf("p50 %s  p99 %s  p99 of bests %s  (%d runs, %d filters)",
 			millis(q.P50), millis(q.P99), millis(q.Best99), q.N, benchFilterCount), "p99 <= 10 ms")
 		worst = max(worst, q.P99)
+		for _, c := range q.slowest {
+			g.note("    case %d: best %s: %s", c.k, millis(c.best), c.c)
+		}
 	}
 	add("queries: the worst p99", millis(worst), "<= 10 ms")
 	cold, err := coldSequence(path, f.runs)

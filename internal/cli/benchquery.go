@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -98,16 +99,56 @@ func commonExtensionsAndDirs(x *index.Index) (exts, dirs []string) {
 	return byCount(extN), byCount(dirN)
 }
 
+// String describes the case: the filter's fields and the options that
+// are set.
+func (c benchCase) String() string {
+	var b strings.Builder
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return "open"
+		}
+		return t.Format(time.DateOnly)
+	}
+	f := c.f
+	fmt.Fprintf(&b, "authors %q, %s to %s", f.Authors, day(f.From), day(f.To))
+	for _, field := range []struct {
+		name string
+		list []string
+	}{{"extensions", f.Extensions}, {"paths", f.Paths}, {"exclude", f.Exclude}} {
+		if len(field.list) > 0 {
+			fmt.Fprintf(&b, ", %s %q", field.name, field.list)
+		}
+	}
+	if f.ExcludeBots {
+		b.WriteString(", bots left out")
+	}
+	if f.MinChanges > 0 {
+		fmt.Fprintf(&b, ", min changes %d", f.MinChanges)
+	}
+	fmt.Fprintf(&b, "; period %q, churn limit %d depth %d, depth %d, coupling min shared %d max files %d, page %d",
+		c.period, c.churn.Limit, c.churn.DirectoryDepth, c.depth, c.couple.MinShared, c.couple.MaxFiles, c.page)
+	return b.String()
+}
+
 type queryTiming struct {
 	name string
 	// Timings are over the filter combinations: Best99 is over each
 	// one's fastest run.
 	latency.Timings
+	// slowest are the cases whose fastest runs were the slowest.
+	slowest []slowCase
+}
+
+// slowCase is a case, its number in benchCases and its fastest run.
+type slowCase struct {
+	k    int
+	best time.Duration
+	c    benchCase
 }
 
 // benchQueries times every analytics query over the benchCases, each
-// combination runs times.
-func benchQueries(v *analytics.View, runs int) []queryTiming {
+// combination runs times, and notes the slowest cases of each.
+func benchQueries(v *analytics.View, runs, slowest int) []queryTiming {
 	x := v.Index()
 	newest := time.Now()
 	if x.Len() > 0 {
@@ -138,7 +179,12 @@ func benchQueries(v *analytics.View, runs int) []queryTiming {
 				rec.Time(k, func() { q.run(c) })
 			}
 		}
-		out = append(out, queryTiming{name: q.name, Timings: rec.Timings()})
+		qt := queryTiming{name: q.name, Timings: rec.Timings()}
+		ks, best := rec.Slowest(slowest)
+		for j, k := range ks {
+			qt.slowest = append(qt.slowest, slowCase{k, best[j], cases[k]})
+		}
+		out = append(out, qt)
 	}
 	return out
 }

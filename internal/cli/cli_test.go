@@ -389,7 +389,7 @@ func TestBenchRecap(t *testing.T) {
 func TestBench(t *testing.T) {
 	dir := testrepo.Generate(t, testrepo.Synthetic{Commits: 300, MergeEvery: 7})
 	idx := filepath.Join(t.TempDir(), "bench.idx")
-	args := []string{"bench", dir, "--runs", "1", "--slow-runs", "1", "--back", "5", "--query-runs", "1", "--first-answer=false", "--index", idx}
+	args := []string{"bench", dir, "--runs", "1", "--slow-runs", "1", "--back", "5", "--query-runs", "1", "--first-answer=false", "--index", idx, "--slowest", "2"}
 	for k, want := range [][]string{
 		{"full index (both passes)", "extend by 5 commits", "files; clone ", "query coupling", "queries: the worst p99", "cold: contributors, new filter"},
 		{"load index", "query commits", "(120 runs, 120 filters)", "cold: churn, new filter"},
@@ -402,6 +402,10 @@ func TestBench(t *testing.T) {
 			if !strings.Contains(out, w) {
 				t.Errorf("run %d: no %q in\n%s", k, w, out)
 			}
+		}
+		// Each of the 11 queries names its 2 slowest cases.
+		if n := strings.Count(stderr, ": best "); n != 22 || !strings.Contains(stderr, "churn limit") {
+			t.Errorf("run %d: %d slowest cases noted, want 22:\n%s", k, n, stderr)
 		}
 		if rebuilt := strings.Contains(out, "full index"); rebuilt != (k == 0) {
 			t.Errorf("run %d: index built %v, want only without a saved one:\n%s", k, rebuilt, out)

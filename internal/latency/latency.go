@@ -5,6 +5,7 @@
 package latency
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -48,4 +49,19 @@ func (r *Recorder) Timings() Timings {
 	}
 	all, best := slices.Sorted(slices.Values(r.all)), slices.Sorted(slices.Values(r.best))
 	return Timings{P50: all[len(all)/2], P99: all[len(all)*99/100], Best99: best[len(best)*99/100], N: len(all)}
+}
+
+// Slowest returns the n cases (all of them when fewer) whose fastest runs
+// took the longest, longest first (ties by case number), with those runs.
+func (r *Recorder) Slowest(n int) (cases []int, best []time.Duration) {
+	cases = make([]int, len(r.best))
+	for k := range cases {
+		cases[k] = k
+	}
+	slices.SortStableFunc(cases, func(a, b int) int { return cmp.Compare(r.best[b], r.best[a]) })
+	cases = cases[:min(n, len(cases))]
+	for _, k := range cases {
+		best = append(best, r.best[k])
+	}
+	return cases, best
 }

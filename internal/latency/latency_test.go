@@ -22,4 +22,10 @@ func TestTimings(t *testing.T) {
 	if r.best[0] >= 2*time.Millisecond || r.best[0] < time.Millisecond {
 		t.Fatalf("case 0's fastest run %s, want its 1 ms round", r.best[0])
 	}
+	if cases, best := r.Slowest(1); len(cases) != 1 || cases[0] != 1 || best[0] != r.best[1] {
+		t.Fatalf("slowest case %v (%v), want case 1 and its fastest run %s", cases, best, r.best[1])
+	}
+	if cases, _ := r.Slowest(5); len(cases) != 2 || cases[1] != 0 {
+		t.Fatalf("slowest 5 of 2 cases: %v, want [1 0]", cases)
+	}
 }
