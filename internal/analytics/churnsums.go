@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"iter"
 	"math"
 	"slices"
 )
@@ -237,24 +238,7 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 		sums.totals(totals, keep, lo, hi)
 		return
 	}
-	// cost[id] is what visiting identity id costs: its commits in the
-	// window, or its runs when fewer (as -runs).
-	cost := make([]int, len(q.authors))
-	kept, dropped := 0, 0
-	for id, ok := range q.authors {
-		c := v.identCount(id, q.from, q.to)
-		if c > 0 && v.runs.has(id) && v.runs.runs(id) < c {
-			c = v.runs.runs(id)
-			cost[id] = -c
-		} else {
-			cost[id] = c
-		}
-		if ok {
-			kept += c
-		} else {
-			dropped += c
-		}
-	}
+	cost, kept, dropped := v.visitCosts(q)
 	subtract := dropped < kept
 	if visit := min(kept, dropped); visit*4 > hi-lo {
 		v.authorTotals(totals, keep, lo, hi, q.authors)
@@ -272,30 +256,66 @@ func (v *View) churnBySums(q *query, totals []pathTotals, keep []bool) {
 			v.runs.add(totals, keep, id, lo, hi, subtract)
 			continue
 		}
+		for j := range v.identChanges(q, id) {
+			p := x.ChangePath[j]
+			if keep != nil && !keep[p] {
+				continue
+			}
+			t := &totals[p]
+			if subtract {
+				t.added -= uint64(x.ChangeAdded[j])
+				t.deleted -= uint64(x.ChangeDeleted[j])
+				t.commits--
+			} else {
+				t.added += uint64(x.ChangeAdded[j])
+				t.deleted += uint64(x.ChangeDeleted[j])
+				t.commits++
+			}
+		}
+	}
+}
+
+// identChanges yields the changes (places in the index's change
+// columns) of identity id's non-merge commits in q's window.
+func (v *View) identChanges(q *query, id int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		x := v.x
 		from, to := v.identSpan(id, q.from, q.to)
 		for _, i := range v.identPos[from:to] {
 			if x.IsMerge(int(i)) {
 				continue
 			}
-			clo, chi := x.Changes(int(i))
-			for j := clo; j < chi; j++ {
-				p := x.ChangePath[j]
-				if keep != nil && !keep[p] {
-					continue
-				}
-				t := &totals[p]
-				if subtract {
-					t.added -= uint64(x.ChangeAdded[j])
-					t.deleted -= uint64(x.ChangeDeleted[j])
-					t.commits--
-				} else {
-					t.added += uint64(x.ChangeAdded[j])
-					t.deleted += uint64(x.ChangeDeleted[j])
-					t.commits++
+			lo, hi := x.Changes(int(i))
+			for j := lo; j < hi; j++ {
+				if !yield(j) {
+					return
 				}
 			}
 		}
 	}
+}
+
+// visitCosts returns what visiting each identity's changes in q's window
+// costs (see churnBySums): its commits in the window, or its runs (as
+// -runs) when it has runs and fewer of them; and the costs of the
+// identities q keeps and of those it drops, added up.
+func (v *View) visitCosts(q *query) (cost []int, kept, dropped int) {
+	cost = make([]int, len(q.authors))
+	for id, ok := range q.authors {
+		c := v.identCount(id, q.from, q.to)
+		if c > 0 && v.runs.has(id) && v.runs.runs(id) < c {
+			c = v.runs.runs(id)
+			cost[id] = -c
+		} else {
+			cost[id] = c
+		}
+		if ok {
+			kept += c
+		} else {
+			dropped += c
+		}
+	}
+	return cost, kept, dropped
 }
 
 // authorTotals fills in the totals of the paths keep allows (all when nil)

@@ -259,9 +259,9 @@ func TestWindowCheckpoints(t *testing.T) {
 // TestIdentRuns compares the churn of an identity over windows, added
 // from its runs and taken away again, with a scan of its entries in the
 // churn sums, for identities with runs down to a 1/1000 of the commits
-// (those of the view's own share too); and churn totals with the scan's
-// on a history where one identity made half of the commits, whose runs
-// churn reads then.
+// (those of the view's own share too); and churn totals and ownership
+// with the scans' on a history where one identity made half of the
+// commits, whose runs they read then.
 func TestIdentRuns(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for vk, v := range generatedViews(t) {
@@ -327,6 +327,10 @@ func TestIdentRuns(t *testing.T) {
 		keep := v.pathFilter(normalise(f.Extensions, extension), normalise(f.Paths, pathPrefix), v.excluded(f.Exclude))
 		if got, want := v.churnTotals(f, keep), scanChurnTotals(v, f, keep); !slices.Equal(got, want) {
 			t.Fatalf("one author of half the commits, filter %d %+v: churn totals differ from the scan's", fk, f)
+		}
+		got := v.Ownership(f, 1+fk%3)
+		if dirs, summary := scanOwnership(v, f, 1+fk%3); !reflect.DeepEqual(got.Directories, dirs) || !reflect.DeepEqual(got.Summary, summary) {
+			t.Fatalf("one author of half the commits, filter %d %+v: ownership %+v, scan %+v", fk, f, got.Summary, summary)
 		}
 	}
 }

@@ -94,6 +94,31 @@ func (r *identRuns) has(id int) bool { return r != nil && r.off[id+1] > r.off[id
 // runs returns how many runs identity id has.
 func (r *identRuns) runs(id int) int { return int(r.off[id+1] - r.off[id]) }
 
+// window returns the range [first, end) of run j's entries whose time
+// ranks are in [lo, hi).
+func (r *identRuns) window(j uint32, lo, hi int) (first, end uint32) {
+	first, end = r.start[j], r.start[j+1]
+	if lo > 0 {
+		k, _ := slices.BinarySearch(r.rank[first:end], uint32(lo))
+		first += uint32(k)
+	}
+	if hi < r.commits {
+		k, _ := slices.BinarySearch(r.rank[first:end], uint32(hi))
+		end = first + uint32(k)
+	}
+	return first, end
+}
+
+// sum returns the lines added and deleted by run j's entries [first, end).
+func (r *identRuns) sum(j, first, end uint32) (added, deleted uint32) {
+	added, deleted = r.added[end-1], r.deleted[end-1]
+	if first > r.start[j] {
+		added -= r.added[first-1]
+		deleted -= r.deleted[first-1]
+	}
+	return added, deleted
+}
+
 // add adds identity id's changes of time ranks [lo, hi) to the totals of
 // the paths keep allows (all when nil), or with take takes them away.
 func (r *identRuns) add(totals []pathTotals, keep []bool, id, lo, hi int, take bool) {
@@ -102,24 +127,11 @@ func (r *identRuns) add(totals []pathTotals, keep []bool, id, lo, hi int, take b
 		if keep != nil && !keep[p] {
 			continue
 		}
-		start, stop := r.start[j], r.start[j+1]
-		first, end := start, stop
-		if lo > 0 {
-			k, _ := slices.BinarySearch(r.rank[start:stop], uint32(lo))
-			first += uint32(k)
-		}
-		if hi < r.commits {
-			k, _ := slices.BinarySearch(r.rank[first:stop], uint32(hi))
-			end = first + uint32(k)
-		}
+		first, end := r.window(j, lo, hi)
 		if first == end {
 			continue
 		}
-		added, deleted := r.added[end-1], r.deleted[end-1]
-		if first > start {
-			added -= r.added[first-1]
-			deleted -= r.deleted[first-1]
-		}
+		added, deleted := r.sum(j, first, end)
 		t := &totals[p]
 		if take {
 			t.added -= uint64(added)

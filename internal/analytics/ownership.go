@@ -132,7 +132,7 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 		files, dirOf = append(files, p), append(dirOf, id)
 	}
 	start, byDir := grouped(dirOf, files, len(names))
-	o := v.newOwners(f, depth)
+	o := v.newOwners(f, depth, keep)
 	for id, name := range names {
 		if dir, ok := o.directory(name, byDir[start[id]:start[id+1]]); ok {
 			d.Directories = append(d.Directories, dir)
@@ -188,8 +188,13 @@ type owners struct {
 	// lo and hi are the query's window of time ranks.
 	lo, hi int
 	// dirs are the totals per directory of the query's depth and
-	// identity when the window is the whole history and pi is not nil.
+	// identity when the window is the whole history and pi is not nil
+	// (and kept is nil).
 	dirs *dirIdents
+	// kept are the lines of the kept authors' changes in the window
+	// per path, when the author filter keeps few enough to visit them
+	// (see keptLines); nil otherwise.
+	kept *keptLines
 	// file, dir and all are the sums of the file being read, of its
 	// directory, and of every file read.
 	file, dir, all authorSums
@@ -203,17 +208,75 @@ type owners struct {
 	keys []authorKey
 }
 
-func (v *View) newOwners(f Filter, depth int) *owners {
+// newOwners prepares the sums of the query of f over the paths keep
+// allows (all when nil), directories cut to depth components.
+func (v *View) newOwners(f Filter, depth int, keep []bool) *owners {
 	q := v.compile(f)
 	lo, hi := v.span(q.from, q.to)
 	n := len(v.names)
 	o := &owners{v: v, q: q, s: v.churnSums(), lo: lo, hi: hi,
 		file: newAuthorSums(n), dir: newAuthorSums(n), all: newAuthorSums(n), actOff: []int{0}, rank: make([]int, n)}
 	o.pi = v.pathIdents()
-	if o.pi != nil && lo == 0 && hi == o.s.commits {
+	if q.authors != nil {
+		// As churn does (see churnBySums), where the kept authors' changes
+		// are few against the window's.
+		if cost, kept, _ := v.visitCosts(&o.q); kept*4 <= hi-lo {
+			o.kept = v.keptLines(&o.q, cost, keep, lo, hi)
+		}
+	}
+	if o.kept == nil && o.pi != nil && lo == 0 && hi == o.s.commits {
 		o.dirs = v.dirIdents(depth)
 	}
 	return o
+}
+
+// keptLines are the lines (added + deleted, when any) of each change in a
+// query's window by an identity it keeps, grouped by path: path p's are
+// lines[off[p]:off[p+1]], changed by the authors name[off[p]:off[p+1]]
+// (an entry per change, or per path of an identity read from its runs).
+type keptLines struct {
+	off   []uint32
+	name  []uint32
+	lines []uint64
+}
+
+// keptLines gathers the lines of q's kept identities in the window of
+// time ranks [lo, hi) for the paths keep allows (all when nil), from
+// their commits or, where cost says so (see visitCosts), their runs.
+func (v *View) keptLines(q *query, cost []int, keep []bool, lo, hi int) *keptLines {
+	x, r := v.x, v.runs
+	var paths, names []uint32
+	var lines []uint64
+	note := func(p, name uint32, n uint64) {
+		if n > 0 && (keep == nil || keep[p]) {
+			paths, names, lines = append(paths, p), append(names, name), append(lines, n)
+		}
+	}
+	for id, ok := range q.authors {
+		if !ok || cost[id] == 0 {
+			continue
+		}
+		name := v.nameID[id]
+		if cost[id] < 0 {
+			for j := r.off[id]; j < r.off[id+1]; j++ {
+				if first, end := r.window(j, lo, hi); first < end {
+					added, deleted := r.sum(j, first, end)
+					note(r.path[j], name, uint64(added)+uint64(deleted))
+				}
+			}
+			continue
+		}
+		for j := range v.identChanges(q, id) {
+			note(x.ChangePath[j], name, uint64(x.ChangeAdded[j])+uint64(x.ChangeDeleted[j]))
+		}
+	}
+	k := &keptLines{off: offsets(paths, len(x.Paths)), name: make([]uint32, len(names)), lines: make([]uint64, len(lines))}
+	next := slices.Clone(k.off[:len(x.Paths)])
+	for e, p := range paths {
+		k.name[next[p]], k.lines[next[p]] = names[e], lines[e]
+		next[p]++
+	}
+	return k
 }
 
 // directory sums up the files (path ids) of the directory path; ok is
@@ -227,11 +290,17 @@ func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, o
 		}
 	}
 	for _, p := range files {
-		first, end := o.s.window(p, o.lo, o.hi)
-		if first == o.s.start[p] && end == o.s.stop[p] && o.wholeFile(p) {
-			continue
+		if k := o.kept; k != nil {
+			for e := k.off[p]; e < k.off[p+1]; e++ {
+				o.file.add(k.name[e], k.lines[e], 0)
+			}
+		} else {
+			first, end := o.s.window(p, o.lo, o.hi)
+			if first == o.s.start[p] && end == o.s.stop[p] && o.wholeFile(p) {
+				continue
+			}
+			o.sumFile(p, first, end)
 		}
-		o.sumFile(p, first, end)
 		var top uint64
 		for _, name := range o.file.names {
 			top = max(top, o.file.lines[name])
