@@ -159,14 +159,15 @@ func leadingDigits(s string) string {
 // Command is one git invocation being built. Build it with the Add methods
 // and run it once with Run, Output or Stream.
 type Command struct {
-	git     *Git
-	gitDir  string
-	args    []string
-	env     []string
-	secrets []string
-	stdin   []byte
-	argErr  error
-	paced   bool // read through a pacedPipe (see streamPaced)
+	git        *Git
+	gitDir     string
+	args       []string
+	env        []string
+	secrets    []string
+	stdin      []byte
+	argErr     error
+	paced      bool // read through a pacedPipe (see streamPaced)
+	background bool // run at backgroundNice (see Background)
 }
 
 // Command starts a command on the repository at gitDir (passed as
@@ -260,6 +261,20 @@ func (c *Command) keepFreedMemory() *Command {
 	return c
 }
 
+// backgroundNice is the scheduling priority (nice value) of commands run
+// with Background, the lowest: the kernel gives such a process about 1.5%
+// of a core that a process at the default priority also wants.
+const backgroundNice = 19
+
+// Background runs git, and every process it starts (a local server's
+// upload-pack and pack-objects among them), at a lower scheduling
+// priority: work done ahead of need that must not slow down what a user
+// waits for, yet takes any core left idle.
+func (c *Command) Background() *Command {
+	c.background = true
+	return c
+}
+
 // Secret registers strings to be masked in any error text of this command.
 func (c *Command) Secret(values ...string) *Command {
 	for _, v := range values {
@@ -345,7 +360,11 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 		}
 		cmd.Stdout = pw
 	}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if c.background {
+		start = func() error { return startInBackground(cmd) }
+	}
+	if err := start(); err != nil {
 		if pr != nil {
 			// Nothing was written through the pipe.
 			_ = pr.Close()

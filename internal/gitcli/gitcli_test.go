@@ -89,6 +89,52 @@ func TestCancelKillsGitAndItsChildren(t *testing.T) {
 	}
 }
 
+// TestBackgroundLowersPriority: a Background command and the processes
+// it starts (here a shell alias's) run at nice 19; a plain one does not,
+// nor does any thread of the caller.
+func TestBackgroundLowersPriority(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc: the priority cannot be read here")
+	}
+	g := newGit(t)
+	nice := func(c *Command) string {
+		t.Helper()
+		// cat's own stat: its 19th field is its nice value (the command
+		// name, field 2, holds no space here).
+		out, err := c.Config("alias.stat", "!cat /proc/self/stat").Args("stat").Output(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := strings.Fields(string(out))
+		if len(f) < 19 {
+			t.Fatalf("/proc/self/stat: %q", out)
+		}
+		return f[18]
+	}
+	if got := nice(g.Command("").Background()); got != fmt.Sprint(backgroundNice) {
+		t.Errorf("nice of a process a Background command started = %s, want %d", got, backgroundNice)
+	}
+	if got := nice(g.Command("")); got == fmt.Sprint(backgroundNice) {
+		t.Errorf("nice of a plain command's process = %s, as a Background one's", got)
+	}
+	// gitpulse itself keeps its priority: no thread of this process is
+	// left lowered.
+	stats, err := filepath.Glob("/proc/self/task/*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		rest := string(b[bytes.LastIndexByte(b, ')')+1:]) // after the command name
+		if f := strings.Fields(rest); len(f) > 16 && f[16] != "0" {
+			t.Errorf("thread %s of this process runs at nice %s", st, f[16])
+		}
+	}
+}
+
 func TestVersionCheck(t *testing.T) {
 	if compareVersions("2.39.5", MinVersion) < 0 || compareVersions("2.38.9", MinVersion) >= 0 || compareVersions("2.45.1.windows.1", "2.39") <= 0 {
 		t.Fatal("compareVersions")
