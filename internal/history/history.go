@@ -121,7 +121,10 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 		FetchInterval: opts.FetchInterval,
 		MaxBytes:      opts.MaxMirrorBytes,
 		Pin:           opts.Policy.Pin,
-		Logger:        log,
+		// The objects of the longest window newestFirst reads come
+		// beside the clone.
+		HeadStart: statsWindows[len(statsWindows)-1],
+		Logger:    log,
 	})
 	if err != nil {
 		return nil, err
@@ -159,6 +162,7 @@ func removeLeftovers(dir string, log *slog.Logger) {
 func (s *Service) Close() {
 	s.cancel()
 	s.jobs.Wait()
+	s.mirrors.Close()
 }
 
 // Open vets raw (a repository URL, or a local path when the policy allows

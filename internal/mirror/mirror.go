@@ -74,6 +74,14 @@ type Options struct {
 	// never one being cloned, fetched or completed (here or in another
 	// process) and never the one just used.
 	MaxBytes int64
+	// HeadStart, if positive, has the clone of a never-seen repository
+	// (commits only) fetch beside it, at a lower priority, the trees and
+	// changed blobs of the commits of the period HeadStart long before its
+	// head's author date, into a temporary repository: Prefetch of those
+	// commits then moves them in and fetches only what is still missing.
+	// The work of a server that packs blobs asked for by name runs while
+	// the commits are cloned and read, instead of after.
+	HeadStart time.Duration
 	// Logger receives what the Manager did and the details of failures;
 	// nil discards them.
 	Logger *slog.Logger
@@ -121,6 +129,9 @@ type Manager struct {
 	// blobBatch is the fewest blobs Prefetch asks for in one fetch
 	// (prefetchBatch; tests make it smaller).
 	blobBatch int
+
+	headStart  time.Duration
+	headStarts headStarts
 }
 
 // New prepares opts.Dir (a clear error naming it if it cannot be created
@@ -129,8 +140,8 @@ func New(g *gitcli.Git, opts Options) (*Manager, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("no mirror directory configured")
 	}
-	if opts.FetchInterval < 0 || opts.NetworkTimeout < 0 {
-		return nil, errors.New("the fetch interval and network timeout must not be negative")
+	if opts.FetchInterval < 0 || opts.NetworkTimeout < 0 || opts.HeadStart < 0 {
+		return nil, errors.New("the fetch interval, network timeout and head start must not be negative")
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -151,6 +162,7 @@ func New(g *gitcli.Git, opts Options) (*Manager, error) {
 		maxBytes:   opts.MaxBytes,
 		log:        opts.Logger,
 		blobBatch:  prefetchBatch,
+		headStart:  opts.HeadStart,
 	}
 	if m.netTimeout == 0 {
 		m.netTimeout = DefaultNetworkTimeout

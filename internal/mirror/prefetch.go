@@ -63,10 +63,27 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	}
 	defer unlock()
 	if !st.partial {
+		m.discardHeadStart(r)
 		return nil
 	}
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return err
+	}
+	adopted, err := m.adoptHeadStart(ctx, r)
+	if err != nil {
+		return err
+	}
+	// After a head start, only what it did not fetch is asked for (a
+	// fetch asks for every object named, present or not, and a server
+	// packs it again): a root tree there came with all its subtrees (it
+	// and a lazy fetch fetch trees with --filter=blob:none).
+	keep := func(names []string) []string { return names }
+	if adopted {
+		present, err := m.presentObjects(ctx, r.dir)
+		if err != nil {
+			return fmt.Errorf("list fetched objects: %w", err)
+		}
+		keep = func(names []string) []string { return absent(names, present) }
 	}
 	trees, err := m.rootTrees(ctx, r.dir, commits)
 	if err != nil {
@@ -74,12 +91,15 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	}
 	// The trees come without blobs, in runs of consecutive commits (which
 	// share most subtrees); then the blobs the diffs need, by path.
-	if err := m.fetchObjects(ctx, r, runs(trees, prefetchFetches), "--filter=blob:none"); err != nil {
+	if err := m.fetchObjects(ctx, r, runs(keep(trees), prefetchFetches), "--filter=blob:none"); err != nil {
 		return fmt.Errorf("fetch trees: %w", err)
 	}
-	blobs, err := m.changedBlobs(ctx, r.dir, commits)
+	blobs, err := m.changedBlobs(ctx, r, commits)
 	if err != nil {
 		return fmt.Errorf("list changed files: %w", err)
+	}
+	for k := range blobs {
+		blobs[k] = keep(blobs[k])
 	}
 	if err := m.fetchObjects(ctx, r, batches(blobs, m.blobBatch), "--no-filter"); err != nil {
 		return fmt.Errorf("fetch file contents: %w", err)
@@ -143,18 +163,22 @@ func runs(names []string, n int) [][]string {
 }
 
 // changedBlobs returns the blobs on either side of the changes of commits
+// in r's repository
 // (as Numstat diffs them: no renames, merges skipped, root commits against
 // the empty tree), each once, in prefetchBuckets groups by path (see
 // parseRawBlobs). The diffs are listed by prefetchFetches processes side
 // by side, each over a run of commits (0.28 s of CPU for git/git's year).
-func (m *Manager) changedBlobs(ctx context.Context, gitDir string, commits []string) ([][]string, error) {
+func (m *Manager) changedBlobs(ctx context.Context, r *remote, commits []string) ([][]string, error) {
 	parts := runs(commits, prefetchFetches)
 	outs := make([][]byte, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
 	for k, part := range parts {
 		g.Go(func() (err error) {
-			outs[k], err = m.git.Offline().Command(gitDir).
-				Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
+			c := m.git.Offline().Command(r.dir)
+			if r.lowPriority() {
+				c.Background()
+			}
+			outs[k], err = c.Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").
 				Stdin([]byte(strings.Join(part, "\n") + "\n")).Output(gctx)
 			return err
 		})
@@ -215,6 +239,17 @@ func parseRawBlobs(out []byte, n int) [][]string {
 	return groups
 }
 
+// fetchQuietly makes c a fetch as a lazy fetch is (no negotiation, no
+// tags, no FETCH_HEAD, no submodules) that writes no commit-graph, runs
+// no maintenance and keeps what it fetched as a pack, however few the
+// objects (a head start's packs are moved into the mirror; loose objects
+// would stay behind); options, what to fetch and from where follow.
+func fetchQuietly(c *gitcli.Command) *gitcli.Command {
+	return c.Config("fetch.negotiationAlgorithm", "noop").Config("fetch.writeCommitGraph", "false").
+		Config("maintenance.auto", "false").Config("gc.auto", "0").Config("fetch.unpackLimit", "1").
+		Args("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no")
+}
+
 // fetchObjects fetches the named objects from r's remote, as a lazy fetch
 // would (no negotiation, no refs, no tags), with filter: --filter=blob:none
 // for trees without their blobs, --no-filter for blobs; one fetch per
@@ -239,9 +274,7 @@ func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string
 				return err
 			}
 			defer cancel()
-			return c.Config("fetch.negotiationAlgorithm", "noop").Config("fetch.writeCommitGraph", "false").
-				Config("maintenance.auto", "false").Config("gc.auto", "0").
-				Args("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", filter, "origin", "--stdin").
+			return fetchQuietly(c).Args(filter, "origin", "--stdin").
 				Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
 		})
 	}

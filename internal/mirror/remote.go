@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
@@ -24,7 +25,14 @@ type remote struct {
 	auth *Auth
 	name string // base name of the mirror and its lock file
 	dir  string // the mirror's git directory
+	// background, while set, runs its commands at the lowest priority
+	// (see gitcli.Command.Background): a head start's, until someone
+	// waits for it.
+	background *atomic.Bool
 }
+
+// lowPriority reports whether r's commands run at the lowest priority now.
+func (r *remote) lowPriority() bool { return r.background != nil && r.background.Load() }
 
 func (m *Manager) newRemote(key, url string, auth *Auth) *remote {
 	return &remote{key: key, url: url, auth: auth, name: mirrorName(key), dir: m.Path(key)}
@@ -52,6 +60,9 @@ func (m *Manager) netCommand(ctx context.Context, r *remote, gitDir string) (c *
 		}
 	}
 	c = m.git.Command(gitDir)
+	if r.lowPriority() {
+		c.Background()
+	}
 	for _, kv := range m.remoteConfig {
 		c.Config(kv[0], kv[1])
 	}
@@ -189,17 +200,20 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 	c.Args("clone", "--bare", "--quiet")
 	if filter {
 		c.Args("--filter=tree:0")
+		m.startHeadStart(ctx, r)
 	}
 	err = c.Args("--").AddDynamic(r.url, tmp).Run(nctx)
 	cancel()
 	if err != nil {
+		m.discardHeadStart(r)
 		return Result{}, m.fail("clone", r, err)
 	}
 	partial, err := m.setUp(ctx, r, tmp)
-	if err != nil {
-		return Result{}, m.fail("clone", r, err)
+	if err == nil {
+		err = os.Rename(tmp, r.dir)
 	}
-	if err := os.Rename(tmp, r.dir); err != nil {
+	if err != nil {
+		m.discardHeadStart(r)
 		return Result{}, m.fail("clone", r, err)
 	}
 	m.touch(r.dir)
@@ -416,6 +430,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.
 		return err
 	}
 	defer unlock()
+	m.discardHeadStart(r)
 	if !st.partial {
 		return nil
 	}

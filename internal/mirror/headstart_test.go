@@ -1,0 +1,240 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/testrepo"
+)
+
+// headStartOf returns the head start the clone of s started and waits for
+// it to end.
+func headStartOf(t *testing.T, m *Manager, s *source) *headStart {
+	t.Helper()
+	m.headStarts.mu.Lock()
+	hs := m.headStarts.m[mirrorName(s.key)]
+	m.headStarts.mu.Unlock()
+	if hs == nil {
+		t.Fatal("the clone started no head start")
+	}
+	<-hs.done
+	return hs
+}
+
+// packObjects returns the names of the objects in the packs of a pack
+// directory, by pack file name, each followed by its type ("name blob").
+func packObjects(t *testing.T, s *source, dir string) map[string][]string {
+	t.Helper()
+	idxs, err := filepath.Glob(filepath.Join(dir, "pack-*.idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, idx := range idxs {
+		for line := range strings.Lines(s.Git("verify-pack", "-v", idx)) {
+			if f := strings.Fields(line); len(f) >= 2 && len(f[0]) == 40 && strings.Trim(f[0], "0123456789abcdef") == "" {
+				out[filepath.Base(idx)] = append(out[filepath.Base(idx)], f[0]+" "+f[1])
+			}
+		}
+	}
+	return out
+}
+
+// TestHeadStartFetchesTheNewestPeriod: beside a clone, a head start
+// fetches the trees and changed blobs of the commits of its period before
+// the head's author date (not those of older commits); Prefetch of the
+// newest commits moves its packs into the mirror and fetches only what it
+// lacks (the diff of the commit at its shallow boundary), none of it
+// again; the statistics of those commits then read offline as git's on
+// the source.
+func TestHeadStartFetchesTheNewestPeriod(t *testing.T) {
+	g := newGit(t)
+	m := newManager(t, g, Options{HeadStart: 30 * 24 * time.Hour})
+	src := newSource(t, true) // three commits of 2024-01-01
+	files := map[string][]byte{}
+	for k := range 6 {
+		files[fmt.Sprintf("src/d%d/f%d.go", k%3, k)] = fmt.Appendf(nil, "package d\n// %d\n", k)
+	}
+	src.Commit(testrepo.Commit{Files: files, Date: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)})
+	recent := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	for day := range 4 {
+		for p := range files {
+			files[p] = fmt.Appendf(files[p], "// day %d\n", day)
+		}
+		src.Commit(testrepo.Commit{Files: files, Date: recent.AddDate(0, 0, day)})
+	}
+	res := mustEnsure(t, m, src, nil)
+	if !res.Partial {
+		t.Fatalf("Ensure = %+v, want a partial mirror", res)
+	}
+	hs := headStartOf(t, m, src)
+	if hs.err != nil {
+		t.Fatalf("head start: %v", hs.err)
+	}
+	newest := strings.Fields(src.Git("rev-list", "-4", "HEAD"))
+	if got := strings.Fields(src.Git("--git-dir="+hs.dir, "rev-list", headStartRef)); !slices.Equal(got, newest) {
+		t.Fatalf("head start holds commits %v, want the period's %v", got, newest)
+	}
+	early := packObjects(t, src, filepath.Join(hs.dir, "objects", "pack"))
+	fetched := map[string]bool{}
+	for _, objs := range early {
+		for _, o := range objs {
+			fetched[o] = true
+		}
+	}
+	// The commit of March 2024 is outside the period: its blobs stay
+	// behind.
+	for _, o := range strings.Fields(src.Git("ls-tree", "-r", "--format=%(objectname)", "HEAD~4", "src")) {
+		if fetched[o+" blob"] {
+			t.Errorf("head start fetched blob %s of a commit outside its period", o)
+		}
+	}
+
+	before := packObjects(t, src, filepath.Join(res.GitDir, "objects", "pack"))
+	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest); err != nil {
+		t.Fatalf("Prefetch: %v", err)
+	}
+	if _, err := os.Stat(hs.dir); !os.IsNotExist(err) {
+		t.Errorf("head start directory still there after Prefetch took it (%v)", err)
+	}
+	after := packObjects(t, src, filepath.Join(res.GitDir, "objects", "pack"))
+	var topUp []string
+	for name, objs := range after {
+		switch {
+		case before[name] != nil:
+		case early[name] != nil:
+			if !slices.Equal(objs, early[name]) {
+				t.Errorf("pack %s moved in with other objects", name)
+			}
+		default:
+			topUp = append(topUp, objs...)
+		}
+	}
+	for name := range early {
+		if after[name] == nil {
+			t.Errorf("head start pack %s was not moved into the mirror", name)
+		}
+	}
+	if len(topUp) == 0 {
+		t.Error("Prefetch fetched nothing, yet the boundary commit's diff was not in the head start")
+	}
+	// A tree fetched comes with all its subtrees, some of which the head
+	// start had; no blob is fetched twice.
+	for _, o := range topUp {
+		if fetched[o] && strings.HasSuffix(o, " blob") {
+			t.Errorf("Prefetch fetched %s again", o)
+		}
+	}
+	offline := g.Offline()
+	for _, c := range newest {
+		var got []string
+		err := offline.Numstat(t.Context(), res.GitDir, [][]byte{[]byte(c)}, func(_ []byte, files []gitcli.FileStat) error {
+			for _, f := range files {
+				got = append(got, fmt.Sprintf("%d %d %s", f.Added, f.Deleted, f.Path))
+			}
+			return nil
+		})
+		var want []string
+		for line := range strings.Lines(src.Git("diff-tree", "--no-commit-id", "--numstat", "-r", c)) {
+			want = append(want, strings.ReplaceAll(strings.TrimSpace(line), "\t", " "))
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("offline numstat of %s: %v, %v; git on the source: %v", c, got, err, want)
+		}
+	}
+}
+
+// TestHeadStartDiscarded: a head start nobody takes is removed when
+// Complete runs, when the context of the clone ends, or by Close before
+// it returns; one whose period holds the whole history fetches no blobs.
+func TestHeadStartDiscarded(t *testing.T) {
+	leftovers := func(m *Manager) []string {
+		t.Helper()
+		names, err := filepath.Glob(filepath.Join(m.dir, tmpPrefix+"*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	g := newGit(t)
+
+	m := newManager(t, g, Options{HeadStart: 30 * 24 * time.Hour})
+	src := newSource(t, true)
+	mustEnsure(t, m, src, nil)
+	if hs := headStartOf(t, m, src); hs.err != errWholeHistory {
+		t.Errorf("head start over a history of one day: %v, want %v", hs.err, errWholeHistory)
+	}
+	if err := m.Complete(t.Context(), src.key, src.url, nil, nil); err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	waitGone(t, leftovers, m)
+
+	m = newManager(t, g, Options{HeadStart: 30 * 24 * time.Hour})
+	src = newSource(t, true)
+	ctx, cancel := context.WithCancel(t.Context())
+	if _, err := m.Ensure(ctx, src.key, src.url, nil, nil); err != nil {
+		t.Fatalf("Ensure: %v", err)
+	}
+	if len(leftovers(m)) != 1 {
+		t.Fatalf("temporary directories after a clone with a head start: %v, want one", leftovers(m))
+	}
+	cancel()
+	waitGone(t, leftovers, m)
+
+	m = newManager(t, g, Options{HeadStart: 30 * 24 * time.Hour})
+	src = newSource(t, true)
+	mustEnsure(t, m, src, nil)
+	m.Close()
+	if got := leftovers(m); len(got) > 0 {
+		t.Errorf("temporary directories after Close: %v", got)
+	}
+}
+
+// waitGone waits up to 10 s for the temporary directories of m to go.
+func waitGone(t *testing.T, leftovers func(*Manager) []string, m *Manager) {
+	t.Helper()
+	for start := time.Now(); len(leftovers(m)) > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("temporary directories left: %v", leftovers(m))
+		}
+	}
+}
+
+// TestHeadStartNeededRunsAtUsualPriority: a head start's commands run at
+// the lowest priority until Prefetch waits for it, then at the usual one.
+func TestHeadStartNeededRunsAtUsualPriority(t *testing.T) {
+	m := newManager(t, newGit(t), Options{HeadStart: time.Hour})
+	r := m.newRemote("example/repo", "file:///nowhere", nil)
+	hs := &headStart{dir: t.TempDir(), done: make(chan struct{}), cancel: func() {}, err: errWholeHistory}
+	hs.background.Store(true)
+	hr := *r
+	hr.background = &hs.background
+	m.headStarts.put(r.name, hs)
+	if !hr.lowPriority() {
+		t.Fatal("a head start nobody waits for runs at the usual priority")
+	}
+	waiting := make(chan error)
+	go func() {
+		_, err := m.adoptHeadStart(t.Context(), r)
+		waiting <- err
+	}()
+	for start := time.Now(); hr.lowPriority(); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("a head start Prefetch waits for still runs at the lowest priority")
+		}
+	}
+	close(hs.done)
+	if err := <-waiting; err != nil {
+		t.Fatalf("adoptHeadStart: %v", err)
+	}
+	if r.lowPriority() {
+		t.Error("the mirror's own commands run at the lowest priority")
+	}
+}
