@@ -4,7 +4,9 @@
 //
 // A new mirror is cloned in two steps: first the commits alone (a partial
 // clone with --filter=tree:0, which is enough to list history), then, on
-// Complete, every other object. A clone is written to a temporary directory
+// Complete, every other object; beside the first step a head start may
+// fetch the newest commits' trees and blobs (Options.HeadStart), which
+// Prefetch moves in. A clone is written to a temporary directory
 // and renamed into place, so a crash never leaves a half mirror that looks
 // valid. One clone or fetch of a key runs at a time, in this process (a lock per
 // key) and across processes (an flock on a lock file beside the mirror);

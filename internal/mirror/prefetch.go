@@ -39,7 +39,9 @@ const prefetchBatch = 512
 // Prefetch fetches into a partial mirror what reading the line statistics
 // of commits (full hexadecimal names) needs: the trees of the commits and
 // of their parents, then the blobs their diffs change, in fetches that
-// ask for those objects by name, a few side by side. Reading those commits' statistics
+// ask for those objects by name, a few side by side; after moving in what
+// the mirror's head start fetched (see Options.HeadStart), only those
+// still missing. Reading those commits' statistics
 // then fetches nothing lazily, so that a window of recent history is
 // answerable long before Complete has fetched everything. It does nothing
 // for a complete mirror or a local repository. The fetches go through the
@@ -163,9 +165,9 @@ func runs(names []string, n int) [][]string {
 }
 
 // changedBlobs returns the blobs on either side of the changes of commits
-// in r's repository
-// (as Numstat diffs them: no renames, merges skipped, root commits against
-// the empty tree), each once, in prefetchBuckets groups by path (see
+// in r's repository (as Numstat diffs them: no renames, merges skipped,
+// root commits against the empty tree), each once, in prefetchBuckets
+// groups by path (see
 // parseRawBlobs). The diffs are listed by prefetchFetches processes side
 // by side, each over a run of commits (0.28 s of CPU for git/git's year).
 func (m *Manager) changedBlobs(ctx context.Context, r *remote, commits []string) ([][]string, error) {
