@@ -31,6 +31,7 @@ type headStart struct {
 	// then on its commands start at the usual priority.
 	background atomic.Bool
 	dir        string             // the temporary repository
+	trees      chan struct{}      // closed once it holds its period's commits and trees
 	done       chan struct{}      // closed when its fetches have ended
 	err        error              // their outcome, once done is closed
 	cancel     context.CancelFunc // stops it; its directory is removed once it ended
@@ -83,7 +84,7 @@ func (m *Manager) startHeadStart(ctx context.Context, r *remote) {
 		return
 	}
 	hctx, cancel := context.WithCancel(ctx)
-	hs := &headStart{dir: dir, done: make(chan struct{}), cancel: cancel}
+	hs := &headStart{dir: dir, trees: make(chan struct{}), done: make(chan struct{}), cancel: cancel}
 	hs.background.Store(true)
 	if old := m.headStarts.put(r.name, hs); old != nil {
 		old.cancel()
@@ -115,11 +116,24 @@ func (m *Manager) Close() {
 	m.headStarts.running.Wait()
 }
 
-// discardHeadStart stops r's head start, if any, and removes it.
-func (m *Manager) discardHeadStart(r *remote) {
-	if hs := m.headStarts.take(r.name, nil); hs != nil {
-		hs.cancel()
+// discardHeadStart stops r's head start, if any, and removes it. With
+// settle it first lets the head start get as far as its commits and trees
+// (or end), unless ctx ends: the few requests the remote sees of it then
+// do not depend on when it was stopped, and its blobs, the costly part,
+// are never fetched.
+func (m *Manager) discardHeadStart(ctx context.Context, r *remote, settle bool) {
+	hs := m.headStarts.take(r.name, nil)
+	if hs == nil {
+		return
 	}
+	if settle {
+		select {
+		case <-hs.trees:
+		case <-hs.done:
+		case <-ctx.Done():
+		}
+	}
+	hs.cancel()
 }
 
 // runHeadStart fetches into the new repository of hs, at the lowest
@@ -165,6 +179,7 @@ func (m *Manager) runHeadStart(ctx context.Context, r *remote, hs *headStart) er
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	close(hs.trees)
 	if len(boundary) == 0 {
 		// The whole history lies in the period: nothing is read before
 		// the rest, and Complete fetches it all in one pack.

@@ -65,7 +65,7 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	}
 	defer unlock()
 	if !st.partial {
-		m.discardHeadStart(r)
+		m.discardHeadStart(ctx, r, true)
 		return nil
 	}
 	if err := m.syncURL(ctx, r, st); err != nil {

@@ -205,7 +205,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 	err = c.Args("--").AddDynamic(r.url, tmp).Run(nctx)
 	cancel()
 	if err != nil {
-		m.discardHeadStart(r)
+		m.discardHeadStart(ctx, r, false)
 		return Result{}, m.fail("clone", r, err)
 	}
 	partial, err := m.setUp(ctx, r, tmp)
@@ -213,7 +213,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 		err = os.Rename(tmp, r.dir)
 	}
 	if err != nil {
-		m.discardHeadStart(r)
+		m.discardHeadStart(ctx, r, false)
 		return Result{}, m.fail("clone", r, err)
 	}
 	m.touch(r.dir)
@@ -430,7 +430,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.
 		return err
 	}
 	defer unlock()
-	m.discardHeadStart(r)
+	m.discardHeadStart(ctx, r, true)
 	if !st.partial {
 		return nil
 	}
