@@ -360,17 +360,19 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 		}
 		cmd.Stdout = pw
 	}
-	start := cmd.Start
-	if c.background {
-		start = func() error { return startInBackground(cmd) }
-	}
-	if err := start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		if pr != nil {
 			// Nothing was written through the pipe.
 			_ = pr.Close()
 			_ = pw.Close()
 		}
 		return c.wrap(err, -1, "")
+	}
+	if c.background {
+		// git's process group (Setpgid above): git and any helper it has
+		// started already; the helpers it starts later inherit it.
+		// Failing only leaves git at the usual priority.
+		_ = syscall.Setpriority(syscall.PRIO_PGRP, cmd.Process.Pid, backgroundNice)
 	}
 	if pw != nil {
 		// git holds its own copy of the write end; closing ours only lets
