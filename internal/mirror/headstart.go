@@ -189,12 +189,7 @@ func (m *Manager) runHeadStart(ctx context.Context, r *remote, hs *headStart) er
 	for _, c := range strings.Fields(string(boundary)) {
 		shallow[c] = true
 	}
-	var commits []string
-	for _, c := range strings.Fields(string(out)) {
-		if !shallow[c] {
-			commits = append(commits, c)
-		}
-	}
+	commits := absent(strings.Fields(string(out)), shallow)
 	if len(commits) == 0 {
 		return nil
 	}
