@@ -144,17 +144,24 @@ func (s *churnSums) window(p uint32, lo, hi int) (first, end uint32) {
 // firstAt returns path p's first entry of time rank r or later (its end
 // when none is): a binary search between the checkpoints around r.
 func (s *churnSums) firstAt(p uint32, r int) uint32 {
-	lo, hi := s.start[p], s.stop[p]
 	if r >= s.commits {
-		return hi
+		return s.stop[p]
 	}
-	if s.buckets > 0 {
-		j := r * s.buckets / s.commits
-		n, c := len(s.order), int(s.place[p])
-		lo, hi = s.checkpoint[j*n+c], s.checkpoint[(j+1)*n+c]
-	}
+	lo, hi := s.around(p, r)
 	k, _ := slices.BinarySearch(s.rank[lo:hi], uint32(r))
 	return lo + uint32(k)
+}
+
+// around returns the entries of path p between which its first entry of
+// time rank r or later lies (r below s.commits): the checkpoints of r's
+// bucket, or p's first entry and its end when there are none.
+func (s *churnSums) around(p uint32, r int) (lo, hi uint32) {
+	if s.buckets == 0 {
+		return s.start[p], s.stop[p]
+	}
+	j := r * s.buckets / s.commits
+	n, c := len(s.order), int(s.place[p])
+	return s.checkpoint[j*n+c], s.checkpoint[(j+1)*n+c]
 }
 
 // maxBuckets bounds the checkpoints per path.

@@ -651,3 +651,21 @@ func TestDirIdentsDerived(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnershipSplitEqualsScans compares ownership read in two
+// goroutines, whatever the work (see ownerSplitWork), with scans of every
+// commit: the goroutines share a directory or meet between two.
+func TestOwnershipSplitEqualsScans(t *testing.T) {
+	defer func(w int) { ownerSplitWork = w }(ownerSplitWork)
+	ownerSplitWork = 1
+	for vk, v := range append(generatedViews(t), sharedNames(t, 2)) {
+		for fk, f := range fastPathFilters(v) {
+			for depth := 1; depth <= 4; depth++ {
+				got := v.Ownership(f, depth)
+				if dirs, summary := scanOwnership(v, f, depth); !reflect.DeepEqual(got.Directories, dirs) || !reflect.DeepEqual(got.Summary, summary) {
+					t.Fatalf("view %d, filter %d %+v, depth %d: ownership %+v, scan %+v", vk, fk, f, depth, got.Summary, summary)
+				}
+			}
+		}
+	}
+}

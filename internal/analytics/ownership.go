@@ -113,31 +113,29 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 	var dirOf []uint32
 	ids := map[string]uint32{}
 	var names []string
-	prev, cut := "", false
+	prev, cut, id := "", false, uint32(0)
 	for _, p := range v.byPath {
 		if keep != nil && !keep[p] {
 			continue
 		}
 		name := v.x.Paths[p]
 		if !cut || len(name) <= len(prev) || name[len(prev)] != '/' || !strings.HasPrefix(name, prev) {
-			prev = directory(name, depth)
+			if dir := directory(name, depth); dir != prev || len(names) == 0 {
+				prev = dir
+				var ok bool
+				if id, ok = ids[prev]; !ok {
+					id = uint32(len(names))
+					ids[prev] = id
+					names = append(names, prev)
+				}
+			}
 			cut = prev != "." && strings.Count(prev, "/") == depth-1
-		}
-		id, ok := ids[prev]
-		if !ok {
-			id = uint32(len(names))
-			ids[prev] = id
-			names = append(names, prev)
 		}
 		files, dirOf = append(files, p), append(dirOf, id)
 	}
 	start, byDir := grouped(dirOf, files, len(names))
 	o := v.newOwners(f, depth, keep)
-	for id, name := range names {
-		if dir, ok := o.directory(name, byDir[start[id]:start[id+1]]); ok {
-			d.Directories = append(d.Directories, dir)
-		}
-	}
+	d.Directories = o.directories(names, start, byDir, d.Directories)
 	d.Summary = o.report(".", &o.all, o.actOff)
 	slices.SortFunc(d.Directories, func(a, b DirectoryOwnership) int {
 		return cmp.Or(cmp.Compare(b.Changes, a.Changes), strings.Compare(a.Path, b.Path))
@@ -283,6 +281,26 @@ func (v *View) keptLines(q *query, cost []int, keep []bool, lo, hi int) *keptLin
 // false when none of them has changed lines.
 func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, ok bool) {
 	first := len(o.actOff) - 1
+	o.sumFiles(files)
+	return o.finish(path, first)
+}
+
+// finish reports the directory path whose files are those read since
+// the first-th file with changed lines, its sums in o.dir, and moves
+// them to o.all; ok is false when none of them has changed lines.
+func (o *owners) finish(path string, first int) (d DirectoryOwnership, ok bool) {
+	if len(o.actOff)-1 == first {
+		return d, false
+	}
+	d = o.report(path, &o.dir, o.actOff[first:])
+	o.dir.moveTo(&o.all)
+	return d, true
+}
+
+// sumFiles adds the lines of files (path ids, all of one directory) to
+// o.dir and notes their active authors: from the directory's totals when
+// files are all of its files (see wholeDirectory), else file by file.
+func (o *owners) sumFiles(files []uint32) {
 	if o.dirs != nil && len(files) > 0 {
 		if dir := o.dirs.dirOf[files[0]]; o.dirs.files[dir] == uint32(len(files)) && o.dirs.distinct[dir] {
 			o.wholeDirectory(dir, files)
@@ -320,12 +338,6 @@ func (o *owners) directory(path string, files []uint32) (d DirectoryOwnership, o
 		}
 		o.file.names = o.file.names[:0]
 	}
-	if len(o.actOff)-1 == first {
-		return d, false
-	}
-	d = o.report(path, &o.dir, o.actOff[first:])
-	o.dir.moveTo(&o.all)
-	return d, true
 }
 
 // wholeDirectory sums up the files of directory dir of o.dirs, all of
