@@ -54,6 +54,8 @@ type pairLists struct {
 	work []uint64
 	// whole answers over the whole history without filters.
 	whole wholeTables
+	// often answers over the whole history with a file filter only.
+	often oftenPairs
 	// authors are the author lists of the identities with the most
 	// commits.
 	authors []*authorLists
@@ -143,10 +145,14 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 	mid, _ := slices.BinarySearch(pl.work, total/2)
 	var wg sync.WaitGroup
 	var upper wholeTables
-	wg.Go(func() { upper = v.fillPartners(pl, cf, shape.frequent, mid, len(x.Paths)) })
-	pl.whole = v.fillPartners(pl, cf, shape.frequent, 0, mid)
+	var upperOften oftenPairs
+	start := make([]uint32, len(x.Paths)+1)
+	wg.Go(func() { upper, upperOften = v.fillPartners(pl, cf, shape.frequent, mid, len(x.Paths), start) })
+	pl.whole, pl.often = v.fillPartners(pl, cf, shape.frequent, 0, mid, start)
 	wg.Wait()
 	pl.whole.add(&upper)
+	pl.often.start = start
+	pl.often.add(&upperOften)
 	pl.whole.frequent = shape.frequent
 	for _, n := range pl.files {
 		pl.whole.commitFiles[n]++
@@ -210,14 +216,76 @@ func (t *wholeTables) add(o *wholeTables) {
 	t.freqFiles = append(t.freqFiles, o.freqFiles...)
 }
 
+// oftenShared is how many commits of at most maxPairFiles files must have
+// changed a pair together over the whole history for oftenPairs to list
+// it.
+const oftenShared = 3
+
+// oftenPairs are the pairs of files changed together by oftenShared
+// commits at least over the whole history (of at most maxPairFiles
+// files each), path by path, to answer coupling with a file filter but
+// no author filter over the whole history (see coupleOften): those of
+// the path of rank r are [start[r], start[r+1]), the most shared first
+// (then by rank), pair k of the paths of ranks r and partner[k] (after
+// r), changed together by the commits of file counts files[off[k]:
+// off[k+1]], ascending.
+type oftenPairs struct {
+	start, off []uint32
+	// The partners: narrow when there are at most 1<<16 paths, else
+	// wide (see pairLists).
+	narrow []uint16
+	wide   []uint32
+	files  []uint8
+	// partner are the partners while the pairs are made.
+	partner []uint32
+}
+
+// add adds the pairs of the paths after those of p, made apart, and
+// turns start from counts of pairs into places; the partners go into
+// narrow, or wide when there are more than 1<<16 paths.
+func (p *oftenPairs) add(o *oftenPairs) {
+	n := len(p.partner) + len(o.partner)
+	if len(p.start) <= 1<<16+1 {
+		p.narrow = make([]uint16, 0, n)
+		for _, b := range slices.Concat(p.partner, o.partner) {
+			p.narrow = append(p.narrow, uint16(b))
+		}
+	} else {
+		p.wide = slices.Concat(p.partner, o.partner)
+	}
+	p.partner = nil
+	off := make([]uint32, 0, n+1)
+	off = append(off, p.off...)
+	base := uint32(len(p.files))
+	for _, k := range o.off[1:] {
+		off = append(off, base+k)
+	}
+	p.off = off
+	p.files = slices.Concat(p.files, o.files)
+	for r := range len(p.start) - 1 {
+		p.start[r+1] += p.start[r]
+	}
+}
+
+// partnerAt returns the partner of pair k.
+func (p *oftenPairs) partnerAt(k uint32) uint32 {
+	if p.narrow != nil {
+		return uint32(p.narrow[k])
+	}
+	return p.wide[k]
+}
+
 // fillPartners fills in the heads and partners of the entries of the
 // paths of ranks [r0, r1), and returns their whole tables but for
-// commitFiles. The commits are read once, in time order, each file's
-// partners written at the end of its path's so far; then each path's
-// partners are counted and put in order, all of them close together.
-func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, r1 int) wholeTables {
+// commitFiles, and their often changed pairs (their counts in
+// oftenN[r+1] for the path of rank r, see oftenPairs.add). The commits are read once, in
+// time order, each file's partners written at the end of its path's so
+// far; then each path's partners are counted and put in order, all of
+// them close together.
+func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, r1 int, oftenN []uint32) (wholeTables, oftenPairs) {
 	s := pl.sums
 	t := wholeTables{freqOff: []uint32{0}}
+	often := oftenPairs{off: []uint32{0}}
 	// next[r-r0] is the next entry of the path of rank r, at[r-r0] the
 	// place of its next partner.
 	next, at := make([]uint32, r1-r0), make([]uint64, r1-r0)
@@ -246,6 +314,10 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 	// shared[b] is how often the path at hand was changed with the path
 	// of rank b, freq[b] 1 + its place among the frequent pairs.
 	shared, freq := make([]uint32, len(v.byPath)), make([]uint32, len(v.byPath))
+	// oft[b] is 1 + the place among the path's often changed pairs of
+	// the pair with the path of rank b.
+	oft := make([]uint32, len(v.byPath))
+	var oftKeys []uint64
 	touched := make([]uint32, len(v.byPath))
 	// pairsAt is t.pairsAt with a row for the pairs past maxTableShared.
 	var pairsAt [maxTableShared + 1][maxPairFiles + 1]int
@@ -298,13 +370,31 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 		if len(t.freqA) > first {
 			at := slices.Clone(t.freqOff[first : len(t.freqOff)-1])
 			t.freqFiles = append(t.freqFiles, make([]uint8, t.freqOff[len(t.freqOff)-1]-t.freqOff[first])...)
-			for _, fe := range byFiles {
-				for _, b := range partners(fe) {
-					if k := freq[b]; k > 0 {
-						t.freqFiles[at[int(k)-1-first]] = uint8(fe >> 32)
-						at[int(k)-1-first]++
-					}
-				}
+			fillFileCounts(byFiles, partners, freq, uint32(first), at, t.freqFiles)
+		}
+		// The often changed pairs, most shared first (the complement of
+		// their shared commits above 32 bits), then by rank.
+		oftKeys = oftKeys[:0]
+		for _, b := range met {
+			if g := shared[b]; g >= oftenShared {
+				oftKeys = append(oftKeys, uint64(^g)<<32|uint64(b))
+			}
+		}
+		slices.Sort(oftKeys)
+		oftenN[r+1] = uint32(len(oftKeys))
+		oftFirst := len(often.off) - 1
+		for k, key := range oftKeys {
+			b := uint32(key)
+			often.partner = append(often.partner, b)
+			often.off = append(often.off, often.off[len(often.off)-1]+shared[b])
+			oft[b] = uint32(k + 1)
+		}
+		if len(oftKeys) > 0 {
+			at := slices.Clone(often.off[oftFirst : len(often.off)-1])
+			often.files = append(often.files, make([]uint8, often.off[len(often.off)-1]-often.off[oftFirst])...)
+			fillFileCounts(byFiles, partners, oft, 0, at, often.files)
+			for _, key := range oftKeys {
+				oft[uint32(key)] = 0
 			}
 		}
 		// Each entry's partners by how often they were changed together:
@@ -332,7 +422,23 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 		}
 	}
 	copy(t.pairsAt[:], pairsAt[:maxTableShared])
-	return t
+	return t, often
+}
+
+// fillFileCounts writes the file counts of a path's entries with
+// partners, byFiles (their file counts above 32 bits, ascending, and
+// their places, see partners), into out for the pairs place marks: the
+// partner of rank b is pair place[b]-1-first (none when place[b] is 0),
+// whose next file count goes to out[at[pair]].
+func fillFileCounts(byFiles []uint64, partners func(j uint64) []uint32, place []uint32, first uint32, at []uint32, out []uint8) {
+	for _, fe := range byFiles {
+		for _, b := range partners(fe) {
+			if k := place[b]; k > 0 {
+				out[at[k-1-first]] = uint8(fe >> 32)
+				at[k-1-first]++
+			}
+		}
+	}
 }
 
 // atLeast returns 1 when g >= n, else 0 (both below 1<<31), without a
@@ -486,25 +592,32 @@ func (c *pairCounter) run(singles bool) [2]pairWorker {
 		w[1].seen = make([]uint64, len(w[0].seen))
 		return w
 	}
-	total := c.pl.work[n]
-	var next atomic.Int32
-	take := func() (r0, r1 int, ok bool) {
-		k := uint64(next.Add(1) - 1)
-		if k >= pairChunks {
-			return 0, 0, false
-		}
-		r0, _ = slices.BinarySearch(c.pl.work, total*k/pairChunks)
-		r1, _ = slices.BinarySearch(c.pl.work, total*(k+1)/pairChunks)
-		if k == pairChunks-1 {
-			r1 = n
-		}
-		return r0, r1, true
-	}
+	take := c.pl.chunks()
 	var wg sync.WaitGroup
 	wg.Go(func() { c.count(&w[1], take, singles) })
 	c.count(&w[0], take, singles)
 	wg.Wait()
 	return w
+}
+
+// chunks returns a function that gives the runs of path ranks of
+// pairChunks, one at a time to whichever goroutine asks, then false.
+func (pl *pairLists) chunks() func() (r0, r1 int, ok bool) {
+	n := len(pl.work) - 1
+	total := pl.work[n]
+	var next atomic.Int32
+	return func() (r0, r1 int, ok bool) {
+		k := uint64(next.Add(1) - 1)
+		if k >= pairChunks {
+			return 0, 0, false
+		}
+		r0, _ = slices.BinarySearch(pl.work, total*k/pairChunks)
+		r1, _ = slices.BinarySearch(pl.work, total*(k+1)/pairChunks)
+		if k == pairChunks-1 {
+			r1 = n
+		}
+		return r0, r1, true
+	}
 }
 
 // count counts the pairs of the paths of the ranks take gives, a run

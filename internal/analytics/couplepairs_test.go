@@ -8,7 +8,8 @@ import (
 // TestCouplingPathsEqualScans compares every way coupling is answered
 // with a scan of every commit that counts the pairs in a map: the pair
 // lists (read by couplePairs, in two goroutines over long windows), the
-// whole tables (no filter over the whole history), the commits' files
+// whole tables (no filter over the whole history), the often changed
+// pairs (a file filter only, over the whole history), the commits' files
 // (coupleScan) and Coupling, which chooses between them. The pair lists
 // are made in three shapes: the views' own, with partners in 32 bits and
 // pairs changed together three times listed as frequent, and six times,
@@ -16,13 +17,20 @@ import (
 // past maxTableShared, past the pruning classes of MinShared (2, 3 and
 // 5) and past maxPairFiles.
 func TestCouplingPathsEqualScans(t *testing.T) {
-	wholes, scans, authors := 0, 0, 0
+	wholes, scans, authors, often := 0, 0, 0, 0
+	// File filters over the whole history, without an author filter.
+	var fileFilters []Filter
+	for range 5 {
+		fileFilters = append(fileFilters, Filter{Extensions: []string{"c", "h"}}, Filter{Extensions: []string{"go", "py"}},
+			Filter{Paths: []string{"src/", "lib/"}}, Filter{Exclude: []string{ExcludeDefault}},
+			Filter{Extensions: []string{"js", "ts", "md"}, Exclude: []string{"docs/"}}, Filter{Paths: []string{"internal"}, Extensions: []string{"go"}})
+	}
 	for vk, base := range append(generatedViews(t), sharedNames(t, 2)) {
 		for sk, shape := range []pairShape{defaultPairShape, {frequent: 3, wide: true}, {frequent: 6}} {
 			v := NewView(base.x)
 			v.pairsOnce.Do(func() { v.pairs = v.buildPairLists(v.churnSums(), shape) })
 			// The filters, then the whole history without one.
-			filters := append(fastPathFilters(v), make([]Filter, 40)...)
+			filters := append(append(fastPathFilters(v), fileFilters...), make([]Filter, 40)...)
 			for fk, f := range filters {
 				opts := CouplingOptions{Limit: []int{1, 7, 50, 400}[fk%4], MinShared: 1 + fk%10, MaxFiles: 2 + fk*7%72}.withDefaults()
 				pairs, summary := scanCoupling(v, f, opts)
@@ -50,6 +58,13 @@ func TestCouplingPathsEqualScans(t *testing.T) {
 				if _, ok := v.authorPlan(v.pairs, &q, lo, hi); ok {
 					authors++
 				}
+				v.everyAuthor(&q)
+				if keep != nil && q.authors == nil && lo == 0 && hi == len(v.byTime) && opts.MinShared >= oftenShared {
+					d = CouplingData{Pairs: []CoupledPair{}}
+					v.coupleOften(v.pairs, keep, opts, &d)
+					check("often pairs", d)
+					often++
+				}
 				if fk >= len(filters)-40 {
 					d = CouplingData{Pairs: []CoupledPair{}}
 					if v.coupleWhole(v.pairs, opts, &d) {
@@ -60,8 +75,8 @@ func TestCouplingPathsEqualScans(t *testing.T) {
 			}
 		}
 	}
-	if wholes < 20 || scans < 100 || authors < 20 {
-		t.Fatalf("the whole tables answered %d times, the pair lists %d, the author lists %d", wholes, scans, authors)
+	if wholes < 20 || scans < 100 || authors < 20 || often < 100 {
+		t.Fatalf("the whole tables answered %d times, the pair lists %d, the author lists %d, the often changed pairs %d", wholes, scans, authors, often)
 	}
 }
 

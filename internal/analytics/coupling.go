@@ -124,7 +124,12 @@ func (v *View) Coupling(f Filter, opts CouplingOptions) CouplingData {
 	lo, hi := v.span(q.from, q.to)
 	if opts.MaxFiles <= maxPairFiles && !fewCommits(&q, lo, hi) {
 		if pl := v.pairLists(); pl != nil {
-			if keep == nil && q.authors == nil && lo == 0 && hi == len(v.byTime) && v.coupleWhole(pl, opts, &d) {
+			whole := q.authors == nil && lo == 0 && hi == len(v.byTime)
+			if whole && keep == nil && v.coupleWhole(pl, opts, &d) {
+				return d
+			}
+			if whole && keep != nil && opts.MinShared >= oftenShared {
+				v.coupleOften(pl, keep, opts, &d)
 				return d
 			}
 			v.couplePairs(pl, &q, keep, opts, &d)
