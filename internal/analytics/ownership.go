@@ -105,37 +105,9 @@ func (v *View) Ownership(f Filter, depth int) OwnershipData {
 		return d
 	}
 	keep := v.pathFilter(exts, paths, v.excluded(f.Exclude))
-	// Group the listed files by directory, keeping path order within each
-	// (a counting sort by directory). In path order the files under a
-	// directory of depth components follow each other: the next file's
-	// directory is read only when it leaves the last one.
-	var files []uint32
-	var dirOf []uint32
-	ids := map[string]uint32{}
-	var names []string
-	prev, cut, id := "", false, uint32(0)
-	for _, p := range v.byPath {
-		if keep != nil && !keep[p] {
-			continue
-		}
-		name := v.x.Paths[p]
-		if !cut || len(name) <= len(prev) || name[len(prev)] != '/' || !strings.HasPrefix(name, prev) {
-			if dir := directory(name, depth); dir != prev || len(names) == 0 {
-				prev = dir
-				var ok bool
-				if id, ok = ids[prev]; !ok {
-					id = uint32(len(names))
-					ids[prev] = id
-					names = append(names, prev)
-				}
-			}
-			cut = prev != "." && strings.Count(prev, "/") == depth-1
-		}
-		files, dirOf = append(files, p), append(dirOf, id)
-	}
-	start, byDir := grouped(dirOf, files, len(names))
+	g := v.ownerGroups(keep, depth)
 	o := v.newOwners(f, depth, keep)
-	d.Directories = o.directories(names, start, byDir, d.Directories)
+	d.Directories = o.directories(g.names, g.start, g.byDir, d.Directories)
 	d.Summary = o.report(".", &o.all, o.actOff)
 	slices.SortFunc(d.Directories, func(a, b DirectoryOwnership) int {
 		return cmp.Or(cmp.Compare(b.Changes, a.Changes), strings.Compare(a.Path, b.Path))

@@ -58,6 +58,9 @@ type View struct {
 	// dirIdentCache holds the totals per directory and identity of the
 	// depths ownership asked for.
 	dirIdentCache dirIdentCache
+	// ownerGroupCache holds ownership's groups of every file by
+	// directory, per depth.
+	ownerGroupCache ownerGroupCache
 	// pairs are coupling's pair lists (see pairLists), made once under
 	// pairsOnce.
 	pairsOnce sync.Once
