@@ -25,11 +25,27 @@ type dirIdents struct {
 	lines      []uint64
 }
 
-// dirIdentCache remembers the dirIdents of each depth asked for (at most
-// maxDirLogs).
-type dirIdentCache struct {
+// depthCache remembers a value per directory depth asked for (at most
+// maxDirLogs depths: past them it starts again).
+type depthCache[T any] struct {
 	mu      sync.Mutex
-	byDepth map[int]*dirIdents
+	byDepth map[int]T
+}
+
+// get returns the value of depth, made by build (under the cache's lock)
+// on first use.
+func (c *depthCache[T]) get(depth int, build func() T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.byDepth[depth]; ok {
+		return v
+	}
+	if c.byDepth == nil || len(c.byDepth) >= maxDirLogs {
+		c.byDepth = map[int]T{}
+	}
+	v := build()
+	c.byDepth[depth] = v
+	return v
 }
 
 // prewarmOwnerDepths are the directory depths whose dirIdents are made
@@ -45,18 +61,7 @@ func (v *View) dirIdents(depth int) *dirIdents {
 	if pi == nil {
 		return nil
 	}
-	c := &v.dirIdentCache
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.byDepth[depth]; ok {
-		return d
-	}
-	if c.byDepth == nil || len(c.byDepth) >= maxDirLogs {
-		c.byDepth = map[int]*dirIdents{}
-	}
-	d := v.pathDirIdents(pi, depth)
-	c.byDepth[depth] = d
-	return d
+	return v.dirIdentCache.get(depth, func() *dirIdents { return v.pathDirIdents(pi, depth) })
 }
 
 // pathDirIdents makes the dirIdents of depth from the totals per path
@@ -164,13 +169,6 @@ type ownerGroups struct {
 	start, byDir []uint32
 }
 
-// ownerGroupCache remembers the groups of every file (no file filter) of
-// each depth asked for (at most maxDirLogs).
-type ownerGroupCache struct {
-	mu      sync.Mutex
-	byDepth map[int]*ownerGroups
-}
-
 // ownerGroups returns the files keep allows (all when nil) grouped by
 // directory of depth components; those of every file are made once per
 // depth (reading every path's name costs 0.6 ms at 8,000 paths).
@@ -178,18 +176,7 @@ func (v *View) ownerGroups(keep []bool, depth int) *ownerGroups {
 	if keep != nil {
 		return v.groupFiles(keep, depth)
 	}
-	c := &v.ownerGroupCache
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if g, ok := c.byDepth[depth]; ok {
-		return g
-	}
-	if c.byDepth == nil || len(c.byDepth) >= maxDirLogs {
-		c.byDepth = map[int]*ownerGroups{}
-	}
-	g := v.groupFiles(nil, depth)
-	c.byDepth[depth] = g
-	return g
+	return v.ownerGroupCache.get(depth, func() *ownerGroups { return v.groupFiles(nil, depth) })
 }
 
 // groupFiles groups the files keep allows (all when nil) by directory of

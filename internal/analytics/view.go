@@ -57,10 +57,10 @@ type View struct {
 	runs   *identRuns
 	// dirIdentCache holds the totals per directory and identity of the
 	// depths ownership asked for.
-	dirIdentCache dirIdentCache
+	dirIdentCache depthCache[*dirIdents]
 	// ownerGroupCache holds ownership's groups of every file by
 	// directory, per depth.
-	ownerGroupCache ownerGroupCache
+	ownerGroupCache depthCache[*ownerGroups]
 	// pairs are coupling's pair lists (see pairLists), made once under
 	// pairsOnce.
 	pairsOnce sync.Once
