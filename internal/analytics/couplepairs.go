@@ -152,7 +152,7 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 	wg.Wait()
 	pl.whole.add(&upper)
 	pl.often.start = start
-	pl.often.add(&upperOften)
+	pl.often.add(&upperOften, pl.narrow == nil)
 	pl.whole.frequent = shape.frequent
 	for _, n := range pl.files {
 		pl.whole.commitFiles[n]++
@@ -242,10 +242,11 @@ type oftenPairs struct {
 
 // add adds the pairs of the paths after those of p, made apart, and
 // turns start from counts of pairs into places; the partners go into
-// narrow, or wide when there are more than 1<<16 paths.
-func (p *oftenPairs) add(o *oftenPairs) {
+// narrow, or with wide (as the pair lists' partners: more than 1<<16
+// paths, or a test's shape) into wide.
+func (p *oftenPairs) add(o *oftenPairs, wide bool) {
 	n := len(p.partner) + len(o.partner)
-	if len(p.start) <= 1<<16+1 {
+	if !wide {
 		p.narrow = make([]uint16, 0, n)
 		for _, b := range slices.Concat(p.partner, o.partner) {
 			p.narrow = append(p.narrow, uint16(b))
