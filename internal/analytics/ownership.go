@@ -408,8 +408,8 @@ func (o *owners) active(name uint32) {
 func (o *owners) sumFile(p, first, end uint32) {
 	s, pi, v := o.s, o.pi, o.v
 	start, stop := s.start[p], s.stop[p]
-	in, out := end-first, stop-start-(end-first)
-	if pi == nil || in <= out+pi.stop[p]-pi.start[p] {
+	out := stop - start - (end - first)
+	if _, totals := o.readCost(p, end-first); !totals {
 		o.addEntries(p, first, end, false)
 		return
 	}
@@ -426,6 +426,21 @@ func (o *owners) sumFile(p, first, end uint32) {
 	o.addEntries(p, start, first, true)
 	o.addEntries(p, end, stop, true)
 	o.file.names = slices.DeleteFunc(o.file.names, func(name uint32) bool { return o.file.lines[name] == 0 })
+}
+
+// readCost returns what summing path p's lines costs, in entries read,
+// when in of its entries lie in the window: those, or when fewer, its
+// totals per identity and its entries outside the window (totals is
+// then true; see sumFile).
+func (o *owners) readCost(p, in uint32) (cost uint32, totals bool) {
+	if o.pi == nil {
+		return in, false
+	}
+	other := o.s.stop[p] - o.s.start[p] - in + o.pi.stop[p] - o.pi.start[p]
+	if in <= other {
+		return in, false
+	}
+	return other, true
 }
 
 // addEntries adds to o.file (or with take, takes away from it) the lines

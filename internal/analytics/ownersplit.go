@@ -40,8 +40,7 @@ func (o *owners) directories(names []string, start, byDir []uint32, dirs []Direc
 		next := shared
 		if m > start[shared] {
 			second.sumFiles(byDir[m:start[shared+1]])
-			head = newAuthorSums(len(second.dir.lines))
-			second.dir.moveTo(&head)
+			head, second.dir = second.dir, newAuthorSums(len(second.dir.lines))
 			headFiles = len(second.actOff) - 1
 			next++
 		}
@@ -103,9 +102,8 @@ func (o *owners) halfway(files []uint32) int {
 }
 
 // fileWork estimates how many changes reading path p costs: its kept
-// lines, or the fewer of its changes in the window and those outside it
-// with its identities' totals, the window's ends taken at the
-// checkpoints before them (see churnSums.around: no search).
+// lines, or its readCost, the window's ends taken at the checkpoints
+// before them (see churnSums.around: no search).
 func (o *owners) fileWork(p uint32) int {
 	if k := o.kept; k != nil {
 		return int(k.off[p+1] - k.off[p])
@@ -118,12 +116,8 @@ func (o *owners) fileWork(p uint32) int {
 	if o.hi < s.commits {
 		end, _ = s.around(p, o.hi)
 	}
-	in := int(end - min(first, end))
-	if o.pi == nil {
-		return in
-	}
-	out := int(s.stop[p]-s.start[p]) - in + int(o.pi.stop[p]-o.pi.start[p])
-	return min(in, out)
+	cost, _ := o.readCost(p, end-min(first, end))
+	return int(cost)
 }
 
 // fresh returns owners of the same query and sums with scratch space of
