@@ -49,6 +49,7 @@ type Options struct {
 // Git runs git commands. It is safe for concurrent use.
 type Git struct {
 	path    string
+	nice    string // nice(1), which starts Background commands; "" if absent
 	home    string
 	timeout time.Duration
 	env     []string
@@ -76,6 +77,9 @@ func New(ctx context.Context, opts Options) (*Git, error) {
 		timeout = DefaultTimeout
 	}
 	g := &Git{path: abs, home: home, timeout: timeout}
+	if nice, err := exec.LookPath("nice"); err == nil {
+		g.nice = nice
+	}
 	g.env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
@@ -269,7 +273,13 @@ const backgroundNice = 19
 // Background runs git, and every process it starts (a local server's
 // upload-pack and pack-objects among them), at a lower scheduling
 // priority: work done ahead of need that must not slow down what a user
-// waits for, yet takes any core left idle.
+// waits for, yet takes any core left idle. git is started by nice(1),
+// which lowers itself and then becomes git, so git holds the priority from
+// its first instruction and every process it forks inherits it. (Lowering
+// git's process group after the start missed, now and then, a helper that
+// git was forking at that moment; lowering a thread of gitpulse to start
+// git from leaked the priority into threads the runtime started from it.)
+// Without nice(1) on the PATH, git runs at the usual priority.
 func (c *Command) Background() *Command {
 	c.background = true
 	return c
@@ -335,6 +345,9 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 	}
 	args = append(args, c.args...)
 	cmd := exec.Command(c.git.path, args...)
+	if c.background && c.git.nice != "" {
+		cmd = exec.Command(c.git.nice, append([]string{"-n", strconv.Itoa(backgroundNice), c.git.path}, args...)...)
+	}
 	cmd.Env = append(append([]string(nil), c.git.env...), c.env...)
 	if n := countConfig(c.env); n > 0 {
 		cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT="+strconv.Itoa(n))
@@ -367,12 +380,6 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 			_ = pw.Close()
 		}
 		return c.wrap(err, -1, "")
-	}
-	if c.background {
-		// git's process group (Setpgid above): git and any helper it has
-		// started already; the helpers it starts later inherit it.
-		// Failing only leaves git at the usual priority.
-		_ = syscall.Setpriority(syscall.PRIO_PGRP, cmd.Process.Pid, backgroundNice)
 	}
 	if pw != nil {
 		// git holds its own copy of the write end; closing ours only lets
