@@ -53,10 +53,8 @@ func (g *globals) serve(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = ":" + strconv.Itoa(g.cfg.Port)
 	}
-	log := g.logger()
-	if log == nil {
-		log = slog.New(slog.NewJSONHandler(g.stderr, nil))
-	}
+	log, logOut := g.serverLog()
+	defer func() { _ = logOut.Close() }() // standard error failing leaves nowhere to say so
 	redis.SetLogger(redisLogger{log})
 	handler, closeAll, err := g.newAPI(ctx, log)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -318,6 +319,86 @@ func TestServeRefusesADamagedKeyFile(t *testing.T) {
 		t.Errorf("the first log line does not say the key is SECRET_KEY, or shows it: %s", s.first)
 	}
 	s.stop(t)
+}
+
+// TestServeAccessLogLines: the log of serve, buffered on its way to
+// standard error, has a whole JSON line for each of 300 requests made by
+// 30 clients at once, each client's in the order it made them; the lines
+// reach standard error while the process goes on running (nothing asks for
+// them), and the lines logged at SIGTERM are written out at exit.
+func TestServeAccessLogLines(t *testing.T) {
+	cmd := exec.Command(binary(t), "--data-dir", t.TempDir(), "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(withoutEnv("SECRET_KEY", "RATE_LIMIT"), "SECRET_KEY="+testSecret, "RATE_LIMIT=100000")
+	s := startLogged(t, cmd)
+	lines := make(chan string, 1024)
+	go func() {
+		for s.lines.Scan() {
+			lines <- s.lines.Text()
+		}
+		close(lines)
+	}()
+	const clients, each = 30, 10
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := range each {
+				req, _ := http.NewRequest("GET", "http://"+s.addr+"/healthz", nil)
+				req.Header.Set("X-Request-ID", fmt.Sprintf("c%d-%d", c, i))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	next := make([]int, clients)
+	var ends []string // msg of each line after the requests'
+	read := func(line string) {
+		var rec struct {
+			Msg       string
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a log line is not whole JSON: %v: %s", err, line)
+		}
+		var c, i int
+		if _, err := fmt.Sscanf(rec.RequestID, "c%d-%d", &c, &i); rec.Msg != "request" || err != nil {
+			ends = append(ends, rec.Msg)
+			return
+		}
+		if i != next[c] {
+			t.Fatalf("client %d: request %d logged after %d", c, i, next[c]-1)
+		}
+		next[c]++
+	}
+	deadline := time.After(2 * time.Second)
+	for seen := 0; seen < clients*each; {
+		select {
+		case line := <-lines:
+			read(line)
+			seen = 0
+			for _, n := range next {
+				seen += n
+			}
+		case <-deadline:
+			t.Fatalf("2 s after the requests, the log has %v of each client's %d lines", next, each)
+		}
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for line := range lines {
+		read(line)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	if !slices.Contains(ends, "shutting down") {
+		t.Fatalf("the lines logged at SIGTERM were lost: after the requests, only %q", ends)
+	}
 }
 
 // loggedServe is a serve process whose JSON log the test reads.

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"runtime"
 
@@ -44,10 +43,8 @@ func (g *globals) worker(ctx context.Context, addr string, concurrency int) erro
 	if concurrency < 1 {
 		return usageError{errors.New("--concurrency: want at least 1")}
 	}
-	log := g.logger()
-	if log == nil {
-		log = slog.New(slog.NewJSONHandler(g.stderr, nil))
-	}
+	log, logOut := g.serverLog()
+	defer func() { _ = logOut.Close() }() // standard error failing leaves nowhere to say so
 	redis.SetLogger(redisLogger{log})
 	log.Info("starting worker", "concurrency", concurrency, "settings", cfg.String())
 	git, err := gitcli.New(ctx, gitcli.Options{})
