@@ -409,6 +409,9 @@ type loggedServe struct {
 	first string // its first log line
 }
 
+// startDeadline bounds how long startLogged waits for serve to listen.
+const startDeadline = time.Minute
+
 // startLogged starts cmd (a serve listening on port 0) and reads its log
 // up to the line that says where it listens; every line must be JSON.
 func startLogged(t *testing.T, cmd *exec.Cmd) *loggedServe {
@@ -427,6 +430,10 @@ func startLogged(t *testing.T, cmd *exec.Cmd) *loggedServe {
 		}
 	})
 	s := &loggedServe{cmd: cmd, lines: bufio.NewScanner(stderr)}
+	// A serve that never logs "listening" (its log held back, say) is
+	// killed, which ends the scan, instead of hanging the test.
+	late := time.AfterFunc(startDeadline, func() { _ = cmd.Process.Kill() })
+	defer late.Stop()
 	var logged []string
 	for s.addr == "" && s.lines.Scan() {
 		var line map[string]any
@@ -439,7 +446,7 @@ func startLogged(t *testing.T, cmd *exec.Cmd) *loggedServe {
 		}
 	}
 	if s.addr == "" {
-		t.Fatalf("serve did not start: %v", logged)
+		t.Fatalf("serve did not log \"listening\" within %v: %v", startDeadline, logged)
 	}
 	s.first = logged[0]
 	return s
