@@ -21,9 +21,8 @@ type authorLists struct {
 	start, rank, head []uint32
 	// base[e/16] is the place in the partners of the first partner of
 	// entry e when e is a multiple of 16 (see pairLists.base).
-	base   []uint32
-	narrow []uint16
-	wide   []uint32
+	base     []uint32
+	partners partnerList
 	// files are the file counts of the identity's commits, in the order
 	// of View.identPos (see pairLists.files), with their running counts
 	// fileRuns (see fileRunCounts).
@@ -97,11 +96,7 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 			places[k][r+1] += places[k][r]
 		}
 		l.rank, l.head = make([]uint32, l.start[n]), make([]uint32, l.start[n])
-		if pl.narrow != nil {
-			l.narrow = make([]uint16, places[k][n])
-		} else {
-			l.wide = make([]uint32, places[k][n])
-		}
+		l.partners = makePartnerList(int(places[k][n]), pl.partners.isWide())
 	}
 	halves(func(r0, r1 int) {
 		next, at := make([]uint32, len(lists)), make([]uint32, len(lists))
@@ -118,11 +113,7 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 					l := lists[k]
 					l.rank[next[k]], l.head[next[k]] = s.rank[e], h
 					next[k]++
-					if pl.narrow != nil {
-						copy(l.narrow[at[k]:], pl.narrow[from:from+m])
-					} else {
-						copy(l.wide[at[k]:], pl.wide[from:from+m])
-					}
+					l.partners.copyAt(uint64(at[k]), pl.partners, from, m)
 					at[k] += uint32(m)
 				}
 				from += m

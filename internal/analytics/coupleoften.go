@@ -64,7 +64,7 @@ func (v *View) countOften(pl *pairLists, keepRank []bool, commits []uint32, opts
 				if uint32(len(files)) < minShared {
 					break // the others were changed together less often
 				}
-				b := o.partnerAt(k)
+				b := o.partners.at(uint64(k))
 				if !keepRank[b] {
 					continue
 				}

@@ -41,9 +41,8 @@ type pairLists struct {
 	// The partners of each entry, by path rank, those changed with it
 	// most often over the whole history first (so that pairs changed
 	// together too rarely to reach MinShared are not read, see the head's
-	// cuts): narrow when there are at most 1<<16 paths, else wide.
-	narrow []uint16
-	wide   []uint32
+	// cuts).
+	partners partnerList
 	// files[k] is the number of files of the commit of time rank k, at
 	// most 255; 0 for a merge (or a commit of no file).
 	files []uint8
@@ -137,11 +136,7 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 	if total > math.MaxUint32 {
 		return nil // places in the partners are 32 bits: coupling reads the commits
 	}
-	if len(x.Paths) <= 1<<16 && !shape.wide {
-		pl.narrow = make([]uint16, total)
-	} else {
-		pl.wide = make([]uint32, total)
-	}
+	pl.partners = makePartnerList(int(total), len(x.Paths) > 1<<16 || shape.wide)
 	mid, _ := slices.BinarySearch(pl.work, total/2)
 	var wg sync.WaitGroup
 	var upper wholeTables
@@ -152,7 +147,7 @@ func (v *View) buildPairLists(s *churnSums, shape pairShape) *pairLists {
 	wg.Wait()
 	pl.whole.add(&upper)
 	pl.often.start = start
-	pl.often.add(&upperOften, pl.narrow == nil)
+	pl.often.add(&upperOften, pl.partners.isWide())
 	pl.whole.frequent = shape.frequent
 	for _, n := range pl.files {
 		pl.whole.commitFiles[n]++
@@ -226,33 +221,25 @@ const oftenShared = 3
 // files each), path by path, to answer coupling with a file filter but
 // no author filter over the whole history (see coupleOften): those of
 // the path of rank r are [start[r], start[r+1]), the most shared first
-// (then by rank), pair k of the paths of ranks r and partner[k] (after
-// r), changed together by the commits of file counts files[off[k]:
+// (then by rank), pair k of the paths of ranks r and partners.at(k)
+// (after r), changed together by the commits of file counts files[off[k]:
 // off[k+1]], ascending.
 type oftenPairs struct {
 	start, off []uint32
-	// The partners: narrow when there are at most 1<<16 paths, else
-	// wide (see pairLists).
-	narrow []uint16
-	wide   []uint32
-	files  []uint8
+	partners   partnerList
+	files      []uint8
 	// partner are the partners while the pairs are made.
 	partner []uint32
 }
 
 // add adds the pairs of the paths after those of p, made apart, and
 // turns start from counts of pairs into places; the partners go into
-// narrow, or with wide (as the pair lists' partners: more than 1<<16
-// paths, or a test's shape) into wide.
+// a partnerList as wide as the pair lists'.
 func (p *oftenPairs) add(o *oftenPairs, wide bool) {
 	n := len(p.partner) + len(o.partner)
-	if !wide {
-		p.narrow = make([]uint16, 0, n)
-		for _, b := range slices.Concat(p.partner, o.partner) {
-			p.narrow = append(p.narrow, uint16(b))
-		}
-	} else {
-		p.wide = slices.Concat(p.partner, o.partner)
+	p.partners = makePartnerList(n, wide)
+	for k, b := range slices.Concat(p.partner, o.partner) {
+		p.partners.set(uint64(k), b)
 	}
 	p.partner = nil
 	off := make([]uint32, 0, n+1)
@@ -268,12 +255,53 @@ func (p *oftenPairs) add(o *oftenPairs, wide bool) {
 	}
 }
 
-// partnerAt returns the partner of pair k.
-func (p *oftenPairs) partnerAt(k uint32) uint32 {
-	if p.narrow != nil {
-		return uint32(p.narrow[k])
+// partnerList holds partners, path ranks, in 16 bits each (narrow)
+// when there are at most 1<<16 paths, else (or in a test's wide shape)
+// in 32 (wide): one of the two is set.
+type partnerList struct {
+	narrow []uint16
+	wide   []uint32
+}
+
+// makePartnerList returns a partnerList of n partners, 32 bits each with
+// wide.
+func makePartnerList(n int, wide bool) partnerList {
+	if wide {
+		return partnerList{wide: make([]uint32, n)}
 	}
-	return p.wide[k]
+	return partnerList{narrow: make([]uint16, n)}
+}
+
+// isWide reports whether the partners are 32 bits each.
+func (l partnerList) isWide() bool {
+	return l.narrow == nil
+}
+
+// at returns the partner at place i.
+func (l partnerList) at(i uint64) uint32 {
+	if l.narrow != nil {
+		return uint32(l.narrow[i])
+	}
+	return l.wide[i]
+}
+
+// set sets the partner at place i to path rank b.
+func (l partnerList) set(i uint64, b uint32) {
+	if l.narrow != nil {
+		l.narrow[i] = uint16(b)
+	} else {
+		l.wide[i] = b
+	}
+}
+
+// copyAt copies the n partners of src from place from to place at of l,
+// which is as wide.
+func (l partnerList) copyAt(at uint64, src partnerList, from, n uint64) {
+	if l.narrow != nil {
+		copy(l.narrow[at:], src.narrow[from:from+n])
+	} else {
+		copy(l.wide[at:], src.wide[from:from+n])
+	}
 }
 
 // fillPartners fills in the heads and partners of the entries of the
@@ -307,7 +335,7 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 			after := list[j+1:]
 			pl.head[e] = uint32(len(after)) << headLen
 			for i, b := range after {
-				pl.setPartner(at[int(r)-r0]+uint64(i), b)
+				pl.partners.set(at[int(r)-r0]+uint64(i), b)
 			}
 			at[int(r)-r0] += uint64(len(after))
 		}
@@ -335,7 +363,7 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 		start, stop := s.start[p], s.stop[p]
 		list, off, byFiles = list[:0], append(off[:0], 0), byFiles[:0]
 		for i := pl.work[r]; i < pl.work[r+1]; i++ {
-			list = append(list, pl.partner(i))
+			list = append(list, pl.partners.at(i))
 		}
 		for e := start; e < stop; e++ {
 			length := int(pl.head[e] >> headLen)
@@ -413,7 +441,7 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 			pl.head[e] |= uint32(min(pl.files[s.rank[e]], 127)) | uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
 			for c := range class {
 				for _, b := range class[c][:n[c]] {
-					pl.setPartner(w, b)
+					pl.partners.set(w, b)
 					w++
 				}
 			}
@@ -446,23 +474,6 @@ func fillFileCounts(byFiles []uint64, partners func(j uint64) []uint32, place []
 // branch.
 func atLeast(g, n uint32) uint32 {
 	return (n - 1 - g) >> 31
-}
-
-// partner returns the partner at place i.
-func (pl *pairLists) partner(i uint64) uint32 {
-	if pl.narrow != nil {
-		return uint32(pl.narrow[i])
-	}
-	return pl.wide[i]
-}
-
-// setPartner sets the partner at place i to path rank b.
-func (pl *pairLists) setPartner(i uint64, b uint32) {
-	if pl.narrow != nil {
-		pl.narrow[i] = uint16(b)
-	} else {
-		pl.wide[i] = b
-	}
 }
 
 // partnerAt returns the place of entry e's first partner.
@@ -624,10 +635,10 @@ func (pl *pairLists) chunks() func() (r0, r1 int, ok bool) {
 // count counts the pairs of the paths of the ranks take gives, a run
 // [r0, r1) at a time, into w.
 func (c *pairCounter) count(w *pairWorker, take func() (r0, r1 int, ok bool), singles bool) {
-	if c.pl.narrow != nil {
-		countPairs(c, c.pl.narrow, w, take, singles)
+	if ps := c.pl.partners; !ps.isWide() {
+		countPairs(c, ps.narrow, w, take, singles)
 	} else {
-		countPairs(c, c.pl.wide, w, take, singles)
+		countPairs(c, ps.wide, w, take, singles)
 	}
 }
 
@@ -667,10 +678,10 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 	// The author lists' partners, when they are read instead.
 	lists := make([][]T, len(c.lists))
 	for k, l := range c.lists {
-		if l.narrow != nil {
-			lists[k] = any(l.narrow).([]T)
+		if !l.partners.isWide() {
+			lists[k] = any(l.partners.narrow).([]T)
 		} else {
-			lists[k] = any(l.wide).([]T)
+			lists[k] = any(l.partners.wide).([]T)
 		}
 	}
 	var runs []partnerRun
