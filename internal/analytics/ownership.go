@@ -407,12 +407,11 @@ func (o *owners) active(name uint32) {
 // without lines are left out.
 func (o *owners) sumFile(p, first, end uint32) {
 	s, pi, v := o.s, o.pi, o.v
-	start, stop := s.start[p], s.stop[p]
-	out := stop - start - (end - first)
 	if _, totals := o.readCost(p, end-first); !totals {
 		o.addEntries(p, first, end, false)
 		return
 	}
+	start, stop := s.start[p], s.stop[p]
 	for k := pi.start[p]; k < pi.stop[p]; k++ {
 		if id := pi.ident[k]; o.q.authors == nil || o.q.authors[id] {
 			if n := pi.added[k] + pi.deleted[k]; n > 0 {
@@ -420,8 +419,8 @@ func (o *owners) sumFile(p, first, end uint32) {
 			}
 		}
 	}
-	if out == 0 {
-		return
+	if first == start && end == stop {
+		return // no change outside the window
 	}
 	o.addEntries(p, start, first, true)
 	o.addEntries(p, end, stop, true)
