@@ -344,10 +344,11 @@ func (c *Command) Stream(ctx context.Context, consume func(stdout *os.File) erro
 		args = append(args, "--git-dir="+c.gitDir)
 	}
 	args = append(args, c.args...)
-	cmd := exec.Command(c.git.path, args...)
+	name := c.git.path
 	if c.background && c.git.nice != "" {
-		cmd = exec.Command(c.git.nice, append([]string{"-n", strconv.Itoa(backgroundNice), c.git.path}, args...)...)
+		name, args = c.git.nice, append([]string{"-n", strconv.Itoa(backgroundNice), name}, args...)
 	}
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(append([]string(nil), c.git.env...), c.env...)
 	if n := countConfig(c.env); n > 0 {
 		cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT="+strconv.Itoa(n))
