@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,21 @@ func TestConfigTravelsInEnvironmentNotArgv(t *testing.T) {
 	out, err := g.Command("").Config("gitpulse.probe", "value-123").Args("config", "--get", "gitpulse.probe").Output(context.Background())
 	if err != nil || strings.TrimSpace(string(out)) != "value-123" {
 		t.Fatalf("out %q err %v", out, err)
+	}
+}
+
+// TestManyDiffsSettings checks that a git process that diffs many blobs
+// (LogNumstat's) sees its delta base cache size and gets its malloc
+// settings.
+func TestManyDiffsSettings(t *testing.T) {
+	g := newGit(t)
+	c := g.Command("").forManyDiffs()
+	if !slices.Contains(c.env, diffMalloc) {
+		t.Errorf("environment %q lacks %q", c.env, diffMalloc)
+	}
+	out, err := c.Args("config", "--get", "core.deltaBaseCacheLimit").Output(context.Background())
+	if err != nil || strings.TrimSpace(string(out)) != diffCache {
+		t.Errorf("core.deltaBaseCacheLimit: out %q err %v, want %s", out, err, diffCache)
 	}
 }
 

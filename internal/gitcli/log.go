@@ -264,7 +264,7 @@ func (g *Git) LogNumstat(ctx context.Context, gitDir, rev string, exclude []stri
 	if rng.Reverse {
 		cmd.Args("--reverse")
 	}
-	cmd.keepFreedMemory().AddRevisions(revs...)
+	cmd.forManyDiffs().AddRevisions(revs...)
 	if rng.MayPause == nil {
 		return cmd.Stream(ctx, func(r *os.File) error {
 			return ParseNumstat(r, fn)
