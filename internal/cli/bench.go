@@ -103,14 +103,14 @@ func (f *benchFlags) run(ctx context.Context, g *globals, repo string) error {
 	if err != nil {
 		return err
 	}
-	add("index file", fmt.Sprintf("%.1f MB (%d commits, %d file changes)", float64(st.Size())/1e6, full.Len(), len(full.ChangePath)), "<= 60 MB")
+	add("index file", fmt.Sprintf("%.1f MB (%d commits, %d file changes)", float64(st.Size())/1e6, full.Len(), len(full.ChangePath)), "<= 60 MB"+forGitGit)
 	tLoad := median(f.runs, func() error { _, err := index.Load(path); return err })
 	add("load index", seconds(tLoad), "<= 0.5 s")
 	heap, err := heapAfterLoad(path)
 	if err != nil {
 		return err
 	}
-	add("heap after load", fmt.Sprintf("%.1f MB", heap), "<= 150 MB")
+	add("heap after load", fmt.Sprintf("%.1f MB", heap), "<= 150 MB"+forGitGit)
 
 	// Queries.
 	var worst time.Duration
@@ -232,6 +232,10 @@ func ratio(a, b time.Duration) float64 {
 	}
 	return float64(a) / float64(b)
 }
+
+// forGitGit qualifies the targets set for a history of git/git's size
+// (82k commits): an index and its heap grow with the history.
+const forGitGit = " (for git/git's 82k commits)"
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
 
