@@ -17,7 +17,12 @@ type authorLists struct {
 	ident uint32
 	// The entries of the path of rank r are [start[r], start[r+1]), by
 	// ascending time rank (rank[e]); head[e] and the partners are those
-	// of the pair lists.
+	// of the pair lists, but for the order of each entry's partners and
+	// the head's cuts: by how often the identities with lists changed
+	// them with the path together, over the whole history. Identities
+	// with lists change a pair together at most as often as they all
+	// do, so a query of some of them reads no more partners than that
+	// count allows, fewer than the whole history's count would.
 	start, rank, head []uint32
 	// base[e/16] is the place in the partners of the first partner of
 	// entry e when e is a multiple of 16 (see pairLists.base).
@@ -103,6 +108,7 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 		for k, l := range lists {
 			next[k], at[k] = l.start[r0], places[k][r0]
 		}
+		o := listOrder{shared: make([]uint32, len(v.byPath))}
 		for r := r0; r < r1; r++ {
 			p := v.byPath[r]
 			from := uint64(pl.partnerAt(s.start[p]))
@@ -118,6 +124,7 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 				}
 				from += m
 			}
+			o.sort(lists, places, r)
 		}
 	})
 	for _, l := range lists {
@@ -129,6 +136,64 @@ func (v *View) buildAuthorLists(pl *pairLists) []*authorLists {
 		l.fileRuns = fileRunCounts(l.files)
 	}
 	return lists
+}
+
+// listOrder puts the partners of the author lists' entries of a path in
+// order of how often the identities with lists changed them with it,
+// together (see authorLists).
+type listOrder struct {
+	// shared[b] counts the commits of those identities that changed the
+	// path at hand with the path of rank b; touched are the paths met.
+	shared, touched []uint32
+	class           [4][maxPairFiles]uint32
+}
+
+// sort orders the partners of every list's entries of the path of rank r
+// (whose first partner in list k is places[k][r]) and sets their heads'
+// cuts.
+func (o *listOrder) sort(lists []*authorLists, places [][]uint32, r int) {
+	each := func(do func(l *authorLists, e uint32, at, m uint64)) {
+		for k, l := range lists {
+			at := uint64(places[k][r])
+			for e := l.start[r]; e < l.start[r+1]; e++ {
+				m := uint64(l.head[e] >> headLen & 63)
+				do(l, e, at, m)
+				at += m
+			}
+		}
+	}
+	o.touched = o.touched[:0]
+	each(func(l *authorLists, _ uint32, at, m uint64) {
+		for j := at; j < at+m; j++ {
+			b := l.partners.at(j)
+			if o.shared[b] == 0 {
+				o.touched = append(o.touched, b)
+			}
+			o.shared[b]++
+		}
+	})
+	each(func(l *authorLists, e uint32, at, m uint64) {
+		var n [4]int
+		for j := at; j < at+m; j++ {
+			b := l.partners.at(j)
+			g := o.shared[b]
+			c := 3 - atLeast(g, 2) - atLeast(g, 3) - atLeast(g, 5)
+			o.class[c][n[c]] = b
+			n[c]++
+		}
+		w := at
+		for c := range o.class {
+			for _, b := range o.class[c][:n[c]] {
+				l.partners.set(w, b)
+				w++
+			}
+		}
+		cut2, cut3, cut5 := n[0]+n[1]+n[2], n[0]+n[1], n[0]
+		l.head[e] = l.head[e]&(1<<headCut2-1) | uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
+	})
+	for _, b := range o.touched {
+		o.shared[b] = 0
+	}
 }
 
 // partnerBases returns the place of the first partner of every 16th

@@ -655,15 +655,7 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 		w.seen = make([]uint64, (len(v.byTime)+63)/64)
 	}
 	// cut is the head field with the number of partners to read.
-	cut := uint32(headLen)
-	switch m := c.minShared; {
-	case singles || m == 2:
-		cut = headCut2
-	case m == 3 || m == 4:
-		cut = headCut3
-	case m >= 5:
-		cut = headCut5
-	}
+	cut := headCut(c.minShared, singles)
 	kept := keptIdents(c.authors)
 	// shared[b] counts the commits shared with the path of rank b, from
 	// 1<<31 when it is not listed: it is then never met for the first
@@ -702,13 +694,13 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 				runs, n = c.entryRuns(runs[:0], pl.head, pl.base, first, end, cut, kept, s.ident, s.rank, w.seen)
 				t.read(partners, runs, w)
 			} else {
-				for k, l := range c.lists {
-					first, end := l.window(r, c.lo, c.hi, len(v.byTime))
-					var m uint32
-					runs, m = c.entryRuns(runs[:0], l.head, l.base, first, end, cut, nil, nil, l.rank, w.seen)
-					n += m
-					t.read(lists[k], runs, w)
-				}
+				// The commits of the identities without lists first: a
+				// pair they changed together most times reaches
+				// MinShared only if the lists hold MinShared-most of its
+				// commits, so the partners that the identities with lists
+				// changed with the path fewer times are not read (see
+				// authorLists); with MinShared 1, every one is.
+				listCut := cut
 				if fc := c.fewer; fc != nil {
 					n += fc.commits[p]
 					for _, k := range fc.after[fc.afterN[r]:fc.afterN[r+1]] {
@@ -719,6 +711,20 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 							t.add(T(b))
 						}
 					}
+					if t.nt > 0 {
+						most := uint32(0)
+						for _, b := range t.touched[:t.nt] {
+							most = max(most, shared[b])
+						}
+						listCut = headCut(c.minShared-min(most, c.minShared), false)
+					}
+				}
+				for k, l := range c.lists {
+					first, end := l.window(r, c.lo, c.hi, len(v.byTime))
+					var m uint32
+					runs, m = c.entryRuns(runs[:0], l.head, l.base, first, end, listCut, nil, nil, l.rank, w.seen)
+					n += m
+					t.read(lists[k], runs, w)
 				}
 				if n == 0 {
 					continue
@@ -739,6 +745,23 @@ func countPairs[T uint16 | uint32](c *pairCounter, partners []T, w *pairWorker, 
 		}
 	}
 	w.touch = t.sink
+}
+
+// headCut returns the head field with the number of partners to read of
+// each entry for pairs that must share m commits: those changed together
+// m times at least (for m of 2, 3 or 5, or the next of those below m),
+// every partner when m is under 2, but those changed together twice at
+// least with singles (the others are counted, not read).
+func headCut(m uint32, singles bool) uint32 {
+	switch {
+	case m >= 5:
+		return headCut5
+	case m >= 3:
+		return headCut3
+	case m == 2 || singles:
+		return headCut2
+	}
+	return headLen
 }
 
 // entryRuns appends to runs the partners to read of the counted entries

@@ -2,7 +2,11 @@ package analytics
 
 import (
 	"reflect"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/gitpulse/gitpulse/internal/synth"
 )
 
 // TestCouplingPathsEqualScans compares every way coupling is answered
@@ -109,5 +113,69 @@ func TestCouplingWholeTables(t *testing.T) {
 	}
 	if answered < 300 {
 		t.Fatalf("the whole tables answered %d times", answered)
+	}
+}
+
+// TestCouplingAuthorListsEqualScans compares coupling read from the
+// author lists with a scan, on a history of few people and few paths
+// (several identities get lists, and they change the same pairs again
+// and again): every set of the identities with lists, alone and with
+// one identity without, over windows, minimum shared commits past each
+// cut and maximum files. The author lists read, for each pair, only as
+// many commits as the identities with lists made together allow, less
+// those of the identities without lists.
+func TestCouplingAuthorListsEqualScans(t *testing.T) {
+	x, err := indexSynth(t, synth.Options{Commits: 3000, Authors: 20, Paths: 60, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewView(x)
+	pl := v.pairLists()
+	if len(pl.authors) < 3 {
+		t.Fatalf("%d identities have author lists, want 3 at least", len(pl.authors))
+	}
+	with := map[uint32]bool{}
+	for _, l := range pl.authors {
+		with[l.ident] = true
+	}
+	var without []string
+	for a := range v.lowerName {
+		if !with[uint32(a)] && v.identOff[a+1] > v.identOff[a] {
+			without = append(without, x.Idents[a].Email)
+		}
+	}
+	newest := time.Unix(v.sortedTime[len(v.sortedTime)-1], 0)
+	windows := [][2]time.Time{{}, {newest.AddDate(-4, 0, 0), time.Time{}}, {time.Time{}, newest.AddDate(-9, 0, 0)}}
+	planned, mixed := 0, 0
+	for set := 1; set < 1<<len(pl.authors); set++ {
+		var emails []string
+		for k, l := range pl.authors {
+			if set>>k&1 == 1 {
+				emails = append(emails, x.Idents[l.ident].Email)
+			}
+		}
+		for k, extra := range [][]string{nil, without[set%len(without) : set%len(without)+1]} {
+			for wk, w := range windows {
+				for _, minShared := range []int{1, 2, 3, 4, 5, 6, 9} {
+					f := Filter{Authors: append(slices.Clone(emails), extra...), From: w[0], To: w[1]}
+					opts := CouplingOptions{Limit: 7 + 20*wk, MinShared: minShared, MaxFiles: []int{4, 12, maxPairFiles}[(set+minShared)%3]}.withDefaults()
+					q := v.compile(f)
+					lo, hi := v.span(q.from, q.to)
+					if _, ok := v.authorPlan(pl, &q, lo, hi); !ok {
+						continue
+					}
+					planned++
+					mixed += k
+					d := CouplingData{Pairs: []CoupledPair{}}
+					v.couplePairs(pl, &q, nil, opts, &d)
+					if pairs, summary := scanCoupling(v, f, opts); !reflect.DeepEqual(d.Pairs, pairs) || d.Summary != summary {
+						t.Fatalf("identities %q, window %d, %+v: %+v with %d pairs, scan %+v with %d", f.Authors, wk, opts, d.Summary, len(d.Pairs), summary, len(pairs))
+					}
+				}
+			}
+		}
+	}
+	if planned < 100 || mixed < 30 {
+		t.Fatalf("the author lists answered %d times, %d of them with an identity without lists", planned, mixed)
 	}
 }

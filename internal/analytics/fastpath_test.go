@@ -31,28 +31,34 @@ var generated struct {
 	err  error
 }
 
+// indexSynth generates a history with opts into a new repository and
+// indexes it.
+func indexSynth(t *testing.T, opts synth.Options) (*index.Index, error) {
+	var stream bytes.Buffer
+	if err := synth.Write(&stream, opts); err != nil {
+		return nil, err
+	}
+	dir := t.TempDir()
+	if _, err := testrepo.Run(dir, nil, nil, "init", "-q", "--bare", "-b", "main"); err != nil {
+		return nil, err
+	}
+	if _, err := testrepo.Run(dir, nil, stream.Bytes(), "fast-import", "--quiet"); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	g, err := gitcli.New(ctx, gitcli.Options{Home: t.TempDir()})
+	if err != nil {
+		return nil, err
+	}
+	return (&index.Builder{Git: g, Workers: 2}).Build(ctx, dir, nil)
+}
+
 // generatedViews returns views of a generated history: as git indexed it,
 // and with a few commits' dates made unknown or moved years away.
 func generatedViews(t *testing.T) []*View {
 	t.Helper()
 	generated.once.Do(func() {
-		var stream bytes.Buffer
-		if generated.err = synth.Write(&stream, synth.Options{Commits: 4000, Authors: 120, Paths: 900, Seed: 11}); generated.err != nil {
-			return
-		}
-		dir := t.TempDir()
-		if _, generated.err = testrepo.Run(dir, nil, nil, "init", "-q", "--bare", "-b", "main"); generated.err != nil {
-			return
-		}
-		if _, generated.err = testrepo.Run(dir, nil, stream.Bytes(), "fast-import", "--quiet"); generated.err != nil {
-			return
-		}
-		ctx := context.Background()
-		var g *gitcli.Git
-		if g, generated.err = gitcli.New(ctx, gitcli.Options{Home: t.TempDir()}); generated.err != nil {
-			return
-		}
-		generated.x, generated.err = (&index.Builder{Git: g, Workers: 2}).Build(ctx, dir, nil)
+		generated.x, generated.err = indexSynth(t, synth.Options{Commits: 4000, Authors: 120, Paths: 900, Seed: 11})
 	})
 	if generated.err != nil {
 		t.Fatal(generated.err)
