@@ -273,9 +273,12 @@ func (g *globals) firstAnswer(ctx context.Context, git *gitcli.Git, gitDir strin
 // firstChurn times a never-seen repository from nothing to the churn of
 // the year before its head's author date, as a first request for it
 // would wait for: commits-only clone, pass 1, then the line statistics
-// that cover the year. It also returns how long each step took.
+// that cover the year. It also says how long each step took, and the CPU
+// time of gitpulse and of the processes it waited for (the git server's
+// over file:// among them), which shares this machine's cores.
 func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string) (time.Duration, int, string, error) {
 	var files int
+	cpu := gitcli.CPUTime()
 	d, steps, err := g.fromNothing(ctx, git, gitDir, func(r *history.Repo) error {
 		f := analytics.Filter{From: r.View().Index().AuthorDate(0).AddDate(-1, 0, 0)}
 		v, err := r.WaitStatsFor(ctx, f)
@@ -288,8 +291,10 @@ func (g *globals) firstChurn(ctx context.Context, git *gitcli.Git, gitDir string
 	if err != nil {
 		return 0, 0, "", err
 	}
+	cpu = gitcli.CPUTime() - cpu
 	return d, files, steps.describe([][2]string{{"mirror_cloned", "clone"}, {"metadata", "pass 1"},
-		{"prefetch", "fetching the year's trees and blobs"}, {"linestats_recent", "reading its statistics"}}), nil
+		{"prefetch", "fetching the year's trees and blobs"}, {"linestats_recent", "reading its statistics"}}) +
+		fmt.Sprintf("; %s of CPU with the git server's, on %d cores", seconds(cpu), runtime.NumCPU()), nil
 }
 
 // fromNothing times opening gitDir as a never-seen file:// URL, in an
