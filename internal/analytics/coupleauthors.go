@@ -145,52 +145,37 @@ type listOrder struct {
 	// shared[b] counts the commits of those identities that changed the
 	// path at hand with the path of rank b; touched are the paths met.
 	shared, touched []uint32
-	class           [4][maxPairFiles]uint32
+	// entry holds an entry's partners while they are put in order.
+	entry []uint32
+	class [4][maxPairFiles]uint32
 }
 
 // sort orders the partners of every list's entries of the path of rank r
 // (whose first partner in list k is places[k][r]) and sets their heads'
 // cuts.
 func (o *listOrder) sort(lists []*authorLists, places [][]uint32, r int) {
-	each := func(do func(l *authorLists, e uint32, at, m uint64)) {
-		for k, l := range lists {
-			at := uint64(places[k][r])
-			for e := l.start[r]; e < l.start[r+1]; e++ {
-				m := uint64(l.head[e] >> headLen & 63)
-				do(l, e, at, m)
-				at += m
-			}
-		}
-	}
 	o.touched = o.touched[:0]
-	each(func(l *authorLists, _ uint32, at, m uint64) {
-		for j := at; j < at+m; j++ {
+	for k, l := range lists {
+		for j := uint64(places[k][r]); j < uint64(places[k][r+1]); j++ {
 			b := l.partners.at(j)
 			if o.shared[b] == 0 {
 				o.touched = append(o.touched, b)
 			}
 			o.shared[b]++
 		}
-	})
-	each(func(l *authorLists, e uint32, at, m uint64) {
-		var n [4]int
-		for j := at; j < at+m; j++ {
-			b := l.partners.at(j)
-			g := o.shared[b]
-			c := 3 - atLeast(g, 2) - atLeast(g, 3) - atLeast(g, 5)
-			o.class[c][n[c]] = b
-			n[c]++
-		}
-		w := at
-		for c := range o.class {
-			for _, b := range o.class[c][:n[c]] {
-				l.partners.set(w, b)
-				w++
+	}
+	for k, l := range lists {
+		at := uint64(places[k][r])
+		for e := l.start[r]; e < l.start[r+1]; e++ {
+			m := uint64(l.head[e] >> headLen & 63)
+			o.entry = o.entry[:0]
+			for j := at; j < at+m; j++ {
+				o.entry = append(o.entry, l.partners.at(j))
 			}
+			l.head[e] = l.head[e]&(1<<headCut2-1) | orderPartners(o.entry, o.shared, &o.class, l.partners, at)
+			at += m
 		}
-		cut2, cut3, cut5 := n[0]+n[1]+n[2], n[0]+n[1], n[0]
-		l.head[e] = l.head[e]&(1<<headCut2-1) | uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
-	})
+	}
 	for _, b := range o.touched {
 		o.shared[b] = 0
 	}

@@ -426,25 +426,12 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 				oft[uint32(key)] = 0
 			}
 		}
-		// Each entry's partners by how often they were changed together:
-		// five times or more, three or four, twice, once.
+		// Each entry's partners by how often they were changed together.
 		w := pl.work[r]
 		for e := start; e < stop; e++ {
-			var n [4]int
-			for _, b := range partners(uint64(e - start)) {
-				g := shared[b]
-				c := 3 - atLeast(g, 2) - atLeast(g, 3) - atLeast(g, 5)
-				class[c][n[c]] = b
-				n[c]++
-			}
-			cut2, cut3, cut5 := n[0]+n[1]+n[2], n[0]+n[1], n[0]
-			pl.head[e] |= uint32(min(pl.files[s.rank[e]], 127)) | uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
-			for c := range class {
-				for _, b := range class[c][:n[c]] {
-					pl.partners.set(w, b)
-					w++
-				}
-			}
+			list := partners(uint64(e - start))
+			pl.head[e] |= uint32(min(pl.files[s.rank[e]], 127)) | orderPartners(list, shared, &class, pl.partners, w)
+			w += uint64(len(list))
 		}
 		for _, b := range met {
 			shared[b], freq[b] = 0, 0
@@ -452,6 +439,28 @@ func (v *View) fillPartners(pl *pairLists, cf commitRanks, frequent uint32, r0, 
 	}
 	copy(t.pairsAt[:], pairsAt[:maxTableShared])
 	return t, often
+}
+
+// orderPartners writes an entry's partners to dst from place w, by how
+// often each was changed with the entry's path (shared, by path rank):
+// five times or more, three or four, twice, once; and returns the head's
+// cut fields that count them (see headCut2).
+func orderPartners(partners, shared []uint32, class *[4][maxPairFiles]uint32, dst partnerList, w uint64) uint32 {
+	var n [4]int
+	for _, b := range partners {
+		g := shared[b]
+		c := 3 - atLeast(g, 2) - atLeast(g, 3) - atLeast(g, 5)
+		class[c][n[c]] = b
+		n[c]++
+	}
+	for c := range class {
+		for _, b := range class[c][:n[c]] {
+			dst.set(w, b)
+			w++
+		}
+	}
+	cut2, cut3, cut5 := n[0]+n[1]+n[2], n[0]+n[1], n[0]
+	return uint32(cut2)<<headCut2 | uint32(cut3)<<headCut3 | uint32(cut5)<<headCut5
 }
 
 // fillFileCounts writes the file counts of a path's entries with
