@@ -2,3 +2,6 @@ package history
 
 // BeforeComplete lets tests hold a partial mirror's completion back.
 var BeforeComplete = &beforeComplete
+
+// HeadStart is the head start of a clone on a machine with the given cores.
+var HeadStart = headStart

@@ -119,3 +119,18 @@ func sameChurn(d analytics.ChurnData, want map[string][3]int) bool {
 	}
 	return true
 }
+
+// TestHeadStartOnlyWithSpareCores: the clone of a never-seen repository
+// gets a head start of the year read first on a machine of 4 cores or
+// more, and none on fewer, where it slowed the first summary.
+func TestHeadStartOnlyWithSpareCores(t *testing.T) {
+	for _, c := range []struct {
+		cores int
+		want  bool
+	}{{1, false}, {2, false}, {3, false}, {4, true}, {64, true}} {
+		got := history.HeadStart(c.cores)
+		if (got > 0) != c.want || (c.want && got < 365*24*time.Hour) {
+			t.Errorf("head start on %d cores: %v", c.cores, got)
+		}
+	}
+}
