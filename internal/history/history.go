@@ -936,7 +936,7 @@ func windowEnds(x *index.Index, windows []time.Duration) []int {
 // (git/git over file://, in turns) the first summary took a median 4.81 s
 // with it against 3.84 s without, 1.26x and 1.01x the hand-made floor (a
 // treeless clone and git log: 3.81 s), while the first churn of the year
-// took a median 0.7 s less with it (13.3-16.1 s, nine pairs): the first
+// took a median 0.7 s less with it (13.3-16.9 s, nine pairs): the first
 // summary, which a user waits for first, is not slowed for it.
 const headStartCores = 4
 
