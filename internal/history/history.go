@@ -931,13 +931,13 @@ func windowEnds(x *index.Index, windows []time.Duration) []int {
 // repository gets a head start (mirror.Options.HeadStart). The clone and
 // pass 1 keep two cores busy (the server's packing and the client's
 // indexing, then git log and its parsing) and a head start fetches two
-// things at a time; beside them it slows them although it runs at the
-// lowest priority. On a 2-core machine
-// (git/git over file://, in turns) the first summary took a median 4.81 s
-// with it against 3.84 s without, 1.26x and 1.01x the hand-made floor (a
-// treeless clone and git log: 3.81 s), while the first churn of the year
-// took a median 0.7 s less with it (13.3-16.9 s, nine pairs): the first
-// summary, which a user waits for first, is not slowed for it.
+// things at a time: beside them on fewer cores it slows them, although it
+// runs at the lowest priority. On a 2-core machine (git/git over file://,
+// in turns) the first summary took a median 4.81 s with it against 3.84 s
+// without, 1.26x and 1.01x the hand-made floor (a treeless clone and git
+// log: 3.81 s), while the first churn of the year took a median 0.7 s less
+// with it (13.3-16.9 s, nine pairs): the first summary, which a user waits
+// for first, is not slowed for it.
 const headStartCores = 4
 
 // headStart is the head start of a clone on a machine with cores cores:
