@@ -855,6 +855,12 @@ func (j *job) newestFirst(ctx context.Context, res mirror.Result, x *index.Index
 			ends = append(ends, upto)
 		}
 	}
+	if len(ends) == 0 {
+		return x
+	}
+	// Until the first window's objects are fetched nothing is read:
+	// progress says what is under way, not pass 1's last count.
+	r.setProgress(progress.Progress{Phase: progress.PhaseComplete})
 	ctx, cancel := context.WithCancel(ctx)
 	fetched := make(chan error, len(ends))
 	go func() {
