@@ -666,9 +666,16 @@ func TestCachedAnswerHeadersAndAccessLog(t *testing.T) {
 		id, bytes string
 	}
 	var answers []answer
+	windowStart := time.Now() // at most: the limiter's window starts at the first request
 	for i := range 3 {
 		resp, body := fetch(t, target, "", "")
 		h := resp.Header
+		// Whole seconds until the window ends, rounded up: 60 within its
+		// first second, less on a slow machine.
+		reset, err := strconv.Atoi(h.Get("X-RateLimit-Reset"))
+		if latest := 60 - int(time.Since(windowStart)/time.Second); err != nil || len(h.Values("X-RateLimit-Reset")) != 1 || reset > 60 || reset < latest {
+			t.Errorf("request %d: X-RateLimit-Reset %q, want %d-60", i, h.Values("X-RateLimit-Reset"), latest)
+		}
 		id := h.Get("X-Request-ID")
 		if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" || slices.ContainsFunc(answers, func(a answer) bool { return a.id == id }) {
 			t.Errorf("request %d: request ID %q is not 12 new random bytes in hex", i, id)
@@ -678,7 +685,7 @@ func TestCachedAnswerHeadersAndAccessLog(t *testing.T) {
 			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 			"Content-Type":            "application/json; charset=utf-8", "Content-Length": strconv.Itoa(len(body)),
 			"Cache-Control": "no-cache", "Vary": "Accept-Encoding",
-			"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": strconv.Itoa(99 - i), "X-RateLimit-Reset": "60",
+			"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": strconv.Itoa(99 - i),
 		} {
 			if got := h.Values(k); len(got) != 1 || got[0] != want {
 				t.Errorf("request %d: %s %q, want %q", i, k, got, want)
