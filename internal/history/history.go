@@ -855,12 +855,6 @@ func (j *job) newestFirst(ctx context.Context, res mirror.Result, x *index.Index
 			ends = append(ends, upto)
 		}
 	}
-	if len(ends) == 0 {
-		return x
-	}
-	// Until the first window's objects are fetched nothing is read:
-	// progress says what is under way, not pass 1's last count.
-	r.setProgress(progress.Progress{Phase: progress.PhaseComplete})
 	ctx, cancel := context.WithCancel(ctx)
 	fetched := make(chan error, len(ends))
 	go func() {
@@ -872,7 +866,14 @@ func (j *job) newestFirst(ctx context.Context, res mirror.Result, x *index.Index
 			for i := from; i < upto; i++ {
 				hashes = append(hashes, x.Hash(i))
 			}
-			err := s.mirrors.Prefetch(ctx, r.Info.Key, r.Info.URL, j.auth, hashes)
+			// The first window's fetches are the progress shown (nothing
+			// is read until they end); the next ones run while the window
+			// before is read, whose progress is.
+			report := r.setProgress
+			if from > 0 {
+				report = nil
+			}
+			err := s.mirrors.Prefetch(ctx, r.Info.Key, r.Info.URL, j.auth, hashes, report)
 			s.metrics.since("prefetch", start)
 			if fetched <- err; err != nil {
 				return

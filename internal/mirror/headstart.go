@@ -197,7 +197,7 @@ func (m *Manager) runHeadStart(ctx context.Context, r *remote, hs *headStart) er
 	if err != nil {
 		return fmt.Errorf("list changed files: %w", err)
 	}
-	if err := m.fetchObjects(ctx, &hr, batches(blobs, m.blobBatch), "--no-filter"); err != nil {
+	if err := m.fetchObjects(ctx, &hr, batches(blobs, m.blobBatch), "--no-filter", nil); err != nil {
 		return fmt.Errorf("fetch file contents: %w", err)
 	}
 	return nil

@@ -98,7 +98,7 @@ func TestHeadStartFetchesTheNewestPeriod(t *testing.T) {
 	}
 
 	before := packObjects(t, src, filepath.Join(res.GitDir, "objects", "pack"))
-	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest); err != nil {
+	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest, nil); err != nil {
 		t.Fatalf("Prefetch: %v", err)
 	}
 	if _, err := os.Stat(hs.dir); !os.IsNotExist(err) {

@@ -637,7 +637,7 @@ func TestTokenOverHTTPS(t *testing.T) {
 		t.Errorf("read history of the partial HTTPS mirror: %v", err)
 	}
 	// So are the fetches of Prefetch.
-	if err := m.Prefetch(t.Context(), https.key, https.url, auth, []string{src.Git("rev-parse", "HEAD")}); err != nil {
+	if err := m.Prefetch(t.Context(), https.key, https.url, auth, []string{src.Git("rev-parse", "HEAD")}, nil); err != nil {
 		t.Errorf("Prefetch over HTTPS: %v", err)
 	}
 	if err := m.Complete(t.Context(), https.key, https.url, auth, nil); err != nil {

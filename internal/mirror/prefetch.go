@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 )
 
 // prefetchFetches is how many fetches Prefetch runs side by side. A
@@ -46,19 +47,21 @@ const prefetchBatch = 512
 // answerable long before Complete has fetched everything. It does nothing
 // for a complete mirror or a local repository. The fetches go through the
 // same vetted, pinned, authenticated commands as every other; the local
-// reads between them never fetch (gitcli.Git.Offline).
-func (m *Manager) Prefetch(ctx context.Context, key, url string, auth *Auth, commits []string) error {
+// reads between them never fetch (gitcli.Git.Offline). onProgress, if
+// not nil, is told the phase PhaseComplete: without a total while the
+// trees are fetched, then how many of the fetches of blobs are done.
+func (m *Manager) Prefetch(ctx context.Context, key, url string, auth *Auth, commits []string, onProgress func(progress.Progress)) error {
 	if isLocal(key) || len(commits) == 0 {
 		return nil
 	}
 	r := m.newRemote(key, url, auth)
-	if err := m.prefetch(ctx, r, commits); err != nil {
+	if err := m.prefetch(ctx, r, commits, reporter(onProgress)); err != nil {
 		return asError("prefetch", err)
 	}
 	return nil
 }
 
-func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) error {
+func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string, report func(progress.Progress)) error {
 	st, unlock, err := m.lockMirror(ctx, r, "prefetch")
 	if err != nil {
 		return err
@@ -68,6 +71,7 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 		m.discardHeadStart(ctx, r, true)
 		return nil
 	}
+	report(progress.Progress{Phase: progress.PhaseComplete})
 	if err := m.syncURL(ctx, r, st); err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	}
 	// The trees come without blobs, in runs of consecutive commits (which
 	// share most subtrees); then the blobs the diffs need, by path.
-	if err := m.fetchObjects(ctx, r, runs(keep(trees), prefetchFetches), "--filter=blob:none"); err != nil {
+	if err := m.fetchObjects(ctx, r, runs(keep(trees), prefetchFetches), "--filter=blob:none", nil); err != nil {
 		return fmt.Errorf("fetch trees: %w", err)
 	}
 	blobs, err := m.changedBlobs(ctx, r, commits)
@@ -103,7 +107,18 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string) err
 	for k := range blobs {
 		blobs[k] = keep(blobs[k])
 	}
-	if err := m.fetchObjects(ctx, r, batches(blobs, m.blobBatch), "--no-filter"); err != nil {
+	groups := batches(blobs, m.blobBatch)
+	fetches := 0
+	for _, g := range groups {
+		fetches += min(len(g), 1)
+	}
+	done := 0
+	report(progress.Progress{Phase: progress.PhaseComplete, Total: fetches})
+	fetched := func() { // called one at a time
+		done++
+		report(progress.Progress{Phase: progress.PhaseComplete, Done: done, Total: fetches})
+	}
+	if err := m.fetchObjects(ctx, r, groups, "--no-filter", fetched); err != nil {
 		return fmt.Errorf("fetch file contents: %w", err)
 	}
 	m.touch(r.dir)
@@ -256,11 +271,13 @@ func fetchQuietly(c *gitcli.Command) *gitcli.Command {
 // would (no negotiation, no refs, no tags), with filter: --filter=blob:none
 // for trees without their blobs, --no-filter for blobs; one fetch per
 // group, prefetchFetches at a time. It writes no commit-graph and runs no
-// maintenance: Complete does both later.
-func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string, filter gitcli.Arg) error {
+// maintenance: Complete does both later. fetched, if not nil, is called
+// after each fetch that succeeded, never two calls at once.
+func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string, filter gitcli.Arg, fetched func()) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(prefetchFetches)
-	var vetting sync.Mutex // netCommand writes the vetted addresses into the mirror's config
+	var vetting sync.Mutex  // netCommand writes the vetted addresses into the mirror's config
+	var counting sync.Mutex // fetched is called one at a time
 	for _, oids := range groups {
 		if len(oids) == 0 {
 			continue
@@ -276,8 +293,14 @@ func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string
 				return err
 			}
 			defer cancel()
-			return fetchQuietly(c).Args(filter, "origin", "--stdin").
+			err = fetchQuietly(c).Args(filter, "origin", "--stdin").
 				Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
+			if err == nil && fetched != nil {
+				counting.Lock()
+				fetched()
+				counting.Unlock()
+			}
+			return err
 		})
 	}
 	return g.Wait()

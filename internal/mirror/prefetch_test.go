@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
+	"github.com/gitpulse/gitpulse/internal/progress"
 	"github.com/gitpulse/gitpulse/internal/testrepo"
 )
 
@@ -41,8 +42,19 @@ func TestPrefetchReadsOfflineWhatStatsNeed(t *testing.T) {
 	if got := batches(parseRawBlobs([]byte(raw), prefetchBuckets), m.blobBatch); len(got) <= prefetchFetches {
 		t.Fatalf("the test's blobs fall in batches %v: want more fetches than run side by side", got)
 	}
-	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest); err != nil {
+	var reports []progress.Progress
+	if err := m.Prefetch(t.Context(), src.key, src.url, nil, newest, func(p progress.Progress) { reports = append(reports, p) }); err != nil {
 		t.Fatalf("Prefetch: %v", err)
+	}
+	// The phase without a total while the trees come, then each fetch of
+	// blobs counted as it ends, one report each.
+	fetches := len(batches(parseRawBlobs([]byte(raw), prefetchBuckets), m.blobBatch))
+	want := []progress.Progress{{Phase: progress.PhaseComplete}}
+	for k := range fetches + 1 {
+		want = append(want, progress.Progress{Phase: progress.PhaseComplete, Done: k, Total: fetches})
+	}
+	if !slices.Equal(reports, want) {
+		t.Errorf("Prefetch reported %v, want %v", reports, want)
 	}
 	offline := g.Offline()
 	for _, c := range newest {
