@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"sync"
 
@@ -107,18 +108,7 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string, rep
 	for k := range blobs {
 		blobs[k] = keep(blobs[k])
 	}
-	groups := batches(blobs, m.blobBatch)
-	fetches := 0
-	for _, g := range groups {
-		fetches += min(len(g), 1)
-	}
-	done := 0
-	report(progress.Progress{Phase: progress.PhaseComplete, Total: fetches})
-	fetched := func() { // called one at a time
-		done++
-		report(progress.Progress{Phase: progress.PhaseComplete, Done: done, Total: fetches})
-	}
-	if err := m.fetchObjects(ctx, r, groups, "--no-filter", fetched); err != nil {
+	if err := m.fetchObjects(ctx, r, batches(blobs, m.blobBatch), "--no-filter", report); err != nil {
 		return fmt.Errorf("fetch file contents: %w", err)
 	}
 	m.touch(r.dir)
@@ -271,17 +261,19 @@ func fetchQuietly(c *gitcli.Command) *gitcli.Command {
 // would (no negotiation, no refs, no tags), with filter: --filter=blob:none
 // for trees without their blobs, --no-filter for blobs; one fetch per
 // group, prefetchFetches at a time. It writes no commit-graph and runs no
-// maintenance: Complete does both later. fetched, if not nil, is called
-// after each fetch that succeeded, never two calls at once.
-func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string, filter gitcli.Arg, fetched func()) error {
+// maintenance: Complete does both later. report, if not nil, is told the
+// phase PhaseComplete with how many of the fetches are done, before the
+// first and after each that succeeded, one report at a time.
+func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string, filter gitcli.Arg, report func(progress.Progress)) error {
+	groups = slices.DeleteFunc(groups, func(oids []string) bool { return len(oids) == 0 })
+	report = reporter(report)
+	report(progress.Progress{Phase: progress.PhaseComplete, Total: len(groups)})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(prefetchFetches)
 	var vetting sync.Mutex  // netCommand writes the vetted addresses into the mirror's config
-	var counting sync.Mutex // fetched is called one at a time
+	var counting sync.Mutex // reports are made one at a time, in order
+	done := 0
 	for _, oids := range groups {
-		if len(oids) == 0 {
-			continue
-		}
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err // another fetch failed
@@ -295,9 +287,10 @@ func (m *Manager) fetchObjects(ctx context.Context, r *remote, groups [][]string
 			defer cancel()
 			err = fetchQuietly(c).Args(filter, "origin", "--stdin").
 				Stdin([]byte(strings.Join(oids, "\n") + "\n")).Run(nctx)
-			if err == nil && fetched != nil {
+			if err == nil {
 				counting.Lock()
-				fetched()
+				done++
+				report(progress.Progress{Phase: progress.PhaseComplete, Done: done, Total: len(groups)})
 				counting.Unlock()
 			}
 			return err
