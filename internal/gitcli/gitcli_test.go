@@ -106,37 +106,68 @@ func TestCancelKillsGitAndItsChildren(t *testing.T) {
 }
 
 // TestBackgroundLowersPriority: a Background command and the processes
-// it starts (here a shell alias's) run at nice 19; a plain one does not,
-// nor does any thread of the caller.
+// it starts (here a shell alias's) run at the SCHED_IDLE policy where
+// chrt(1) is on the PATH, else at nice 19 where nice(1) is; a plain one
+// does not, nor does any thread of the caller.
 func TestBackgroundLowersPriority(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc: the priority cannot be read here")
 	}
-	if _, err := exec.LookPath("nice"); err != nil {
-		t.Skip("nice not found: install coreutils")
+	for _, tool := range []string{"chrt", "nice", "cat", "sh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: install util-linux and coreutils", tool)
+		}
 	}
-	g := newGit(t)
-	nice := func(c *Command) string {
+	// priority returns the nice value and the scheduling policy (0 for
+	// SCHED_OTHER, 5 for SCHED_IDLE) of a process c starts.
+	priority := func(c *Command) (nice, policy string) {
 		t.Helper()
-		// cat's own stat: its 19th field is its nice value (the command
-		// name, field 2, holds no space here). cat is git's first helper,
-		// started as soon as git has read its configuration.
+		// cat's own stat: its 19th field is its nice value, its 41st its
+		// policy (the command name, field 2, holds no space here). cat is
+		// git's first helper, started as soon as git has read its
+		// configuration.
 		out, err := c.Config("alias.stat", "!cat /proc/self/stat").Args("stat").Output(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
 		f := strings.Fields(string(out))
-		if len(f) < 19 {
+		if len(f) < 41 {
 			t.Fatalf("/proc/self/stat: %q", out)
 		}
-		return f[18]
+		return f[18], f[40]
 	}
-	if got := nice(g.Command("").Background()); got != fmt.Sprint(backgroundNice) {
-		t.Errorf("nice of a process a Background command started = %s, want %d", got, backgroundNice)
+	const other, idle = "0", "5"
+	g := newGit(t)
+	if !g.IdleBackground() {
+		t.Error("IdleBackground = false with chrt on the PATH")
 	}
-	if got := nice(g.Command("")); got == fmt.Sprint(backgroundNice) {
-		t.Errorf("nice of a plain command's process = %s, as a Background one's", got)
+	if nice, policy := priority(g.Command("").Background()); policy != idle || nice != "0" {
+		t.Errorf("a process a Background command started: nice %s, policy %s; want nice 0, policy %s (SCHED_IDLE)", nice, policy, idle)
 	}
+	if nice, policy := priority(g.Command("")); policy != other || nice != "0" {
+		t.Errorf("a plain command's process: nice %s, policy %s; want nice 0, policy %s", nice, policy, other)
+	}
+
+	// Without chrt: nice 19.
+	bin := t.TempDir()
+	for _, tool := range []string{"git", "nice", "cat", "sh"} {
+		path, _ := exec.LookPath(tool)
+		if err := os.Symlink(path, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+	g = newGit(t)
+	if g.IdleBackground() {
+		t.Error("IdleBackground = true without chrt")
+	}
+	if nice, policy := priority(g.Command("").Background()); nice != fmt.Sprint(backgroundNice) || policy != other {
+		t.Errorf("a process a Background command started without chrt: nice %s, policy %s; want nice %d, policy %s", nice, policy, backgroundNice, other)
+	}
+	if nice, _ := priority(g.Command("")); nice == fmt.Sprint(backgroundNice) {
+		t.Errorf("nice of a plain command's process = %s, as a Background one's", nice)
+	}
+
 	// gitpulse itself keeps its priority: no thread of this process is
 	// lowered.
 	lowered := func() []string {
@@ -151,8 +182,8 @@ func TestBackgroundLowersPriority(t *testing.T) {
 				continue // the thread ended meanwhile
 			}
 			rest := string(b[bytes.LastIndexByte(b, ')')+1:]) // after the command name
-			if f := strings.Fields(rest); len(f) > 16 && f[16] != "0" {
-				low = append(low, st+" at nice "+f[16])
+			if f := strings.Fields(rest); len(f) > 38 && (f[16] != "0" || f[38] != other) {
+				low = append(low, st+" at nice "+f[16]+", policy "+f[38])
 			}
 		}
 		return low
