@@ -123,8 +123,8 @@ func New(g *gitcli.Git, opts Options) (*Service, error) {
 		MaxBytes:      opts.MaxMirrorBytes,
 		Pin:           opts.Policy.Pin,
 		// The objects of the longest window newestFirst reads come
-		// beside the clone, where there are cores for them.
-		HeadStart: headStart(runtime.NumCPU()),
+		// beside the clone, on the cores it leaves idle.
+		HeadStart: headStart(runtime.NumCPU(), g.IdleBackground()),
 		Logger:    log,
 	})
 	if err != nil {
@@ -935,22 +935,25 @@ func windowEnds(x *index.Index, windows []time.Duration) []int {
 }
 
 // headStartCores is the fewest cores on which the clone of a never-seen
-// repository gets a head start (mirror.Options.HeadStart). The clone and
-// pass 1 keep two cores busy (the server's packing and the client's
-// indexing, then git log and its parsing) and a head start fetches two
-// things at a time: beside them on fewer cores it slows them, although it
-// runs at the lowest priority. On a 2-core machine (git/git over file://,
-// in turns) the first summary took a median 4.81 s with it against 3.84 s
-// without, 1.26x and 1.01x the hand-made floor (a treeless clone and git
-// log: 3.81 s), while the first churn of the year took a median 0.7 s less
-// with it (13.3-16.9 s, nine pairs): the first summary, which a user waits
-// for first, is not slowed for it.
+// repository gets a head start (mirror.Options.HeadStart) when git's
+// Background commands run at nice 19 only (no SCHED_IDLE, see
+// gitcli.Git.IdleBackground). The clone and pass 1 keep two cores busy at
+// times (the server's packing and the client's indexing, then git log and
+// its parsing) and a head start fetches two things at a time: at nice 19
+// beside them on fewer cores it slows them. On a 2-core machine (git/git
+// over file://, in turns) the first summary took a median 4.81 s with it
+// against 3.84 s without, 1.26x and 1.01x the hand-made floor (a treeless
+// clone and git log: 3.81 s). At SCHED_IDLE it runs only on the time they
+// leave idle: on another 2-core machine the first summary took a median
+// 2.88 s with it, as without (the floor: 2.82 s), and the first churn of
+// the year 7.38 s against 8.21 s (five runs each in turns).
 const headStartCores = 4
 
-// headStart is the head start of a clone on a machine with cores cores:
-// the longest of statsWindows, or none.
-func headStart(cores int) time.Duration {
-	if cores < headStartCores {
+// headStart is the head start of a clone on a machine with cores cores
+// where git's Background commands run at SCHED_IDLE (idle) or not: the
+// longest of statsWindows, or none.
+func headStart(cores int, idle bool) time.Duration {
+	if !idle && cores < headStartCores {
 		return 0
 	}
 	return statsWindows[len(statsWindows)-1]

@@ -120,17 +120,20 @@ func sameChurn(d analytics.ChurnData, want map[string][3]int) bool {
 	return true
 }
 
-// TestHeadStartOnlyWithSpareCores: the clone of a never-seen repository
-// gets a head start of the year read first on a machine of 4 cores or
-// more, and none on fewer, where it slowed the first summary.
-func TestHeadStartOnlyWithSpareCores(t *testing.T) {
+// TestHeadStartOnIdleCores: the clone of a never-seen repository gets a
+// head start of the year read first where git's background commands run
+// at SCHED_IDLE, on any number of cores; at nice 19 only on a machine of 4
+// cores or more, and none on fewer, where it slowed the first summary.
+func TestHeadStartOnIdleCores(t *testing.T) {
 	for _, c := range []struct {
 		cores int
+		idle  bool
 		want  bool
-	}{{1, false}, {2, false}, {3, false}, {4, true}, {64, true}} {
-		got := history.HeadStart(c.cores)
+	}{{1, true, true}, {2, true, true}, {64, true, true},
+		{1, false, false}, {2, false, false}, {3, false, false}, {4, false, true}, {64, false, true}} {
+		got := history.HeadStart(c.cores, c.idle)
 		if (got > 0) != c.want || (c.want && got < 365*24*time.Hour) {
-			t.Errorf("head start on %d cores: %v", c.cores, got)
+			t.Errorf("head start on %d cores (SCHED_IDLE %v): %v", c.cores, c.idle, got)
 		}
 	}
 }

@@ -2,11 +2,13 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,34 +209,77 @@ func waitGone(t *testing.T, leftovers func(*Manager) []string, m *Manager) {
 	}
 }
 
-// TestHeadStartNeededRunsAtUsualPriority: a head start's commands run at
-// the lowest priority until Prefetch waits for it, then at the usual one.
-func TestHeadStartNeededRunsAtUsualPriority(t *testing.T) {
+// TestHeadStartTakenIsStopped: Prefetch taking a head start still at work
+// (here one that ends only when stopped) stops it rather than wait, and
+// moves in the packs it completed; one that failed by itself, or whose
+// period held the whole history, gives nothing.
+func TestHeadStartTakenIsStopped(t *testing.T) {
 	m := newManager(t, newGit(t), Options{HeadStart: time.Hour})
-	r := m.newRemote("example/repo", "file:///nowhere", nil)
-	hs := &headStart{dir: t.TempDir(), done: make(chan struct{}), cancel: func() {}, err: errWholeHistory}
-	hs.background.Store(true)
-	hr := *r
-	hr.background = &hs.background
-	m.headStarts.put(r.name, hs)
-	if !hr.lowPriority() {
-		t.Fatal("a head start nobody waits for runs at the usual priority")
+	src := newSource(t, true)
+	res := mustEnsure(t, m, src, nil)
+	r := m.newRemote(src.key, src.url, nil)
+	mirrorPacks := filepath.Join(res.GitDir, "objects", "pack")
+
+	// newHeadStart returns a head start whose directory holds one pack
+	// (of the source's commit rev) and which ends with err when stopped,
+	// or at once if running is false.
+	newHeadStart := func(rev string, err error, running bool) (*headStart, string) {
+		dir := t.TempDir()
+		packs := filepath.Join(dir, "objects", "pack")
+		if err := os.MkdirAll(packs, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		name, err2 := testrepo.Run(src.Dir, nil, []byte(src.Git("rev-parse", rev)), "pack-objects", filepath.Join(packs, "pack"))
+		if err2 != nil {
+			t.Fatal(err2)
+		}
+		hs := &headStart{dir: dir, trees: make(chan struct{}), done: make(chan struct{}), err: err, cancel: func() {}}
+		var once sync.Once
+		hs.stop = func() { once.Do(func() { close(hs.done) }) }
+		if !running {
+			hs.stop()
+		}
+		m.headStarts.put(r.name, hs)
+		return hs, "pack-" + strings.TrimSpace(string(name)) + ".idx"
 	}
-	waiting := make(chan error)
-	go func() {
-		_, err := m.adoptHeadStart(t.Context(), r)
-		waiting <- err
-	}()
-	for start := time.Now(); hr.lowPriority(); time.Sleep(time.Millisecond) {
-		if time.Since(start) > 10*time.Second {
-			t.Fatal("a head start Prefetch waits for still runs at the lowest priority")
+	adopt := func() (bool, error) {
+		t.Helper()
+		type result struct {
+			ok  bool
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			ok, err := m.adoptHeadStart(t.Context(), r)
+			got <- result{ok, err}
+		}()
+		select {
+		case res := <-got:
+			return res.ok, res.err
+		case <-time.After(10 * time.Second):
+			t.Fatal("Prefetch waits for a head start still at work")
+			return false, nil
 		}
 	}
-	close(hs.done)
-	if err := <-waiting; err != nil {
-		t.Fatalf("adoptHeadStart: %v", err)
+
+	_, idx := newHeadStart("HEAD", fmt.Errorf("fetch file contents: %w", context.Canceled), true)
+	if ok, err := adopt(); !ok || err != nil {
+		t.Fatalf("taking a head start at work: %v, %v; want its packs", ok, err)
 	}
-	if r.lowPriority() {
-		t.Error("the mirror's own commands run at the lowest priority")
+	if _, err := os.Stat(filepath.Join(mirrorPacks, idx)); err != nil {
+		t.Errorf("the pack the head start completed is not in the mirror: %v", err)
+	}
+	if m.headStarts.take(r.name, nil) != nil {
+		t.Error("the head start is still there after Prefetch took it")
+	}
+
+	for k, failed := range []error{errors.New("fetch file contents: exit status 128"), errWholeHistory} {
+		_, idx := newHeadStart(fmt.Sprintf("HEAD~%d", k+1), failed, false)
+		if ok, err := adopt(); ok || err != nil {
+			t.Errorf("taking a head start that ended with %q: %v, %v; want nothing", failed, ok, err)
+		}
+		if _, err := os.Stat(filepath.Join(mirrorPacks, idx)); !os.IsNotExist(err) {
+			t.Errorf("a pack of a head start that ended with %q moved into the mirror (%v)", failed, err)
+		}
 	}
 }

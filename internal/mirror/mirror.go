@@ -77,12 +77,13 @@ type Options struct {
 	// process) and never the one just used.
 	MaxBytes int64
 	// HeadStart, if positive, has the clone of a never-seen repository
-	// (commits only) fetch beside it, at a lower priority, the trees and
-	// changed blobs of the commits of the period HeadStart long before its
-	// head's author date, into a temporary repository: Prefetch of those
-	// commits then moves them in and fetches only what is still missing.
-	// The work of a server that packs blobs asked for by name runs while
-	// the commits are cloned and read, instead of after.
+	// (commits only) fetch beside it, at the lowest priority (see
+	// gitcli.Command.Background), the trees and changed blobs of the
+	// commits of the period HeadStart long before its head's author date,
+	// into a temporary repository: Prefetch of those commits then stops
+	// it, moves in what it fetched and fetches only what is still
+	// missing. The work of a server that packs blobs asked for by name
+	// runs on the cores the clone and pass 1 leave idle, instead of after.
 	HeadStart time.Duration
 	// Logger receives what the Manager did and the details of failures;
 	// nil discards them.

@@ -41,9 +41,9 @@ const prefetchBatch = 512
 // Prefetch fetches into a partial mirror what reading the line statistics
 // of commits (full hexadecimal names) needs: the trees of the commits and
 // of their parents, then the blobs their diffs change, in fetches that
-// ask for those objects by name, a few side by side; after moving in what
-// the mirror's head start fetched (see Options.HeadStart), only those
-// still missing. Reading those commits' statistics
+// ask for those objects by name, a few side by side; after stopping the
+// mirror's head start (see Options.HeadStart) and moving in what it
+// fetched, only those still missing. Reading those commits' statistics
 // then fetches nothing lazily, so that a window of recent history is
 // answerable long before Complete has fetched everything. It does nothing
 // for a complete mirror or a local repository. The fetches go through the
@@ -182,7 +182,7 @@ func (m *Manager) changedBlobs(ctx context.Context, r *remote, commits []string)
 	for k, part := range parts {
 		g.Go(func() (err error) {
 			c := m.git.Offline().Command(r.dir)
-			if r.lowPriority() {
+			if r.background {
 				c.Background()
 			}
 			outs[k], err = c.Args("diff-tree", "--stdin", "-r", "--root", "--raw", "--no-abbrev", "-z", "--no-renames").

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gitpulse/gitpulse/internal/gitcli"
@@ -25,14 +24,10 @@ type remote struct {
 	auth *Auth
 	name string // base name of the mirror and its lock file
 	dir  string // the mirror's git directory
-	// background, while set, runs its commands at the lowest priority
-	// (see gitcli.Command.Background): a head start's, until someone
-	// waits for it.
-	background *atomic.Bool
+	// background runs its commands at the lowest priority (see
+	// gitcli.Command.Background): a head start's.
+	background bool
 }
-
-// lowPriority reports whether r's commands run at the lowest priority now.
-func (r *remote) lowPriority() bool { return r.background != nil && r.background.Load() }
 
 func (m *Manager) newRemote(key, url string, auth *Auth) *remote {
 	return &remote{key: key, url: url, auth: auth, name: mirrorName(key), dir: m.Path(key)}
@@ -60,7 +55,7 @@ func (m *Manager) netCommand(ctx context.Context, r *remote, gitDir string) (c *
 		}
 	}
 	c = m.git.Command(gitDir)
-	if r.lowPriority() {
+	if r.background {
 		c.Background()
 	}
 	for _, kv := range m.remoteConfig {
