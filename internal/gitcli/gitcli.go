@@ -314,8 +314,10 @@ const backgroundNice = 19
 // else to run, and gives way at once when something else wakes. At nice
 // 19 it slowed what it ran beside: a head start beside the clone of
 // git/git (see mirror.Options.HeadStart) made the first summary 1.09x
-// the hand-made floor on 2 cores, 1.26x on another machine, against 1.02x
-// at SCHED_IDLE (medians of 15 in turns). git is started by chrt(1) or,
+// the hand-made floor on 2 cores (1.26x on another machine), against
+// 1.02x at SCHED_IDLE and 1.02x without a head start (medians of 15 in
+// turns; in two later sets of 8, 1.06x at SCHED_IDLE against 1.02-1.05x
+// without). git is started by chrt(1) or,
 // without it, nice(1), which lowers itself and then becomes git, so git
 // holds the priority from its first instruction and every process it
 // forks inherits it. (Lowering git's process group after the start

@@ -945,8 +945,9 @@ func windowEnds(x *index.Index, windows []time.Duration) []int {
 // against 3.84 s without, 1.26x and 1.01x the hand-made floor (a treeless
 // clone and git log: 3.81 s). At SCHED_IDLE it runs only on the time they
 // leave idle: on another 2-core machine the first summary took a median
-// 2.88 s with it, as without (the floor: 2.82 s), and the first churn of
-// the year 7.38 s against 8.21 s (five runs each in turns).
+// 2.88 s with it, as without (the floor: 2.82 s; 15 runs each in turns),
+// 2.74 s against 2.64 s in a later set (the floor: 2.59 s; 8 runs each),
+// and the first churn of the year 7.51 s against 7.90 s (6 runs each).
 const headStartCores = 4
 
 // headStart is the head start of a clone on a machine with cores cores
