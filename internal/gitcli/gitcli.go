@@ -311,17 +311,16 @@ const backgroundNice = 19
 // priority: work done ahead of need that must not slow down what a user
 // waits for, yet takes any core left idle. On Linux that is the SCHED_IDLE
 // policy (chrt --idle): such a process runs only when a core has nothing
-// else to run, and gives way at once when something else wakes. At nice
-// 19 it slowed what it ran beside: a head start beside the clone of
-// git/git (see mirror.Options.HeadStart) made the first summary 1.09x
-// the hand-made floor on 2 cores (1.26x on another machine), against
-// 1.02x at SCHED_IDLE and 1.02x without a head start (medians of 15 in
-// turns; in two later sets of 8, 1.06x at SCHED_IDLE against 1.02-1.05x
-// without). git is started by chrt(1) or,
-// without it, nice(1), which lowers itself and then becomes git, so git
-// holds the priority from its first instruction and every process it
-// forks inherits it. (Lowering git's process group after the start
-// missed, now and then, a helper that git was forking at that moment;
+// else to run, and gives way at once when something else wakes. At nice 19
+// it slowed what it ran beside: a head start beside the clone of git/git
+// (see mirror.Options.HeadStart) made the first summary 1.09x the hand-made
+// floor on 2 cores (1.26x on another machine), against 1.02x at SCHED_IDLE
+// and 1.02x without a head start (medians of 15 in turns; in two later sets
+// of 8, 1.06x at SCHED_IDLE against 1.02-1.05x without). git is started by
+// chrt(1) or, without it, nice(1), which lowers itself and then becomes
+// git, so git holds the priority from its first instruction and every
+// process it forks inherits it. (Lowering git's process group after the
+// start missed, now and then, a helper that git was forking at that moment;
 // lowering a thread of gitpulse to start git from leaked the priority into
 // threads the runtime started from it.) With neither on the PATH, git runs
 // at the usual priority.

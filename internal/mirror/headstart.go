@@ -134,11 +134,11 @@ func (m *Manager) discardHeadStart(ctx context.Context, r *remote, settle bool) 
 }
 
 // runHeadStart fetches into the new repository of hs, at the lowest
-// priority, r's head commit, then the commits
-// of the period m.headStart before its author date with their trees (a
-// shallow fetch: the server walks them with their paths), then the blobs
-// their diffs change as Prefetch does. The commits at the shallow
-// boundary are not diffed: their parents are not there.
+// priority, r's head commit, then the commits of the period m.headStart
+// before its author date with their trees (a shallow fetch: the server
+// walks them with their paths), then the blobs their diffs change as
+// Prefetch does. The commits at the shallow boundary are not diffed: their
+// parents are not there.
 func (m *Manager) runHeadStart(ctx context.Context, r *remote, hs *headStart) error {
 	dir := hs.dir
 	hr := *r
