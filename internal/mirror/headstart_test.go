@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -233,7 +235,7 @@ func TestHeadStartTakenIsStopped(t *testing.T) {
 		if err2 != nil {
 			t.Fatal(err2)
 		}
-		hs := &headStart{dir: dir, trees: make(chan struct{}), done: make(chan struct{}), err: err, cancel: func() {}}
+		hs := &headStart{dir: dir, done: make(chan struct{}), err: err, cancel: func() {}}
 		var once sync.Once
 		hs.stop = func() { once.Do(func() { close(hs.done) }) }
 		if !running {
@@ -281,5 +283,57 @@ func TestHeadStartTakenIsStopped(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(mirrorPacks, idx)); !os.IsNotExist(err) {
 			t.Errorf("a pack of a head start that ended with %q moved into the mirror (%v)", failed, err)
 		}
+	}
+}
+
+// TestHeadStartRequestsSayWhatTheyAre: over HTTP, a head start's requests
+// carry HeadStartHeader, and the clone's own do not: a remote (or a test
+// counting requests) can tell them apart.
+func TestHeadStartRequestsSayWhatTheyAre(t *testing.T) {
+	src := newSource(t, true)
+	name, value, _ := strings.Cut(HeadStartHeader, ": ")
+	var mu sync.Mutex
+	count := map[bool]int{} // advertisements, by whether they carry the header
+	backend := testrepo.HTTPBackend(t, filepath.Dir(src.Dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/info/refs") {
+			mu.Lock()
+			count[r.Header.Get(name) == value]++
+			mu.Unlock()
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	u := srv.URL + "/" + filepath.Base(src.Dir)
+	counts := func() (plain, marked int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return count[false], count[true]
+	}
+
+	g := newGit(t)
+	if _, err := newManager(t, g, Options{}).Ensure(t.Context(), "plain/repo", u, nil, nil); err != nil {
+		t.Fatalf("Ensure without a head start: %v", err)
+	}
+	clone, marked := counts()
+	if clone == 0 || marked != 0 {
+		t.Fatalf("a clone without a head start: %d requests without the header, %d with it", clone, marked)
+	}
+	m := newManager(t, g, Options{HeadStart: 30 * 24 * time.Hour})
+	if _, err := m.Ensure(t.Context(), "early/repo", u, nil, nil); err != nil {
+		t.Fatalf("Ensure with a head start: %v", err)
+	}
+	m.headStarts.mu.Lock()
+	hs := m.headStarts.m[mirrorName("early/repo")]
+	m.headStarts.mu.Unlock()
+	if hs == nil {
+		t.Fatal("the clone started no head start")
+	}
+	<-hs.done
+	plain, marked := counts()
+	// The head start fetched the head commit, then the commits of its
+	// period (the whole history here), and the clone asked as before.
+	if plain-clone != clone || marked < 2 {
+		t.Errorf("a clone with a head start: %d requests without the header (%d for a clone), %d with it (want 2 or more)", plain-clone, clone, marked)
 	}
 }

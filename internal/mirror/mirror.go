@@ -82,8 +82,10 @@ type Options struct {
 	// commits of the period HeadStart long before its head's author date,
 	// into a temporary repository: Prefetch of those commits then stops
 	// it, moves in what it fetched and fetches only what is still
-	// missing. The work of a server that packs blobs asked for by name
-	// runs on the cores the clone and pass 1 leave idle, instead of after.
+	// missing; Complete stops and drops it. The work of a server that
+	// packs blobs asked for by name runs on the cores the clone and pass 1
+	// leave idle, instead of after. Its HTTP requests carry
+	// HeadStartHeader.
 	HeadStart time.Duration
 	// Logger receives what the Manager did and the details of failures;
 	// nil discards them.

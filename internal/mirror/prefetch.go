@@ -69,7 +69,7 @@ func (m *Manager) prefetch(ctx context.Context, r *remote, commits []string, rep
 	}
 	defer unlock()
 	if !st.partial {
-		m.discardHeadStart(ctx, r, true)
+		m.discardHeadStart(r)
 		return nil
 	}
 	report(progress.Progress{Phase: progress.PhaseComplete})

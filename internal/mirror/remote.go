@@ -24,10 +24,17 @@ type remote struct {
 	auth *Auth
 	name string // base name of the mirror and its lock file
 	dir  string // the mirror's git directory
-	// background runs its commands at the lowest priority (see
-	// gitcli.Command.Background): a head start's.
+	// background is a head start's: its commands run at the lowest
+	// priority (see gitcli.Command.Background) and tell an HTTP server
+	// what they are (HeadStartHeader).
 	background bool
 }
+
+// HeadStartHeader is the HTTP header, as "Name: value", that a head
+// start's requests carry (see Options.HeadStart): work done ahead of need,
+// stopped whenever it is taken or dropped, so that a server (or a test)
+// can tell its requests from the ones the mirror needs.
+const HeadStartHeader = "X-Gitpulse-Fetch: head-start"
 
 func (m *Manager) newRemote(key, url string, auth *Auth) *remote {
 	return &remote{key: key, url: url, auth: auth, name: mirrorName(key), dir: m.Path(key)}
@@ -56,7 +63,7 @@ func (m *Manager) netCommand(ctx context.Context, r *remote, gitDir string) (c *
 	}
 	c = m.git.Command(gitDir)
 	if r.background {
-		c.Background()
+		c.Background().Config("http.extraHeader", HeadStartHeader)
 	}
 	for _, kv := range m.remoteConfig {
 		c.Config(kv[0], kv[1])
@@ -200,7 +207,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 	err = c.Args("--").AddDynamic(r.url, tmp).Run(nctx)
 	cancel()
 	if err != nil {
-		m.discardHeadStart(ctx, r, false)
+		m.discardHeadStart(r)
 		return Result{}, m.fail("clone", r, err)
 	}
 	partial, err := m.setUp(ctx, r, tmp)
@@ -208,7 +215,7 @@ func (m *Manager) clone(ctx context.Context, r *remote, report func(progress.Pro
 		err = os.Rename(tmp, r.dir)
 	}
 	if err != nil {
-		m.discardHeadStart(ctx, r, false)
+		m.discardHeadStart(r)
 		return Result{}, m.fail("clone", r, err)
 	}
 	m.touch(r.dir)
@@ -425,7 +432,7 @@ func (m *Manager) complete(ctx context.Context, r *remote, report func(progress.
 		return err
 	}
 	defer unlock()
-	m.discardHeadStart(ctx, r, true)
+	m.discardHeadStart(r)
 	if !st.partial {
 		return nil
 	}
