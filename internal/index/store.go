@@ -742,9 +742,12 @@ func (d *decoder) body(from shape, a *above, roomy bool) (*Index, shape, error) 
 	var got shape
 	x.ObjectFormat = d.string()
 	x.Branch = d.string()
-	x.HashSize = int(d.uvarint())
+	// Checked before the conversion: a damaged size past MaxInt64 would
+	// turn negative.
+	size := d.uvarint()
+	x.HashSize = int(min(size, 64))
 	hs := x.HashSize
-	if hs == 0 || hs > 64 {
+	if size == 0 || size > 64 {
 		d.fail("bad hash size")
 		hs = 1
 	}
