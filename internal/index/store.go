@@ -745,12 +745,12 @@ func (d *decoder) body(from shape, a *above, roomy bool) (*Index, shape, error) 
 	// Checked before the conversion: a damaged size past MaxInt64 would
 	// turn negative.
 	size := d.uvarint()
-	x.HashSize = int(min(size, 64))
-	hs := x.HashSize
 	if size == 0 || size > 64 {
 		d.fail("bad hash size")
-		hs = 1
+		size = 1
 	}
+	x.HashSize = int(size)
+	hs := x.HashSize
 	var room spare
 	x.Hashes, got.head, room.commits = readHashes(d, top.Hashes, skip, hs, func(n int) int {
 		if !roomy {
